@@ -1,0 +1,243 @@
+//! The case (工单/事件) and what hangs off it: reporters, co-unit tasks, events.
+
+use crate::deadline::OverdueLevel;
+use crate::ids::{CaseId, CaseNo, CategoryId, Phone, RegionId, TaskId, UnitId, UserId};
+use crate::org::str_enum;
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    Reported,
+    Registered,
+    Rejected,
+    Dispatched,
+    ReturnRequested,
+    Accepted,
+    InProgress,
+    Replied,
+    Reviewed,
+    FollowedUp,
+    Closed,
+    Archived,
+    Withdrawn,
+    Merged,
+}
+str_enum!(CaseState {
+    Reported => "reported" / "待受理",
+    Registered => "registered" / "已受理",
+    Rejected => "rejected" / "不予受理",
+    Dispatched => "dispatched" / "已派单",
+    ReturnRequested => "return_requested" / "退单申请中",
+    Accepted => "accepted" / "已签收",
+    InProgress => "in_progress" / "办理中",
+    Replied => "replied" / "已办结",
+    Reviewed => "reviewed" / "已审核",
+    FollowedUp => "followed_up" / "已回访",
+    Closed => "closed" / "已结案",
+    Archived => "archived" / "已归档",
+    Withdrawn => "withdrawn" / "已撤回",
+    Merged => "merged" / "已合并",
+});
+
+impl CaseState {
+    /// States in which the case is still being worked on (withdraw, merge and the overlays apply).
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            CaseState::Rejected
+                | CaseState::Closed
+                | CaseState::Archived
+                | CaseState::Withdrawn
+                | CaseState::Merged
+        )
+    }
+    /// For a child case: has the unit it was sent to finished its part?
+    pub fn child_done(self) -> bool {
+        !matches!(
+            self,
+            CaseState::Reported
+                | CaseState::Registered
+                | CaseState::Dispatched
+                | CaseState::ReturnRequested
+                | CaseState::Accepted
+                | CaseState::InProgress
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Danger to life or property: accept within 15 minutes around the clock.
+    Emergency,
+    /// Utilities (water, power, gas): accept within 30 minutes around the clock.
+    Urgent,
+    Normal,
+}
+str_enum!(Priority {
+    Emergency => "emergency" / "紧急（人身财产危险）",
+    Urgent => "urgent" / "加急（水电气）",
+    Normal => "normal" / "一般",
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    CitizenWeb,
+    CitizenQr,
+    Hotline,
+    Open311,
+    GridPatrol,
+    Inspection,
+    PetitionDesk,
+    ServiceCounter,
+}
+str_enum!(Channel {
+    CitizenWeb => "citizen_web" / "网上留言",
+    CitizenQr => "citizen_qr" / "民情码",
+    Hotline => "hotline" / "12345热线",
+    Open311 => "open311" / "Open311接口",
+    GridPatrol => "grid_patrol" / "网格巡查",
+    Inspection => "inspection" / "检查发现",
+    PetitionDesk => "petition_desk" / "信访接待",
+    ServiceCounter => "service_counter" / "便民服务窗口",
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    Satisfied,
+    BasicallySatisfied,
+    Unsatisfied,
+    /// The citizen could not be reached or declined to rate: not a valid rating.
+    NoRating,
+}
+str_enum!(Satisfaction {
+    Satisfied => "satisfied" / "满意",
+    BasicallySatisfied => "basically_satisfied" / "基本满意",
+    Unsatisfied => "unsatisfied" / "不满意",
+    NoRating => "no_rating" / "未评价",
+});
+
+/// A pending extension request (延期申请).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionRequest {
+    pub days: u32,
+    pub reason: String,
+    pub requested_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: CaseId,
+    pub case_no: CaseNo,
+    pub title: String,
+    pub body: String,
+    pub channel: Channel,
+    pub category_id: Option<CategoryId>,
+    pub priority: Priority,
+    pub region_id: Option<RegionId>,
+    /// The region's materialised path, denormalised for scope checks.
+    pub region_path: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub state: CaseState,
+    /// The lead handling unit (主办单位).
+    pub unit_id: Option<UnitId>,
+    pub parent_id: Option<CaseId>,
+    pub merged_into: Option<CaseId>,
+    pub is_petition: bool,
+    pub reopen_count: u32,
+    pub return_count: u32,
+    pub urge_count: u32,
+    pub supervise_count: u32,
+    pub listed_supervision: bool,
+    pub overdue_level: OverdueLevel,
+    pub extension: Option<ExtensionRequest>,
+    pub extended_days: u32,
+    /// Start of the current timed stage (dispatch, accept, reply…), for the overdue share.
+    pub stage_started_at: Option<Timestamp>,
+    pub accept_due: Option<Timestamp>,
+    pub return_due: Option<Timestamp>,
+    pub reply_due: Option<Timestamp>,
+    pub follow_up_due: Option<Timestamp>,
+    pub dispatched_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
+    pub replied_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub reply: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
+    pub unit_at_fault: bool,
+    pub created_by: Option<UserId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Optimistic-concurrency version: bumped by every committed change.
+    pub version: i64,
+}
+
+impl Case {
+    /// The deadline the case is currently running against, with the instant it started.
+    pub fn current_deadline(&self) -> Option<(Timestamp, Timestamp)> {
+        let start = self.stage_started_at?;
+        let due = match self.state {
+            CaseState::Dispatched => self.accept_due,
+            CaseState::ReturnRequested | CaseState::Accepted | CaseState::InProgress => self.reply_due,
+            CaseState::Replied | CaseState::Reviewed => self.follow_up_due,
+            _ => None,
+        }?;
+        Some((start, due))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reporter {
+    pub name: Option<String>,
+    pub phone: Option<Phone>,
+    pub channel: Channel,
+    pub reported_at: Timestamp,
+    /// The case this reporter first reported through (differs after a merge).
+    pub original_case_id: CaseId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    Dispatched,
+    Accepted,
+    Replied,
+}
+str_enum!(TaskState {
+    Dispatched => "dispatched" / "已派发",
+    Accepted => "accepted" / "已签收",
+    Replied => "replied" / "已反馈",
+});
+
+/// A co-unit's part of a jointly handled case (协办任务), with its own deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub case_id: CaseId,
+    pub unit_id: UnitId,
+    pub instructions: String,
+    pub due_at: Timestamp,
+    pub state: TaskState,
+    pub reply: Option<String>,
+    pub replied_at: Option<Timestamp>,
+}
+
+/// An append-only record of one accepted action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub action: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub remark: Option<String>,
+    pub at: Timestamp,
+}
