@@ -55,9 +55,16 @@ pub fn parse_csv(text: &str) -> Result<Vec<CalendarDay>, String> {
         let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
             .map_err(|_| format!("第 {} 行：日期「{date}」应为 YYYY-MM-DD", i + 1))?;
         let kind = DayKind::parse(kind).ok_or_else(|| {
-            format!("第 {} 行：类型「{kind}」应为 holiday（放假）或 workday（调休上班）", i + 1)
+            format!(
+                "第 {} 行：类型「{kind}」应为 holiday（放假）或 workday（调休上班）",
+                i + 1
+            )
         })?;
-        out.push(CalendarDay { date, kind, name: name.to_string() });
+        out.push(CalendarDay {
+            date,
+            kind,
+            name: name.to_string(),
+        });
     }
     if out.is_empty() {
         return Err("文件中没有任何日期".into());
@@ -144,7 +151,9 @@ impl Calendar {
 
     /// Years touched by the range that the calendar does not know (a fallback was used).
     pub fn unknown_years_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<i32> {
-        (from.year()..=to.year()).filter(|y| !self.is_known_year(*y)).collect()
+        (from.year()..=to.year())
+            .filter(|y| !self.is_known_year(*y))
+            .collect()
     }
 }
 
@@ -207,7 +216,10 @@ mod tests {
         assert!(!cal.is_known_year(2031));
         assert!(cal.is_working_day(d(2031, 1, 1))); // a Wednesday; no holiday data
         assert!(!cal.is_working_day(d(2031, 1, 4))); // Saturday
-        assert_eq!(cal.unknown_years_between(d(2026, 12, 30), d(2027, 1, 5)), vec![2027]);
+        assert_eq!(
+            cal.unknown_years_between(d(2026, 12, 30), d(2027, 1, 5)),
+            vec![2027]
+        );
     }
 
     #[test]

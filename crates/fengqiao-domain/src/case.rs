@@ -184,7 +184,9 @@ impl Case {
         let start = self.stage_started_at?;
         let due = match self.state {
             CaseState::Dispatched => self.accept_due,
-            CaseState::ReturnRequested | CaseState::Accepted | CaseState::InProgress => self.reply_due,
+            CaseState::ReturnRequested | CaseState::Accepted | CaseState::InProgress => {
+                self.reply_due
+            }
             CaseState::Replied | CaseState::Reviewed => self.follow_up_due,
             _ => None,
         }?;
@@ -240,4 +242,104 @@ pub struct Event {
     pub actor_name: String,
     pub remark: Option<String>,
     pub at: Timestamp,
+}
+
+/// What intake knows about a new case.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    pub title: String,
+    pub body: String,
+    pub channel: Channel,
+    pub category_id: Option<CategoryId>,
+    pub priority: Priority,
+    pub region_id: Option<RegionId>,
+    pub region_path: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub is_petition: bool,
+    pub created_by: Option<UserId>,
+}
+
+/// A freshly reported case (state `reported`).
+pub fn new_case(id: CaseId, i: Intake, now: Timestamp) -> Case {
+    Case {
+        id,
+        case_no: CaseNo::new(crate::deadline::local_date(now), id),
+        title: i.title,
+        body: i.body,
+        channel: i.channel,
+        category_id: i.category_id,
+        priority: i.priority,
+        region_id: i.region_id,
+        region_path: i.region_path,
+        address: i.address,
+        latitude: i.latitude,
+        longitude: i.longitude,
+        state: CaseState::Reported,
+        unit_id: None,
+        parent_id: None,
+        merged_into: None,
+        is_petition: i.is_petition,
+        reopen_count: 0,
+        return_count: 0,
+        urge_count: 0,
+        supervise_count: 0,
+        listed_supervision: false,
+        overdue_level: OverdueLevel::Green,
+        extension: None,
+        extended_days: 0,
+        stage_started_at: None,
+        accept_due: None,
+        return_due: None,
+        reply_due: None,
+        follow_up_due: None,
+        dispatched_at: None,
+        accepted_at: None,
+        replied_at: None,
+        closed_at: None,
+        reply: None,
+        satisfaction: None,
+        unit_at_fault: false,
+        created_by: i.created_by,
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    }
+}
+
+/// The child case a sub-dispatch creates: dispatched straight to the lower unit.
+pub fn child_case(
+    parent: &Case,
+    child: &crate::lifecycle::NewChild,
+    id: CaseId,
+    now: Timestamp,
+) -> Case {
+    let mut c = new_case(
+        id,
+        Intake {
+            title: format!("【二次派单】{}", parent.title),
+            body: format!("{}\n\n——原诉求——\n{}", child.instructions, parent.body),
+            channel: parent.channel,
+            category_id: parent.category_id,
+            priority: parent.priority,
+            region_id: parent.region_id,
+            region_path: parent.region_path.clone(),
+            address: parent.address.clone(),
+            latitude: parent.latitude,
+            longitude: parent.longitude,
+            is_petition: parent.is_petition,
+            created_by: None,
+        },
+        now,
+    );
+    c.parent_id = Some(parent.id);
+    c.unit_id = Some(child.unit_id);
+    c.state = CaseState::Dispatched;
+    c.dispatched_at = Some(now);
+    c.stage_started_at = Some(now);
+    c.accept_due = Some(child.accept_due);
+    c.return_due = Some(child.accept_due);
+    c.reply_due = Some(child.reply_due);
+    c
 }

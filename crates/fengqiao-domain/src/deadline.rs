@@ -58,9 +58,14 @@ impl LimitUnit {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [LimitUnit::Minutes, LimitUnit::Hours, LimitUnit::WorkingDays, LimitUnit::CalendarDays]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            LimitUnit::Minutes,
+            LimitUnit::Hours,
+            LimitUnit::WorkingDays,
+            LimitUnit::CalendarDays,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
@@ -212,7 +217,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> Timestamp {
-        china_offset().with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+        china_offset()
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -223,26 +231,43 @@ mod tests {
         assert_eq!(due, at(2026, 11, 30, 23, 59) + Duration::seconds(59));
         // Received Wednesday 30 Sep 2026 before National Day: 1 working day is Thursday 8 Oct.
         let due = TimeLimit::new(1, LimitUnit::WorkingDays).due_from(at(2026, 9, 30, 9, 0), &cal);
-        assert_eq!(local_date(due), NaiveDate::from_ymd_opt(2026, 10, 8).unwrap());
+        assert_eq!(
+            local_date(due),
+            NaiveDate::from_ymd_opt(2026, 10, 8).unwrap()
+        );
     }
 
     #[test]
     fn hour_limits_run_around_the_clock() {
         let cal = Calendar::builtin();
         let start = at(2026, 10, 1, 23, 50); // a holiday night
-        assert_eq!(TimeLimit::new(15, LimitUnit::Minutes).due_from(start, &cal), start + Duration::minutes(15));
-        assert_eq!(TimeLimit::new(2, LimitUnit::Hours).due_from(start, &cal), start + Duration::hours(2));
+        assert_eq!(
+            TimeLimit::new(15, LimitUnit::Minutes).due_from(start, &cal),
+            start + Duration::minutes(15)
+        );
+        assert_eq!(
+            TimeLimit::new(2, LimitUnit::Hours).due_from(start, &cal),
+            start + Duration::hours(2)
+        );
     }
 
     #[test]
     fn petition_calendar_days_move_off_holidays() {
         let cal = Calendar::builtin();
         // 15 calendar days from 16 Sep 2026 end on 1 Oct, a holiday: moved to Thursday 8 Oct.
-        let due = TimeLimit::new(15, LimitUnit::CalendarDays).due_from(at(2026, 9, 16, 10, 0), &cal);
-        assert_eq!(local_date(due), NaiveDate::from_ymd_opt(2026, 10, 8).unwrap());
+        let due =
+            TimeLimit::new(15, LimitUnit::CalendarDays).due_from(at(2026, 9, 16, 10, 0), &cal);
+        assert_eq!(
+            local_date(due),
+            NaiveDate::from_ymd_opt(2026, 10, 8).unwrap()
+        );
         // 15 calendar days from 2 Nov 2026 end on Tuesday 17 Nov, a working day: unchanged.
-        let due = TimeLimit::new(15, LimitUnit::CalendarDays).due_from(at(2026, 11, 2, 10, 0), &cal);
-        assert_eq!(local_date(due), NaiveDate::from_ymd_opt(2026, 11, 17).unwrap());
+        let due =
+            TimeLimit::new(15, LimitUnit::CalendarDays).due_from(at(2026, 11, 2, 10, 0), &cal);
+        assert_eq!(
+            local_date(due),
+            NaiveDate::from_ymd_opt(2026, 11, 17).unwrap()
+        );
     }
 
     #[test]
@@ -256,11 +281,24 @@ mod tests {
             stage: Stage::Reply,
             limit: TimeLimit::new(amount, LimitUnit::WorkingDays),
         };
-        let policies = vec![p(1, None, None, 5), p(2, Some(parent), None, 13), p(3, Some(cat), Some(Priority::Urgent), 2)];
+        let policies = vec![
+            p(1, None, None, 5),
+            p(2, Some(parent), None, 13),
+            p(3, Some(cat), Some(Priority::Urgent), 2),
+        ];
         let chain = [cat, parent];
-        assert_eq!(resolve_limit(&policies, &chain, Priority::Urgent, Stage::Reply).amount, 2);
-        assert_eq!(resolve_limit(&policies, &chain, Priority::Normal, Stage::Reply).amount, 13);
-        assert_eq!(resolve_limit(&policies, &[CategoryId(99)], Priority::Normal, Stage::Reply).amount, 5);
+        assert_eq!(
+            resolve_limit(&policies, &chain, Priority::Urgent, Stage::Reply).amount,
+            2
+        );
+        assert_eq!(
+            resolve_limit(&policies, &chain, Priority::Normal, Stage::Reply).amount,
+            13
+        );
+        assert_eq!(
+            resolve_limit(&policies, &[CategoryId(99)], Priority::Normal, Stage::Reply).amount,
+            5
+        );
         assert_eq!(
             resolve_limit(&[], &chain, Priority::Emergency, Stage::Accept),
             TimeLimit::new(15, LimitUnit::Minutes)
@@ -271,9 +309,18 @@ mod tests {
     fn overdue_levels() {
         let s = at(2026, 11, 2, 9, 0);
         let due = s + Duration::hours(10);
-        assert_eq!(OverdueLevel::compute(s, due, s + Duration::hours(5), 0.8), OverdueLevel::Green);
-        assert_eq!(OverdueLevel::compute(s, due, s + Duration::hours(9), 0.8), OverdueLevel::Yellow);
-        assert_eq!(OverdueLevel::compute(s, due, s + Duration::hours(11), 0.8), OverdueLevel::Red);
+        assert_eq!(
+            OverdueLevel::compute(s, due, s + Duration::hours(5), 0.8),
+            OverdueLevel::Green
+        );
+        assert_eq!(
+            OverdueLevel::compute(s, due, s + Duration::hours(9), 0.8),
+            OverdueLevel::Yellow
+        );
+        assert_eq!(
+            OverdueLevel::compute(s, due, s + Duration::hours(11), 0.8),
+            OverdueLevel::Red
+        );
     }
 
     proptest! {

@@ -5,9 +5,15 @@ use crate::lifecycle::ActionKind;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("工单当前状态为「{}」，不能执行「{}」", .state.label(), .action.label())]
-    NotAllowedInState { state: CaseState, action: ActionKind },
+    NotAllowedInState {
+        state: CaseState,
+        action: ActionKind,
+    },
     #[error("无权执行「{}」：{reason}", .action.label())]
     Forbidden { action: ActionKind, reason: String },
     #[error("{0}")]

@@ -5,7 +5,9 @@ use std::fmt;
 
 macro_rules! id_type {
     ($name:ident) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(pub i64);
         impl fmt::Display for $name {
@@ -41,7 +43,9 @@ impl CaseNo {
         if ok {
             Ok(CaseNo(s.to_string()))
         } else {
-            Err(format!("「{s}」不是有效的工单编号（形如 FQ20261128000123）"))
+            Err(format!(
+                "「{s}」不是有效的工单编号（形如 FQ20261128000123）"
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -129,11 +133,27 @@ mod tests {
 
     #[test]
     fn phones_parse_and_mask() {
-        assert_eq!(Phone::parse("138 0013 8000").unwrap().as_str(), "13800138000");
-        assert_eq!(Phone::parse("+86 13800138000").unwrap().as_str(), "13800138000");
-        assert_eq!(Phone::parse("0575-87654321").unwrap().as_str(), "057587654321");
+        assert_eq!(
+            Phone::parse("138 0013 8000").unwrap().as_str(),
+            "13800138000"
+        );
+        assert_eq!(
+            Phone::parse("+86 13800138000").unwrap().as_str(),
+            "13800138000"
+        );
+        assert_eq!(
+            Phone::parse("0575-87654321").unwrap().as_str(),
+            "057587654321"
+        );
         assert_eq!(Phone::parse("13800138000").unwrap().masked(), "138****8000");
-        for bad in ["", "12345", "12800138000", "1380013800x", "138001380001", "00575123"] {
+        for bad in [
+            "",
+            "12345",
+            "12800138000",
+            "1380013800x",
+            "138001380001",
+            "00575123",
+        ] {
             assert!(Phone::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -14,11 +14,13 @@ pub mod org;
 pub mod permission;
 
 pub use calendar::{Calendar, CalendarDay, DayKind};
-pub use case::{Case, CaseState, Channel, Event, Priority, Reporter, Satisfaction, Task, TaskState};
+pub use case::{
+    Case, CaseState, Channel, Event, Priority, Reporter, Satisfaction, Task, TaskState,
+};
 pub use deadline::{LimitUnit, OverdueLevel, Stage, TimeLimit, TimePolicy};
 pub use error::DomainError;
 pub use ids::{CaseId, CaseNo, CategoryId, Phone, RegionId, TaskId, UnitId, UserId};
-pub use lifecycle::{Action, ActionKind, Decision, DecideContext, Effect};
+pub use lifecycle::{Action, ActionKind, DecideContext, Decision, Effect};
 pub use org::{Actor, Category, Platform, Region, RegionLevel, Role, Unit, UnitKind, User};
 
 /// The township's clock: China Standard Time, UTC+8 all year (no daylight saving).
@@ -45,7 +47,10 @@ pub mod limits {
 pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(DomainError::Invalid { field, message: format!("{field} 不能为空") });
+        return Err(DomainError::Invalid {
+            field,
+            message: format!("{field} 不能为空"),
+        });
     }
     check_len(field, trimmed, max)?;
     Ok(trimmed.to_string())

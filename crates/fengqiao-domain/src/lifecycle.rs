@@ -37,8 +37,12 @@ pub enum Action {
         #[serde(default)]
         remark: Option<String>,
     },
-    RejectIntake { reason: String },
-    AnswerDirectly { reply: String },
+    RejectIntake {
+        reason: String,
+    },
+    AnswerDirectly {
+        reply: String,
+    },
     Dispatch {
         unit_id: UnitId,
         #[serde(default)]
@@ -50,8 +54,12 @@ pub enum Action {
         #[serde(default)]
         remark: Option<String>,
     },
-    RequestReturn { reason: String },
-    DenyReturn { reason: String },
+    RequestReturn {
+        reason: String,
+    },
+    DenyReturn {
+        reason: String,
+    },
     Reassign {
         unit_id: UnitId,
         #[serde(default)]
@@ -67,18 +75,27 @@ pub enum Action {
         #[serde(default)]
         due_at: Option<Timestamp>,
     },
-    RequestExtension { days: u32, reason: String },
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
     ApproveExtension {
         #[serde(default)]
         remark: Option<String>,
     },
-    DenyExtension { reason: String },
-    Reply { content: String },
+    DenyExtension {
+        reason: String,
+    },
+    Reply {
+        content: String,
+    },
     ReviewPass {
         #[serde(default)]
         remark: Option<String>,
     },
-    ReviewFail { reason: String },
+    ReviewFail {
+        reason: String,
+    },
     FollowUp {
         satisfaction: Satisfaction,
         #[serde(default)]
@@ -86,7 +103,9 @@ pub enum Action {
         #[serde(default)]
         remark: Option<String>,
     },
-    Reopen { reason: String },
+    Reopen {
+        reason: String,
+    },
     Close {
         #[serde(default)]
         remark: Option<String>,
@@ -95,7 +114,9 @@ pub enum Action {
         #[serde(default)]
         remark: Option<String>,
     },
-    Withdraw { reason: String },
+    Withdraw {
+        reason: String,
+    },
     Merge {
         into: CaseId,
         #[serde(default)]
@@ -113,10 +134,17 @@ pub enum Action {
         #[serde(default)]
         remark: Option<String>,
     },
-    AcceptTask { task_id: TaskId },
-    ReplyTask { task_id: TaskId, content: String },
+    AcceptTask {
+        task_id: TaskId,
+    },
+    ReplyTask {
+        task_id: TaskId,
+        content: String,
+    },
     /// The scheduler's record that a case crossed an overdue threshold.
-    MarkOverdue { level: OverdueLevel },
+    MarkOverdue {
+        level: OverdueLevel,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -288,11 +316,17 @@ pub enum Effect {
     CreateTasks(Vec<NewTask>),
     UpdateTask(Task),
     /// Move this case's reporters to `target` and record `merge_in` on it.
-    MergeInto { target: CaseId },
+    MergeInto {
+        target: CaseId,
+    },
     /// Tell every reporter the outcome (at closure, rejection, withdrawal).
-    NotifyReporters { message: String },
+    NotifyReporters {
+        message: String,
+    },
     /// Record on the parent case that this child finished its part.
-    NotifyParent { parent: CaseId },
+    NotifyParent {
+        parent: CaseId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -317,7 +351,10 @@ fn reason(field: &'static str, r: &str) -> Result<String, DomainError> {
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> DomainError {
-    DomainError::Invalid { field, message: message.into() }
+    DomainError::Invalid {
+        field,
+        message: message.into(),
+    }
 }
 
 impl DecideContext<'_> {
@@ -347,11 +384,18 @@ impl DecideContext<'_> {
 
 /// Decides an action on a case. Refusals change nothing; an accepted action returns the new case
 /// (version not yet bumped: the store does that when it commits) and exactly one event for it.
-pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<Decision, DomainError> {
+pub fn decide(
+    case: &Case,
+    action: &Action,
+    ctx: &DecideContext<'_>,
+) -> Result<Decision, DomainError> {
     let kind = action.kind();
     authorize(ctx.actor, case, action, ctx)?;
     let from = case.state;
-    let not_allowed = || DomainError::NotAllowedInState { state: from, action: kind };
+    let not_allowed = || DomainError::NotAllowedInState {
+        state: from,
+        action: kind,
+    };
     let mut next = case.clone();
     next.updated_at = ctx.now;
     let mut effects = Vec::new();
@@ -359,7 +403,12 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
     use CaseState as S;
 
     match action {
-        Action::Register { category_id, priority, region_id, remark: r } => {
+        Action::Register {
+            category_id,
+            priority,
+            region_id,
+            remark: r,
+        } => {
             if from != S::Reported {
                 return Err(not_allowed());
             }
@@ -376,7 +425,9 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 next.priority = *p;
             }
             if region_id.is_some() {
-                let region = ctx.region.ok_or_else(|| invalid("region_id", "所选区域不存在"))?;
+                let region = ctx
+                    .region
+                    .ok_or_else(|| invalid("region_id", "所选区域不存在"))?;
                 next.region_id = Some(region.id);
                 next.region_path = Some(region.path.clone());
             }
@@ -390,7 +441,9 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             let r = reason("reason", r)?;
             next.state = S::Rejected;
             next.closed_at = Some(ctx.now);
-            effects.push(Effect::NotifyReporters { message: format!("您反映的问题不予受理：{r}") });
+            effects.push(Effect::NotifyReporters {
+                message: format!("您反映的问题不予受理：{r}"),
+            });
             note = Some(r);
         }
         Action::AnswerDirectly { reply } => {
@@ -402,10 +455,16 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             next.reply = Some(reply.clone());
             next.replied_at = Some(ctx.now);
             next.closed_at = Some(ctx.now);
-            effects.push(Effect::NotifyReporters { message: reply.clone() });
+            effects.push(Effect::NotifyReporters {
+                message: reply.clone(),
+            });
             note = Some(reply);
         }
-        Action::Dispatch { unit_id, co_units, remark: r } => {
+        Action::Dispatch {
+            unit_id,
+            co_units,
+            remark: r,
+        } => {
             if from != S::Registered {
                 return Err(not_allowed());
             }
@@ -428,12 +487,20 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                     if tasks.iter().any(|t: &NewTask| t.unit_id == co.unit_id) {
                         return Err(invalid("co_units", format!("协办单位 {} 重复", co.unit_id)));
                     }
-                    let instructions = check_text("instructions", &co.instructions, REMARK_MAX_CHARS)?;
+                    let instructions =
+                        check_text("instructions", &co.instructions, REMARK_MAX_CHARS)?;
                     let due_at = co.due_at.unwrap_or(reply_due);
                     if due_at <= ctx.now || due_at > reply_due {
-                        return Err(invalid("co_units.due_at", "协办时限须晚于现在且不晚于主办办结时限"));
+                        return Err(invalid(
+                            "co_units.due_at",
+                            "协办时限须晚于现在且不晚于主办办结时限",
+                        ));
                     }
-                    tasks.push(NewTask { unit_id: co.unit_id, instructions, due_at });
+                    tasks.push(NewTask {
+                        unit_id: co.unit_id,
+                        instructions,
+                        due_at,
+                    });
                 }
                 effects.push(Effect::CreateTasks(tasks));
             }
@@ -476,7 +543,10 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 return Err(not_allowed());
             }
             if Some(*unit_id) == case.unit_id {
-                return Err(invalid("unit_id", "改派须选择另一个承办单位；维持原单位请驳回退单"));
+                return Err(invalid(
+                    "unit_id",
+                    "改派须选择另一个承办单位；维持原单位请驳回退单",
+                ));
             }
             if !ctx.units_exist {
                 return Err(invalid("unit_id", "所选承办单位不存在"));
@@ -493,7 +563,11 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             next.state = S::InProgress;
             note = remark("remark", r)?;
         }
-        Action::SubDispatch { unit_id, instructions, due_at } => {
+        Action::SubDispatch {
+            unit_id,
+            instructions,
+            due_at,
+        } => {
             if !matches!(from, S::Accepted | S::InProgress) {
                 return Err(not_allowed());
             }
@@ -507,9 +581,15 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             let parent_due = case.reply_due.unwrap_or(ctx.now);
             let reply_due = due_at.unwrap_or(parent_due);
             if reply_due <= ctx.now || reply_due > parent_due {
-                return Err(invalid("due_at", "下级办理时限须晚于现在且不晚于本工单的办结时限"));
+                return Err(invalid(
+                    "due_at",
+                    "下级办理时限须晚于现在且不晚于本工单的办结时限",
+                ));
             }
-            let accept_due = ctx.limit(case, Stage::Accept).due_from(ctx.now, ctx.calendar).min(reply_due);
+            let accept_due = ctx
+                .limit(case, Stage::Accept)
+                .due_from(ctx.now, ctx.calendar)
+                .min(reply_due);
             effects.push(Effect::CreateChild(NewChild {
                 unit_id: *unit_id,
                 instructions: instructions.clone(),
@@ -527,7 +607,9 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             }
             let due = case.reply_due.ok_or_else(not_allowed)?;
             if ctx.now >= due {
-                return Err(DomainError::Conflict("延期须在办结时限届满前申请，本工单已超时".into()));
+                return Err(DomainError::Conflict(
+                    "延期须在办结时限届满前申请，本工单已超时".into(),
+                ));
             }
             let (max, unit_label) = extension_cap(ctx.limit(case, Stage::Reply).unit);
             if *days == 0 || case.extended_days + days > max {
@@ -541,7 +623,11 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 ));
             }
             let r = reason("reason", r)?;
-            next.extension = Some(ExtensionRequest { days: *days, reason: r.clone(), requested_at: ctx.now });
+            next.extension = Some(ExtensionRequest {
+                days: *days,
+                reason: r.clone(),
+                requested_at: ctx.now,
+            });
             note = Some(format!("申请延期 {days} 个{unit_label}：{r}"));
         }
         Action::ApproveExtension { remark: r } => {
@@ -550,7 +636,11 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 _ => return Err(not_allowed()),
             };
             let unit = ctx.limit(case, Stage::Reply).unit;
-            let unit = if unit == LimitUnit::CalendarDays { unit } else { LimitUnit::WorkingDays };
+            let unit = if unit == LimitUnit::CalendarDays {
+                unit
+            } else {
+                LimitUnit::WorkingDays
+            };
             let due = case.reply_due.ok_or_else(not_allowed)?;
             next.reply_due = Some(TimeLimit::new(req.days, unit).extend(due, ctx.calendar));
             next.extended_days += req.days;
@@ -574,11 +664,19 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             }
             let open_children = ctx.children.iter().filter(|(_, s)| !s.child_done()).count();
             if open_children > 0 {
-                return Err(DomainError::Conflict(format!("还有 {open_children} 件下级工单未办结，须等其办结后再答复")));
+                return Err(DomainError::Conflict(format!(
+                    "还有 {open_children} 件下级工单未办结，须等其办结后再答复"
+                )));
             }
-            let open_tasks = ctx.tasks.iter().filter(|t| t.state != TaskState::Replied).count();
+            let open_tasks = ctx
+                .tasks
+                .iter()
+                .filter(|t| t.state != TaskState::Replied)
+                .count();
             if open_tasks > 0 {
-                return Err(DomainError::Conflict(format!("还有 {open_tasks} 个协办单位未反馈，须等其反馈后再答复")));
+                return Err(DomainError::Conflict(format!(
+                    "还有 {open_tasks} 个协办单位未反馈，须等其反馈后再答复"
+                )));
             }
             let content = check_text("content", content, BODY_MAX_CHARS)?;
             next.state = S::Replied;
@@ -586,7 +684,10 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             next.replied_at = Some(ctx.now);
             next.extension = None;
             next.stage_started_at = Some(ctx.now);
-            next.follow_up_due = Some(ctx.limit(case, Stage::FollowUp).due_from(ctx.now, ctx.calendar));
+            next.follow_up_due = Some(
+                ctx.limit(case, Stage::FollowUp)
+                    .due_from(ctx.now, ctx.calendar),
+            );
             next.overdue_level = OverdueLevel::Green;
             if let Some(p) = case.parent_id {
                 effects.push(Effect::NotifyParent { parent: p });
@@ -618,7 +719,11 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             next.overdue_level = recompute_level(&next, ctx);
             note = Some(reason("reason", r)?);
         }
-        Action::FollowUp { satisfaction, unit_at_fault, remark: r } => {
+        Action::FollowUp {
+            satisfaction,
+            unit_at_fault,
+            remark: r,
+        } => {
             if from != S::Reviewed {
                 return Err(not_allowed());
             }
@@ -637,7 +742,9 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 return Err(not_allowed());
             }
             if case.satisfaction != Some(Satisfaction::Unsatisfied) || !case.unit_at_fault {
-                return Err(DomainError::Conflict("只有群众不满意且经核实承办单位有责的工单才能重办".into()));
+                return Err(DomainError::Conflict(
+                    "只有群众不满意且经核实承办单位有责的工单才能重办".into(),
+                ));
             }
             next.state = S::Dispatched;
             next.reopen_count += 1;
@@ -655,7 +762,10 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             next.state = S::Closed;
             next.closed_at = Some(ctx.now);
             effects.push(Effect::NotifyReporters {
-                message: format!("您反映的问题已办结：{}", case.reply.clone().unwrap_or_default()),
+                message: format!(
+                    "您反映的问题已办结：{}",
+                    case.reply.clone().unwrap_or_default()
+                ),
             });
             note = remark("remark", r)?;
         }
@@ -671,13 +781,17 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 return Err(not_allowed());
             }
             if ctx.children.iter().any(|(_, s)| s.is_open()) {
-                return Err(DomainError::Conflict("该工单还有未结束的下级工单，请先撤回下级工单".into()));
+                return Err(DomainError::Conflict(
+                    "该工单还有未结束的下级工单，请先撤回下级工单".into(),
+                ));
             }
             let r = reason("reason", r)?;
             next.state = S::Withdrawn;
             next.closed_at = Some(ctx.now);
             next.extension = None;
-            effects.push(Effect::NotifyReporters { message: format!("您反映的问题已撤回：{r}") });
+            effects.push(Effect::NotifyReporters {
+                message: format!("您反映的问题已撤回：{r}"),
+            });
             note = Some(r);
         }
         Action::Merge { into, remark: r } => {
@@ -687,7 +801,9 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             if *into == case.id {
                 return Err(invalid("into", "不能把工单合并到它自己"));
             }
-            let target = ctx.merge_target.ok_or_else(|| invalid("into", format!("工单 {into} 不存在")))?;
+            let target = ctx
+                .merge_target
+                .ok_or_else(|| invalid("into", format!("工单 {into} 不存在")))?;
             if !target.state.is_open() {
                 return Err(DomainError::Conflict(format!(
                     "目标工单 {} 状态为「{}」，只能合并到未结束的工单",
@@ -696,7 +812,9 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 )));
             }
             if !ctx.children.is_empty() || !ctx.tasks.is_empty() || case.parent_id.is_some() {
-                return Err(DomainError::Conflict("已二次派单、联合办理或本身是下级工单的工单不能合并".into()));
+                return Err(DomainError::Conflict(
+                    "已二次派单、联合办理或本身是下级工单的工单不能合并".into(),
+                ));
             }
             next.state = S::Merged;
             next.merged_into = Some(target.id);
@@ -709,8 +827,13 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 None => format!("并入 {}", target.case_no),
             });
         }
-        Action::Urge { remark: r } | Action::Supervise { remark: r } | Action::ListedSupervision { remark: r } => {
-            if !from.is_open() || case.unit_id.is_none() || matches!(from, S::Reported | S::Registered) {
+        Action::Urge { remark: r }
+        | Action::Supervise { remark: r }
+        | Action::ListedSupervision { remark: r } => {
+            if !from.is_open()
+                || case.unit_id.is_none()
+                || matches!(from, S::Reported | S::Registered)
+            {
                 return Err(not_allowed());
             }
             match kind {
@@ -726,14 +849,16 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
             note = remark("remark", r)?;
         }
         Action::AcceptTask { task_id } | Action::ReplyTask { task_id, .. } => {
-            if !matches!(from, S::Dispatched | S::Accepted | S::InProgress | S::ReturnRequested) {
+            if !matches!(
+                from,
+                S::Dispatched | S::Accepted | S::InProgress | S::ReturnRequested
+            ) {
                 return Err(not_allowed());
             }
-            let task = ctx
-                .tasks
-                .iter()
-                .find(|t| t.id == *task_id)
-                .ok_or_else(|| invalid("task_id", format!("协办任务 {task_id} 不属于本工单")))?;
+            let task =
+                ctx.tasks.iter().find(|t| t.id == *task_id).ok_or_else(|| {
+                    invalid("task_id", format!("协办任务 {task_id} 不属于本工单"))
+                })?;
             let mut t = task.clone();
             match action {
                 Action::AcceptTask { .. } => {
@@ -761,15 +886,23 @@ pub fn decide(case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<D
                 return Err(not_allowed());
             }
             next.overdue_level = *level;
-            note = Some(format!("超时等级：{}", match level {
-                OverdueLevel::Green => "正常",
-                OverdueLevel::Yellow => "黄色预警",
-                OverdueLevel::Red => "红色超时",
-            }));
+            note = Some(format!(
+                "超时等级：{}",
+                match level {
+                    OverdueLevel::Green => "正常",
+                    OverdueLevel::Yellow => "黄色预警",
+                    OverdueLevel::Red => "红色超时",
+                }
+            ));
         }
     }
     Ok(Decision {
-        event: EventDraft { action: kind, from: Some(from), to: next.state, remark: note },
+        event: EventDraft {
+            action: kind,
+            from: Some(from),
+            to: next.state,
+            remark: note,
+        },
         case: next,
         effects,
     })
@@ -805,5 +938,8 @@ pub fn overdue_change(case: &Case, now: Timestamp, yellow_share: f64) -> Option<
 
 /// Helpers for callers that check a calendar covers a deadline's years.
 pub fn calendar_gaps(cal: &Calendar, from: Timestamp, to: Timestamp) -> Vec<i32> {
-    cal.unknown_years_between(crate::deadline::local_date(from), crate::deadline::local_date(to))
+    cal.unknown_years_between(
+        crate::deadline::local_date(from),
+        crate::deadline::local_date(to),
+    )
 }

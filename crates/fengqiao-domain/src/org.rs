@@ -208,7 +208,10 @@ pub fn category_chain(categories: &[Category], id: CategoryId) -> Vec<CategoryId
             break; // a cycle in bad data must not hang us
         }
         chain.push(c);
-        cur = categories.iter().find(|x| x.id == c).and_then(|x| x.parent_id);
+        cur = categories
+            .iter()
+            .find(|x| x.id == c)
+            .and_then(|x| x.parent_id);
     }
     chain
 }

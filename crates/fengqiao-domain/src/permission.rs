@@ -29,10 +29,14 @@ pub fn duty(kind: ActionKind) -> Duty {
     use ActionKind::*;
     match kind {
         Register | RejectIntake | AnswerDirectly | Dispatch | DenyReturn | Reassign | FollowUp
-        | Reopen | Close | Archive | Withdraw | Merge | Intake | MergeIn | ChildReplied => Duty::Centre,
+        | Reopen | Close | Archive | Withdraw | Merge | Intake | MergeIn | ChildReplied => {
+            Duty::Centre
+        }
         ApproveExtension | DenyExtension | Urge => Duty::CentreOrLeader,
         Supervise | ListedSupervision => Duty::Leader,
-        Accept | RequestReturn | Handle | SubDispatch | RequestExtension | Reply => Duty::HandlingUnit,
+        Accept | RequestReturn | Handle | SubDispatch | RequestExtension | Reply => {
+            Duty::HandlingUnit
+        }
         AcceptTask | ReplyTask => Duty::TaskUnit,
         ReviewPass | ReviewFail => Duty::Reviewer,
         MarkOverdue => Duty::System,
@@ -40,9 +44,19 @@ pub fn duty(kind: ActionKind) -> Duty {
 }
 
 /// Refuses an action the actor's role or scope does not allow.
-pub fn authorize(actor: &Actor, case: &Case, action: &Action, ctx: &DecideContext<'_>) -> Result<(), DomainError> {
+pub fn authorize(
+    actor: &Actor,
+    case: &Case,
+    action: &Action,
+    ctx: &DecideContext<'_>,
+) -> Result<(), DomainError> {
     let kind = action.kind();
-    let deny = |reason: &str| Err(DomainError::Forbidden { action: kind, reason: reason.to_string() });
+    let deny = |reason: &str| {
+        Err(DomainError::Forbidden {
+            action: kind,
+            reason: reason.to_string(),
+        })
+    };
     let role = match actor.role {
         ActorRole::System => {
             // The scheduler marks overdue levels and escalates (urge, then supervise).
@@ -83,9 +97,17 @@ pub fn authorize(actor: &Actor, case: &Case, action: &Action, ctx: &DecideContex
                 Action::AcceptTask { task_id } | Action::ReplyTask { task_id, .. } => *task_id,
                 _ => unreachable!("task duty only for task actions"),
             };
-            let task_unit = ctx.tasks.iter().find(|t| t.id == task_id).map(|t| t.unit_id);
+            let task_unit = ctx
+                .tasks
+                .iter()
+                .find(|t| t.id == task_id)
+                .map(|t| t.unit_id);
             match role {
-                Role::UnitStaff | Role::GridWorker if task_unit.is_some() && task_unit == actor.unit_id => Ok(()),
+                Role::UnitStaff | Role::GridWorker
+                    if task_unit.is_some() && task_unit == actor.unit_id =>
+                {
+                    Ok(())
+                }
                 _ => deny("该协办任务未派给您所在的单位"),
             }
         }
@@ -94,7 +116,9 @@ pub fn authorize(actor: &Actor, case: &Case, action: &Action, ctx: &DecideContex
             match role {
                 Role::Operator | Role::Admin if in_region => Ok(()),
                 Role::UnitStaff | Role::GridWorker
-                    if case.parent_id.is_some() && parent_unit.is_some() && parent_unit == actor.unit_id =>
+                    if case.parent_id.is_some()
+                        && parent_unit.is_some()
+                        && parent_unit == actor.unit_id =>
                 {
                     Ok(())
                 }
@@ -105,18 +129,28 @@ pub fn authorize(actor: &Actor, case: &Case, action: &Action, ctx: &DecideContex
 }
 
 /// May this actor see the case at all?
-pub fn can_view(actor: &Actor, case: &Case, task_units: &[crate::ids::UnitId], parent_unit: Option<crate::ids::UnitId>) -> bool {
+pub fn can_view(
+    actor: &Actor,
+    case: &Case,
+    task_units: &[crate::ids::UnitId],
+    parent_unit: Option<crate::ids::UnitId>,
+) -> bool {
     match actor.role {
         ActorRole::System => true,
         ActorRole::Citizen => false,
-        ActorRole::User(Role::Operator | Role::Admin | Role::Leader) => actor.covers(case.region_path.as_deref()),
+        ActorRole::User(Role::Operator | Role::Admin | Role::Leader) => {
+            actor.covers(case.region_path.as_deref())
+        }
         ActorRole::User(Role::UnitStaff | Role::GridWorker) => {
-            let Some(unit) = actor.unit_id else { return false };
+            let Some(unit) = actor.unit_id else {
+                return false;
+            };
             case.unit_id == Some(unit)
                 || task_units.contains(&unit)
                 || parent_unit == Some(unit)
                 || (actor.role == ActorRole::User(Role::GridWorker)
-                    && (case.created_by == actor.user_id || actor.covers(case.region_path.as_deref())))
+                    && (case.created_by == actor.user_id
+                        || actor.covers(case.region_path.as_deref())))
         }
     }
 }
@@ -127,7 +161,9 @@ pub fn can_view(actor: &Actor, case: &Case, task_units: &[crate::ids::UnitId], p
 pub fn can_see_personal_data(actor: &Actor, case: &Case) -> bool {
     match actor.role {
         ActorRole::User(Role::Operator | Role::Admin) => true,
-        ActorRole::User(Role::UnitStaff | Role::GridWorker) => actor.unit_id.is_some() && actor.unit_id == case.unit_id,
+        ActorRole::User(Role::UnitStaff | Role::GridWorker) => {
+            actor.unit_id.is_some() && actor.unit_id == case.unit_id
+        }
         _ => false,
     }
 }

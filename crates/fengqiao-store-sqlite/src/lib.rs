@@ -1,1 +1,1148 @@
+//! The embedded SQLite backend.
+//!
+//! One writer thread owns the only write connection and applies jobs in batches: every job in a
+//! batch runs inside its own SAVEPOINT (so one failing job changes nothing and does not disturb the
+//! others), then the batch commits once with `synchronous=FULL`, and only then is each caller told
+//! its result. That is group commit: an acknowledged write is on disk, and one fsync serves many
+//! concurrent requests. Reads go to a small pool of read connections, which WAL lets run beside
+//! the writer.
 
+mod rows;
+
+use async_trait::async_trait;
+use fengqiao_domain::calendar::CalendarDay;
+use fengqiao_domain::case::{Case, CaseState, Event};
+use fengqiao_domain::deadline::TimePolicy;
+use fengqiao_domain::ids::{CaseId, CaseNo, RegionId, UserId};
+use fengqiao_domain::lifecycle::Effect;
+use fengqiao_domain::org::{Category, Region, Unit, User};
+use fengqiao_domain::Timestamp;
+use fengqiao_store::*;
+use rows::*;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+/// Most jobs one transaction takes; bounds the latency a batch adds.
+const MAX_BATCH: usize = 512;
+
+type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<mpsc::Sender<Job>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(code, msg) = &e {
+        if code.code == rusqlite::ErrorCode::ConstraintViolation {
+            let m = msg.clone().unwrap_or_default();
+            if m.contains("UNIQUE") {
+                return StoreError::Duplicate(m);
+            }
+            if m.contains("FOREIGN KEY") {
+                return StoreError::InvalidReference("引用的记录不存在".into());
+            }
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(backend)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Applies the migrations not yet applied. Each migration is one transaction.
+pub fn migrate(conn: &Connection) -> Result<usize> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .map_err(backend)?;
+    let mut applied = 0;
+    for (version, sql) in MIGRATIONS {
+        let done: Option<i64> = conn
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?;
+        if done.is_some() {
+            continue;
+        }
+        let tx = conn.unchecked_transaction().map_err(backend)?;
+        tx.execute_batch(sql).map_err(backend)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![version, chrono::Utc::now().timestamp_millis()],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
+            }
+        }
+        let conn = open_connection(&path)?;
+        migrate(&conn)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(tx),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the writer thread inside the next group commit.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let res = f(conn);
+            let ok = res.is_ok();
+            let finish: Finish = Box::new(move |commit| {
+                let _ = tx.send(commit.and(res));
+            });
+            (ok, finish)
+        });
+        self.writer
+            .lock()
+            .expect("writer lock")
+            .send(job)
+            .map_err(|_| StoreError::Backend("the database writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Backend("the database writer has stopped".into()))?
+    }
+
+    /// Runs `f` on a pooled read connection on the blocking pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.lock().expect("reader pool").pop();
+            let conn = match conn {
+                Some(c) => c,
+                None => open_connection(&path)?,
+            };
+            let res = f(&conn);
+            let mut pool = readers.lock().expect("reader pool");
+            if pool.len() < 16 {
+                pool.push(conn);
+            }
+            res
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut finishers = Vec::with_capacity(batch.len());
+        let begin = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = begin {
+            let msg = e.to_string();
+            for job in batch {
+                // Never run a job outside a transaction: fail them all.
+                let _ = job; // dropped: its sender closes and the caller sees the error below
+                tracing::error!(error = %msg, "could not begin a write transaction");
+            }
+            continue;
+        }
+        for job in batch {
+            let sp = conn.execute_batch("SAVEPOINT job");
+            if sp.is_err() {
+                drop(job);
+                continue;
+            }
+            let (ok, finish) = job(&conn);
+            if ok {
+                let _ = conn.execute_batch("RELEASE job");
+            } else {
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            }
+            finishers.push(finish);
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(backend);
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for f in finishers {
+            f(match &commit {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::Backend(e.to_string())),
+            });
+        }
+    }
+}
+
+fn load_record(conn: &Connection, id: CaseId) -> Result<Option<CaseRecord>> {
+    let case = conn
+        .query_row(
+            &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"),
+            [id.0],
+            case_from_row,
+        )
+        .optional()
+        .map_err(backend)?;
+    let Some(case) = case else { return Ok(None) };
+    let mut st = conn
+        .prepare_cached("SELECT name, phone, channel, reported_at, original_case_id FROM reporters WHERE case_id = ?1 ORDER BY id")
+        .map_err(backend)?;
+    let reporters = st
+        .query_map([id.0], reporter_from_row)
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    let mut st = conn
+        .prepare_cached("SELECT id, case_id, unit_id, instructions, due_at, state, reply, replied_at FROM case_tasks WHERE case_id = ?1 ORDER BY id")
+        .map_err(backend)?;
+    let tasks = st
+        .query_map([id.0], task_from_row)
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    let mut st = conn
+        .prepare_cached("SELECT id, state FROM cases WHERE parent_id = ?1 ORDER BY id")
+        .map_err(backend)?;
+    let children = st
+        .query_map([id.0], |r| {
+            Ok((CaseId(r.get(0)?), parse_enum(r, 1, CaseState::parse)?))
+        })
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(Some(CaseRecord {
+        case,
+        reporters,
+        tasks,
+        children,
+    }))
+}
+
+fn insert_event(conn: &Connection, e: &Event) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO case_events (case_id, action, from_state, to_state, actor_id, actor_name, remark, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            e.case_id.0,
+            e.action,
+            e.from_state.map(|s| s.as_str()),
+            e.to_state.as_str(),
+            e.actor_id.map(|u| u.0),
+            e.actor_name,
+            e.remark,
+            ms(e.at)
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn next_id(conn: &Connection, table: &str) -> Result<i64> {
+    conn.query_row(
+        &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
+        [],
+        |r| r.get(0),
+    )
+    .map_err(backend)
+}
+
+fn insert_reporter(
+    conn: &Connection,
+    case_id: CaseId,
+    r: &fengqiao_domain::case::Reporter,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO reporters (case_id, original_case_id, name, phone, channel, reported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            case_id.0,
+            r.original_case_id.0,
+            r.name,
+            r.phone.as_ref().map(|p| p.as_str()),
+            r.channel.as_str(),
+            ms(r.reported_at)
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn insert_task(conn: &Connection, t: &fengqiao_domain::case::Task) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO case_tasks (case_id, unit_id, instructions, due_at, state, reply, replied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            t.case_id.0,
+            t.unit_id.0,
+            t.instructions,
+            ms(t.due_at),
+            t.state.as_str(),
+            t.reply,
+            t.replied_at.map(ms)
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn notify_reporters(
+    conn: &Connection,
+    case_id: CaseId,
+    message: &str,
+    at: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO notifications (case_id, phone, message, created_at)
+         SELECT case_id, phone, ?2, ?3 FROM reporters WHERE case_id = ?1",
+        params![case_id.0, message, ms(at)],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
+    let mut case = ch.case.clone();
+    let n = update_case(conn, &case).map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::Conflict);
+    }
+    case.version += 1;
+    let event = |case_id: CaseId,
+                 action: &str,
+                 from: Option<CaseState>,
+                 to: CaseState,
+                 remark: Option<String>| Event {
+        id: 0,
+        case_id,
+        action: action.to_string(),
+        from_state: from,
+        to_state: to,
+        actor_id: ch.actor_id,
+        actor_name: ch.actor_name.clone(),
+        remark,
+        at: ch.at,
+    };
+    insert_event(
+        conn,
+        &event(
+            case.id,
+            ch.event.action.as_str(),
+            ch.event.from,
+            ch.event.to,
+            ch.event.remark.clone(),
+        ),
+    )?;
+    for effect in &ch.effects {
+        match effect {
+            Effect::CreateChild(child) => {
+                let id = CaseId(next_id(conn, "cases")?);
+                let c = fengqiao_domain::case::child_case(&case, child, id, ch.at);
+                insert_case(conn, &c, None).map_err(backend)?;
+                insert_event(
+                    conn,
+                    &event(
+                        id,
+                        "sub_dispatch",
+                        None,
+                        c.state,
+                        Some(format!(
+                            "由 {} 二次派单：{}",
+                            case.case_no, child.instructions
+                        )),
+                    ),
+                )?;
+            }
+            Effect::CreateTasks(tasks) => {
+                for t in tasks {
+                    insert_task(
+                        conn,
+                        &fengqiao_domain::case::Task {
+                            id: fengqiao_domain::ids::TaskId(0),
+                            case_id: case.id,
+                            unit_id: t.unit_id,
+                            instructions: t.instructions.clone(),
+                            due_at: t.due_at,
+                            state: fengqiao_domain::case::TaskState::Dispatched,
+                            reply: None,
+                            replied_at: None,
+                        },
+                    )?;
+                }
+            }
+            Effect::UpdateTask(t) => {
+                conn.execute(
+                    "UPDATE case_tasks SET state = ?1, reply = ?2, replied_at = ?3 WHERE id = ?4 AND case_id = ?5",
+                    params![t.state.as_str(), t.reply, t.replied_at.map(ms), t.id.0, case.id.0],
+                )
+                .map_err(backend)?;
+            }
+            Effect::MergeInto { target } => {
+                let n = conn
+                    .execute(
+                        "UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ('rejected','closed','archived','withdrawn','merged')",
+                        params![target.0, ms(ch.at)],
+                    )
+                    .map_err(backend)?;
+                if n == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                let reporters = load_record(conn, case.id)?
+                    .map(|r| r.reporters)
+                    .unwrap_or_default();
+                for r in &reporters {
+                    insert_reporter(conn, *target, r)?;
+                }
+                let target_state: String = conn
+                    .query_row("SELECT state FROM cases WHERE id = ?1", [target.0], |r| {
+                        r.get(0)
+                    })
+                    .map_err(backend)?;
+                let ts = CaseState::parse(&target_state).unwrap_or(CaseState::Registered);
+                insert_event(
+                    conn,
+                    &event(
+                        *target,
+                        "merge_in",
+                        Some(ts),
+                        ts,
+                        Some(format!(
+                            "并入工单 {}（{} 位诉求人）",
+                            case.case_no,
+                            reporters.len()
+                        )),
+                    ),
+                )?;
+            }
+            Effect::NotifyReporters { message } => notify_reporters(conn, case.id, message, ch.at)?,
+            Effect::NotifyParent { parent } => {
+                let st: Option<String> = conn
+                    .query_row("SELECT state FROM cases WHERE id = ?1", [parent.0], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(backend)?;
+                if let Some(ps) = st.as_deref().and_then(CaseState::parse) {
+                    insert_event(
+                        conn,
+                        &event(
+                            *parent,
+                            "child_replied",
+                            Some(ps),
+                            ps,
+                            Some(format!("下级工单 {} 已办结", case.case_no)),
+                        ),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(case)
+}
+
+fn scope_sql(scope: &Scope, args: &mut Vec<rusqlite::types::Value>) -> String {
+    use rusqlite::types::Value;
+    match scope {
+        Scope::All => "1 = 1".into(),
+        Scope::Region {
+            path,
+            include_unplaced,
+        } => {
+            args.push(Value::Text(format!("{path}%")));
+            if *include_unplaced {
+                format!(
+                    "(c.region_path LIKE ?{} OR c.region_path IS NULL)",
+                    args.len()
+                )
+            } else {
+                format!("c.region_path LIKE ?{}", args.len())
+            }
+        }
+        Scope::Unit {
+            unit_id,
+            user_id,
+            region_path,
+        } => {
+            args.push(Value::Integer(unit_id.0));
+            let u = args.len();
+            args.push(Value::Integer(user_id.0));
+            let me = args.len();
+            let mut s = format!(
+                "(c.unit_id = ?{u} OR c.created_by = ?{me}
+                  OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.unit_id = ?{u})
+                  OR EXISTS (SELECT 1 FROM cases p WHERE p.id = c.parent_id AND p.unit_id = ?{u})"
+            );
+            if let Some(p) = region_path {
+                args.push(Value::Text(format!("{p}%")));
+                s.push_str(&format!(" OR c.region_path LIKE ?{}", args.len()));
+            }
+            s.push(')');
+            s
+        }
+    }
+}
+
+fn filter_sql(
+    scope: &Scope,
+    f: &CaseFilter,
+    regions_path: Option<String>,
+) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut args: Vec<Value> = Vec::new();
+    let mut clauses = vec![scope_sql(scope, &mut args)];
+    if !f.states.is_empty() {
+        let mut marks = Vec::new();
+        for s in &f.states {
+            args.push(Value::Text(s.as_str().into()));
+            marks.push(format!("?{}", args.len()));
+        }
+        clauses.push(format!("c.state IN ({})", marks.join(",")));
+    }
+    let eq = |col: &str, v: Option<Value>, args: &mut Vec<Value>, clauses: &mut Vec<String>| {
+        if let Some(v) = v {
+            args.push(v);
+            clauses.push(format!("{col} = ?{}", args.len()));
+        }
+    };
+    eq(
+        "c.unit_id",
+        f.unit_id.map(|x| Value::Integer(x.0)),
+        &mut args,
+        &mut clauses,
+    );
+    eq(
+        "c.category_id",
+        f.category_id.map(|x| Value::Integer(x.0)),
+        &mut args,
+        &mut clauses,
+    );
+    eq(
+        "c.channel",
+        f.channel.map(|x| Value::Text(x.as_str().into())),
+        &mut args,
+        &mut clauses,
+    );
+    eq(
+        "c.overdue_level",
+        f.overdue.map(|x| Value::Text(x.as_str().into())),
+        &mut args,
+        &mut clauses,
+    );
+    eq(
+        "c.parent_id",
+        f.parent_id.map(|x| Value::Integer(x.0)),
+        &mut args,
+        &mut clauses,
+    );
+    eq(
+        "c.listed_supervision",
+        f.listed_supervision.map(|x| Value::Integer(x as i64)),
+        &mut args,
+        &mut clauses,
+    );
+    if let Some(p) = regions_path {
+        args.push(Value::Text(format!("{p}%")));
+        clauses.push(format!("c.region_path LIKE ?{}", args.len()));
+    }
+    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let escaped = q
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        args.push(Value::Text(format!("%{escaped}%")));
+        let i = args.len();
+        clauses.push(format!(
+            "(c.title LIKE ?{i} ESCAPE '\\' OR c.body LIKE ?{i} ESCAPE '\\' OR c.case_no LIKE ?{i} ESCAPE '\\')"
+        ));
+    }
+    if let Some(t) = f.created_from {
+        args.push(Value::Integer(ms(t)));
+        clauses.push(format!("c.created_at >= ?{}", args.len()));
+    }
+    if let Some(t) = f.created_to {
+        args.push(Value::Integer(ms(t)));
+        clauses.push(format!("c.created_at < ?{}", args.len()));
+    }
+    (clauses.join(" AND "), args)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_region(&self, r: NewRegion) -> Result<Region> {
+        self.write(move |conn| {
+            let parent_path: Option<String> = match r.parent_id {
+                Some(p) => Some(
+                    conn.query_row("SELECT path FROM regions WHERE id = ?1", [p.0], |row| row.get(0))
+                        .optional()
+                        .map_err(backend)?
+                        .ok_or_else(|| StoreError::InvalidReference(format!("上级区域 {p} 不存在")))?,
+                ),
+                None => None,
+            };
+            let id = next_id(conn, "regions")?;
+            let path = format!("{}{id}/", parent_path.as_deref().unwrap_or("/"));
+            conn.execute(
+                "INSERT INTO regions (id, parent_id, name, level, path) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, r.parent_id.map(|p| p.0), r.name, r.level.as_str(), path],
+            )
+            .map_err(backend)?;
+            Ok(Region { id: RegionId(id), parent_id: r.parent_id, name: r.name, level: r.level, path })
+        })
+        .await
+    }
+
+    async fn regions(&self) -> Result<Vec<Region>> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                "SELECT id, parent_id, name, level, path FROM regions ORDER BY path",
+                [],
+                region_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn insert_unit(&self, u: NewUnit) -> Result<Unit> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO units (name, kind, platform, region_id) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    u.name,
+                    u.kind.as_str(),
+                    u.platform.map(|p| p.as_str()),
+                    u.region_id.0
+                ],
+            )
+            .map_err(backend)?;
+            Ok(Unit {
+                id: fengqiao_domain::ids::UnitId(conn.last_insert_rowid()),
+                name: u.name,
+                kind: u.kind,
+                platform: u.platform,
+                region_id: u.region_id,
+            })
+        })
+        .await
+    }
+
+    async fn units(&self) -> Result<Vec<Unit>> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                "SELECT id, name, kind, platform, region_id FROM units ORDER BY id",
+                [],
+                unit_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn insert_category(&self, c: NewCategory) -> Result<Category> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO categories (parent_id, name, default_unit_id, is_petition) VALUES (?1, ?2, ?3, ?4)",
+                params![c.parent_id.map(|p| p.0), c.name, c.default_unit_id.map(|u| u.0), c.is_petition],
+            )
+            .map_err(backend)?;
+            Ok(Category {
+                id: fengqiao_domain::ids::CategoryId(conn.last_insert_rowid()),
+                parent_id: c.parent_id,
+                name: c.name,
+                default_unit_id: c.default_unit_id,
+                is_petition: c.is_petition,
+            })
+        })
+        .await
+    }
+
+    async fn categories(&self) -> Result<Vec<Category>> {
+        self.read(|conn| {
+            query_all(conn, "SELECT id, parent_id, name, default_unit_id, is_petition FROM categories ORDER BY id", [], category_from_row)
+        })
+        .await
+    }
+
+    async fn insert_user(&self, u: NewUser) -> Result<User> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO users (username, display_name, role, region_id, unit_id, password_hash, active, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, TRUE, ?7)",
+                params![u.username, u.display_name, u.role.as_str(), u.region_id.0, u.unit_id.map(|x| x.0), u.password_hash, ms(u.created_at)],
+            )
+            .map_err(|e| match backend(e) {
+                StoreError::Duplicate(_) => StoreError::Duplicate(format!("用户名「{}」已被使用", u.username)),
+                other => other,
+            })?;
+            Ok(User {
+                id: UserId(conn.last_insert_rowid()),
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role,
+                region_id: u.region_id,
+                unit_id: u.unit_id,
+                active: true,
+            })
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"),
+                [],
+                user_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let username = username.to_string();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"),
+                [username],
+                |r| Ok((user_from_row(r)?, r.get::<_, String>(7)?)),
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn insert_token(
+        &self,
+        user_id: UserId,
+        token_hash: &str,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, user_id.0, ms(created_at), ms(expires_at)],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| {
+            let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+            conn.query_row(
+                &format!(
+                    "SELECT {cols} FROM tokens t JOIN users u ON u.id = t.user_id
+                     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.active"
+                ),
+                params![token_hash, ms(now)],
+                user_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+                params![token_hash, ms(now)],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn policies(&self) -> Result<Vec<TimePolicy>> {
+        self.read(|conn| {
+            query_all(conn, "SELECT id, category_id, priority, stage, amount, unit FROM time_policies ORDER BY id", [], policy_from_row)
+        })
+        .await
+    }
+
+    async fn upsert_policy(&self, p: TimePolicy) -> Result<TimePolicy> {
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM time_policies WHERE COALESCE(category_id, 0) = COALESCE(?1, 0) AND COALESCE(priority, '') = COALESCE(?2, '') AND stage = ?3",
+                params![p.category_id.map(|c| c.0), p.priority.map(|x| x.as_str()), p.stage.as_str()],
+            )
+            .map_err(backend)?;
+            conn.execute(
+                "INSERT INTO time_policies (category_id, priority, stage, amount, unit) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p.category_id.map(|c| c.0), p.priority.map(|x| x.as_str()), p.stage.as_str(), p.limit.amount, p.limit.unit.as_str()],
+            )
+            .map_err(backend)?;
+            Ok(TimePolicy { id: conn.last_insert_rowid(), ..p })
+        })
+        .await
+    }
+
+    async fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                "SELECT day, kind, name FROM calendar_days ORDER BY day",
+                [],
+                calendar_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn upsert_calendar_days(&self, days: Vec<CalendarDay>) -> Result<usize> {
+        self.write(move |conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "INSERT INTO calendar_days (day, kind, name) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+                )
+                .map_err(backend)?;
+            for d in &days {
+                st.execute(params![
+                    d.date.format("%Y-%m-%d").to_string(),
+                    d.kind.as_str(),
+                    d.name
+                ])
+                .map_err(backend)?;
+            }
+            Ok(days.len())
+        })
+        .await
+    }
+
+    async fn intake(&self, new: NewCase) -> Result<IntakeOutcome> {
+        self.write(move |conn| {
+            if let Some(key) = &new.idempotency_key {
+                let existing: Option<i64> = conn
+                    .prepare_cached("SELECT id FROM cases WHERE idempotency_key = ?1")
+                    .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+                    .map_err(backend)?;
+                if let Some(id) = existing {
+                    let rec = load_record(conn, CaseId(id))?
+                        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                    return Ok(IntakeOutcome {
+                        case: rec.case,
+                        created: false,
+                    });
+                }
+            }
+            let region_path: Option<String> = match new.region_id {
+                Some(r) => Some(
+                    conn.prepare_cached("SELECT path FROM regions WHERE id = ?1")
+                        .and_then(|mut st| st.query_row([r.0], |row| row.get(0)).optional())
+                        .map_err(backend)?
+                        .ok_or_else(|| StoreError::InvalidReference(format!("区域 {r} 不存在")))?,
+                ),
+                None => None,
+            };
+            let id = CaseId(next_id(conn, "cases")?);
+            let case = fengqiao_domain::case::new_case(
+                id,
+                fengqiao_domain::case::Intake {
+                    title: new.title,
+                    body: new.body,
+                    channel: new.channel,
+                    category_id: new.category_id,
+                    priority: new.priority,
+                    region_id: new.region_id,
+                    region_path,
+                    address: new.address,
+                    latitude: new.latitude,
+                    longitude: new.longitude,
+                    is_petition: new.is_petition,
+                    created_by: new.created_by,
+                },
+                new.received_at,
+            );
+            insert_case(conn, &case, new.idempotency_key.as_deref()).map_err(backend)?;
+            insert_reporter(
+                conn,
+                id,
+                &fengqiao_domain::case::Reporter {
+                    name: new.reporter_name,
+                    phone: new.reporter_phone,
+                    channel: new.channel,
+                    reported_at: new.received_at,
+                    original_case_id: id,
+                },
+            )?;
+            insert_event(
+                conn,
+                &Event {
+                    id: 0,
+                    case_id: id,
+                    action: "intake".into(),
+                    from_state: None,
+                    to_state: CaseState::Reported,
+                    actor_id: new.created_by,
+                    actor_name: new.actor_name,
+                    remark: Some(format!("经「{}」登记", new.channel.label())),
+                    at: new.received_at,
+                },
+            )?;
+            Ok(IntakeOutcome {
+                case,
+                created: true,
+            })
+        })
+        .await
+    }
+
+    async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>> {
+        self.read(move |conn| load_record(conn, id)).await
+    }
+
+    async fn case_id_by_no(&self, no: &CaseNo) -> Result<Option<CaseId>> {
+        let no = no.as_str().to_string();
+        self.read(move |conn| {
+            conn.query_row("SELECT id FROM cases WHERE case_no = ?1", [no], |r| {
+                Ok(CaseId(r.get(0)?))
+            })
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn commit(&self, change: Changeset) -> Result<Case> {
+        self.write(move |conn| apply_changeset(conn, &change)).await
+    }
+
+    async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<Page<Case>> {
+        let scope = scope.clone();
+        let filter = filter.clone();
+        self.read(move |conn| {
+            let region_path: Option<String> = match filter.region_id {
+                Some(r) => Some(
+                    conn.query_row("SELECT path FROM regions WHERE id = ?1", [r.0], |row| row.get(0))
+                        .optional()
+                        .map_err(backend)?
+                        .ok_or_else(|| StoreError::InvalidReference(format!("区域 {r} 不存在")))?,
+                ),
+                None => None,
+            };
+            let (clause, mut args) = filter_sql(&scope, &filter, region_path);
+            let total: i64 = conn
+                .query_row(&format!("SELECT COUNT(*) FROM cases c WHERE {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+                .map_err(backend)?;
+            let page_size = filter.page_size.clamp(1, fengqiao_domain::limits::PAGE_SIZE_MAX);
+            let page = filter.page.max(1);
+            args.push(rusqlite::types::Value::Integer(page_size as i64));
+            let lim = args.len();
+            args.push(rusqlite::types::Value::Integer(((page - 1) as i64) * page_size as i64));
+            let off = args.len();
+            let cols = CASE_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ");
+            let mut st = conn
+                .prepare(&format!("SELECT {cols} FROM cases c WHERE {clause} ORDER BY c.id DESC LIMIT ?{lim} OFFSET ?{off}"))
+                .map_err(backend)?;
+            let items = st
+                .query_map(rusqlite::params_from_iter(args.iter()), case_from_row)
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(Page { items, total: total as u64, page, page_size })
+        })
+        .await
+    }
+
+    async fn events(&self, id: CaseId) -> Result<Vec<Event>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                "SELECT id, case_id, action, from_state, to_state, actor_id, actor_name, remark, at FROM case_events WHERE case_id = ?1 ORDER BY id",
+                [id.0],
+                event_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn open_timed_cases(&self, after: CaseId, limit: u32) -> Result<Vec<Case>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                &format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE id > ?1 AND state IN ('dispatched','return_requested','accepted','in_progress','replied','reviewed')
+                     ORDER BY id LIMIT ?2"
+                ),
+                params![after.0, limit],
+                case_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn count_cases(&self, scope: &Scope) -> Result<StateCount> {
+        let scope = scope.clone();
+        self.read(move |conn| {
+            let mut args = Vec::new();
+            let clause = scope_sql(&scope, &mut args);
+            conn.query_row(
+                &format!(
+                    "SELECT COUNT(*),
+                            COALESCE(SUM(CASE WHEN c.state NOT IN ('rejected','closed','archived','withdrawn','merged') THEN 1 ELSE 0 END), 0),
+                            COALESCE(SUM(CASE WHEN c.overdue_level = 'red' AND c.state NOT IN ('rejected','closed','archived','withdrawn','merged') THEN 1 ELSE 0 END), 0),
+                            COALESCE(SUM(CASE WHEN c.overdue_level = 'yellow' AND c.state NOT IN ('rejected','closed','archived','withdrawn','merged') THEN 1 ELSE 0 END), 0)
+                     FROM cases c WHERE {clause}"
+                ),
+                rusqlite::params_from_iter(args.iter()),
+                |r| {
+                    Ok(StateCount {
+                        total: r.get::<_, i64>(0)? as u64,
+                        open: r.get::<_, i64>(1)? as u64,
+                        overdue_red: r.get::<_, i64>(2)? as u64,
+                        overdue_yellow: r.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn notifications(&self, id: CaseId) -> Result<Vec<Notification>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                "SELECT id, case_id, phone, message, created_at FROM notifications WHERE case_id = ?1 ORDER BY id",
+                [id.0],
+                |r| {
+                    Ok(Notification {
+                        id: r.get(0)?,
+                        case_id: CaseId(r.get(1)?),
+                        phone: r.get(2)?,
+                        message: r.get(3)?,
+                        created_at: ts(r.get(4)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()> {
+        self.write(move |conn| {
+            for b in &bundles {
+                insert_case(conn, &b.case, b.idempotency_key.as_deref()).map_err(backend)?;
+                for r in &b.reporters {
+                    insert_reporter(conn, b.case.id, r)?;
+                }
+                for t in &b.tasks {
+                    insert_task(conn, t)?;
+                }
+                for e in &b.events {
+                    insert_event(conn, e)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_audit(
+        &self,
+        actor_id: Option<UserId>,
+        actor_name: &str,
+        action: &str,
+        target: &str,
+        detail: Option<String>,
+        at: Timestamp,
+    ) -> Result<()> {
+        let (actor_name, action, target) = (
+            actor_name.to_string(),
+            action.to_string(),
+            target.to_string(),
+        );
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![ms(at), actor_id.map(|u| u.0), actor_name, action, target, detail],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                "SELECT id, at, actor_id, actor_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+                [limit],
+                |r| {
+                    Ok(AuditEntry {
+                        id: r.get(0)?,
+                        at: ts(r.get(1)?),
+                        actor_id: r.get::<_, Option<i64>>(2)?.map(UserId),
+                        actor_name: r.get(3)?,
+                        action: r.get(4)?,
+                        target: r.get(5)?,
+                        detail: r.get(6)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+}

@@ -1,1 +1,268 @@
+//! Storage behind a trait. Backends (SQLite now, PostgreSQL later) implement [`Store`]; the
+//! [`conformance`] module holds the one test suite every backend must pass.
+//!
+//! Invariants every backend keeps:
+//! - every method is one transaction: it happens whole or not at all;
+//! - a method that returned `Ok` is durable (survives a crash of the process);
+//! - `case_events` and `audit_log` are append-only: no row is ever updated or deleted;
+//! - [`Store::commit`] refuses a change whose case version is not the stored one
+//!   ([`StoreError::Conflict`]), so concurrent actions on one case serialise.
 
+pub mod conformance;
+
+use async_trait::async_trait;
+use fengqiao_domain::calendar::CalendarDay;
+use fengqiao_domain::case::{Case, CaseState, Channel, Event, Priority, Reporter, Task};
+use fengqiao_domain::deadline::{OverdueLevel, TimePolicy};
+use fengqiao_domain::ids::{CaseId, CaseNo, CategoryId, Phone, RegionId, UnitId, UserId};
+use fengqiao_domain::lifecycle::{Effect, EventDraft};
+use fengqiao_domain::org::{Category, Platform, Region, RegionLevel, Role, Unit, UnitKind, User};
+use fengqiao_domain::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A uniqueness rule was broken (e.g. a username already taken).
+    #[error("{0}")]
+    Duplicate(String),
+    /// The case changed since it was read; reload and retry.
+    #[error("the case was changed by someone else; reload and retry")]
+    Conflict,
+    /// A reference to a row that does not exist.
+    #[error("{0}")]
+    InvalidReference(String),
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+pub struct NewRegion {
+    pub parent_id: Option<RegionId>,
+    pub name: String,
+    pub level: RegionLevel,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    pub name: String,
+    pub kind: UnitKind,
+    pub platform: Option<Platform>,
+    pub region_id: RegionId,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCategory {
+    pub parent_id: Option<CategoryId>,
+    pub name: String,
+    pub default_unit_id: Option<UnitId>,
+    pub is_petition: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub region_id: RegionId,
+    pub unit_id: Option<UnitId>,
+    /// An argon2 PHC string; the store never sees a password.
+    pub password_hash: String,
+    pub created_at: Timestamp,
+}
+
+/// A case as it arrives at the one door, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub title: String,
+    pub body: String,
+    pub channel: Channel,
+    pub category_id: Option<CategoryId>,
+    pub priority: Priority,
+    pub region_id: Option<RegionId>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<Phone>,
+    pub is_petition: bool,
+    pub idempotency_key: Option<String>,
+    pub created_by: Option<UserId>,
+    pub actor_name: String,
+    pub received_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct IntakeOutcome {
+    pub case: Case,
+    /// False when the idempotency key matched an earlier intake: `case` is that first case.
+    pub created: bool,
+}
+
+/// A case with everything hanging off it.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub case: Case,
+    pub reporters: Vec<Reporter>,
+    pub tasks: Vec<Task>,
+    pub children: Vec<(CaseId, CaseState)>,
+}
+
+/// One accepted action, ready to be written atomically: the case's new row (carrying the version
+/// it was read at), its event, and the effects on other rows.
+#[derive(Debug, Clone)]
+pub struct Changeset {
+    pub case: Case,
+    pub event: EventDraft,
+    pub effects: Vec<Effect>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub at: Timestamp,
+}
+
+/// Which cases a viewer may list. Built by the service from the actor, never from the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Cases in a region subtree; `include_unplaced` adds cases with no region yet.
+    Region {
+        path: String,
+        include_unplaced: bool,
+    },
+    /// Cases of a unit (lead, co-unit task or parent of a child), plus those the user reported,
+    /// plus, for grid workers, a region subtree.
+    Unit {
+        unit_id: UnitId,
+        user_id: UserId,
+        region_path: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CaseFilter {
+    pub states: Vec<CaseState>,
+    pub unit_id: Option<UnitId>,
+    pub region_id: Option<RegionId>,
+    pub category_id: Option<CategoryId>,
+    pub channel: Option<Channel>,
+    pub overdue: Option<OverdueLevel>,
+    pub parent_id: Option<CaseId>,
+    pub listed_supervision: Option<bool>,
+    /// Substring of title, body or case number.
+    pub q: Option<String>,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// A complete case with its history, written as-is (demo generation, bulk import).
+#[derive(Debug, Clone)]
+pub struct CaseBundle {
+    pub case: Case,
+    pub reporters: Vec<Reporter>,
+    pub tasks: Vec<Task>,
+    pub events: Vec<Event>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub action: String,
+    pub target: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub phone: Option<String>,
+    pub message: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct StateCount {
+    pub total: u64,
+    pub open: u64,
+    pub overdue_red: u64,
+    pub overdue_yellow: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- organisation ----
+    async fn insert_region(&self, r: NewRegion) -> Result<Region>;
+    async fn regions(&self) -> Result<Vec<Region>>;
+    async fn insert_unit(&self, u: NewUnit) -> Result<Unit>;
+    async fn units(&self) -> Result<Vec<Unit>>;
+    async fn insert_category(&self, c: NewCategory) -> Result<Category>;
+    async fn categories(&self) -> Result<Vec<Category>>;
+    async fn insert_user(&self, u: NewUser) -> Result<User>;
+    async fn users(&self) -> Result<Vec<User>>;
+    /// The user and their password hash.
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn insert_token(
+        &self,
+        user_id: UserId,
+        token_hash: &str,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// The active user a live (unexpired, unrevoked) token belongs to.
+    async fn user_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>>;
+    async fn revoke_token(&self, token_hash: &str, now: Timestamp) -> Result<()>;
+
+    // ---- configuration ----
+    async fn policies(&self) -> Result<Vec<TimePolicy>>;
+    /// Inserts or replaces the rule for (category, priority, stage); the id is assigned.
+    async fn upsert_policy(&self, p: TimePolicy) -> Result<TimePolicy>;
+    async fn calendar_days(&self) -> Result<Vec<CalendarDay>>;
+    /// Inserts or replaces days; returns how many were written.
+    async fn upsert_calendar_days(&self, days: Vec<CalendarDay>) -> Result<usize>;
+
+    // ---- cases ----
+    /// Registers a new case (state `reported`) with its first reporter and an `intake` event.
+    /// Idempotent by `idempotency_key`.
+    async fn intake(&self, new: NewCase) -> Result<IntakeOutcome>;
+    async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>>;
+    async fn case_id_by_no(&self, no: &CaseNo) -> Result<Option<CaseId>>;
+    /// Writes one accepted action atomically; `Conflict` if the case changed since it was read.
+    async fn commit(&self, change: Changeset) -> Result<Case>;
+    async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<Page<Case>>;
+    async fn events(&self, id: CaseId) -> Result<Vec<Event>>;
+    /// Open cases that run against a deadline, for the scheduler (a page at a time, by id).
+    async fn open_timed_cases(&self, after: CaseId, limit: u32) -> Result<Vec<Case>>;
+    async fn count_cases(&self, scope: &Scope) -> Result<StateCount>;
+    async fn notifications(&self, id: CaseId) -> Result<Vec<Notification>>;
+    /// Writes complete cases with their histories in large transactions (demo, bulk import).
+    async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()>;
+
+    // ---- audit ----
+    async fn append_audit(
+        &self,
+        actor_id: Option<UserId>,
+        actor_name: &str,
+        action: &str,
+        target: &str,
+        detail: Option<String>,
+        at: Timestamp,
+    ) -> Result<()>;
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+}

@@ -1,1 +1,319 @@
-fn main(){}
+//! The `fengqiao` binary: one process serving the API and running the deadline scheduler.
+
+mod demo;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use fengqiao_app::{App, AppConfig, SystemClock};
+use fengqiao_domain::ids::{RegionId, UnitId};
+use fengqiao_domain::org::{Actor, Role};
+use fengqiao_store_sqlite::SqliteStore;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "fengqiao", version, about = "枫桥 · 乡镇基层治理平台")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Database: a SQLite file path or `sqlite://PATH`.
+    #[arg(long, env = "FENGQIAO_DATABASE")]
+    database: Option<String>,
+    /// A TOML config file with `database`, `listen`, `yellow_share`, `scheduler_seconds`.
+    #[arg(long, env = "FENGQIAO_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and run the deadline scheduler.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "FENGQIAO_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Create the database if needed and apply pending migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Build a fresh demo township with a year of cases, print the logins and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Where to write the demo database (replaced if it exists).
+        #[arg(long, default_value = "fengqiao-demo.db")]
+        database: PathBuf,
+        /// How many cases to generate over the past year.
+        #[arg(long, default_value_t = 24_000)]
+        cases: usize,
+        /// Build the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+        /// Random seed, for a reproducible demo.
+        #[arg(long, default_value_t = 20261128)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from FENGQIAO_PASSWORD or the first line of standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// admin, operator, unit_staff, grid_worker or leader.
+        #[arg(long)]
+        role: String,
+        /// The region the user's scope covers (1 = the township, the root created first).
+        #[arg(long)]
+        region_id: i64,
+        #[arg(long)]
+        unit_id: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Import holidays and adjusted working days from a CSV file (`date,kind,name`).
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+    },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    database: Option<String>,
+    listen: Option<String>,
+    yellow_share: Option<f64>,
+    scheduler_seconds: Option<u64>,
+    urge_after_hours: Option<i64>,
+    supervise_after_hours: Option<i64>,
+}
+
+impl DbArgs {
+    fn config_file(&self) -> anyhow::Result<ConfigFile> {
+        match &self.config {
+            None => Ok(ConfigFile::default()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("config file {} is not valid", p.display()))
+            }
+        }
+    }
+
+    fn database_path(&self, file: &ConfigFile) -> anyhow::Result<PathBuf> {
+        let url = self
+            .database
+            .clone()
+            .or_else(|| file.database.clone())
+            .unwrap_or_else(|| "fengqiao.db".into());
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            bail!(
+                "the PostgreSQL backend is not available in this build yet; use a SQLite file path"
+            );
+        }
+        Ok(PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(&url)))
+    }
+}
+
+fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
+    let mut c = AppConfig::default();
+    if let Some(s) = file.yellow_share {
+        if !(0.0..1.0).contains(&s) || s == 0.0 {
+            bail!("yellow_share must be between 0 and 1 (e.g. 0.8)");
+        }
+        c.yellow_share = s;
+    }
+    if file.urge_after_hours.is_some() {
+        c.urge_after_hours = file.urge_after_hours;
+    }
+    if file.supervise_after_hours.is_some() {
+        c.supervise_after_hours = file.supervise_after_hours;
+    }
+    Ok(c)
+}
+
+async fn open_app(path: &std::path::Path, config: AppConfig) -> anyhow::Result<Arc<App>> {
+    let store = SqliteStore::open(path)
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+    Ok(App::new(Arc::new(store), Arc::new(SystemClock), config).await?)
+}
+
+pub async fn serve(
+    app: Arc<App>,
+    listen: &str,
+    scheduler_period: std::time::Duration,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    app.spawn_scheduler(scheduler_period);
+    tracing::info!("serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, fengqiao_api::router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("错误 error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { db, listen } => {
+            let file = db.config_file()?;
+            let path = db.database_path(&file)?;
+            let app = open_app(&path, app_config(&file)?).await?;
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            serve(
+                app,
+                &listen,
+                std::time::Duration::from_secs(file.scheduler_seconds.unwrap_or(60)),
+            )
+            .await
+        }
+        Command::Migrate { db } => {
+            let file = db.config_file()?;
+            let path = db.database_path(&file)?;
+            SqliteStore::open(&path)?;
+            println!("database {} is up to date", path.display());
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    username,
+                    name,
+                    role,
+                    region_id,
+                    unit_id,
+                },
+        } => {
+            let file = db.config_file()?;
+            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let role = Role::parse(&role).with_context(|| {
+                format!(
+                    "unknown role `{role}`: use admin, operator, unit_staff, grid_worker or leader"
+                )
+            })?;
+            let password = match std::env::var("FENGQIAO_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let user = app
+                .create_user(
+                    &Actor::system(),
+                    &username,
+                    &name,
+                    &password,
+                    role,
+                    RegionId(region_id),
+                    unit_id.map(UnitId),
+                )
+                .await?;
+            println!(
+                "user {} ({}) created with id {}",
+                user.username,
+                user.role.as_str(),
+                user.id
+            );
+            Ok(())
+        }
+        Command::Calendar {
+            command: CalendarCommand::Import { db, file: csv },
+        } => {
+            let file = db.config_file()?;
+            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let text = std::fs::read_to_string(&csv)
+                .with_context(|| format!("cannot read {}", csv.display()))?;
+            let days = fengqiao_domain::calendar::parse_csv(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", csv.display()))?;
+            let n = app.import_calendar(&Actor::system(), days).await?;
+            let years: Vec<i32> = app.calendar().known_years().collect();
+            println!("imported {n} days; the calendar now knows {years:?}");
+            Ok(())
+        }
+        Command::Demo {
+            addr,
+            database,
+            cases,
+            no_serve,
+            seed,
+        } => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = database.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+            let started = std::time::Instant::now();
+            let app = open_app(&database, AppConfig::default()).await?;
+            let summary = demo::build(&app, cases, seed).await?;
+            println!(
+                "\n枫桥演示乡镇已生成：{}，{} 件工单，用时 {:.1} 秒（数据库 {}）",
+                summary.town,
+                summary.cases,
+                started.elapsed().as_secs_f64(),
+                database.display()
+            );
+            if no_serve {
+                return Ok(());
+            }
+            println!("\n  地址  http://{addr}/api/v1/openapi.json");
+            println!("  密码  所有演示账号均为 {}", demo::DEMO_PASSWORD);
+            for (user, role) in &summary.logins {
+                println!("  账号  {user:<14} {role}");
+            }
+            println!("\n  例：curl -s -X POST http://{addr}/api/v1/auth/login -H 'Content-Type: application/json' -d '{{\"username\":\"zhongxin\",\"password\":\"{}\"}}'\n", demo::DEMO_PASSWORD);
+            serve(app, &addr, std::time::Duration::from_secs(60)).await
+        }
+    }
+}

@@ -1,0 +1,51 @@
+use fengqiao_domain::DomainError;
+use fengqiao_store::StoreError;
+
+/// The service layer's error: each variant maps to one HTTP status / exit code at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// An action the case's state does not allow.
+    #[error("{0}")]
+    State(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { field, message } => AppError::Invalid { field, message },
+            e @ DomainError::NotAllowedInState { .. } => AppError::State(e.to_string()),
+            e @ DomainError::Forbidden { .. } => AppError::Forbidden(e.to_string()),
+            DomainError::Conflict(m) => AppError::Conflict(m),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => AppError::NotFound(m),
+            StoreError::Duplicate(m) => AppError::Conflict(m),
+            StoreError::Conflict => AppError::Conflict("工单正被他人同时处理，请刷新后重试".into()),
+            StoreError::InvalidReference(m) => AppError::Invalid {
+                field: "reference",
+                message: m,
+            },
+            StoreError::Backend(m) => AppError::Internal(m),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The deadline scheduler: runs in the same process, marks overdue levels and escalates red cases
+//! (urge first, then supervision) at the configured thresholds. Every change it makes is an event
+//! by the actor 系统.
+
+use crate::App;
+use fengqiao_domain::case::Case;
+
+use fengqiao_domain::ids::CaseId;
+use fengqiao_domain::lifecycle::{overdue_change, Action};
+use fengqiao_domain::org::Actor;
+use std::sync::Arc;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TickReport {
+    pub scanned: u64,
+    pub level_changes: u64,
+    pub urged: u64,
+    pub supervised: u64,
+    pub errors: u64,
+}
+
+impl App {
+    /// One pass over every open timed case.
+    pub async fn scheduler_tick(&self) -> crate::Result<TickReport> {
+        let system = Actor::system();
+        let mut report = TickReport::default();
+        let mut after = CaseId(0);
+        loop {
+            let batch = self.store.open_timed_cases(after, 1000).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.id;
+            for case in batch {
+                report.scanned += 1;
+                let now = self.now();
+                if let Some(level) = overdue_change(&case, now, self.config.yellow_share) {
+                    match self
+                        .act(&system, case.id, Action::MarkOverdue { level })
+                        .await
+                    {
+                        Ok(_) => report.level_changes += 1,
+                        Err(e) => {
+                            report.errors += 1;
+                            tracing::warn!(case = %case.case_no, error = %e, "could not mark overdue");
+                        }
+                    }
+                }
+                if let Some(step) = self.escalation_due(&case, now) {
+                    let action = match step {
+                        Escalation::Urge => Action::Urge {
+                            remark: Some("已超过办理时限，系统自动催办".into()),
+                        },
+                        Escalation::Supervise => Action::Supervise {
+                            remark: Some("超时未办结，系统自动提请督办".into()),
+                        },
+                    };
+                    match self.act(&system, case.id, action).await {
+                        Ok(_) if step == Escalation::Urge => report.urged += 1,
+                        Ok(_) => report.supervised += 1,
+                        Err(e) => {
+                            report.errors += 1;
+                            tracing::warn!(case = %case.case_no, error = %e, "could not escalate");
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn escalation_due(&self, case: &Case, now: fengqiao_domain::Timestamp) -> Option<Escalation> {
+        let (_, due) = case.current_deadline()?;
+        if now <= due
+            || case.unit_id.is_none()
+            || !matches!(
+                case.state,
+                fengqiao_domain::CaseState::Dispatched
+                    | fengqiao_domain::CaseState::Accepted
+                    | fengqiao_domain::CaseState::InProgress
+            )
+        {
+            return None;
+        }
+        let late = now - due;
+        if let Some(h) = self.config.supervise_after_hours {
+            if case.supervise_count == 0 && late >= chrono::Duration::hours(h) {
+                return Some(Escalation::Supervise);
+            }
+        }
+        if let Some(h) = self.config.urge_after_hours {
+            if case.urge_count == 0 && late >= chrono::Duration::hours(h) {
+                return Some(Escalation::Urge);
+            }
+        }
+        None
+    }
+
+    /// Runs the scheduler every `period` until the process ends.
+    pub fn spawn_scheduler(
+        self: &Arc<Self>,
+        period: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(period);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                match app.scheduler_tick().await {
+                    Ok(r) if r.level_changes + r.urged + r.supervised > 0 => {
+                        tracing::info!(?r, "scheduler pass")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
+                }
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escalation {
+    Urge,
+    Supervise,
+}

@@ -1,0 +1,258 @@
+//! What the outside world sees of a case: labelled for people, personal data masked for viewers
+//! without the need to see it.
+
+use fengqiao_domain::case::{Case, Event, Reporter, Task};
+use fengqiao_domain::org::{Category, Region, Unit};
+use fengqiao_domain::Timestamp;
+use fengqiao_store::CaseRecord;
+use serde::Serialize;
+
+fn unit_name(units: &[Unit], id: Option<fengqiao_domain::UnitId>) -> Option<String> {
+    id.and_then(|id| units.iter().find(|u| u.id == id))
+        .map(|u| u.name.clone())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReporterView {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub channel: &'static str,
+    pub channel_label: &'static str,
+    pub reported_at: Timestamp,
+    pub original_case_id: i64,
+}
+
+impl ReporterView {
+    fn build(r: &Reporter, unmasked: bool) -> Self {
+        let name = r.name.as_ref().map(|n| {
+            if unmasked {
+                n.clone()
+            } else {
+                let first: String = n.chars().take(1).collect();
+                format!("{first}**")
+            }
+        });
+        ReporterView {
+            name,
+            phone: r.phone.as_ref().map(|p| {
+                if unmasked {
+                    p.as_str().to_string()
+                } else {
+                    p.masked()
+                }
+            }),
+            channel: r.channel.as_str(),
+            channel_label: r.channel.label(),
+            reported_at: r.reported_at,
+            original_case_id: r.original_case_id.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    #[serde(flatten)]
+    pub task: Task,
+    pub unit_name: Option<String>,
+    pub state_label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub case: Case,
+    pub state_label: &'static str,
+    pub channel_label: &'static str,
+    pub priority_label: &'static str,
+    pub unit_name: Option<String>,
+    pub category_name: Option<String>,
+    pub region_name: Option<String>,
+    pub reporters: Vec<ReporterView>,
+    pub tasks: Vec<TaskView>,
+    pub children: Vec<ChildView>,
+    /// Whether reporters' personal data is shown unmasked to this viewer.
+    pub personal_data_visible: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildView {
+    pub id: i64,
+    pub state: &'static str,
+    pub state_label: &'static str,
+}
+
+impl CaseView {
+    pub fn build(
+        rec: CaseRecord,
+        unmasked: bool,
+        units: &[Unit],
+        categories: &[Category],
+        regions: &[Region],
+    ) -> Self {
+        let c = rec.case;
+        CaseView {
+            state_label: c.state.label(),
+            channel_label: c.channel.label(),
+            priority_label: c.priority.label(),
+            unit_name: unit_name(units, c.unit_id),
+            category_name: c
+                .category_id
+                .and_then(|id| categories.iter().find(|x| x.id == id))
+                .map(|x| x.name.clone()),
+            region_name: c
+                .region_id
+                .and_then(|id| regions.iter().find(|x| x.id == id))
+                .map(|x| x.name.clone()),
+            reporters: rec
+                .reporters
+                .iter()
+                .map(|r| ReporterView::build(r, unmasked))
+                .collect(),
+            tasks: rec
+                .tasks
+                .into_iter()
+                .map(|t| TaskView {
+                    unit_name: unit_name(units, Some(t.unit_id)),
+                    state_label: t.state.label(),
+                    task: t,
+                })
+                .collect(),
+            children: rec
+                .children
+                .iter()
+                .map(|(id, s)| ChildView {
+                    id: id.0,
+                    state: s.as_str(),
+                    state_label: s.label(),
+                })
+                .collect(),
+            personal_data_visible: unmasked,
+            case: c,
+        }
+    }
+}
+
+/// A row of a case list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub case_no: String,
+    pub title: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub channel: &'static str,
+    pub priority: &'static str,
+    pub category_name: Option<String>,
+    pub unit_name: Option<String>,
+    pub overdue_level: &'static str,
+    pub reply_due: Option<Timestamp>,
+    pub reopen_count: u32,
+    pub urge_count: u32,
+    pub listed_supervision: bool,
+    pub parent_id: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+impl CaseSummary {
+    pub fn build(c: &Case, units: &[Unit], categories: &[Category]) -> Self {
+        CaseSummary {
+            id: c.id.0,
+            case_no: c.case_no.to_string(),
+            title: c.title.clone(),
+            state: c.state.as_str(),
+            state_label: c.state.label(),
+            channel: c.channel.as_str(),
+            priority: c.priority.as_str(),
+            category_name: c
+                .category_id
+                .and_then(|id| categories.iter().find(|x| x.id == id))
+                .map(|x| x.name.clone()),
+            unit_name: unit_name(units, c.unit_id),
+            overdue_level: c.overdue_level.as_str(),
+            reply_due: c.reply_due,
+            reopen_count: c.reopen_count,
+            urge_count: c.urge_count,
+            listed_supervision: c.listed_supervision,
+            parent_id: c.parent_id.map(|p| p.0),
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    #[serde(flatten)]
+    pub event: Event,
+    pub action_label: &'static str,
+}
+
+impl From<Event> for EventView {
+    fn from(event: Event) -> Self {
+        let action_label = fengqiao_domain::lifecycle::ActionKind::parse(&event.action)
+            .map(|k| k.label())
+            .unwrap_or("其他");
+        EventView {
+            event,
+            action_label,
+        }
+    }
+}
+
+/// What a citizen sees of their own case: progress, not the handling units' internals.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicCaseView {
+    pub case_no: String,
+    pub title: String,
+    pub state_label: &'static str,
+    pub created_at: Timestamp,
+    pub reply: Option<String>,
+    pub replied_at: Option<Timestamp>,
+    pub progress: Vec<PublicStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicStep {
+    pub at: Timestamp,
+    pub step: &'static str,
+}
+
+impl PublicCaseView {
+    pub fn build(c: &Case, events: &[Event]) -> Self {
+        use fengqiao_domain::lifecycle::ActionKind as A;
+        let progress = events
+            .iter()
+            .filter_map(|e| {
+                let k = A::parse(&e.action)?;
+                matches!(
+                    k,
+                    A::Intake
+                        | A::Register
+                        | A::RejectIntake
+                        | A::AnswerDirectly
+                        | A::Dispatch
+                        | A::Accept
+                        | A::Reply
+                        | A::ApproveExtension
+                        | A::FollowUp
+                        | A::Reopen
+                        | A::Close
+                        | A::Withdraw
+                        | A::Merge
+                )
+                .then(|| PublicStep {
+                    at: e.at,
+                    step: k.label(),
+                })
+            })
+            .collect();
+        PublicCaseView {
+            case_no: c.case_no.to_string(),
+            title: c.title.clone(),
+            state_label: c.state.label(),
+            created_at: c.created_at,
+            reply: c.reply.clone(),
+            replied_at: c.replied_at,
+            progress,
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Mapping between rows and domain values.
+
+use chrono::TimeZone;
+use fengqiao_domain::calendar::{CalendarDay, DayKind};
+use fengqiao_domain::case::*;
+use fengqiao_domain::deadline::{LimitUnit, OverdueLevel, Stage, TimeLimit, TimePolicy};
+use fengqiao_domain::ids::*;
+use fengqiao_domain::org::*;
+use fengqiao_domain::Timestamp;
+use fengqiao_store::{Result, StoreError};
+use rusqlite::{params, Connection, Row};
+
+pub fn ms(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn ts(v: i64) -> Timestamp {
+    chrono::Utc
+        .timestamp_millis_opt(v)
+        .single()
+        .unwrap_or_default()
+}
+
+fn opt_ts(r: &Row, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    Ok(r.get::<_, Option<i64>>(i)?.map(ts))
+}
+
+fn bad(i: usize, what: &str, v: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} `{v}`").into(),
+    )
+}
+
+pub fn parse_enum<T>(r: &Row, i: usize, f: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    f(&s).ok_or_else(|| bad(i, "value", &s))
+}
+
+fn parse_opt_enum<T>(r: &Row, i: usize, f: fn(&str) -> Option<T>) -> rusqlite::Result<Option<T>> {
+    match r.get::<_, Option<String>>(i)? {
+        None => Ok(None),
+        Some(s) => f(&s).map(Some).ok_or_else(|| bad(i, "value", &s)),
+    }
+}
+
+pub fn query_all<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    p: P,
+    f: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut st = conn
+        .prepare_cached(sql)
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    let rows = st
+        .query_map(p, f)
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+pub const CASE_COLUMNS: &str = "id, case_no, title, body, channel, category_id, priority, region_id, region_path, address, \
+latitude, longitude, state, unit_id, parent_id, merged_into, is_petition, reopen_count, return_count, urge_count, \
+supervise_count, listed_supervision, overdue_level, ext_days, ext_reason, ext_requested_at, extended_days, \
+stage_started_at, accept_due, return_due, reply_due, follow_up_due, dispatched_at, accepted_at, replied_at, closed_at, \
+reply, satisfaction, unit_at_fault, created_by, created_at, updated_at, version";
+
+pub fn case_from_row(r: &Row) -> rusqlite::Result<Case> {
+    let case_no: String = r.get(1)?;
+    let extension = match (
+        r.get::<_, Option<i64>>(23)?,
+        r.get::<_, Option<String>>(24)?,
+        opt_ts(r, 25)?,
+    ) {
+        (Some(days), Some(reason), Some(requested_at)) => Some(ExtensionRequest {
+            days: days as u32,
+            reason,
+            requested_at,
+        }),
+        _ => None,
+    };
+    Ok(Case {
+        id: CaseId(r.get(0)?),
+        case_no: CaseNo::parse(&case_no).map_err(|e| bad(1, "case number", &e))?,
+        title: r.get(2)?,
+        body: r.get(3)?,
+        channel: parse_enum(r, 4, Channel::parse)?,
+        category_id: r.get::<_, Option<i64>>(5)?.map(CategoryId),
+        priority: parse_enum(r, 6, Priority::parse)?,
+        region_id: r.get::<_, Option<i64>>(7)?.map(RegionId),
+        region_path: r.get(8)?,
+        address: r.get(9)?,
+        latitude: r.get(10)?,
+        longitude: r.get(11)?,
+        state: parse_enum(r, 12, CaseState::parse)?,
+        unit_id: r.get::<_, Option<i64>>(13)?.map(UnitId),
+        parent_id: r.get::<_, Option<i64>>(14)?.map(CaseId),
+        merged_into: r.get::<_, Option<i64>>(15)?.map(CaseId),
+        is_petition: r.get(16)?,
+        reopen_count: r.get(17)?,
+        return_count: r.get(18)?,
+        urge_count: r.get(19)?,
+        supervise_count: r.get(20)?,
+        listed_supervision: r.get(21)?,
+        overdue_level: parse_enum(r, 22, OverdueLevel::parse)?,
+        extension,
+        extended_days: r.get(26)?,
+        stage_started_at: opt_ts(r, 27)?,
+        accept_due: opt_ts(r, 28)?,
+        return_due: opt_ts(r, 29)?,
+        reply_due: opt_ts(r, 30)?,
+        follow_up_due: opt_ts(r, 31)?,
+        dispatched_at: opt_ts(r, 32)?,
+        accepted_at: opt_ts(r, 33)?,
+        replied_at: opt_ts(r, 34)?,
+        closed_at: opt_ts(r, 35)?,
+        reply: r.get(36)?,
+        satisfaction: parse_opt_enum(r, 37, Satisfaction::parse)?,
+        unit_at_fault: r.get(38)?,
+        created_by: r.get::<_, Option<i64>>(39)?.map(UserId),
+        created_at: ts(r.get(40)?),
+        updated_at: ts(r.get(41)?),
+        version: r.get(42)?,
+    })
+}
+
+macro_rules! case_values {
+    ($c:expr $(, $extra:expr)*) => {{
+        let c = $c;
+        let ext = c.extension.as_ref();
+        params![
+            c.id.0,
+            c.case_no.as_str(),
+            c.title,
+            c.body,
+            c.channel.as_str(),
+            c.category_id.map(|x| x.0),
+            c.priority.as_str(),
+            c.region_id.map(|x| x.0),
+            c.region_path,
+            c.address,
+            c.latitude,
+            c.longitude,
+            c.state.as_str(),
+            c.unit_id.map(|x| x.0),
+            c.parent_id.map(|x| x.0),
+            c.merged_into.map(|x| x.0),
+            c.is_petition,
+            c.reopen_count,
+            c.return_count,
+            c.urge_count,
+            c.supervise_count,
+            c.listed_supervision,
+            c.overdue_level.as_str(),
+            ext.map(|e| e.days),
+            ext.map(|e| e.reason.clone()),
+            ext.map(|e| ms(e.requested_at)),
+            c.extended_days,
+            c.stage_started_at.map(ms),
+            c.accept_due.map(ms),
+            c.return_due.map(ms),
+            c.reply_due.map(ms),
+            c.follow_up_due.map(ms),
+            c.dispatched_at.map(ms),
+            c.accepted_at.map(ms),
+            c.replied_at.map(ms),
+            c.closed_at.map(ms),
+            c.reply,
+            c.satisfaction.map(|s| s.as_str()),
+            c.unit_at_fault,
+            c.created_by.map(|x| x.0),
+            ms(c.created_at),
+            ms(c.updated_at),
+            c.version,
+            $($extra,)*
+        ]
+    }};
+}
+
+pub fn insert_case(
+    conn: &Connection,
+    c: &Case,
+    idempotency_key: Option<&str>,
+) -> rusqlite::Result<()> {
+    let marks = (1..=43)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("INSERT INTO cases ({CASE_COLUMNS}, idempotency_key) VALUES ({marks}, ?44)");
+    let mut st = conn.prepare_cached(&sql)?;
+    st.execute(case_values!(c, idempotency_key))?;
+    Ok(())
+}
+
+/// Writes the case's mutable columns if its stored version is still `c.version`; returns the
+/// number of rows changed (0 means someone else changed it first).
+pub fn update_case(conn: &Connection, c: &Case) -> rusqlite::Result<usize> {
+    let cols: Vec<&str> = CASE_COLUMNS.split(", ").map(str::trim).collect();
+    // Skip id (1) and case_no (2); version (43) is bumped, not set.
+    let sets = cols[2..42]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql =
+        format!("UPDATE cases SET {sets}, version = version + 1 WHERE id = ?1 AND version = ?43");
+    let mut st = conn.prepare_cached(&sql)?;
+    st.execute(case_values!(c))
+}
+
+pub fn reporter_from_row(r: &Row) -> rusqlite::Result<Reporter> {
+    let phone: Option<String> = r.get(1)?;
+    Ok(Reporter {
+        name: r.get(0)?,
+        phone: phone.and_then(|p| Phone::parse(&p).ok()),
+        channel: parse_enum(r, 2, Channel::parse)?,
+        reported_at: ts(r.get(3)?),
+        original_case_id: CaseId(r.get(4)?),
+    })
+}
+
+pub fn task_from_row(r: &Row) -> rusqlite::Result<Task> {
+    Ok(Task {
+        id: TaskId(r.get(0)?),
+        case_id: CaseId(r.get(1)?),
+        unit_id: UnitId(r.get(2)?),
+        instructions: r.get(3)?,
+        due_at: ts(r.get(4)?),
+        state: parse_enum(r, 5, TaskState::parse)?,
+        reply: r.get(6)?,
+        replied_at: opt_ts(r, 7)?,
+    })
+}
+
+pub fn event_from_row(r: &Row) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get(0)?,
+        case_id: CaseId(r.get(1)?),
+        action: r.get(2)?,
+        from_state: parse_opt_enum(r, 3, CaseState::parse)?,
+        to_state: parse_enum(r, 4, CaseState::parse)?,
+        actor_id: r.get::<_, Option<i64>>(5)?.map(UserId),
+        actor_name: r.get(6)?,
+        remark: r.get(7)?,
+        at: ts(r.get(8)?),
+    })
+}
+
+pub fn region_from_row(r: &Row) -> rusqlite::Result<Region> {
+    Ok(Region {
+        id: RegionId(r.get(0)?),
+        parent_id: r.get::<_, Option<i64>>(1)?.map(RegionId),
+        name: r.get(2)?,
+        level: parse_enum(r, 3, RegionLevel::parse)?,
+        path: r.get(4)?,
+    })
+}
+
+pub fn unit_from_row(r: &Row) -> rusqlite::Result<Unit> {
+    Ok(Unit {
+        id: UnitId(r.get(0)?),
+        name: r.get(1)?,
+        kind: parse_enum(r, 2, UnitKind::parse)?,
+        platform: parse_opt_enum(r, 3, Platform::parse)?,
+        region_id: RegionId(r.get(4)?),
+    })
+}
+
+pub fn category_from_row(r: &Row) -> rusqlite::Result<Category> {
+    Ok(Category {
+        id: CategoryId(r.get(0)?),
+        parent_id: r.get::<_, Option<i64>>(1)?.map(CategoryId),
+        name: r.get(2)?,
+        default_unit_id: r.get::<_, Option<i64>>(3)?.map(UnitId),
+        is_petition: r.get(4)?,
+    })
+}
+
+pub const USER_COLUMNS: &str = "id, username, display_name, role, region_id, unit_id, active";
+
+pub fn user_from_row(r: &Row) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId(r.get(0)?),
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        role: parse_enum(r, 3, Role::parse)?,
+        region_id: RegionId(r.get(4)?),
+        unit_id: r.get::<_, Option<i64>>(5)?.map(UnitId),
+        active: r.get(6)?,
+    })
+}
+
+pub fn policy_from_row(r: &Row) -> rusqlite::Result<TimePolicy> {
+    Ok(TimePolicy {
+        id: r.get(0)?,
+        category_id: r.get::<_, Option<i64>>(1)?.map(CategoryId),
+        priority: parse_opt_enum(r, 2, Priority::parse)?,
+        stage: parse_enum(r, 3, Stage::parse)?,
+        limit: TimeLimit {
+            amount: r.get(4)?,
+            unit: parse_enum(r, 5, LimitUnit::parse)?,
+        },
+    })
+}
+
+pub fn calendar_from_row(r: &Row) -> rusqlite::Result<CalendarDay> {
+    let day: String = r.get(0)?;
+    Ok(CalendarDay {
+        date: chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+            .map_err(|_| bad(0, "date", &day))?,
+        kind: parse_enum(r, 1, DayKind::parse)?,
+        name: r.get(2)?,
+    })
+}
