@@ -15,7 +15,10 @@ const OTHER_UNIT: UnitId = UnitId(11);
 const TASK_UNIT: UnitId = UnitId(12);
 
 fn now() -> Timestamp {
-    china_offset().with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap().with_timezone(&Utc)
+    china_offset()
+        .with_ymd_and_hms(2026, 11, 24, 10, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn base_case(state: CaseState) -> Case {
@@ -38,7 +41,10 @@ fn base_case(state: CaseState) -> Case {
         now() - Duration::hours(3),
     );
     c.state = state;
-    if !matches!(state, CaseState::Reported | CaseState::Registered | CaseState::Rejected) {
+    if !matches!(
+        state,
+        CaseState::Reported | CaseState::Registered | CaseState::Rejected
+    ) {
         c.unit_id = Some(UNIT);
         c.dispatched_at = Some(now() - Duration::hours(2));
         c.stage_started_at = c.dispatched_at;
@@ -50,7 +56,10 @@ fn base_case(state: CaseState) -> Case {
         c.satisfaction = Some(Satisfaction::Unsatisfied);
         c.unit_at_fault = true;
     }
-    if matches!(state, CaseState::Replied | CaseState::Reviewed | CaseState::FollowedUp) {
+    if matches!(
+        state,
+        CaseState::Replied | CaseState::Reviewed | CaseState::FollowedUp
+    ) {
         c.replied_at = Some(now() - Duration::hours(1));
         c.reply = Some("已修复".into());
         c.follow_up_due = Some(now() + Duration::days(3));
@@ -61,41 +70,96 @@ fn base_case(state: CaseState) -> Case {
 fn actor(role: Option<Role>, unit: Option<UnitId>) -> Actor {
     match role {
         None => Actor::system(),
-        Some(r) => Actor { user_id: Some(UserId(7)), name: "测试".into(), role: ActorRole::User(r), region_path: "/1/".into(), unit_id: unit },
+        Some(r) => Actor {
+            user_id: Some(UserId(7)),
+            name: "测试".into(),
+            role: ActorRole::User(r),
+            region_path: "/1/".into(),
+            unit_id: unit,
+        },
     }
 }
 
 /// Every action, with arguments that satisfy its non-state preconditions.
 fn actions() -> Vec<Action> {
     vec![
-        Action::Register { category_id: Some(CategoryId(1)), priority: None, region_id: None, remark: None },
-        Action::RejectIntake { reason: "不属于受理范围".into() },
-        Action::AnswerDirectly { reply: "已电话答复".into() },
-        Action::Dispatch { unit_id: UNIT, co_units: vec![], remark: None },
+        Action::Register {
+            category_id: Some(CategoryId(1)),
+            priority: None,
+            region_id: None,
+            remark: None,
+        },
+        Action::RejectIntake {
+            reason: "不属于受理范围".into(),
+        },
+        Action::AnswerDirectly {
+            reply: "已电话答复".into(),
+        },
+        Action::Dispatch {
+            unit_id: UNIT,
+            co_units: vec![],
+            remark: None,
+        },
         Action::Accept { remark: None },
-        Action::RequestReturn { reason: "非本单位职责".into() },
-        Action::DenyReturn { reason: "属于该单位职责".into() },
-        Action::Reassign { unit_id: OTHER_UNIT, remark: None },
+        Action::RequestReturn {
+            reason: "非本单位职责".into(),
+        },
+        Action::DenyReturn {
+            reason: "属于该单位职责".into(),
+        },
+        Action::Reassign {
+            unit_id: OTHER_UNIT,
+            remark: None,
+        },
         Action::Handle { remark: None },
-        Action::SubDispatch { unit_id: OTHER_UNIT, instructions: "请村里核实".into(), due_at: None },
-        Action::RequestExtension { days: 3, reason: "需协调".into() },
+        Action::SubDispatch {
+            unit_id: OTHER_UNIT,
+            instructions: "请村里核实".into(),
+            due_at: None,
+        },
+        Action::RequestExtension {
+            days: 3,
+            reason: "需协调".into(),
+        },
         Action::ApproveExtension { remark: None },
-        Action::DenyExtension { reason: "按期办结".into() },
-        Action::Reply { content: "已修复".into() },
+        Action::DenyExtension {
+            reason: "按期办结".into(),
+        },
+        Action::Reply {
+            content: "已修复".into(),
+        },
         Action::ReviewPass { remark: None },
-        Action::ReviewFail { reason: "答复不完整".into() },
-        Action::FollowUp { satisfaction: Satisfaction::Satisfied, unit_at_fault: false, remark: None },
-        Action::Reopen { reason: "不满意".into() },
+        Action::ReviewFail {
+            reason: "答复不完整".into(),
+        },
+        Action::FollowUp {
+            satisfaction: Satisfaction::Satisfied,
+            unit_at_fault: false,
+            remark: None,
+        },
+        Action::Reopen {
+            reason: "不满意".into(),
+        },
         Action::Close { remark: None },
         Action::Archive { remark: None },
-        Action::Withdraw { reason: "群众撤诉".into() },
-        Action::Merge { into: CaseId(2), remark: None },
+        Action::Withdraw {
+            reason: "群众撤诉".into(),
+        },
+        Action::Merge {
+            into: CaseId(2),
+            remark: None,
+        },
         Action::Urge { remark: None },
         Action::Supervise { remark: None },
         Action::ListedSupervision { remark: None },
         Action::AcceptTask { task_id: TaskId(5) },
-        Action::ReplyTask { task_id: TaskId(5), content: "已配合".into() },
-        Action::MarkOverdue { level: deadline::OverdueLevel::Red },
+        Action::ReplyTask {
+            task_id: TaskId(5),
+            content: "已配合".into(),
+        },
+        Action::MarkOverdue {
+            level: deadline::OverdueLevel::Red,
+        },
     ]
 }
 
@@ -116,7 +180,9 @@ fn expected(state: CaseState, a: &Action) -> Option<CaseState> {
         (Accepted, Action::Handle { .. }) => Some(InProgress),
         (Accepted | InProgress, Action::SubDispatch { .. }) => Some(state),
         (Accepted | InProgress, Action::RequestExtension { .. }) => Some(state),
-        (Accepted | InProgress, Action::ApproveExtension { .. } | Action::DenyExtension { .. }) => Some(state),
+        (Accepted | InProgress, Action::ApproveExtension { .. } | Action::DenyExtension { .. }) => {
+            Some(state)
+        }
         (InProgress, Action::Reply { .. }) => Some(Replied),
         (Replied, Action::ReviewPass { .. }) => Some(Reviewed),
         (Replied, Action::ReviewFail { .. }) => Some(InProgress),
@@ -126,25 +192,45 @@ fn expected(state: CaseState, a: &Action) -> Option<CaseState> {
         (Closed, Action::Archive { .. }) => Some(Archived),
         (_, Action::Withdraw { .. }) if open => Some(Withdrawn),
         (_, Action::Merge { .. }) if open => Some(Merged),
-        (_, Action::Urge { .. } | Action::Supervise { .. } | Action::ListedSupervision { .. }) if has_unit => Some(state),
-        (Dispatched | Accepted | InProgress | ReturnRequested, Action::AcceptTask { .. } | Action::ReplyTask { .. }) => Some(state),
+        (_, Action::Urge { .. } | Action::Supervise { .. } | Action::ListedSupervision { .. })
+            if has_unit =>
+        {
+            Some(state)
+        }
+        (
+            Dispatched | Accepted | InProgress | ReturnRequested,
+            Action::AcceptTask { .. } | Action::ReplyTask { .. },
+        ) => Some(state),
         (_, Action::MarkOverdue { .. }) if open => Some(state),
         _ => None,
     }
 }
 
 /// Who may do an action (None = the system scheduler), on a case of UNIT with a task for TASK_UNIT.
-fn role_allowed(role: Option<Role>, unit: Option<UnitId>, case_unit: Option<UnitId>, a: &Action) -> bool {
+fn role_allowed(
+    role: Option<Role>,
+    unit: Option<UnitId>,
+    case_unit: Option<UnitId>,
+    a: &Action,
+) -> bool {
     use ActionKind as K;
     let kind = a.kind();
     match role {
         None => matches!(kind, K::MarkOverdue | K::Urge | K::Supervise),
         Some(r) => match fengqiao_domain::permission::duty(kind) {
             permission::Duty::Centre => matches!(r, Role::Operator | Role::Admin),
-            permission::Duty::CentreOrLeader => matches!(r, Role::Operator | Role::Admin | Role::Leader),
+            permission::Duty::CentreOrLeader => {
+                matches!(r, Role::Operator | Role::Admin | Role::Leader)
+            }
             permission::Duty::Leader => matches!(r, Role::Leader | Role::Admin),
-            permission::Duty::HandlingUnit => matches!(r, Role::UnitStaff | Role::GridWorker) && unit.is_some() && unit == case_unit,
-            permission::Duty::TaskUnit => matches!(r, Role::UnitStaff | Role::GridWorker) && unit == Some(TASK_UNIT),
+            permission::Duty::HandlingUnit => {
+                matches!(r, Role::UnitStaff | Role::GridWorker)
+                    && unit.is_some()
+                    && unit == case_unit
+            }
+            permission::Duty::TaskUnit => {
+                matches!(r, Role::UnitStaff | Role::GridWorker) && unit == Some(TASK_UNIT)
+            }
             permission::Duty::Reviewer => matches!(r, Role::Operator | Role::Admin),
             permission::Duty::System => false,
         },
@@ -154,8 +240,23 @@ fn role_allowed(role: Option<Role>, unit: Option<UnitId>, case_unit: Option<Unit
 #[test]
 fn every_state_action_and_role() {
     let cal = Calendar::builtin();
-    let categories = vec![Category { id: CategoryId(1), parent_id: None, name: "城乡建设".into(), default_unit_id: Some(UNIT), is_petition: false }];
-    let task = Task { id: TaskId(5), case_id: CaseId(1), unit_id: TASK_UNIT, instructions: "配合".into(), due_at: now() + Duration::days(3), state: TaskState::Dispatched, reply: None, replied_at: None };
+    let categories = vec![Category {
+        id: CategoryId(1),
+        parent_id: None,
+        name: "城乡建设".into(),
+        default_unit_id: Some(UNIT),
+        is_petition: false,
+    }];
+    let task = Task {
+        id: TaskId(5),
+        case_id: CaseId(1),
+        unit_id: TASK_UNIT,
+        instructions: "配合".into(),
+        due_at: now() + Duration::days(3),
+        state: TaskState::Dispatched,
+        reply: None,
+        replied_at: None,
+    };
     let target = base_case(CaseState::Dispatched);
     let mut target = target;
     target.id = CaseId(2);
@@ -174,10 +275,22 @@ fn every_state_action_and_role() {
         for action in actions() {
             for &(role, unit) in &roles {
                 let mut case = base_case(state);
-                if matches!(action, Action::ApproveExtension { .. } | Action::DenyExtension { .. }) {
-                    case.extension = Some(ExtensionRequest { days: 3, reason: "需协调".into(), requested_at: now() });
+                if matches!(
+                    action,
+                    Action::ApproveExtension { .. } | Action::DenyExtension { .. }
+                ) {
+                    case.extension = Some(ExtensionRequest {
+                        days: 3,
+                        reason: "需协调".into(),
+                        requested_at: now(),
+                    });
                 }
-                let tasks = if matches!(action, Action::AcceptTask { .. } | Action::ReplyTask { .. }) { vec![task.clone()] } else { vec![] };
+                let tasks =
+                    if matches!(action, Action::AcceptTask { .. } | Action::ReplyTask { .. }) {
+                        vec![task.clone()]
+                    } else {
+                        vec![]
+                    };
                 let a = actor(role, unit);
                 let ctx = DecideContext {
                     now: now(),
@@ -206,19 +319,35 @@ fn every_state_action_and_role() {
                         assert_eq!(d.event.action, action.kind(), "{label}");
                     }
                     (Err(DomainError::Forbidden { .. }), false, _) => {}
-                    (Err(DomainError::NotAllowedInState { state: s, action: k }), true, None) => {
+                    (
+                        Err(DomainError::NotAllowedInState {
+                            state: s,
+                            action: k,
+                        }),
+                        true,
+                        None,
+                    ) => {
                         assert_eq!((*s, *k), (state, action.kind()), "{label}");
                         let msg = result.as_ref().unwrap_err().to_string();
-                        assert!(msg.contains(state.label()) && msg.contains(action.kind().label()), "{label}: {msg}");
+                        assert!(
+                            msg.contains(state.label()) && msg.contains(action.kind().label()),
+                            "{label}: {msg}"
+                        );
                     }
-                    other => panic!("{label}: unexpected {:?} (role allowed {allowed_role}, expected {to:?})", other.0),
+                    other => panic!(
+                        "{label}: unexpected {:?} (role allowed {allowed_role}, expected {to:?})",
+                        other.0
+                    ),
                 }
                 assert_eq!(case, before, "decide must not touch its input");
                 checked += 1;
             }
         }
     }
-    assert_eq!(checked, CaseState::ALL.len() * actions().len() * roles.len());
+    assert_eq!(
+        checked,
+        CaseState::ALL.len() * actions().len() * roles.len()
+    );
 }
 
 #[test]
@@ -241,11 +370,18 @@ fn reply_waits_for_children_and_co_units() {
         units_exist: true,
         yellow_share: 0.8,
     };
-    let reply = Action::Reply { content: "已办结".into() };
-    assert!(matches!(decide(&case, &reply, &ctx), Err(DomainError::Conflict(m)) if m.contains("下级工单")));
+    let reply = Action::Reply {
+        content: "已办结".into(),
+    };
+    assert!(
+        matches!(decide(&case, &reply, &ctx), Err(DomainError::Conflict(m)) if m.contains("下级工单"))
+    );
     let done_child = [(CaseId(9), CaseState::Replied)];
     ctx.children = &done_child;
-    assert_eq!(decide(&case, &reply, &ctx).unwrap().case.state, CaseState::Replied);
+    assert_eq!(
+        decide(&case, &reply, &ctx).unwrap().case.state,
+        CaseState::Replied
+    );
 }
 
 #[test]
@@ -267,11 +403,20 @@ fn extension_only_before_the_due_date_and_within_the_cap() {
         units_exist: true,
         yellow_share: 0.8,
     };
-    let ask = |days| Action::RequestExtension { days, reason: "需协调多部门".into() };
-    assert!(matches!(decide(&case, &ask(11), &mk(now())), Err(DomainError::Invalid { field: "days", .. })));
+    let ask = |days| Action::RequestExtension {
+        days,
+        reason: "需协调多部门".into(),
+    };
+    assert!(matches!(
+        decide(&case, &ask(11), &mk(now())),
+        Err(DomainError::Invalid { field: "days", .. })
+    ));
     assert!(decide(&case, &ask(10), &mk(now())).is_ok());
     case.reply_due = Some(now() - Duration::minutes(1));
-    assert!(matches!(decide(&case, &ask(2), &mk(now())), Err(DomainError::Conflict(_))));
+    assert!(matches!(
+        decide(&case, &ask(2), &mk(now())),
+        Err(DomainError::Conflict(_))
+    ));
 }
 
 #[test]
@@ -281,10 +426,19 @@ fn approved_extension_moves_the_due_date_by_working_days() {
     let mut case = base_case(CaseState::InProgress);
     // Due Friday 25 Sep 2026 (a holiday) end of day; 3 working days later skips the Mid-Autumn
     // and National Day holidays: 28, 29, 30 September.
-    case.reply_due = Some(deadline::end_of_local_day(chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap()));
-    case.extension = Some(ExtensionRequest { days: 3, reason: "x".into(), requested_at: now() });
+    case.reply_due = Some(deadline::end_of_local_day(
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
+    ));
+    case.extension = Some(ExtensionRequest {
+        days: 3,
+        reason: "x".into(),
+        requested_at: now(),
+    });
     let ctx = DecideContext {
-        now: china_offset().with_ymd_and_hms(2026, 9, 23, 9, 0, 0).unwrap().with_timezone(&Utc),
+        now: china_offset()
+            .with_ymd_and_hms(2026, 9, 23, 9, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc),
         actor: &op,
         calendar: &cal,
         policies: &[],
@@ -298,7 +452,10 @@ fn approved_extension_moves_the_due_date_by_working_days() {
         yellow_share: 0.8,
     };
     let d = decide(&case, &Action::ApproveExtension { remark: None }, &ctx).unwrap();
-    assert_eq!(deadline::local_date(d.case.reply_due.unwrap()), chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
+    assert_eq!(
+        deadline::local_date(d.case.reply_due.unwrap()),
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()
+    );
     assert_eq!(d.case.extended_days, 3);
     assert!(d.case.extension.is_none());
 }

@@ -1,1 +1,441 @@
-pub async fn placeholder() {}
+//! The conformance suite every backend passes: call [`run_all`] with a factory of fresh, empty
+//! stores (see the SQLite crate's tests).
+
+use crate::*;
+use chrono::{TimeZone, Utc};
+use fengqiao_domain::calendar::{CalendarDay, DayKind};
+use fengqiao_domain::case::{CaseState, Channel, Priority};
+use fengqiao_domain::deadline::{LimitUnit, Stage, TimeLimit, TimePolicy};
+use fengqiao_domain::lifecycle::{ActionKind, Effect, EventDraft};
+use fengqiao_domain::org::{RegionLevel, Role, UnitKind};
+use std::future::Future;
+use std::sync::Arc;
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap()
+}
+
+fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewCase {
+    NewCase {
+        title: "标题".into(),
+        body: body.into(),
+        channel: Channel::Hotline,
+        category_id: None,
+        priority: Priority::Normal,
+        region_id: region,
+        address: None,
+        latitude: None,
+        longitude: None,
+        reporter_name: Some("王建国".into()),
+        reporter_phone: Some(Phone::parse("13800138000").unwrap()),
+        is_petition: false,
+        idempotency_key: key.map(str::to_string),
+        created_by: None,
+        actor_name: "受理员".into(),
+        received_at: t0(),
+    }
+}
+
+fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect>) -> Changeset {
+    let from = case.state;
+    let mut case = case;
+    case.state = to;
+    Changeset {
+        case,
+        event: EventDraft {
+            action,
+            from: Some(from),
+            to,
+            remark: None,
+        },
+        effects,
+        actor_id: None,
+        actor_name: "测试".into(),
+        at: t0(),
+    }
+}
+
+/// Runs every conformance check, each on a fresh store from `fresh`.
+pub async fn run_all<S, F, Fut>(fresh: F)
+where
+    S: Store,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<S>>,
+{
+    intake_is_idempotent(&*fresh().await).await;
+    commit_refuses_stale_versions(&*fresh().await).await;
+    effects_are_written_with_the_change(&*fresh().await).await;
+    lists_respect_scope_filters_and_pages(&*fresh().await).await;
+    organisation_round_trips(&*fresh().await).await;
+    configuration_upserts(&*fresh().await).await;
+}
+
+pub async fn intake_is_idempotent(store: &dyn Store) {
+    let a = store
+        .intake(new_case("路灯坏了", Some("k-1"), None))
+        .await
+        .unwrap();
+    assert!(a.created);
+    assert_eq!(a.case.state, CaseState::Reported);
+    let b = store
+        .intake(new_case("路灯坏了（重复提交）", Some("k-1"), None))
+        .await
+        .unwrap();
+    assert!(!b.created, "the same key must return the first case");
+    assert_eq!(a.case.id, b.case.id);
+    assert_eq!(b.case.body, "路灯坏了");
+    let c = store
+        .intake(new_case("另一件事", None, None))
+        .await
+        .unwrap();
+    assert_ne!(c.case.id, a.case.id);
+    let rec = store.case(a.case.id).await.unwrap().unwrap();
+    assert_eq!(rec.reporters.len(), 1);
+    assert_eq!(
+        rec.reporters[0].phone.as_ref().unwrap().as_str(),
+        "13800138000"
+    );
+    let events = store.events(a.case.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "intake");
+    assert_eq!(
+        store.case_id_by_no(&a.case.case_no).await.unwrap(),
+        Some(a.case.id)
+    );
+    let err = store
+        .intake(new_case("x", None, Some(RegionId(999))))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidReference(_)), "{err:?}");
+}
+
+pub async fn commit_refuses_stale_versions(store: &dyn Store) {
+    let case = store
+        .intake(new_case("垃圾没人清运", None, None))
+        .await
+        .unwrap()
+        .case;
+    let stale = case.clone();
+    let saved = store
+        .commit(change(
+            case,
+            ActionKind::Register,
+            CaseState::Registered,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(saved.version, stale.version + 1);
+    let err = store
+        .commit(change(
+            stale,
+            ActionKind::Withdraw,
+            CaseState::Withdrawn,
+            vec![],
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "{err:?}");
+    let rec = store.case(saved.id).await.unwrap().unwrap();
+    assert_eq!(
+        rec.case.state,
+        CaseState::Registered,
+        "a refused commit changes nothing"
+    );
+    let events = store.events(saved.id).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["intake", "register"]
+    );
+}
+
+pub async fn effects_are_written_with_the_change(store: &dyn Store) {
+    let region = store
+        .insert_region(NewRegion {
+            parent_id: None,
+            name: "甘霖镇".into(),
+            level: RegionLevel::Town,
+        })
+        .await
+        .unwrap();
+    let unit = store
+        .insert_unit(NewUnit {
+            name: "村委会".into(),
+            kind: UnitKind::VillageCommittee,
+            platform: None,
+            region_id: region.id,
+        })
+        .await
+        .unwrap();
+    let a = store
+        .intake(new_case("同一个问题 A", None, None))
+        .await
+        .unwrap()
+        .case;
+    let b = store
+        .intake(new_case("同一个问题 B", None, None))
+        .await
+        .unwrap()
+        .case;
+    // Merge A into B: B gains A's reporter and a merge_in event; A is merged.
+    let mut merged = a.clone();
+    merged.merged_into = Some(b.id);
+    store
+        .commit(change(
+            merged,
+            ActionKind::Merge,
+            CaseState::Merged,
+            vec![
+                Effect::MergeInto { target: b.id },
+                Effect::NotifyReporters {
+                    message: "已合并".into(),
+                },
+            ],
+        ))
+        .await
+        .unwrap();
+    let rb = store.case(b.id).await.unwrap().unwrap();
+    assert_eq!(rb.reporters.len(), 2);
+    assert!(rb.reporters.iter().any(|r| r.original_case_id == a.id));
+    assert_eq!(
+        rb.case.version,
+        b.version + 1,
+        "the target's version moves too"
+    );
+    assert!(store
+        .events(b.id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "merge_in"));
+    assert_eq!(store.notifications(a.id).await.unwrap().len(), 1);
+    // Sub-dispatch creates a child case, dispatched to the unit, with its own event.
+    let mut parent = store.case(b.id).await.unwrap().unwrap().case;
+    parent.state = CaseState::Accepted;
+    parent.reply_due = Some(t0() + chrono::Duration::days(5));
+    let child = fengqiao_domain::lifecycle::NewChild {
+        unit_id: unit.id,
+        instructions: "请核实".into(),
+        accept_due: t0() + chrono::Duration::days(1),
+        reply_due: t0() + chrono::Duration::days(4),
+    };
+    store
+        .commit(change(
+            parent,
+            ActionKind::SubDispatch,
+            CaseState::Accepted,
+            vec![Effect::CreateChild(child)],
+        ))
+        .await
+        .unwrap();
+    let rb = store.case(b.id).await.unwrap().unwrap();
+    assert_eq!(rb.children.len(), 1);
+    let (child_id, child_state) = rb.children[0];
+    assert_eq!(child_state, CaseState::Dispatched);
+    let child = store.case(child_id).await.unwrap().unwrap().case;
+    assert_eq!(child.parent_id, Some(b.id));
+    assert_eq!(child.unit_id, Some(unit.id));
+    assert_eq!(store.events(child_id).await.unwrap().len(), 1);
+}
+
+pub async fn lists_respect_scope_filters_and_pages(store: &dyn Store) {
+    let town = store
+        .insert_region(NewRegion {
+            parent_id: None,
+            name: "镇".into(),
+            level: RegionLevel::Town,
+        })
+        .await
+        .unwrap();
+    let v1 = store
+        .insert_region(NewRegion {
+            parent_id: Some(town.id),
+            name: "一村".into(),
+            level: RegionLevel::Village,
+        })
+        .await
+        .unwrap();
+    let v2 = store
+        .insert_region(NewRegion {
+            parent_id: Some(town.id),
+            name: "二村".into(),
+            level: RegionLevel::Village,
+        })
+        .await
+        .unwrap();
+    assert!(v1.path.starts_with(&town.path) && v1.path != v2.path);
+    for i in 0..7 {
+        store
+            .intake(new_case(&format!("一村第{i}件 路灯"), None, Some(v1.id)))
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        store
+            .intake(new_case(&format!("二村第{i}件 垃圾"), None, Some(v2.id)))
+            .await
+            .unwrap();
+    }
+    let f = |page, page_size| CaseFilter {
+        page,
+        page_size,
+        ..Default::default()
+    };
+    let all = store.list_cases(&Scope::All, &f(1, 4)).await.unwrap();
+    assert_eq!((all.total, all.items.len()), (10, 4));
+    let last = store.list_cases(&Scope::All, &f(3, 4)).await.unwrap();
+    assert_eq!(last.items.len(), 2);
+    let v1_scope = Scope::Region {
+        path: v1.path.clone(),
+        include_unplaced: false,
+    };
+    assert_eq!(
+        store.list_cases(&v1_scope, &f(1, 50)).await.unwrap().total,
+        7
+    );
+    let q = CaseFilter {
+        q: Some("垃圾".into()),
+        page: 1,
+        page_size: 50,
+        ..Default::default()
+    };
+    assert_eq!(store.list_cases(&Scope::All, &q).await.unwrap().total, 3);
+    assert_eq!(store.list_cases(&v1_scope, &q).await.unwrap().total, 0);
+    let pct = CaseFilter {
+        q: Some("%".into()),
+        page: 1,
+        page_size: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_cases(&Scope::All, &pct).await.unwrap().total,
+        0,
+        "% is a literal, not a wildcard"
+    );
+    let by_region = CaseFilter {
+        region_id: Some(v2.id),
+        page: 1,
+        page_size: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_cases(&Scope::All, &by_region)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    let counts = store.count_cases(&v1_scope).await.unwrap();
+    assert_eq!((counts.total, counts.open), (7, 7));
+}
+
+pub async fn organisation_round_trips(store: &dyn Store) {
+    let town = store
+        .insert_region(NewRegion {
+            parent_id: None,
+            name: "镇".into(),
+            level: RegionLevel::Town,
+        })
+        .await
+        .unwrap();
+    let err = store
+        .insert_region(NewRegion {
+            parent_id: Some(RegionId(999)),
+            name: "x".into(),
+            level: RegionLevel::Village,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidReference(_)));
+    let unit = store
+        .insert_unit(NewUnit {
+            name: "司法所".into(),
+            kind: UnitKind::Station,
+            platform: Some(fengqiao_domain::org::Platform::SafetyLaw),
+            region_id: town.id,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.units().await.unwrap(), vec![unit.clone()]);
+    let user = NewUser {
+        username: "op".into(),
+        display_name: "受理员".into(),
+        role: Role::Operator,
+        region_id: town.id,
+        unit_id: None,
+        password_hash: "h".into(),
+        created_at: t0(),
+    };
+    let u = store.insert_user(user.clone()).await.unwrap();
+    assert!(matches!(
+        store.insert_user(user).await.unwrap_err(),
+        StoreError::Duplicate(_)
+    ));
+    let (found, hash) = store.user_credentials("op").await.unwrap().unwrap();
+    assert_eq!((found.id, hash.as_str()), (u.id, "h"));
+    store
+        .insert_token(u.id, "tok", t0(), t0() + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_token("tok", t0())
+            .await
+            .unwrap()
+            .map(|x| x.id),
+        Some(u.id)
+    );
+    assert!(
+        store
+            .user_by_token("tok", t0() + chrono::Duration::hours(2))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    store.revoke_token("tok", t0()).await.unwrap();
+    assert!(
+        store.user_by_token("tok", t0()).await.unwrap().is_none(),
+        "revoked"
+    );
+    store
+        .append_audit(Some(u.id), "受理员", "user.create", "user:1", None, t0())
+        .await
+        .unwrap();
+    assert_eq!(store.audit_log(10).await.unwrap().len(), 1);
+}
+
+pub async fn configuration_upserts(store: &dyn Store) {
+    let p = |amount| TimePolicy {
+        id: 0,
+        category_id: None,
+        priority: Some(Priority::Urgent),
+        stage: Stage::Accept,
+        limit: TimeLimit::new(amount, LimitUnit::Minutes),
+    };
+    store.upsert_policy(p(30)).await.unwrap();
+    store.upsert_policy(p(20)).await.unwrap();
+    let all = store.policies().await.unwrap();
+    assert_eq!(all.len(), 1, "one rule per (category, priority, stage)");
+    assert_eq!(all[0].limit.amount, 20);
+    let d = |date: &str, kind| CalendarDay {
+        date: date.parse().unwrap(),
+        kind,
+        name: "测试".into(),
+    };
+    store
+        .upsert_calendar_days(vec![
+            d("2027-01-01", DayKind::Holiday),
+            d("2027-02-06", DayKind::Workday),
+        ])
+        .await
+        .unwrap();
+    store
+        .upsert_calendar_days(vec![d("2027-01-01", DayKind::Workday)])
+        .await
+        .unwrap();
+    let days = store.calendar_days().await.unwrap();
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[0].kind, DayKind::Workday);
+}

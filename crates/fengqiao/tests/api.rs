@@ -1,0 +1,636 @@
+//! End-to-end: the real router on port 0, a fresh database per test, a manual clock, and a case
+//! driven through its whole life over HTTP.
+
+use chrono::{Duration, TimeZone, Utc};
+use fengqiao_app::{App, AppConfig, ManualClock};
+use fengqiao_domain::org::{Actor, RegionLevel, Role, UnitKind};
+use fengqiao_store_sqlite::SqliteStore;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+struct TestApp {
+    base: String,
+    http: reqwest::Client,
+    clock: Arc<ManualClock>,
+    app: Arc<App>,
+    unit: i64,
+    other_unit: i64,
+    village: i64,
+}
+
+const PW: &str = "test-password";
+
+async fn spawn() -> TestApp {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "fengqiao-api-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = SqliteStore::open(dir.join("t.db")).unwrap();
+    // Monday 23 November 2026, 09:00 China time.
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap(),
+    ));
+    let app = App::new(Arc::new(store), clock.clone(), AppConfig::default())
+        .await
+        .unwrap();
+    let sys = Actor::system();
+    let town = app
+        .create_region(&sys, None, "甘霖镇", RegionLevel::Town)
+        .await
+        .unwrap();
+    let village = app
+        .create_region(&sys, Some(town.id), "苍岩村", RegionLevel::Village)
+        .await
+        .unwrap();
+    let other_village = app
+        .create_region(&sys, Some(town.id), "长安村", RegionLevel::Village)
+        .await
+        .unwrap();
+    let unit = app
+        .create_unit(&sys, "农业农村办公室", UnitKind::Department, None, town.id)
+        .await
+        .unwrap();
+    let other = app
+        .create_unit(
+            &sys,
+            "苍岩村村委会",
+            UnitKind::VillageCommittee,
+            None,
+            village.id,
+        )
+        .await
+        .unwrap();
+    app.create_category(&sys, None, "道路破损", Some(unit.id), false)
+        .await
+        .unwrap();
+    for (name, role, region, u) in [
+        ("admin", Role::Admin, town.id, None),
+        ("op", Role::Operator, town.id, None),
+        ("op_changan", Role::Operator, other_village.id, None),
+        ("leader", Role::Leader, town.id, None),
+        ("staff", Role::UnitStaff, town.id, Some(unit.id)),
+        ("village", Role::UnitStaff, village.id, Some(other.id)),
+    ] {
+        app.create_user(&sys, name, name, PW, role, region, u)
+            .await
+            .unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = fengqiao_api::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        clock,
+        app,
+        unit: unit.id.0,
+        other_unit: other.id.0,
+        village: village.id.0,
+    }
+}
+
+impl TestApp {
+    async fn login(&self, user: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": user, "password": PW}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login {user}");
+        r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn act(&self, token: &str, id: i64, body: Value) -> (u16, Value) {
+        self.post(token, &format!("/cases/{id}/actions"), body)
+            .await
+    }
+}
+
+fn intake_body() -> Value {
+    json!({"title": "村口道路塌陷", "body": "苍岩村村口水泥路塌了一个大坑", "channel": "hotline", "reporter_name": "王建国", "reporter_phone": "13800138000"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_lives_its_whole_life_over_http() {
+    let t = spawn().await;
+    let (op, staff, leader) = (
+        t.login("op").await,
+        t.login("staff").await,
+        t.login("leader").await,
+    );
+    let (s, case) = t.post(&op, "/cases", intake_body()).await;
+    assert_eq!(s, 201, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(case["state"], "reported");
+    assert!(case["case_no"].as_str().unwrap().starts_with("FQ20261123"));
+    let cat = t.app.categories()[0].id.0;
+    let ok = |(s, v): (u16, Value), state: &str| {
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["state"], state, "{v}");
+        v
+    };
+    ok(
+        t.act(
+            &op,
+            id,
+            json!({"action": "register", "category_id": cat, "region_id": t.village}),
+        )
+        .await,
+        "registered",
+    );
+    let v = ok(
+        t.act(&op, id, json!({"action": "dispatch", "unit_id": t.unit}))
+            .await,
+        "dispatched",
+    );
+    // Dispatched Monday 09:00: accept within 1 working day (end of Tuesday 24th), reply within 5
+    // (end of Monday 30th).
+    assert_eq!(v["accept_due"], "2026-11-24T15:59:59Z");
+    assert_eq!(v["reply_due"], "2026-11-30T15:59:59Z");
+    t.clock.advance(Duration::hours(1));
+    ok(
+        t.act(&staff, id, json!({"action": "accept"})).await,
+        "accepted",
+    );
+    ok(
+        t.act(
+            &staff,
+            id,
+            json!({"action": "handle", "remark": "已到现场"}),
+        )
+        .await,
+        "in_progress",
+    );
+    let v = ok(
+        t.act(
+            &staff,
+            id,
+            json!({"action": "request_extension", "days": 2, "reason": "需等水泥养护"}),
+        )
+        .await,
+        "in_progress",
+    );
+    assert_eq!(v["extension"]["days"], 2);
+    let v = ok(
+        t.act(&leader, id, json!({"action": "approve_extension"}))
+            .await,
+        "in_progress",
+    );
+    assert_eq!(v["reply_due"], "2026-12-02T15:59:59Z");
+    ok(
+        t.act(
+            &staff,
+            id,
+            json!({"action": "reply", "content": "已修复路面"}),
+        )
+        .await,
+        "replied",
+    );
+    ok(
+        t.act(&op, id, json!({"action": "review_pass"})).await,
+        "reviewed",
+    );
+    ok(
+        t.act(
+            &op,
+            id,
+            json!({"action": "follow_up", "satisfaction": "unsatisfied", "unit_at_fault": true}),
+        )
+        .await,
+        "followed_up",
+    );
+    let v = ok(
+        t.act(
+            &op,
+            id,
+            json!({"action": "reopen", "reason": "修补后又裂开"}),
+        )
+        .await,
+        "dispatched",
+    );
+    assert_eq!(v["reopen_count"], 1);
+    ok(
+        t.act(&staff, id, json!({"action": "accept"})).await,
+        "accepted",
+    );
+    ok(
+        t.act(&staff, id, json!({"action": "handle"})).await,
+        "in_progress",
+    );
+    ok(
+        t.act(
+            &staff,
+            id,
+            json!({"action": "reply", "content": "已重新浇筑"}),
+        )
+        .await,
+        "replied",
+    );
+    ok(
+        t.act(&op, id, json!({"action": "review_pass"})).await,
+        "reviewed",
+    );
+    ok(
+        t.act(
+            &op,
+            id,
+            json!({"action": "follow_up", "satisfaction": "satisfied"}),
+        )
+        .await,
+        "followed_up",
+    );
+    ok(t.act(&op, id, json!({"action": "close"})).await, "closed");
+    ok(
+        t.act(&op, id, json!({"action": "archive"})).await,
+        "archived",
+    );
+    let (s, events) = t.get(&op, &format!("/cases/{id}/events")).await;
+    assert_eq!(s, 200);
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), 18, "{actions:?}");
+    assert_eq!(actions[0], "intake");
+    assert_eq!(*actions.last().unwrap(), "archive");
+    let (_, notes) = t.get(&op, &format!("/cases/{id}/notifications")).await;
+    assert!(notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["message"].as_str().unwrap().contains("已办结")));
+    // The citizen follows progress with the ticket number and phone tail.
+    let no = case["case_no"].as_str().unwrap();
+    let r = t
+        .http
+        .get(format!(
+            "{}/api/v1/public/cases/{no}?phone_tail=8000",
+            t.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["state_label"], "已归档");
+    let r = t
+        .http
+        .get(format!(
+            "{}/api/v1/public/cases/{no}?phone_tail=1111",
+            t.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let url = format!("{}/api/v1/cases", t.base);
+    let raw = |body: &'static str| {
+        t.http
+            .post(&url)
+            .bearer_auth(&op)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let r = raw("{not json").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "bad_request");
+    assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+    assert_eq!(
+        raw(r#"{"body": "x", "colour": "red"}"#)
+            .await
+            .unwrap()
+            .status(),
+        422,
+        "unknown fields are refused"
+    );
+    let (s, v) = t
+        .post(
+            &op,
+            "/cases",
+            json!({"body": "路灯坏了", "reporter_phone": "12345"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (422, Some("reporter_phone")),
+        "{v}"
+    );
+    let (s, v) = t
+        .post(&op, "/cases", json!({"body": "长".repeat(10_001)}))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("10000"));
+    let (s, _) = t.post(&op, "/cases", json!({"body": "   "})).await;
+    assert_eq!(s, 422);
+    let (s, _) = t
+        .post(&op, "/cases", json!({"body": "x", "region_id": 999}))
+        .await;
+    assert_eq!(s, 422);
+    let (_, page) = t.get(&op, "/cases").await;
+    assert_eq!(page["total"], 0, "nothing half-written");
+    // Unknown ids, wrong state, wrong role, no token.
+    assert_eq!(t.get(&op, "/cases/4242").await.0, 404);
+    let (_, case) = t.post(&op, "/cases", intake_body()).await;
+    let id = case["id"].as_i64().unwrap();
+    let (s, v) = t.act(&op, id, json!({"action": "close"})).await;
+    assert_eq!(s, 409);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("待受理"),
+        "{v}"
+    );
+    let staff = t.login("staff").await;
+    let (s, _) = t.act(&staff, id, json!({"action": "register"})).await;
+    assert_eq!(
+        s, 404,
+        "a case not sent to one's unit is not acknowledged to exist"
+    );
+    let leader = t.login("leader").await;
+    let (s, v) = t.act(&leader, id, json!({"action": "register"})).await;
+    assert_eq!(s, 403, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("受理"),
+        "{v}"
+    );
+    assert_eq!(t.act(&op, id, json!({"action": "fly"})).await.0, 422);
+    assert_eq!(
+        t.act(&op, id, json!({"action": "dispatch", "unit_id": 9999}))
+            .await
+            .0,
+        409,
+        "dispatch before register names the state"
+    );
+    t.act(
+        &op,
+        id,
+        json!({"action": "register", "category_id": t.app.categories()[0].id.0}),
+    )
+    .await;
+    let (s, v) = t
+        .act(&op, id, json!({"action": "dispatch", "unit_id": 9999}))
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (422, Some("unit_id")),
+        "{v}"
+    );
+    let (_, events) = t.get(&op, &format!("/cases/{id}/events")).await;
+    assert_eq!(
+        events["items"].as_array().unwrap().len(),
+        2,
+        "refusals append no events"
+    );
+    let r = t
+        .http
+        .get(format!("{}/api/v1/cases", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = t
+        .http
+        .get(format!("{}/api/v1/cases", t.base))
+        .bearer_auth("forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(t.get(&op, "/cases?page_size=100000").await.0, 400);
+    assert_eq!(t.get(&op, "/cases?state=flying").await.0, 400);
+    let r = t
+        .http
+        .post(format!("{}/api/v1/auth/login", t.base))
+        .json(&json!({"username": "op", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_is_idempotent_scope_is_enforced_and_personal_data_masked() {
+    let t = spawn().await;
+    let (op, leader, village, far_op) = (
+        t.login("op").await,
+        t.login("leader").await,
+        t.login("village").await,
+        t.login("op_changan").await,
+    );
+    let r1 = t
+        .http
+        .post(format!("{}/api/v1/cases", t.base))
+        .bearer_auth(&op)
+        .header("Idempotency-Key", "hotline-001")
+        .json(&intake_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r1.status(), 201);
+    let r2 = t
+        .http
+        .post(format!("{}/api/v1/cases", t.base))
+        .bearer_auth(&op)
+        .header("Idempotency-Key", "hotline-001")
+        .json(&intake_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r2.status(), 200);
+    let (a, b): (Value, Value) = (r1.json().await.unwrap(), r2.json().await.unwrap());
+    assert_eq!(a["id"], b["id"]);
+    let id = a["id"].as_i64().unwrap();
+    assert_eq!(
+        a["reporters"][0]["phone"], "13800138000",
+        "the centre sees the number"
+    );
+    let (s, v) = t.get(&leader, &format!("/cases/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["reporters"][0]["phone"], "138****8000",
+        "leaders see it masked"
+    );
+    assert_eq!(v["reporters"][0]["name"], "王**");
+    // Not yet dispatched to the village: invisible to it (404, not 403).
+    assert_eq!(t.get(&village, &format!("/cases/{id}")).await.0, 404);
+    let (_, list) = t.get(&village, "/cases").await;
+    assert_eq!(list["total"], 0);
+    t.act(&op, id, json!({"action": "register", "category_id": t.app.categories()[0].id.0, "region_id": t.village})).await;
+    // An operator scoped to another village cannot touch a case in 苍岩村.
+    assert_eq!(
+        t.act(&far_op, id, json!({"action": "withdraw", "reason": "x"}))
+            .await
+            .0,
+        404
+    );
+    t.act(
+        &op,
+        id,
+        json!({"action": "dispatch", "unit_id": t.other_unit}),
+    )
+    .await;
+    let (s, v) = t.get(&village, &format!("/cases/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["reporters"][0]["phone"], "13800138000",
+        "the handling unit must be able to call back"
+    );
+    // Public intake needs a phone and only citizen channels.
+    let r = t
+        .http
+        .post(format!("{}/api/v1/public/cases", t.base))
+        .json(&json!({"body": "垃圾没人清运"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = t
+        .http
+        .post(format!("{}/api/v1/public/cases", t.base))
+        .json(
+            &json!({"body": "垃圾没人清运", "reporter_phone": "13912345678", "channel": "hotline"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = t.http.post(format!("{}/api/v1/public/cases", t.base)).json(&json!({"body": "垃圾没人清运", "reporter_phone": "13912345678", "channel": "citizen_qr"})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    // Admin-only surfaces.
+    assert_eq!(t.get(&op, "/users").await.0, 403);
+    let admin = t.login("admin").await;
+    let (s, v) = t.get(&admin, "/audit").await;
+    assert_eq!(s, 200);
+    assert!(v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "user.create"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_marks_overdue_and_escalates() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let (_, case) = t.post(&op, "/cases", intake_body()).await;
+    let id = case["id"].as_i64().unwrap();
+    t.act(
+        &op,
+        id,
+        json!({"action": "register", "category_id": t.app.categories()[0].id.0}),
+    )
+    .await;
+    t.act(&op, id, json!({"action": "dispatch", "unit_id": t.unit}))
+        .await;
+    // Accept is due at the end of Tuesday; Tuesday 22:00 is past 80% of the limit.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 14, 0, 0).unwrap());
+    let r = t.app.scheduler_tick().await.unwrap();
+    assert_eq!(r.level_changes, 1);
+    let op = t.login("op").await; // the morning's token has expired (12 hours)
+    let (s, v) = t.get(&op, &format!("/cases/{id}")).await;
+    assert_eq!(v["overdue_level"], "yellow", "{s} {v}");
+    // Two days late: red, urged and put under supervision.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 26, 16, 0, 0).unwrap());
+    t.app.scheduler_tick().await.unwrap();
+    t.app.scheduler_tick().await.unwrap();
+    let op = t.login("op").await;
+    let (_, v) = t.get(&op, &format!("/cases/{id}")).await;
+    assert_eq!(v["overdue_level"], "red");
+    assert_eq!(v["supervise_count"], 1);
+    assert_eq!(v["urge_count"], 1);
+    let (_, red) = t.get(&op, "/cases?overdue=red").await;
+    assert_eq!(red["total"], 1);
+    let again = t.app.scheduler_tick().await.unwrap();
+    assert_eq!(
+        again.level_changes + again.urged + again.supervised,
+        0,
+        "escalation happens once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_describes_every_route() {
+    let t = spawn().await;
+    let r = t
+        .http
+        .get(format!("{}/api/v1/openapi.json", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let src = include_str!("../../fengqiao-api/src/lib.rs");
+    let routes: Vec<&str> = src
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(".route(\""))
+        .map(|l| l.split('"').next().unwrap())
+        .filter(|p| *p != "/healthz")
+        .collect();
+    assert!(routes.len() > 15);
+    for route in routes {
+        assert!(
+            doc["paths"].get(route).is_some(),
+            "{route} is served but not described"
+        );
+    }
+    let r = t
+        .http
+        .get(format!("{}/healthz", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = t
+        .http
+        .get(format!("{}/api/v1/nothing-here", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+}
