@@ -40,14 +40,40 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
 
-    let app = App::new(Arc::new(SqliteStore::open(dir.join("http.db")).unwrap()), Arc::new(SystemClock), AppConfig::default()).await.unwrap();
-    let town = app.create_region(&Actor::system(), None, "甘霖镇", RegionLevel::Town).await.unwrap();
-    app.create_user(&Actor::system(), "op", "受理员", "bench-password", Role::Operator, town.id, None).await.unwrap();
+    let app = App::new(
+        Arc::new(SqliteStore::open(dir.join("http.db")).unwrap()),
+        Arc::new(SystemClock),
+        AppConfig::default(),
+    )
+    .await
+    .unwrap();
+    let town = app
+        .create_region(&Actor::system(), None, "甘霖镇", RegionLevel::Town)
+        .await
+        .unwrap();
+    app.create_user(
+        &Actor::system(),
+        "op",
+        "受理员",
+        "bench-password",
+        Role::Operator,
+        town.id,
+        None,
+    )
+    .await
+    .unwrap();
     let (token, _) = app.login("op", "bench-password").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/v1/cases", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, fengqiao_api::router(app)).await.unwrap() });
-    let http = reqwest::Client::builder().pool_max_idle_per_host(clients * 2).build().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, fengqiao_api::router(app))
+            .await
+            .unwrap()
+    });
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients * 2)
+        .build()
+        .unwrap();
 
     // 1. Closed loop: as many cases as `clients` concurrent clients can register.
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -55,13 +81,20 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (http, url, token, counter) = (http.clone(), url.clone(), token.clone(), counter.clone());
+        let (http, url, token, counter) =
+            (http.clone(), url.clone(), token.clone(), counter.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             while Instant::now() < deadline {
                 let i = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let t = Instant::now();
-                let r = http.post(&url).bearer_auth(&token).json(&body(i)).send().await.unwrap();
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body(i))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(r.status(), 201);
                 let _ = r.bytes().await;
                 lat.push(t.elapsed());
@@ -90,7 +123,13 @@ async fn main() {
         let (http, url, token) = (http.clone(), url.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            let r = http.post(&url).bearer_auth(&token).json(&body(base + i)).send().await.unwrap();
+            let r = http
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&body(base + i))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 201);
             let _ = r.bytes().await;
             t.elapsed()
@@ -108,7 +147,8 @@ async fn main() {
     let reference = |per_tx: usize, total: usize, file: &str| {
         drop(SqliteStore::open(dir.join(file)).unwrap()); // same schema
         let conn = rusqlite::Connection::open(dir.join(file)).unwrap();
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .unwrap();
         let t = Instant::now();
         let mut i = 0usize;
         while i < total {
@@ -135,11 +175,19 @@ async fn main() {
 
     println!("| measure | figure |");
     println!("|---|---|");
-    println!("| HTTP intake, {clients} concurrent clients, {seconds} s: cases/s | {closed_rate:.0} |");
+    println!(
+        "| HTTP intake, {clients} concurrent clients, {seconds} s: cases/s | {closed_rate:.0} |"
+    );
     println!("| … p50 / p99 latency (ms) | {closed_p50:.1} / {closed_p99:.1} |");
     println!("| HTTP intake, open loop at {rate}/s for {:.0} s: p50 / p99 latency (ms) | {:.1} / {:.1} |", open_elapsed, percentile(&open, 0.5), percentile(&open, 0.99));
     println!("| reference: same rows straight into SQLite, 512 per transaction: cases/s | {direct_batched:.0} |");
     println!("| reference: same rows straight into SQLite, 1 per transaction (fsync each): cases/s | {direct_single:.0} |");
-    println!("| HTTP ÷ direct batched | {:.2} |", closed_rate / direct_batched);
-    println!("| HTTP ÷ direct one-per-transaction | {:.1} |", closed_rate / direct_single);
+    println!(
+        "| HTTP ÷ direct batched | {:.2} |",
+        closed_rate / direct_batched
+    );
+    println!(
+        "| HTTP ÷ direct one-per-transaction | {:.1} |",
+        closed_rate / direct_single
+    );
 }

@@ -44,6 +44,17 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Set up an empty database: the township (root region) and its first admin. The password is
+    /// read from FENGQIAO_PASSWORD or the first line of standard input.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The township's name, e.g. 甘霖镇.
+        #[arg(long)]
+        town: String,
+        #[arg(long, default_value = "admin")]
+        admin: String,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -185,6 +196,19 @@ pub async fn serve(
     Ok(())
 }
 
+fn read_password() -> anyhow::Result<String> {
+    match std::env::var("FENGQIAO_PASSWORD") {
+        Ok(p) => Ok(p),
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -221,6 +245,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database {} is up to date", path.display());
             Ok(())
         }
+        Command::Init { db, town, admin } => {
+            let file = db.config_file()?;
+            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            if !app.regions().is_empty() {
+                bail!("this database is already set up (it has regions); add users with `fengqiao user add`");
+            }
+            let password = read_password()?;
+            let region = app
+                .create_region(
+                    &Actor::system(),
+                    None,
+                    &town,
+                    fengqiao_domain::org::RegionLevel::Town,
+                )
+                .await?;
+            let user = app
+                .create_user(
+                    &Actor::system(),
+                    &admin,
+                    "系统管理员",
+                    &password,
+                    Role::Admin,
+                    region.id,
+                    None,
+                )
+                .await?;
+            println!(
+                "township {} (region {}) and admin {} created",
+                region.name, region.id, user.username
+            );
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -239,16 +295,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "unknown role `{role}`: use admin, operator, unit_staff, grid_worker or leader"
                 )
             })?;
-            let password = match std::env::var("FENGQIAO_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .context("reading the password from standard input")?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
+            let password = read_password()?;
             let user = app
                 .create_user(
                     &Actor::system(),
