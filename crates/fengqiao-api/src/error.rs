@@ -29,6 +29,13 @@ impl ApiError {
     pub fn unauthorized(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
+    /// A value that parsed but is not acceptable (422), naming the field.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError::from(AppError::Invalid {
+            field,
+            message: message.into(),
+        })
+    }
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }

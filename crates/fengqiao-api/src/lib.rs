@@ -64,7 +64,7 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {
-    match app.store.count_cases(&fengqiao_store::Scope::All).await {
+    match app.store.ping().await {
         Ok(_) => (StatusCode::OK, Json(json!({"status": "ok"}))).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
@@ -339,12 +339,8 @@ async fn create_region(
     auth: Auth,
     ApiJson(b): ApiJson<RegionBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let level = RegionLevel::parse(&b.level).ok_or_else(|| {
-        ApiError::from(fengqiao_app::AppError::Invalid {
-            field: "level",
-            message: "level 须为 town、village、community 或 grid".into(),
-        })
-    })?;
+    let level = RegionLevel::parse(&b.level)
+        .ok_or_else(|| ApiError::invalid("level", "level 须为 town、village、community 或 grid"))?;
     let r = app
         .create_region(&auth.actor, b.parent_id.map(RegionId), &b.name, level)
         .await?;
@@ -369,21 +365,15 @@ async fn create_unit(
     auth: Auth,
     ApiJson(b): ApiJson<UnitBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let inv = |field, message: &str| {
-        ApiError::from(fengqiao_app::AppError::Invalid {
-            field,
-            message: message.into(),
-        })
-    };
     let kind = UnitKind::parse(&b.kind).ok_or_else(|| {
-        inv(
+        ApiError::invalid(
             "kind",
             "kind 须为 centre、department、station 或 village_committee",
         )
     })?;
     let platform = match b.platform.as_deref() {
         Some(p) => Some(Platform::parse(p).ok_or_else(|| {
-            inv(
+            ApiError::invalid(
                 "platform",
                 "platform 须为 party_building、economy_ecology、safety_law 或 public_service",
             )
@@ -448,10 +438,10 @@ async fn create_user(
     ApiJson(b): ApiJson<UserBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let role = Role::parse(&b.role).ok_or_else(|| {
-        ApiError::from(fengqiao_app::AppError::Invalid {
-            field: "role",
-            message: "role 须为 admin、operator、unit_staff、grid_worker 或 leader".into(),
-        })
+        ApiError::invalid(
+            "role",
+            "role 须为 admin、operator、unit_staff、grid_worker 或 leader",
+        )
     })?;
     let u = app
         .create_user(
@@ -486,23 +476,17 @@ async fn set_policy(
     auth: Auth,
     ApiJson(b): ApiJson<PolicyBody>,
 ) -> ApiResult<Json<Value>> {
-    let inv = |field, message: &str| {
-        ApiError::from(fengqiao_app::AppError::Invalid {
-            field,
-            message: message.into(),
-        })
-    };
     let priority = match b.priority.as_deref() {
-        Some(p) => Some(
-            Priority::parse(p)
-                .ok_or_else(|| inv("priority", "priority 须为 emergency、urgent 或 normal"))?,
-        ),
+        Some(p) => Some(Priority::parse(p).ok_or_else(|| {
+            ApiError::invalid("priority", "priority 须为 emergency、urgent 或 normal")
+        })?),
         None => None,
     };
-    let stage = Stage::parse(&b.stage)
-        .ok_or_else(|| inv("stage", "stage 须为 accept、return、reply 或 follow_up"))?;
+    let stage = Stage::parse(&b.stage).ok_or_else(|| {
+        ApiError::invalid("stage", "stage 须为 accept、return、reply 或 follow_up")
+    })?;
     let unit = LimitUnit::parse(&b.unit).ok_or_else(|| {
-        inv(
+        ApiError::invalid(
             "unit",
             "unit 须为 minutes、hours、working_days 或 calendar_days",
         )
@@ -533,16 +517,7 @@ async fn get_calendar(
     _auth: Auth,
     ApiQuery(q): ApiQuery<CalendarQuery>,
 ) -> ApiResult<Json<Value>> {
-    use chrono::Datelike;
-    let days: Vec<CalendarDay> = app
-        .store
-        .calendar_days()
-        .await
-        .map_err(fengqiao_app::AppError::from)?;
-    let days: Vec<_> = days
-        .into_iter()
-        .filter(|d| q.year.is_none_or(|y| d.date.year() == y))
-        .collect();
+    let days = app.calendar_days(q.year).await?;
     let cal = app.calendar();
     Ok(Json(
         json!({ "known_years": cal.known_years().collect::<Vec<_>>(), "items": days }),
@@ -572,10 +547,7 @@ async fn import_calendar(
     let mut days = Vec::with_capacity(b.days.len());
     for d in b.days {
         let kind = DayKind::parse(&d.kind).ok_or_else(|| {
-            ApiError::from(fengqiao_app::AppError::Invalid {
-                field: "kind",
-                message: format!("{}：kind 须为 holiday 或 workday", d.date),
-            })
+            ApiError::invalid("kind", format!("{}：kind 须为 holiday 或 workday", d.date))
         })?;
         days.push(CalendarDay {
             date: d.date,

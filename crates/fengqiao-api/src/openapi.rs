@@ -31,7 +31,13 @@ fn create(tag: &str, summary: &str, schema: Value) -> Value {
     json!({ "tags": [tag], "summary": summary, "requestBody": body(schema), "responses": { "201": ok("已创建", json!({"type": "object"})), "401": err(), "403": err(), "409": err(), "422": err() } })
 }
 
-pub fn document() -> Value {
+/// The document, built once.
+pub fn document() -> &'static Value {
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(build)
+}
+
+fn build() -> Value {
     let action_names = [
         "register",
         "reject_intake",

@@ -14,7 +14,8 @@ pub use views::*;
 
 use chrono::Utc;
 use fengqiao_domain::calendar::{Calendar, CalendarDay};
-use fengqiao_domain::case::{Case, Channel, Priority};
+use fengqiao_domain::case::{Case, Channel, Intake, Priority};
+use fengqiao_domain::deadline::local_date;
 use fengqiao_domain::deadline::TimePolicy;
 use fengqiao_domain::ids::{CaseId, CaseNo, CategoryId, Phone, RegionId, UnitId};
 use fengqiao_domain::lifecycle::{decide, Action, DecideContext};
@@ -151,7 +152,12 @@ impl App {
         if self.store.calendar_days().await?.is_empty() {
             let days = fengqiao_domain::calendar::parse_csv(fengqiao_domain::calendar::BUILTIN_CSV)
                 .map_err(AppError::Internal)?;
-            self.store.upsert_calendar_days(days).await?;
+            let audit = Audit {
+                actor_id: None,
+                actor_name: "系统".into(),
+                at: self.now(),
+            };
+            self.store.upsert_calendar_days(days, audit).await?;
         }
         Ok(())
     }
@@ -311,18 +317,10 @@ impl App {
                 Some(cat.id)
             }
         };
-        let region_id = match input.region_id {
-            None => None,
-            Some(r) => {
-                let region = self
-                    .regions()
-                    .iter()
-                    .find(|x| x.id.0 == r)
-                    .cloned()
-                    .ok_or_else(|| invalid("region_id", format!("区域 {r} 不存在")))?;
-                Some(region.id)
-            }
-        };
+        let region_id = input
+            .region_id
+            .map(|r| self.region_exists(RegionId(r)).map(|r| r.id))
+            .transpose()?;
         let address = match input
             .address
             .as_deref()
@@ -384,20 +382,20 @@ impl App {
         let outcome = self
             .store
             .intake(NewCase {
-                title,
-                body,
-                channel,
-                category_id,
-                priority,
-                region_id,
-                address,
-                latitude: input.latitude,
-                longitude: input.longitude,
+                intake: Intake {
+                    category_id,
+                    priority,
+                    region_id,
+                    address,
+                    latitude: input.latitude,
+                    longitude: input.longitude,
+                    is_petition,
+                    created_by: actor.user_id,
+                    ..Intake::text(title, body, channel)
+                },
                 reporter_name,
                 reporter_phone,
-                is_petition,
                 idempotency_key,
-                created_by: actor.user_id,
                 actor_name: actor.name.clone(),
                 received_at: self.now(),
             })
@@ -464,7 +462,7 @@ impl App {
             };
             let decision = decide(&rec.case, &action, &ctx)?;
             if let Some(due) = decision.case.reply_due {
-                let gaps = fengqiao_domain::lifecycle::calendar_gaps(&calendar, now, due);
+                let gaps = calendar.unknown_years_between(local_date(now), local_date(due));
                 if !gaps.is_empty() {
                     tracing::warn!(years = ?gaps, case = %rec.case.case_no, "no holiday calendar for these years: counting Monday–Friday; import the official calendar with `fengqiao calendar import`");
                 }
@@ -595,19 +593,14 @@ impl App {
 
     pub async fn login(&self, username: &str, password: &str) -> Result<(String, User)> {
         let creds = self.store.user_credentials(username.trim()).await?;
-        let bad = || AppError::Unauthorized("用户名或密码错误".into());
-        let (user, hash) = match creds {
-            Some(c) => c,
-            None => {
-                // Spend the same time as a real check so usernames cannot be probed by timing.
-                let _ =
-                    auth::verify_password_blocking(password.to_string(), auth::dummy_hash()).await;
-                return Err(bad());
-            }
+        let (user, hash) = creds
+            .map(|(u, h)| (Some(u), Some(h)))
+            .unwrap_or((None, None));
+        let verified = auth::verify_password_blocking(password.to_string(), hash).await?;
+        let user = match user {
+            Some(u) if verified && u.active => u,
+            _ => return Err(AppError::Unauthorized("用户名或密码错误".into())),
         };
-        if !auth::verify_password_blocking(password.to_string(), hash).await? || !user.active {
-            return Err(bad());
-        }
         let token = auth::new_token();
         let now = self.now();
         self.store
@@ -640,6 +633,50 @@ impl App {
 
     // ---------------------------------------------------------------- administration
 
+    /// Administration is for admins (and for the CLI, acting as the system).
+    fn require_admin(actor: &Actor, what: &str) -> Result<()> {
+        if actor.role == ActorRole::System {
+            return Ok(());
+        }
+        Self::require_role(actor, &[Role::Admin], what)
+    }
+
+    /// The audit stamp a change by `actor` is stored with.
+    fn audit(&self, actor: &Actor) -> Audit {
+        Audit {
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            at: self.now(),
+        }
+    }
+
+    fn region_exists(&self, id: RegionId) -> Result<Region> {
+        self.regions()
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .ok_or_else(|| invalid("region_id", format!("区域 {id} 不存在")))
+    }
+
+    fn unit_exists(&self, field: &'static str, id: Option<UnitId>) -> Result<()> {
+        match id {
+            Some(u) if !self.units().iter().any(|x| x.id == u) => {
+                Err(invalid(field, format!("单位 {u} 不存在")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn category_exists(&self, field: &'static str, id: Option<CategoryId>) -> Result<()> {
+        match id {
+            Some(c) if !self.categories().iter().any(|x| x.id == c) => {
+                Err(invalid(field, format!("分类 {c} 不存在")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_user(
         &self,
         actor: &Actor,
@@ -650,9 +687,7 @@ impl App {
         region_id: RegionId,
         unit_id: Option<UnitId>,
     ) -> Result<User> {
-        if actor.role != ActorRole::System {
-            Self::require_role(actor, &[Role::Admin], "管理用户")?;
-        }
+        Self::require_admin(actor, "管理用户")?;
         let username = username.trim();
         if username.is_empty()
             || username.chars().count() > 64
@@ -666,47 +701,25 @@ impl App {
         if password.chars().count() < 8 {
             return Err(invalid("password", "密码至少 8 位"));
         }
-        let region = self
-            .regions()
-            .iter()
-            .find(|r| r.id == region_id)
-            .cloned()
-            .ok_or_else(|| invalid("region_id", format!("区域 {region_id} 不存在")))?;
+        let region = self.region_exists(region_id)?;
         if actor.role != ActorRole::System && !actor.covers(Some(&region.path)) {
             return Err(AppError::Forbidden("只能在自己负责的区域内创建用户".into()));
         }
-        if let Some(u) = unit_id {
-            if !self.units().iter().any(|x| x.id == u) {
-                return Err(invalid("unit_id", format!("单位 {u} 不存在")));
-            }
-        }
+        self.unit_exists("unit_id", unit_id)?;
         if matches!(role, Role::UnitStaff | Role::GridWorker) && unit_id.is_none() {
             return Err(invalid("unit_id", "承办人员和网格员须指定所在单位"));
         }
-        let hash = auth::hash_password_blocking(password.to_string()).await?;
-        let user = self
-            .store
-            .insert_user(NewUser {
-                username: username.to_string(),
-                display_name,
-                role,
-                region_id,
-                unit_id,
-                password_hash: hash,
-                created_at: self.now(),
-            })
-            .await?;
-        self.store
-            .append_audit(
-                actor.user_id,
-                &actor.name,
-                "user.create",
-                &format!("user:{}", user.id),
-                Some(format!("{} ({})", user.username, role.as_str())),
-                self.now(),
-            )
-            .await?;
-        Ok(user)
+        let password_hash = auth::hash_password_blocking(password.to_string()).await?;
+        let new = NewUser {
+            username: username.to_string(),
+            display_name,
+            role,
+            region_id,
+            unit_id,
+            password_hash,
+            created_at: self.now(),
+        };
+        Ok(self.store.insert_user(new, self.audit(actor)).await?)
     }
 
     pub async fn create_region(
@@ -716,28 +729,23 @@ impl App {
         name: &str,
         level: RegionLevel,
     ) -> Result<Region> {
-        if actor.role != ActorRole::System {
-            Self::require_role(actor, &[Role::Admin], "管理区域")?;
-        }
+        Self::require_admin(actor, "管理区域")?;
         let name = check_text("name", name, NAME_MAX_CHARS)?;
         let region = self
             .store
-            .insert_region(NewRegion {
-                parent_id,
-                name,
-                level,
-            })
-            .await?;
-        self.store
-            .append_audit(
-                actor.user_id,
-                &actor.name,
-                "region.create",
-                &format!("region:{}", region.id),
-                Some(region.name.clone()),
-                self.now(),
+            .insert_region(
+                NewRegion {
+                    parent_id,
+                    name,
+                    level,
+                },
+                self.audit(actor),
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(_) => AppError::Conflict("同一上级下已有同名区域".into()),
+                e => e.into(),
+            })?;
         self.reload().await?;
         Ok(region)
     }
@@ -750,36 +758,25 @@ impl App {
         platform: Option<Platform>,
         region_id: RegionId,
     ) -> Result<Unit> {
-        if actor.role != ActorRole::System {
-            Self::require_role(actor, &[Role::Admin], "管理单位")?;
-        }
+        Self::require_admin(actor, "管理单位")?;
         let name = check_text("name", name, NAME_MAX_CHARS)?;
-        if !self.regions().iter().any(|r| r.id == region_id) {
-            return Err(invalid("region_id", format!("区域 {region_id} 不存在")));
-        }
+        self.region_exists(region_id)?;
         let unit = self
             .store
-            .insert_unit(NewUnit {
-                name,
-                kind,
-                platform,
-                region_id,
-            })
+            .insert_unit(
+                NewUnit {
+                    name,
+                    kind,
+                    platform,
+                    region_id,
+                },
+                self.audit(actor),
+            )
             .await
             .map_err(|e| match e {
                 StoreError::Duplicate(_) => AppError::Conflict("同名单位已存在".into()),
                 e => e.into(),
             })?;
-        self.store
-            .append_audit(
-                actor.user_id,
-                &actor.name,
-                "unit.create",
-                &format!("unit:{}", unit.id),
-                Some(unit.name.clone()),
-                self.now(),
-            )
-            .await?;
         self.reload().await?;
         Ok(unit)
     }
@@ -792,104 +789,61 @@ impl App {
         default_unit_id: Option<UnitId>,
         is_petition: bool,
     ) -> Result<Category> {
-        if actor.role != ActorRole::System {
-            Self::require_role(actor, &[Role::Admin], "管理分类")?;
-        }
+        Self::require_admin(actor, "管理分类")?;
         let name = check_text("name", name, NAME_MAX_CHARS)?;
-        if let Some(p) = parent_id {
-            if !self.categories().iter().any(|c| c.id == p) {
-                return Err(invalid("parent_id", format!("上级分类 {p} 不存在")));
-            }
-        }
-        if let Some(u) = default_unit_id {
-            if !self.units().iter().any(|x| x.id == u) {
-                return Err(invalid("default_unit_id", format!("单位 {u} 不存在")));
-            }
-        }
+        self.category_exists("parent_id", parent_id)?;
+        self.unit_exists("default_unit_id", default_unit_id)?;
+        let new = NewCategory {
+            parent_id,
+            name,
+            default_unit_id,
+            is_petition,
+        };
         let cat = self
             .store
-            .insert_category(NewCategory {
-                parent_id,
-                name,
-                default_unit_id,
-                is_petition,
-            })
+            .insert_category(new, self.audit(actor))
             .await
             .map_err(|e| match e {
                 StoreError::Duplicate(_) => AppError::Conflict("同一上级下已有同名分类".into()),
                 e => e.into(),
             })?;
-        self.store
-            .append_audit(
-                actor.user_id,
-                &actor.name,
-                "category.create",
-                &format!("category:{}", cat.id),
-                Some(cat.name.clone()),
-                self.now(),
-            )
-            .await?;
         self.reload().await?;
         Ok(cat)
     }
 
     pub async fn set_policy(&self, actor: &Actor, policy: TimePolicy) -> Result<TimePolicy> {
-        if actor.role != ActorRole::System {
-            Self::require_role(actor, &[Role::Admin], "设置时限")?;
-        }
+        Self::require_admin(actor, "设置时限")?;
         if policy.limit.amount == 0 || policy.limit.amount > 10_000 {
             return Err(invalid("amount", "时限须为 1–10000"));
         }
-        if let Some(c) = policy.category_id {
-            if !self.categories().iter().any(|x| x.id == c) {
-                return Err(invalid("category_id", format!("分类 {c} 不存在")));
-            }
-        }
-        let p = self.store.upsert_policy(policy).await?;
-        self.store
-            .append_audit(
-                actor.user_id,
-                &actor.name,
-                "policy.set",
-                &format!("policy:{}", p.id),
-                Some(format!(
-                    "{} {} {}",
-                    p.stage.as_str(),
-                    p.limit.amount,
-                    p.limit.unit.as_str()
-                )),
-                self.now(),
-            )
-            .await?;
+        self.category_exists("category_id", policy.category_id)?;
+        let p = self.store.upsert_policy(policy, self.audit(actor)).await?;
         self.reload().await?;
         Ok(p)
     }
 
     /// Imports calendar days (e.g. a newly published year) and returns how many were written.
     pub async fn import_calendar(&self, actor: &Actor, days: Vec<CalendarDay>) -> Result<usize> {
-        if actor.role != ActorRole::System {
-            Self::require_role(actor, &[Role::Admin], "维护节假日日历")?;
-        }
+        Self::require_admin(actor, "维护节假日日历")?;
         if days.is_empty() {
             return Err(invalid("days", "没有要导入的日期"));
         }
-        let (first, last) = (
-            days.iter().map(|d| d.date).min(),
-            days.iter().map(|d| d.date).max(),
-        );
-        let n = self.store.upsert_calendar_days(days).await?;
-        self.store
-            .append_audit(
-                actor.user_id,
-                &actor.name,
-                "calendar.import",
-                "calendar",
-                Some(format!("{n} days, {first:?}..{last:?}")),
-                self.now(),
-            )
+        let n = self
+            .store
+            .upsert_calendar_days(days, self.audit(actor))
             .await?;
         self.reload().await?;
         Ok(n)
+    }
+
+    /// The calendar's listed days, optionally of one year.
+    pub async fn calendar_days(&self, year: Option<i32>) -> Result<Vec<CalendarDay>> {
+        use chrono::Datelike;
+        let days = self.store.calendar_days().await?;
+        Ok(days
+            .into_iter()
+            .filter(|d| year.is_none_or(|y| d.date.year() == y))
+            .collect())
     }
 
     pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {

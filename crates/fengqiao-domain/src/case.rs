@@ -53,6 +53,18 @@ impl CaseState {
                 | CaseState::Merged
         )
     }
+    /// States that run against a deadline (see [`Case::current_deadline`]).
+    pub fn is_timed(self) -> bool {
+        matches!(
+            self,
+            CaseState::Dispatched
+                | CaseState::ReturnRequested
+                | CaseState::Accepted
+                | CaseState::InProgress
+                | CaseState::Replied
+                | CaseState::Reviewed
+        )
+    }
     /// For a child case: has the unit it was sent to finished its part?
     pub fn child_done(self) -> bool {
         !matches!(
@@ -261,6 +273,43 @@ pub struct Intake {
     pub created_by: Option<UserId>,
 }
 
+impl Intake {
+    /// An intake of which only the text and the channel are known yet.
+    pub fn text(title: impl Into<String>, body: impl Into<String>, channel: Channel) -> Self {
+        Intake {
+            title: title.into(),
+            body: body.into(),
+            channel,
+            category_id: None,
+            priority: Priority::Normal,
+            region_id: None,
+            region_path: None,
+            address: None,
+            latitude: None,
+            longitude: None,
+            is_petition: channel == Channel::PetitionDesk,
+            created_by: None,
+        }
+    }
+}
+
+impl Event {
+    /// The first event of every case: its intake through a channel.
+    pub fn intake(case: &Case, actor_id: Option<UserId>, actor_name: &str) -> Event {
+        Event {
+            id: 0,
+            case_id: case.id,
+            action: "intake".into(),
+            from_state: None,
+            to_state: CaseState::Reported,
+            actor_id,
+            actor_name: actor_name.to_string(),
+            remark: Some(format!("经「{}」登记", case.channel.label())),
+            at: case.created_at,
+        }
+    }
+}
+
 /// A freshly reported case (state `reported`).
 pub fn new_case(id: CaseId, i: Intake, now: Timestamp) -> Case {
     Case {
@@ -318,9 +367,6 @@ pub fn child_case(
     let mut c = new_case(
         id,
         Intake {
-            title: format!("【二次派单】{}", parent.title),
-            body: format!("{}\n\n——原诉求——\n{}", child.instructions, parent.body),
-            channel: parent.channel,
             category_id: parent.category_id,
             priority: parent.priority,
             region_id: parent.region_id,
@@ -329,7 +375,11 @@ pub fn child_case(
             latitude: parent.latitude,
             longitude: parent.longitude,
             is_petition: parent.is_petition,
-            created_by: None,
+            ..Intake::text(
+                format!("【二次派单】{}", parent.title),
+                format!("{}\n\n——原诉求——\n{}", child.instructions, parent.body),
+                parent.channel,
+            )
         },
         now,
     );

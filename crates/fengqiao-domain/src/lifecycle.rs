@@ -286,6 +286,28 @@ pub struct DecideContext<'a> {
     pub yellow_share: f64,
 }
 
+impl<'a> DecideContext<'a> {
+    /// A context with no configured policies or categories, no related records, referenced units
+    /// taken to exist and the default yellow share (0.8); callers fill in what they have with
+    /// struct-update syntax.
+    pub fn new(now: Timestamp, actor: &'a Actor, calendar: &'a Calendar) -> Self {
+        DecideContext {
+            now,
+            actor,
+            calendar,
+            policies: &[],
+            categories: &[],
+            children: &[],
+            tasks: &[],
+            parent: None,
+            merge_target: None,
+            region: None,
+            units_exist: true,
+            yellow_share: 0.8,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDraft {
     pub action: ActionKind,
@@ -934,12 +956,4 @@ pub fn overdue_change(case: &Case, now: Timestamp, yellow_share: f64) -> Option<
         None => OverdueLevel::Green,
     };
     (level != case.overdue_level).then_some(level)
-}
-
-/// Helpers for callers that check a calendar covers a deadline's years.
-pub fn calendar_gaps(cal: &Calendar, from: Timestamp, to: Timestamp) -> Vec<i32> {
-    cal.unknown_years_between(
-        crate::deadline::local_date(from),
-        crate::deadline::local_date(to),
-    )
 }

@@ -293,18 +293,10 @@ fn every_state_action_and_role() {
                     };
                 let a = actor(role, unit);
                 let ctx = DecideContext {
-                    now: now(),
-                    actor: &a,
-                    calendar: &cal,
-                    policies: &[],
                     categories: &categories,
-                    children: &[],
                     tasks: &tasks,
-                    parent: None,
                     merge_target: Some(&target),
-                    region: None,
-                    units_exist: true,
-                    yellow_share: 0.8,
+                    ..DecideContext::new(now(), &a, &cal)
                 };
                 let before = case.clone();
                 let result = decide(&case, &action, &ctx);
@@ -357,18 +349,8 @@ fn reply_waits_for_children_and_co_units() {
     let staff = actor(Some(Role::UnitStaff), Some(UNIT));
     let open_child = [(CaseId(9), CaseState::InProgress)];
     let mut ctx = DecideContext {
-        now: now(),
-        actor: &staff,
-        calendar: &cal,
-        policies: &[],
-        categories: &[],
         children: &open_child,
-        tasks: &[],
-        parent: None,
-        merge_target: None,
-        region: None,
-        units_exist: true,
-        yellow_share: 0.8,
+        ..DecideContext::new(now(), &staff, &cal)
     };
     let reply = Action::Reply {
         content: "已办结".into(),
@@ -389,20 +371,7 @@ fn extension_only_before_the_due_date_and_within_the_cap() {
     let cal = Calendar::builtin();
     let staff = actor(Some(Role::UnitStaff), Some(UNIT));
     let mut case = base_case(CaseState::InProgress);
-    let mk = |now| DecideContext {
-        now,
-        actor: &staff,
-        calendar: &cal,
-        policies: &[],
-        categories: &[],
-        children: &[],
-        tasks: &[],
-        parent: None,
-        merge_target: None,
-        region: None,
-        units_exist: true,
-        yellow_share: 0.8,
-    };
+    let mk = |now| DecideContext::new(now, &staff, &cal);
     let ask = |days| Action::RequestExtension {
         days,
         reason: "需协调多部门".into(),
@@ -434,23 +403,11 @@ fn approved_extension_moves_the_due_date_by_working_days() {
         reason: "x".into(),
         requested_at: now(),
     });
-    let ctx = DecideContext {
-        now: china_offset()
-            .with_ymd_and_hms(2026, 9, 23, 9, 0, 0)
-            .unwrap()
-            .with_timezone(&Utc),
-        actor: &op,
-        calendar: &cal,
-        policies: &[],
-        categories: &[],
-        children: &[],
-        tasks: &[],
-        parent: None,
-        merge_target: None,
-        region: None,
-        units_exist: true,
-        yellow_share: 0.8,
-    };
+    let now = china_offset()
+        .with_ymd_and_hms(2026, 9, 23, 9, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let ctx = DecideContext::new(now, &op, &cal);
     let d = decide(&case, &Action::ApproveExtension { remark: None }, &ctx).unwrap();
     assert_eq!(
         deadline::local_date(d.case.reply_due.unwrap()),
@@ -482,7 +439,7 @@ proptest! {
             let action = actions()[ai].clone();
             let (role, unit) = roles[ri];
             let a = actor(role, unit);
-            let ctx = DecideContext { now: t, actor: &a, calendar: &cal, policies: &[], categories: &categories, children: &[], tasks: &[], parent: None, merge_target: Some(&target), region: None, units_exist: true, yellow_share: 0.8 };
+            let ctx = DecideContext { categories: &categories, merge_target: Some(&target), ..DecideContext::new(t, &a, &cal) };
             match decide(&case, &action, &ctx) {
                 Ok(d) => {
                     prop_assert_eq!(d.event.from, Some(case.state));

@@ -21,18 +21,33 @@ use fengqiao_store::*;
 use rows::*;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, LazyLock, Mutex};
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+/// SQL lists of states, derived from the domain's definitions.
+fn state_list(pred: fn(CaseState) -> bool) -> String {
+    CaseState::ALL
+        .iter()
+        .filter(|s| pred(**s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+static CLOSED: LazyLock<String> = LazyLock::new(|| state_list(|s| !s.is_open()));
+static TIMED: LazyLock<String> = LazyLock::new(|| state_list(CaseState::is_timed));
+
 /// Most jobs one transaction takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
 
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+/// A write: called with the connection inside the batch's transaction (or with `None` when the
+/// batch cannot run it), it returns whether it succeeded and how to tell its caller once the
+/// batch's fate is known.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
 
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Mutex<mpsc::Sender<Job>>,
+    writer: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
 }
 
@@ -116,7 +131,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         Ok(SqliteStore {
             path,
-            writer: Mutex::new(tx),
+            writer: tx,
             readers: Arc::new(Mutex::new(Vec::new())),
         })
     }
@@ -132,16 +147,20 @@ impl SqliteStore {
     ) -> Result<T> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn| {
-            let res = f(conn);
+            let res = match conn {
+                Some(conn) => f(conn),
+                None => Err(StoreError::Backend(
+                    "the write was not run: its batch failed".into(),
+                )),
+            };
             let ok = res.is_ok();
             let finish: Finish = Box::new(move |commit| {
-                let _ = tx.send(commit.and(res));
+                // A job's own error wins; otherwise the batch's commit decides.
+                let _ = tx.send(res.and_then(|v| commit.map(|()| v)));
             });
             (ok, finish)
         });
         self.writer
-            .lock()
-            .expect("writer lock")
             .send(job)
             .map_err(|_| StoreError::Backend("the database writer has stopped".into()))?;
         rx.await
@@ -182,40 +201,50 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut finishers = Vec::with_capacity(batch.len());
-        let begin = conn.execute_batch("BEGIN IMMEDIATE");
-        if let Err(e) = begin {
-            let msg = e.to_string();
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let msg = format!("could not begin a write transaction: {e}");
+            tracing::error!("{msg}");
             for job in batch {
-                // Never run a job outside a transaction: fail them all.
-                let _ = job; // dropped: its sender closes and the caller sees the error below
-                tracing::error!(error = %msg, "could not begin a write transaction");
+                let (_, finish) = job(None);
+                finish(Err(StoreError::Backend(msg.clone())));
             }
             continue;
         }
+        // Once a savepoint cannot be set, released or rolled back, the transaction's content is
+        // unknown: the whole batch is rolled back and every job in it fails.
+        let mut broken: Option<String> = None;
+        let mut finishers = Vec::with_capacity(batch.len());
         for job in batch {
-            let sp = conn.execute_batch("SAVEPOINT job");
-            if sp.is_err() {
-                drop(job);
+            if broken.is_none() {
+                if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+                    broken = Some(e.to_string());
+                }
+            }
+            if broken.is_some() {
+                finishers.push(job(None).1);
                 continue;
             }
-            let (ok, finish) = job(&conn);
-            if ok {
-                let _ = conn.execute_batch("RELEASE job");
+            let (ok, finish) = job(Some(&conn));
+            let end = if ok {
+                conn.execute_batch("RELEASE job")
             } else {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            };
+            if let Err(e) = end {
+                broken = Some(e.to_string());
             }
             finishers.push(finish);
         }
-        let commit = conn.execute_batch("COMMIT").map_err(backend);
-        if commit.is_err() {
+        let outcome = match broken {
+            Some(m) => Err(m),
+            None => conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+        };
+        if let Err(m) = &outcome {
+            tracing::error!(error = %m, "write batch rolled back");
             let _ = conn.execute_batch("ROLLBACK");
         }
-        for f in finishers {
-            f(match &commit {
-                Ok(()) => Ok(()),
-                Err(e) => Err(StoreError::Backend(e.to_string())),
-            });
+        for finish in finishers {
+            finish(outcome.clone().map_err(StoreError::Backend));
         }
     }
 }
@@ -262,6 +291,21 @@ fn load_record(conn: &Connection, id: CaseId) -> Result<Option<CaseRecord>> {
         tasks,
         children,
     }))
+}
+
+fn write_audit(
+    conn: &Connection,
+    a: &Audit,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut st| st.execute(params![ms(a.at), a.actor_id.map(|u| u.0), a.actor_name, action, target, detail]))
+    .map_err(backend)?;
+    Ok(())
 }
 
 fn insert_event(conn: &Connection, e: &Event) -> Result<()> {
@@ -427,9 +471,10 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                 .map_err(backend)?;
             }
             Effect::MergeInto { target } => {
+                let closed = &*CLOSED;
                 let n = conn
                     .execute(
-                        "UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ('rejected','closed','archived','withdrawn','merged')",
+                        &format!("UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ({closed})"),
                         params![target.0, ms(ch.at)],
                     )
                     .map_err(backend)?;
@@ -618,7 +663,7 @@ fn filter_sql(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_region(&self, r: NewRegion) -> Result<Region> {
+    async fn insert_region(&self, r: NewRegion, audit: Audit) -> Result<Region> {
         self.write(move |conn| {
             let parent_path: Option<String> = match r.parent_id {
                 Some(p) => Some(
@@ -636,6 +681,7 @@ impl Store for SqliteStore {
                 params![id, r.parent_id.map(|p| p.0), r.name, r.level.as_str(), path],
             )
             .map_err(backend)?;
+            write_audit(conn, &audit, "region.create", &format!("region:{id}"), &r.name)?;
             Ok(Region { id: RegionId(id), parent_id: r.parent_id, name: r.name, level: r.level, path })
         })
         .await
@@ -653,7 +699,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn insert_unit(&self, u: NewUnit) -> Result<Unit> {
+    async fn insert_unit(&self, u: NewUnit, audit: Audit) -> Result<Unit> {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO units (name, kind, platform, region_id) VALUES (?1, ?2, ?3, ?4)",
@@ -665,8 +711,10 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(backend)?;
+            let id = conn.last_insert_rowid();
+            write_audit(conn, &audit, "unit.create", &format!("unit:{id}"), &u.name)?;
             Ok(Unit {
-                id: fengqiao_domain::ids::UnitId(conn.last_insert_rowid()),
+                id: fengqiao_domain::ids::UnitId(id),
                 name: u.name,
                 kind: u.kind,
                 platform: u.platform,
@@ -688,15 +736,17 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn insert_category(&self, c: NewCategory) -> Result<Category> {
+    async fn insert_category(&self, c: NewCategory, audit: Audit) -> Result<Category> {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO categories (parent_id, name, default_unit_id, is_petition) VALUES (?1, ?2, ?3, ?4)",
                 params![c.parent_id.map(|p| p.0), c.name, c.default_unit_id.map(|u| u.0), c.is_petition],
             )
             .map_err(backend)?;
+            let id = conn.last_insert_rowid();
+            write_audit(conn, &audit, "category.create", &format!("category:{id}"), &c.name)?;
             Ok(Category {
-                id: fengqiao_domain::ids::CategoryId(conn.last_insert_rowid()),
+                id: fengqiao_domain::ids::CategoryId(id),
                 parent_id: c.parent_id,
                 name: c.name,
                 default_unit_id: c.default_unit_id,
@@ -713,7 +763,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn insert_user(&self, u: NewUser) -> Result<User> {
+    async fn insert_user(&self, u: NewUser, audit: Audit) -> Result<User> {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO users (username, display_name, role, region_id, unit_id, password_hash, active, created_at)
@@ -724,8 +774,10 @@ impl Store for SqliteStore {
                 StoreError::Duplicate(_) => StoreError::Duplicate(format!("用户名「{}」已被使用", u.username)),
                 other => other,
             })?;
+            let id = conn.last_insert_rowid();
+            write_audit(conn, &audit, "user.create", &format!("user:{id}"), &format!("{} ({})", u.username, u.role.as_str()))?;
             Ok(User {
-                id: UserId(conn.last_insert_rowid()),
+                id: UserId(id),
                 username: u.username,
                 display_name: u.display_name,
                 role: u.role,
@@ -820,7 +872,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn upsert_policy(&self, p: TimePolicy) -> Result<TimePolicy> {
+    async fn upsert_policy(&self, p: TimePolicy, audit: Audit) -> Result<TimePolicy> {
         self.write(move |conn| {
             conn.execute(
                 "DELETE FROM time_policies WHERE COALESCE(category_id, 0) = COALESCE(?1, 0) AND COALESCE(priority, '') = COALESCE(?2, '') AND stage = ?3",
@@ -832,7 +884,17 @@ impl Store for SqliteStore {
                 params![p.category_id.map(|c| c.0), p.priority.map(|x| x.as_str()), p.stage.as_str(), p.limit.amount, p.limit.unit.as_str()],
             )
             .map_err(backend)?;
-            Ok(TimePolicy { id: conn.last_insert_rowid(), ..p })
+            let id = conn.last_insert_rowid();
+            let rule = format!(
+                "category={:?} priority={:?} {} = {} {}",
+                p.category_id.map(|c| c.0),
+                p.priority.map(|x| x.as_str()),
+                p.stage.as_str(),
+                p.limit.amount,
+                p.limit.unit.as_str()
+            );
+            write_audit(conn, &audit, "policy.set", &format!("policy:{id}"), &rule)?;
+            Ok(TimePolicy { id, ..p })
         })
         .await
     }
@@ -849,7 +911,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn upsert_calendar_days(&self, days: Vec<CalendarDay>) -> Result<usize> {
+    async fn upsert_calendar_days(&self, days: Vec<CalendarDay>, audit: Audit) -> Result<usize> {
         self.write(move |conn| {
             let mut st = conn
                 .prepare_cached(
@@ -864,6 +926,17 @@ impl Store for SqliteStore {
                     d.name
                 ])
                 .map_err(backend)?;
+            }
+            let first = days.iter().map(|d| d.date).min();
+            let last = days.iter().map(|d| d.date).max();
+            if let (Some(first), Some(last)) = (first, last) {
+                write_audit(
+                    conn,
+                    &audit,
+                    "calendar.import",
+                    "calendar",
+                    &format!("{} days, {first}..{last}", days.len()),
+                )?;
             }
             Ok(days.len())
         })
@@ -886,7 +959,8 @@ impl Store for SqliteStore {
                     });
                 }
             }
-            let region_path: Option<String> = match new.region_id {
+            let mut intake = new.intake;
+            intake.region_path = match intake.region_id {
                 Some(r) => Some(
                     conn.prepare_cached("SELECT path FROM regions WHERE id = ?1")
                         .and_then(|mut st| st.query_row([r.0], |row| row.get(0)).optional())
@@ -896,24 +970,7 @@ impl Store for SqliteStore {
                 None => None,
             };
             let id = CaseId(next_id(conn, "cases")?);
-            let case = fengqiao_domain::case::new_case(
-                id,
-                fengqiao_domain::case::Intake {
-                    title: new.title,
-                    body: new.body,
-                    channel: new.channel,
-                    category_id: new.category_id,
-                    priority: new.priority,
-                    region_id: new.region_id,
-                    region_path,
-                    address: new.address,
-                    latitude: new.latitude,
-                    longitude: new.longitude,
-                    is_petition: new.is_petition,
-                    created_by: new.created_by,
-                },
-                new.received_at,
-            );
+            let case = fengqiao_domain::case::new_case(id, intake, new.received_at);
             insert_case(conn, &case, new.idempotency_key.as_deref()).map_err(backend)?;
             insert_reporter(
                 conn,
@@ -921,24 +978,14 @@ impl Store for SqliteStore {
                 &fengqiao_domain::case::Reporter {
                     name: new.reporter_name,
                     phone: new.reporter_phone,
-                    channel: new.channel,
+                    channel: case.channel,
                     reported_at: new.received_at,
                     original_case_id: id,
                 },
             )?;
             insert_event(
                 conn,
-                &Event {
-                    id: 0,
-                    case_id: id,
-                    action: "intake".into(),
-                    from_state: None,
-                    to_state: CaseState::Reported,
-                    actor_id: new.created_by,
-                    actor_name: new.actor_name,
-                    remark: Some(format!("经「{}」登记", new.channel.label())),
-                    at: new.received_at,
-                },
+                &Event::intake(&case, case.created_by, &new.actor_name),
             )?;
             Ok(IntakeOutcome {
                 case,
@@ -1019,10 +1066,11 @@ impl Store for SqliteStore {
 
     async fn open_timed_cases(&self, after: CaseId, limit: u32) -> Result<Vec<Case>> {
         self.read(move |conn| {
+            let timed = &*TIMED;
             query_all(
                 conn,
                 &format!(
-                    "SELECT {CASE_COLUMNS} FROM cases WHERE id > ?1 AND state IN ('dispatched','return_requested','accepted','in_progress','replied','reviewed')
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE id > ?1 AND state IN ({timed})
                      ORDER BY id LIMIT ?2"
                 ),
                 params![after.0, limit],
@@ -1032,17 +1080,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn ping(&self) -> Result<()> {
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(backend))
+            .await
+    }
+
     async fn count_cases(&self, scope: &Scope) -> Result<StateCount> {
         let scope = scope.clone();
         self.read(move |conn| {
             let mut args = Vec::new();
             let clause = scope_sql(&scope, &mut args);
+            let closed = &*CLOSED;
             conn.query_row(
                 &format!(
                     "SELECT COUNT(*),
-                            COALESCE(SUM(CASE WHEN c.state NOT IN ('rejected','closed','archived','withdrawn','merged') THEN 1 ELSE 0 END), 0),
-                            COALESCE(SUM(CASE WHEN c.overdue_level = 'red' AND c.state NOT IN ('rejected','closed','archived','withdrawn','merged') THEN 1 ELSE 0 END), 0),
-                            COALESCE(SUM(CASE WHEN c.overdue_level = 'yellow' AND c.state NOT IN ('rejected','closed','archived','withdrawn','merged') THEN 1 ELSE 0 END), 0)
+                            COALESCE(SUM(CASE WHEN c.state NOT IN ({closed}) THEN 1 ELSE 0 END), 0),
+                            COALESCE(SUM(CASE WHEN c.overdue_level = 'red' AND c.state NOT IN ({closed}) THEN 1 ELSE 0 END), 0),
+                            COALESCE(SUM(CASE WHEN c.overdue_level = 'yellow' AND c.state NOT IN ({closed}) THEN 1 ELSE 0 END), 0)
                      FROM cases c WHERE {clause}"
                 ),
                 rusqlite::params_from_iter(args.iter()),
@@ -1094,31 +1148,6 @@ impl Store for SqliteStore {
                     insert_event(conn, e)?;
                 }
             }
-            Ok(())
-        })
-        .await
-    }
-
-    async fn append_audit(
-        &self,
-        actor_id: Option<UserId>,
-        actor_name: &str,
-        action: &str,
-        target: &str,
-        detail: Option<String>,
-        at: Timestamp,
-    ) -> Result<()> {
-        let (actor_name, action, target) = (
-            actor_name.to_string(),
-            action.to_string(),
-            target.to_string(),
-        );
-        self.write(move |conn| {
-            conn.execute(
-                "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![ms(at), actor_id.map(|u| u.0), actor_name, action, target, detail],
-            )
-            .map_err(backend)?;
             Ok(())
         })
         .await

@@ -9,6 +9,7 @@ use fengqiao_domain::org::*;
 use fengqiao_domain::Timestamp;
 use fengqiao_store::{Result, StoreError};
 use rusqlite::{params, Connection, Row};
+use std::sync::LazyLock;
 
 pub fn ms(t: Timestamp) -> i64 {
     t.timestamp_millis()
@@ -179,36 +180,41 @@ macro_rules! case_values {
     }};
 }
 
-pub fn insert_case(
-    conn: &Connection,
-    c: &Case,
-    idempotency_key: Option<&str>,
-) -> rusqlite::Result<()> {
+static INSERT_CASE: LazyLock<String> = LazyLock::new(|| {
     let marks = (1..=43)
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!("INSERT INTO cases ({CASE_COLUMNS}, idempotency_key) VALUES ({marks}, ?44)");
-    let mut st = conn.prepare_cached(&sql)?;
-    st.execute(case_values!(c, idempotency_key))?;
-    Ok(())
-}
+    format!("INSERT INTO cases ({CASE_COLUMNS}, idempotency_key) VALUES ({marks}, ?44)")
+});
 
-/// Writes the case's mutable columns if its stored version is still `c.version`; returns the
-/// number of rows changed (0 means someone else changed it first).
-pub fn update_case(conn: &Connection, c: &Case) -> rusqlite::Result<usize> {
+/// Sets every mutable column (all but id, case_no and version) and bumps the version, if the
+/// stored version is still the one the change was decided on (?43).
+static UPDATE_CASE: LazyLock<String> = LazyLock::new(|| {
     let cols: Vec<&str> = CASE_COLUMNS.split(", ").map(str::trim).collect();
-    // Skip id (1) and case_no (2); version (43) is bumped, not set.
     let sets = cols[2..42]
         .iter()
         .enumerate()
         .map(|(i, c)| format!("{c} = ?{}", i + 3))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql =
-        format!("UPDATE cases SET {sets}, version = version + 1 WHERE id = ?1 AND version = ?43");
-    let mut st = conn.prepare_cached(&sql)?;
-    st.execute(case_values!(c))
+    format!("UPDATE cases SET {sets}, version = version + 1 WHERE id = ?1 AND version = ?43")
+});
+
+pub fn insert_case(
+    conn: &Connection,
+    c: &Case,
+    idempotency_key: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(&INSERT_CASE)?
+        .execute(case_values!(c, idempotency_key))?;
+    Ok(())
+}
+
+/// Writes the case if its stored version is still `c.version`; returns the number of rows changed
+/// (0 means someone else changed it first).
+pub fn update_case(conn: &Connection, c: &Case) -> rusqlite::Result<usize> {
+    conn.prepare_cached(&UPDATE_CASE)?.execute(case_values!(c))
 }
 
 pub fn reporter_from_row(r: &Row) -> rusqlite::Result<Reporter> {

@@ -26,20 +26,14 @@ async fn sqlite_passes_the_conformance_suite() {
 
 fn intake(i: usize) -> NewCase {
     NewCase {
-        title: format!("第{i}件"),
-        body: "路灯坏了".into(),
-        channel: fengqiao_domain::Channel::Hotline,
-        category_id: None,
-        priority: fengqiao_domain::Priority::Normal,
-        region_id: None,
-        address: None,
-        latitude: None,
-        longitude: None,
+        intake: fengqiao_domain::case::Intake::text(
+            format!("第{i}件"),
+            "路灯坏了",
+            fengqiao_domain::Channel::Hotline,
+        ),
         reporter_name: None,
         reporter_phone: None,
-        is_petition: false,
         idempotency_key: Some(format!("key-{i}")),
-        created_by: None,
         actor_name: "t".into(),
         received_at: chrono::Utc::now(),
     }
@@ -100,4 +94,68 @@ fn history_is_append_only() {
     )
     .unwrap();
     assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+}
+
+/// Group commit must not couple strangers: in one batch, a job that fails half-way is rolled back
+/// alone (its savepoint) and the others still commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_does_not_sink_its_batch() {
+    use fengqiao_domain::case::{new_case, Intake};
+    use fengqiao_store::{CaseBundle, CaseFilter, Scope};
+    let store = Arc::new(SqliteStore::open(temp_db()).unwrap());
+    let first = store.intake(intake(10_000)).await.unwrap().case;
+    let bundle = |id: i64| CaseBundle {
+        case: new_case(
+            fengqiao_domain::CaseId(id),
+            Intake::text("t", "b", fengqiao_domain::Channel::Hotline),
+            chrono::Utc::now(),
+        ),
+        reporters: vec![],
+        tasks: vec![],
+        events: vec![],
+        idempotency_key: None,
+    };
+    let mut intakes = Vec::new();
+    let mut broken = Vec::new();
+    for i in 0..300 {
+        let s = store.clone();
+        if i % 10 == 0 {
+            // Writes case 50_000+i, then collides with an existing case: the job fails after writing.
+            let jobs = vec![bundle(50_000 + i), bundle(first.id.0)];
+            broken.push(tokio::spawn(async move { s.insert_bundles(jobs).await }));
+        } else {
+            intakes.push(tokio::spawn(
+                async move { s.intake(intake(i as usize)).await },
+            ));
+        }
+    }
+    for h in broken {
+        assert!(h.await.unwrap().is_err(), "a colliding bundle must fail");
+    }
+    for h in intakes {
+        let out = h
+            .await
+            .unwrap()
+            .expect("an intake batched with a failing job still commits");
+        assert!(store.case(out.case.id).await.unwrap().is_some());
+    }
+    for i in (0..300).step_by(10) {
+        assert!(
+            store
+                .case(fengqiao_domain::CaseId(50_000 + i))
+                .await
+                .unwrap()
+                .is_none(),
+            "half of a failed job was kept"
+        );
+    }
+    let all = CaseFilter {
+        page: 1,
+        page_size: 500,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_cases(&Scope::All, &all).await.unwrap().total,
+        1 + 270
+    );
 }

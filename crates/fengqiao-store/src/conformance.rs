@@ -11,29 +11,49 @@ use fengqiao_domain::org::{RegionLevel, Role, UnitKind};
 use std::future::Future;
 use std::sync::Arc;
 
+fn admin() -> Audit {
+    Audit {
+        actor_id: None,
+        actor_name: "管理员".into(),
+        at: t0(),
+    }
+}
+
 fn t0() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap()
 }
 
 fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewCase {
     NewCase {
-        title: "标题".into(),
-        body: body.into(),
-        channel: Channel::Hotline,
-        category_id: None,
-        priority: Priority::Normal,
-        region_id: region,
-        address: None,
-        latitude: None,
-        longitude: None,
+        intake: Intake {
+            region_id: region,
+            ..Intake::text("标题", body, Channel::Hotline)
+        },
         reporter_name: Some("王建国".into()),
         reporter_phone: Some(Phone::parse("13800138000").unwrap()),
-        is_petition: false,
         idempotency_key: key.map(str::to_string),
-        created_by: None,
         actor_name: "受理员".into(),
         received_at: t0(),
     }
+}
+
+async fn region(
+    store: &dyn Store,
+    parent: Option<&Region>,
+    name: &str,
+    level: RegionLevel,
+) -> Region {
+    store
+        .insert_region(
+            NewRegion {
+                parent_id: parent.map(|p| p.id),
+                name: name.into(),
+                level,
+            },
+            admin(),
+        )
+        .await
+        .unwrap()
 }
 
 fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect>) -> Changeset {
@@ -150,21 +170,17 @@ pub async fn commit_refuses_stale_versions(store: &dyn Store) {
 }
 
 pub async fn effects_are_written_with_the_change(store: &dyn Store) {
-    let region = store
-        .insert_region(NewRegion {
-            parent_id: None,
-            name: "甘霖镇".into(),
-            level: RegionLevel::Town,
-        })
-        .await
-        .unwrap();
+    let region = region(store, None, "甘霖镇", RegionLevel::Town).await;
     let unit = store
-        .insert_unit(NewUnit {
-            name: "村委会".into(),
-            kind: UnitKind::VillageCommittee,
-            platform: None,
-            region_id: region.id,
-        })
+        .insert_unit(
+            NewUnit {
+                name: "村委会".into(),
+                kind: UnitKind::VillageCommittee,
+                platform: None,
+                region_id: region.id,
+            },
+            admin(),
+        )
         .await
         .unwrap();
     let a = store
@@ -239,30 +255,9 @@ pub async fn effects_are_written_with_the_change(store: &dyn Store) {
 }
 
 pub async fn lists_respect_scope_filters_and_pages(store: &dyn Store) {
-    let town = store
-        .insert_region(NewRegion {
-            parent_id: None,
-            name: "镇".into(),
-            level: RegionLevel::Town,
-        })
-        .await
-        .unwrap();
-    let v1 = store
-        .insert_region(NewRegion {
-            parent_id: Some(town.id),
-            name: "一村".into(),
-            level: RegionLevel::Village,
-        })
-        .await
-        .unwrap();
-    let v2 = store
-        .insert_region(NewRegion {
-            parent_id: Some(town.id),
-            name: "二村".into(),
-            level: RegionLevel::Village,
-        })
-        .await
-        .unwrap();
+    let town = region(store, None, "镇", RegionLevel::Town).await;
+    let v1 = region(store, Some(&town), "一村", RegionLevel::Village).await;
+    let v2 = region(store, Some(&town), "二村", RegionLevel::Village).await;
     assert!(v1.path.starts_with(&town.path) && v1.path != v2.path);
     for i in 0..7 {
         store
@@ -326,35 +321,35 @@ pub async fn lists_respect_scope_filters_and_pages(store: &dyn Store) {
             .total,
         3
     );
+    store.ping().await.unwrap();
     let counts = store.count_cases(&v1_scope).await.unwrap();
     assert_eq!((counts.total, counts.open), (7, 7));
 }
 
 pub async fn organisation_round_trips(store: &dyn Store) {
-    let town = store
-        .insert_region(NewRegion {
-            parent_id: None,
-            name: "镇".into(),
-            level: RegionLevel::Town,
-        })
-        .await
-        .unwrap();
+    let town = region(store, None, "镇", RegionLevel::Town).await;
     let err = store
-        .insert_region(NewRegion {
-            parent_id: Some(RegionId(999)),
-            name: "x".into(),
-            level: RegionLevel::Village,
-        })
+        .insert_region(
+            NewRegion {
+                parent_id: Some(RegionId(999)),
+                name: "x".into(),
+                level: RegionLevel::Village,
+            },
+            admin(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::InvalidReference(_)));
     let unit = store
-        .insert_unit(NewUnit {
-            name: "司法所".into(),
-            kind: UnitKind::Station,
-            platform: Some(fengqiao_domain::org::Platform::SafetyLaw),
-            region_id: town.id,
-        })
+        .insert_unit(
+            NewUnit {
+                name: "司法所".into(),
+                kind: UnitKind::Station,
+                platform: Some(fengqiao_domain::org::Platform::SafetyLaw),
+                region_id: town.id,
+            },
+            admin(),
+        )
         .await
         .unwrap();
     assert_eq!(store.units().await.unwrap(), vec![unit.clone()]);
@@ -367,9 +362,9 @@ pub async fn organisation_round_trips(store: &dyn Store) {
         password_hash: "h".into(),
         created_at: t0(),
     };
-    let u = store.insert_user(user.clone()).await.unwrap();
+    let u = store.insert_user(user.clone(), admin()).await.unwrap();
     assert!(matches!(
-        store.insert_user(user).await.unwrap_err(),
+        store.insert_user(user, admin()).await.unwrap_err(),
         StoreError::Duplicate(_)
     ));
     let (found, hash) = store.user_credentials("op").await.unwrap().unwrap();
@@ -399,11 +394,16 @@ pub async fn organisation_round_trips(store: &dyn Store) {
         store.user_by_token("tok", t0()).await.unwrap().is_none(),
         "revoked"
     );
-    store
-        .append_audit(Some(u.id), "受理员", "user.create", "user:1", None, t0())
-        .await
-        .unwrap();
-    assert_eq!(store.audit_log(10).await.unwrap().len(), 1);
+    // Each change was written with its audit entry; the refused ones left none.
+    let log = store.audit_log(10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["user.create", "unit.create", "region.create"],
+        "newest first"
+    );
+    assert_eq!(log[0].target, format!("user:{}", u.id));
+    assert_eq!(log[0].actor_name, "管理员");
 }
 
 pub async fn configuration_upserts(store: &dyn Store) {
@@ -414,8 +414,8 @@ pub async fn configuration_upserts(store: &dyn Store) {
         stage: Stage::Accept,
         limit: TimeLimit::new(amount, LimitUnit::Minutes),
     };
-    store.upsert_policy(p(30)).await.unwrap();
-    store.upsert_policy(p(20)).await.unwrap();
+    store.upsert_policy(p(30), admin()).await.unwrap();
+    store.upsert_policy(p(20), admin()).await.unwrap();
     let all = store.policies().await.unwrap();
     assert_eq!(all.len(), 1, "one rule per (category, priority, stage)");
     assert_eq!(all[0].limit.amount, 20);
@@ -425,17 +425,26 @@ pub async fn configuration_upserts(store: &dyn Store) {
         name: "测试".into(),
     };
     store
-        .upsert_calendar_days(vec![
-            d("2027-01-01", DayKind::Holiday),
-            d("2027-02-06", DayKind::Workday),
-        ])
+        .upsert_calendar_days(
+            vec![
+                d("2027-01-01", DayKind::Holiday),
+                d("2027-02-06", DayKind::Workday),
+            ],
+            admin(),
+        )
         .await
         .unwrap();
     store
-        .upsert_calendar_days(vec![d("2027-01-01", DayKind::Workday)])
+        .upsert_calendar_days(vec![d("2027-01-01", DayKind::Workday)], admin())
         .await
         .unwrap();
     let days = store.calendar_days().await.unwrap();
     assert_eq!(days.len(), 2);
     assert_eq!(days[0].kind, DayKind::Workday);
+    let log = store.audit_log(10).await.unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "policy.set").count(), 2);
+    assert_eq!(
+        log.iter().filter(|e| e.action == "calendar.import").count(),
+        2
+    );
 }

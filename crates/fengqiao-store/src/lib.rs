@@ -12,9 +12,10 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use fengqiao_domain::calendar::CalendarDay;
-use fengqiao_domain::case::{Case, CaseState, Channel, Event, Priority, Reporter, Task};
+use fengqiao_domain::case::{Case, CaseState, Channel, Event, Intake, Reporter, Task};
 use fengqiao_domain::deadline::{OverdueLevel, TimePolicy};
 use fengqiao_domain::ids::{CaseId, CaseNo, CategoryId, Phone, RegionId, UnitId, UserId};
+
 use fengqiao_domain::lifecycle::{Effect, EventDraft};
 use fengqiao_domain::org::{Category, Platform, Region, RegionLevel, Role, Unit, UnitKind, User};
 use fengqiao_domain::Timestamp;
@@ -77,20 +78,11 @@ pub struct NewUser {
 /// A case as it arrives at the one door, already parsed.
 #[derive(Debug, Clone)]
 pub struct NewCase {
-    pub title: String,
-    pub body: String,
-    pub channel: Channel,
-    pub category_id: Option<CategoryId>,
-    pub priority: Priority,
-    pub region_id: Option<RegionId>,
-    pub address: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
+    /// The case itself; the store fills in `region_path` from `region_id`.
+    pub intake: Intake,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<Phone>,
-    pub is_petition: bool,
     pub idempotency_key: Option<String>,
-    pub created_by: Option<UserId>,
     pub actor_name: String,
     pub received_at: Timestamp,
 }
@@ -177,6 +169,14 @@ pub struct CaseBundle {
     pub idempotency_key: Option<String>,
 }
 
+/// Who made an administrative change, and when; the store records it with the change.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub at: Timestamp,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -208,13 +208,15 @@ pub struct StateCount {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     // ---- organisation ----
-    async fn insert_region(&self, r: NewRegion) -> Result<Region>;
+    // Every change to the organisation or the configuration is written together with its audit
+    // entry, in one transaction.
+    async fn insert_region(&self, r: NewRegion, audit: Audit) -> Result<Region>;
     async fn regions(&self) -> Result<Vec<Region>>;
-    async fn insert_unit(&self, u: NewUnit) -> Result<Unit>;
+    async fn insert_unit(&self, u: NewUnit, audit: Audit) -> Result<Unit>;
     async fn units(&self) -> Result<Vec<Unit>>;
-    async fn insert_category(&self, c: NewCategory) -> Result<Category>;
+    async fn insert_category(&self, c: NewCategory, audit: Audit) -> Result<Category>;
     async fn categories(&self) -> Result<Vec<Category>>;
-    async fn insert_user(&self, u: NewUser) -> Result<User>;
+    async fn insert_user(&self, u: NewUser, audit: Audit) -> Result<User>;
     async fn users(&self) -> Result<Vec<User>>;
     /// The user and their password hash.
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
@@ -232,10 +234,10 @@ pub trait Store: Send + Sync + 'static {
     // ---- configuration ----
     async fn policies(&self) -> Result<Vec<TimePolicy>>;
     /// Inserts or replaces the rule for (category, priority, stage); the id is assigned.
-    async fn upsert_policy(&self, p: TimePolicy) -> Result<TimePolicy>;
+    async fn upsert_policy(&self, p: TimePolicy, audit: Audit) -> Result<TimePolicy>;
     async fn calendar_days(&self) -> Result<Vec<CalendarDay>>;
     /// Inserts or replaces days; returns how many were written.
-    async fn upsert_calendar_days(&self, days: Vec<CalendarDay>) -> Result<usize>;
+    async fn upsert_calendar_days(&self, days: Vec<CalendarDay>, audit: Audit) -> Result<usize>;
 
     // ---- cases ----
     /// Registers a new case (state `reported`) with its first reporter and an `intake` event.
@@ -250,19 +252,12 @@ pub trait Store: Send + Sync + 'static {
     /// Open cases that run against a deadline, for the scheduler (a page at a time, by id).
     async fn open_timed_cases(&self, after: CaseId, limit: u32) -> Result<Vec<Case>>;
     async fn count_cases(&self, scope: &Scope) -> Result<StateCount>;
+    /// A cheap round trip to the database, for health checks.
+    async fn ping(&self) -> Result<()>;
     async fn notifications(&self, id: CaseId) -> Result<Vec<Notification>>;
     /// Writes complete cases with their histories in large transactions (demo, bulk import).
     async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()>;
 
     // ---- audit ----
-    async fn append_audit(
-        &self,
-        actor_id: Option<UserId>,
-        actor_name: &str,
-        action: &str,
-        target: &str,
-        detail: Option<String>,
-        at: Timestamp,
-    ) -> Result<()>;
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
 }

@@ -788,6 +788,8 @@ struct Sim<'a> {
 }
 
 impl Sim<'_> {
+    /// Applies `action` at `at` through the real lifecycle. `Ok(false)` when `at` is still in the
+    /// future (the case stops where it is); a refusal is a bug in the simulation and an error.
     fn step(
         &self,
         case: &mut Case,
@@ -795,46 +797,36 @@ impl Sim<'_> {
         actor: &Actor,
         at: Timestamp,
         action: Action,
-    ) -> bool {
+    ) -> anyhow::Result<bool> {
         if at > self.now {
-            return false;
+            return Ok(false);
         }
         let units_exist = action
             .referenced_unit()
             .is_none_or(|u| self.units.iter().any(|x| x.id == u));
         let ctx = DecideContext {
-            now: at,
-            actor,
-            calendar: self.calendar,
             policies: self.policies,
             categories: self.categories,
-            children: &[],
-            tasks: &[],
-            parent: None,
-            merge_target: None,
-            region: None,
             units_exist,
-            yellow_share: 0.8,
+            ..DecideContext::new(at, actor, self.calendar)
         };
-        match decide(case, &action, &ctx) {
-            Ok(d) => {
-                events.push(Event {
-                    id: 0,
-                    case_id: case.id,
-                    action: d.event.action.as_str().to_string(),
-                    from_state: d.event.from,
-                    to_state: d.event.to,
-                    actor_id: actor.user_id,
-                    actor_name: actor.name.clone(),
-                    remark: d.event.remark,
-                    at,
-                });
-                *case = d.case;
-                case.version += 1;
-                true
-            }
-            Err(_) => false,
-        }
+        let kind = action.kind();
+        let d = decide(case, &action, &ctx)
+            .with_context(|| format!("demo case {} refused {}", case.case_no, kind.as_str()))?;
+        events.push(Event {
+            id: 0,
+            case_id: case.id,
+            action: d.event.action.as_str().to_string(),
+            from_state: d.event.from,
+            to_state: d.event.to,
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            remark: d.event.remark,
+            at,
+        });
+        *case = d.case;
+        case.version += 1;
+        Ok(true)
     }
 }
 
@@ -960,18 +952,13 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         let mut case = new_case(
             id,
             Intake {
-                title,
-                body,
-                channel,
                 category_id: staff_channel.then_some(cat_id),
-                priority: Priority::Normal,
                 region_id: Some(grid.id),
                 region_path: Some(grid.path.clone()),
                 address: Some(format!("{TOWN}{}{}", village.name, rng.pick(SPOTS))),
                 latitude: Some(29.55 + rng.unit() * 0.08),
                 longitude: Some(120.72 + rng.unit() * 0.10),
-                is_petition: channel == Channel::PetitionDesk,
-                created_by: None,
+                ..Intake::text(title, body, channel)
             },
             created_at,
         );
@@ -982,17 +969,11 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
             reported_at: created_at,
             original_case_id: id,
         };
-        let mut events = vec![Event {
-            id: 0,
-            case_id: id,
-            action: "intake".into(),
-            from_state: None,
-            to_state: CaseState::Reported,
-            actor_id: None,
-            actor_name: reporter.name.clone().unwrap_or_default(),
-            remark: Some(format!("经「{}」登记", channel.label())),
-            at: created_at,
-        }];
+        let mut events = vec![Event::intake(
+            &case,
+            None,
+            reporter.name.as_deref().unwrap_or("群众"),
+        )];
         let op = rng.pick(&org.operators).clone();
         let unit = if sub.unit.is_empty() {
             *committee
@@ -1018,7 +999,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
             priority,
             unit,
             &mut t,
-        );
+        )?;
         // Overlays as the scheduler and leaders would have left them.
         if let Some(level) = overdue_change(&case, now, 0.8) {
             sim.step(
@@ -1027,7 +1008,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
                 &system,
                 now,
                 Action::MarkOverdue { level },
-            );
+            )?;
         }
         if case.overdue_level == OverdueLevel::Red {
             sim.step(
@@ -1038,7 +1019,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
                 Action::Urge {
                     remark: Some("已超过办理时限，系统自动催办".into()),
                 },
-            );
+            )?;
             if rng.chance(0.5) {
                 sim.step(
                     &mut case,
@@ -1048,7 +1029,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
                     Action::Supervise {
                         remark: Some("超时未办结，系统自动提请督办".into()),
                     },
-                );
+                )?;
             }
             if rng.chance(0.1) {
                 sim.step(
@@ -1059,9 +1040,9 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
                     Action::ListedSupervision {
                         remark: Some("群众反映强烈，挂牌督办".into()),
                     },
-                );
+                )?;
             }
-        } else if case.state.is_open() && rng.chance(0.03) {
+        } else if case.state.is_timed() && rng.chance(0.03) {
             sim.step(
                 &mut case,
                 &mut events,
@@ -1070,7 +1051,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
                 Action::Urge {
                     remark: Some("请抓紧办理".into()),
                 },
-            );
+            )?;
         }
         batch.push(CaseBundle {
             case,
@@ -1107,7 +1088,7 @@ fn simulate(
     priority: Priority,
     unit: UnitId,
     t: &mut Timestamp,
-) {
+) -> anyhow::Result<()> {
     let hours = |rng: &mut Rng, lo: i64, hi: i64| rng.minutes(lo * 60, hi * 60);
     if !sim.step(
         case,
@@ -1120,8 +1101,8 @@ fn simulate(
             region_id: None,
             remark: None,
         },
-    ) {
-        return;
+    )? {
+        return Ok(());
     }
     *t += rng.minutes(5, 60);
     if rng.chance(0.03) {
@@ -1133,8 +1114,8 @@ fn simulate(
             Action::RejectIntake {
                 reason: "不属于本级受理范围，已告知其向有关部门反映".into(),
             },
-        );
-        return;
+        )?;
+        return Ok(());
     }
     if rng.chance(0.06) {
         sim.step(
@@ -1145,8 +1126,8 @@ fn simulate(
             Action::AnswerDirectly {
                 reply: "经查询相关政策，已当场电话答复，群众表示理解。".into(),
             },
-        );
-        return;
+        )?;
+        return Ok(());
     }
     if !sim.step(
         case,
@@ -1158,8 +1139,8 @@ fn simulate(
             co_units: vec![],
             remark: None,
         },
-    ) {
-        return;
+    )? {
+        return Ok(());
     }
     let mut staff = staff.clone();
     if rng.chance(0.05) {
@@ -1172,8 +1153,8 @@ fn simulate(
             Action::RequestReturn {
                 reason: "该事项不属于本单位职责范围".into(),
             },
-        ) {
-            return;
+        )? {
+            return Ok(());
         }
         *t += hours(rng, 1, 6);
         if rng.chance(0.5) {
@@ -1185,8 +1166,8 @@ fn simulate(
                 Action::DenyReturn {
                     reason: "经核实属于该单位职责，请按时办理".into(),
                 },
-            ) {
-                return;
+            )? {
+                return Ok(());
             }
         } else {
             let other = *rng.pick(
@@ -1205,8 +1186,8 @@ fn simulate(
                     unit_id: other,
                     remark: Some("改派至职责单位".into()),
                 },
-            ) {
-                return;
+            )? {
+                return Ok(());
             }
             staff = org.actors[&other].clone();
         }
@@ -1218,8 +1199,8 @@ fn simulate(
         } else {
             *t + (accept_due - *t).max(Duration::minutes(2)) * (rng.below(80) as i32 + 5) / 100
         };
-        if !sim.step(case, ev, &staff, *t, Action::Accept { remark: None }) {
-            return;
+        if !sim.step(case, ev, &staff, *t, Action::Accept { remark: None })? {
+            return Ok(());
         }
         *t += rng.minutes(10, 600);
         if !sim.step(
@@ -1230,11 +1211,13 @@ fn simulate(
             Action::Handle {
                 remark: Some("已安排人员到现场核实".into()),
             },
-        ) {
-            return;
+        )? {
+            return Ok(());
         }
-        if rng.chance(0.05) {
-            *t += hours(rng, 2, 30);
+        // Extensions are asked for before the due date, as the rules require.
+        let ask_at = *t + hours(rng, 2, 30);
+        if rng.chance(0.05) && case.reply_due.is_some_and(|due| ask_at < due) {
+            *t = ask_at;
             if !sim.step(
                 case,
                 ev,
@@ -1244,8 +1227,8 @@ fn simulate(
                     days: 1 + rng.below(5) as u32,
                     reason: "需协调多个部门，现场整改需要时间".into(),
                 },
-            ) {
-                return;
+            )? {
+                return Ok(());
             }
             *t += hours(rng, 1, 8);
             let decision = if rng.chance(0.8) {
@@ -1255,8 +1238,8 @@ fn simulate(
                     reason: "请按原时限办结".into(),
                 }
             };
-            if !sim.step(case, ev, &org.leader, *t, decision) {
-                return;
+            if !sim.step(case, ev, &org.leader, *t, decision)? {
+                return Ok(());
             }
         }
         let reply_due = case.reply_due.unwrap_or(*t);
@@ -1278,8 +1261,8 @@ fn simulate(
                 "已组织调解，双方达成一致"
             ])
         );
-        if !sim.step(case, ev, &staff, *t, Action::Reply { content: reply }) {
-            return;
+        if !sim.step(case, ev, &staff, *t, Action::Reply { content: reply })? {
+            return Ok(());
         }
         *t += hours(rng, 1, 20);
         if rng.chance(0.03) {
@@ -1291,8 +1274,8 @@ fn simulate(
                 Action::ReviewFail {
                     reason: "答复内容过于简单，请补充处理结果".into(),
                 },
-            ) {
-                return;
+            )? {
+                return Ok(());
             }
             *t += hours(rng, 2, 24);
             if !sim.step(
@@ -1303,13 +1286,13 @@ fn simulate(
                 Action::Reply {
                     content: "已补充：现场整改照片已上传，问题已彻底解决。".into(),
                 },
-            ) {
-                return;
+            )? {
+                return Ok(());
             }
             *t += hours(rng, 1, 10);
         }
-        if !sim.step(case, ev, op, *t, Action::ReviewPass { remark: None }) {
-            return;
+        if !sim.step(case, ev, op, *t, Action::ReviewPass { remark: None })? {
+            return Ok(());
         }
         *t += hours(rng, 4, 60);
         let r = rng.unit();
@@ -1333,8 +1316,8 @@ fn simulate(
                 unit_at_fault: at_fault,
                 remark: None,
             },
-        ) {
-            return;
+        )? {
+            return Ok(());
         }
         *t += hours(rng, 1, 24);
         if at_fault {
@@ -1346,18 +1329,19 @@ fn simulate(
                 Action::Reopen {
                     reason: "群众不满意，经核实承办单位处置不到位，重新办理".into(),
                 },
-            ) {
-                return;
+            )? {
+                return Ok(());
             }
             continue;
         }
         break;
     }
-    if !sim.step(case, ev, op, *t, Action::Close { remark: None }) {
-        return;
+    if !sim.step(case, ev, op, *t, Action::Close { remark: None })? {
+        return Ok(());
     }
     *t += Duration::days(30);
-    sim.step(case, ev, op, *t, Action::Archive { remark: None });
+    sim.step(case, ev, op, *t, Action::Archive { remark: None })?;
+    Ok(())
 }
 
 /// A few of today's structural actions through the full service (merge, sub-dispatch, joint
@@ -1463,7 +1447,12 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
         )
         .await?
         .items;
-    for case in working.iter().take(10) {
+    // Only cases still inside their limit: a child's deadline must fall before the parent's.
+    let now = app.now();
+    let in_time = working
+        .iter()
+        .filter(|c| c.reply_due.is_some_and(|d| d > now + Duration::hours(2)));
+    for case in in_time.take(10) {
         let Some(unit) = case.unit_id else { continue };
         let Some(staff) = org.actors.get(&unit) else {
             continue;
@@ -1472,37 +1461,40 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
         if *committee == unit {
             continue;
         }
-        let _ = app
-            .act(
-                staff,
-                case.id,
-                Action::SubDispatch {
-                    unit_id: *committee,
-                    instructions: "请村里配合现场核查并反馈情况".into(),
-                    due_at: None,
-                },
-            )
-            .await;
+        app.act(
+            staff,
+            case.id,
+            Action::SubDispatch {
+                unit_id: *committee,
+                instructions: "请村里配合现场核查并反馈情况".into(),
+                due_at: None,
+            },
+        )
+        .await?;
     }
     for (dup, _) in registered.iter().zip(0..6) {
         let lead = org.units["综合行政执法队"];
         let co = org.units["生态环境办公室"];
-        let _ = app
-            .act(
-                op,
-                dup.id,
-                Action::Dispatch {
-                    unit_id: lead,
-                    co_units: vec![CoUnit {
-                        unit_id: co,
-                        instructions: "请配合开展环境执法检查".into(),
-                        due_at: None,
-                    }],
-                    remark: Some("联合办理".into()),
-                },
-            )
-            .await;
+        app.act(
+            op,
+            dup.id,
+            Action::Dispatch {
+                unit_id: lead,
+                co_units: vec![CoUnit {
+                    unit_id: co,
+                    instructions: "请配合开展环境执法检查".into(),
+                    due_at: None,
+                }],
+                remark: Some("联合办理".into()),
+            },
+        )
+        .await?;
     }
-    let _ = app.scheduler_tick().await?;
+    let tick = app.scheduler_tick().await?;
+    anyhow::ensure!(
+        tick.errors == 0,
+        "the scheduler failed on {} demo cases",
+        tick.errors
+    );
     Ok(())
 }

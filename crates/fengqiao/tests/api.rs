@@ -132,6 +132,13 @@ impl TestApp {
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(Value::Null))
     }
+    /// An action that must succeed and leave the case in `state`.
+    async fn step(&self, token: &str, id: i64, action: Value, state: &str) -> Value {
+        let (s, v) = self.act(token, id, action.clone()).await;
+        assert_eq!(s, 200, "{action} → {v}");
+        assert_eq!(v["state"], state, "{action} → {v}");
+        v
+    }
     async fn act(&self, token: &str, id: i64, body: Value) -> (u16, Value) {
         self.post(token, &format!("/cases/{id}/actions"), body)
             .await
@@ -156,126 +163,101 @@ async fn a_case_lives_its_whole_life_over_http() {
     assert_eq!(case["state"], "reported");
     assert!(case["case_no"].as_str().unwrap().starts_with("FQ20261123"));
     let cat = t.app.categories()[0].id.0;
-    let ok = |(s, v): (u16, Value), state: &str| {
-        assert_eq!(s, 200, "{v}");
-        assert_eq!(v["state"], state, "{v}");
-        v
-    };
-    ok(
-        t.act(
+    t.step(
+        &op,
+        id,
+        json!({"action": "register", "category_id": cat, "region_id": t.village}),
+        "registered",
+    )
+    .await;
+    let v = t
+        .step(
             &op,
             id,
-            json!({"action": "register", "category_id": cat, "region_id": t.village}),
+            json!({"action": "dispatch", "unit_id": t.unit}),
+            "dispatched",
         )
-        .await,
-        "registered",
-    );
-    let v = ok(
-        t.act(&op, id, json!({"action": "dispatch", "unit_id": t.unit}))
-            .await,
-        "dispatched",
-    );
+        .await;
     // Dispatched Monday 09:00: accept within 1 working day (end of Tuesday 24th), reply within 5
     // (end of Monday 30th).
     assert_eq!(v["accept_due"], "2026-11-24T15:59:59Z");
     assert_eq!(v["reply_due"], "2026-11-30T15:59:59Z");
     t.clock.advance(Duration::hours(1));
-    ok(
-        t.act(&staff, id, json!({"action": "accept"})).await,
-        "accepted",
-    );
-    ok(
-        t.act(
-            &staff,
-            id,
-            json!({"action": "handle", "remark": "已到现场"}),
-        )
-        .await,
+    t.step(&staff, id, json!({"action": "accept"}), "accepted")
+        .await;
+    t.step(
+        &staff,
+        id,
+        json!({"action": "handle", "remark": "已到现场"}),
         "in_progress",
-    );
-    let v = ok(
-        t.act(
+    )
+    .await;
+    let v = t
+        .step(
             &staff,
             id,
             json!({"action": "request_extension", "days": 2, "reason": "需等水泥养护"}),
+            "in_progress",
         )
-        .await,
-        "in_progress",
-    );
+        .await;
     assert_eq!(v["extension"]["days"], 2);
-    let v = ok(
-        t.act(&leader, id, json!({"action": "approve_extension"}))
-            .await,
-        "in_progress",
-    );
+    let v = t
+        .step(
+            &leader,
+            id,
+            json!({"action": "approve_extension"}),
+            "in_progress",
+        )
+        .await;
     assert_eq!(v["reply_due"], "2026-12-02T15:59:59Z");
-    ok(
-        t.act(
-            &staff,
-            id,
-            json!({"action": "reply", "content": "已修复路面"}),
-        )
-        .await,
+    t.step(
+        &staff,
+        id,
+        json!({"action": "reply", "content": "已修复路面"}),
         "replied",
-    );
-    ok(
-        t.act(&op, id, json!({"action": "review_pass"})).await,
-        "reviewed",
-    );
-    ok(
-        t.act(
-            &op,
-            id,
-            json!({"action": "follow_up", "satisfaction": "unsatisfied", "unit_at_fault": true}),
-        )
-        .await,
+    )
+    .await;
+    t.step(&op, id, json!({"action": "review_pass"}), "reviewed")
+        .await;
+    t.step(
+        &op,
+        id,
+        json!({"action": "follow_up", "satisfaction": "unsatisfied", "unit_at_fault": true}),
         "followed_up",
-    );
-    let v = ok(
-        t.act(
+    )
+    .await;
+    let v = t
+        .step(
             &op,
             id,
             json!({"action": "reopen", "reason": "修补后又裂开"}),
+            "dispatched",
         )
-        .await,
-        "dispatched",
-    );
+        .await;
     assert_eq!(v["reopen_count"], 1);
-    ok(
-        t.act(&staff, id, json!({"action": "accept"})).await,
-        "accepted",
-    );
-    ok(
-        t.act(&staff, id, json!({"action": "handle"})).await,
-        "in_progress",
-    );
-    ok(
-        t.act(
-            &staff,
-            id,
-            json!({"action": "reply", "content": "已重新浇筑"}),
-        )
-        .await,
+    t.step(&staff, id, json!({"action": "accept"}), "accepted")
+        .await;
+    t.step(&staff, id, json!({"action": "handle"}), "in_progress")
+        .await;
+    t.step(
+        &staff,
+        id,
+        json!({"action": "reply", "content": "已重新浇筑"}),
         "replied",
-    );
-    ok(
-        t.act(&op, id, json!({"action": "review_pass"})).await,
-        "reviewed",
-    );
-    ok(
-        t.act(
-            &op,
-            id,
-            json!({"action": "follow_up", "satisfaction": "satisfied"}),
-        )
-        .await,
+    )
+    .await;
+    t.step(&op, id, json!({"action": "review_pass"}), "reviewed")
+        .await;
+    t.step(
+        &op,
+        id,
+        json!({"action": "follow_up", "satisfaction": "satisfied"}),
         "followed_up",
-    );
-    ok(t.act(&op, id, json!({"action": "close"})).await, "closed");
-    ok(
-        t.act(&op, id, json!({"action": "archive"})).await,
-        "archived",
-    );
+    )
+    .await;
+    t.step(&op, id, json!({"action": "close"}), "closed").await;
+    t.step(&op, id, json!({"action": "archive"}), "archived")
+        .await;
     let (s, events) = t.get(&op, &format!("/cases/{id}/events")).await;
     assert_eq!(s, 200);
     let actions: Vec<&str> = events["items"]
