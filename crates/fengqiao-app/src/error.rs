@@ -49,3 +49,12 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+/// Maps a store error, naming a uniqueness violation in words an admin can act on;
+/// every other store error maps as usual.
+pub(crate) fn duplicate_means(message: &'static str) -> impl FnOnce(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::Duplicate(_) => AppError::Conflict(message.into()),
+        e => e.into(),
+    }
+}

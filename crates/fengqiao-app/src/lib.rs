@@ -9,6 +9,7 @@ pub mod scheduler;
 mod views;
 
 pub use auth::{hash_password, verify_password};
+use error::duplicate_means;
 pub use error::AppError;
 pub use views::*;
 
@@ -742,10 +743,7 @@ impl App {
                 self.audit(actor),
             )
             .await
-            .map_err(|e| match e {
-                StoreError::Duplicate(_) => AppError::Conflict("同一上级下已有同名区域".into()),
-                e => e.into(),
-            })?;
+            .map_err(duplicate_means("同一上级下已有同名区域"))?;
         self.reload().await?;
         Ok(region)
     }
@@ -773,10 +771,7 @@ impl App {
                 self.audit(actor),
             )
             .await
-            .map_err(|e| match e {
-                StoreError::Duplicate(_) => AppError::Conflict("同名单位已存在".into()),
-                e => e.into(),
-            })?;
+            .map_err(duplicate_means("同名单位已存在"))?;
         self.reload().await?;
         Ok(unit)
     }
@@ -803,10 +798,7 @@ impl App {
             .store
             .insert_category(new, self.audit(actor))
             .await
-            .map_err(|e| match e {
-                StoreError::Duplicate(_) => AppError::Conflict("同一上级下已有同名分类".into()),
-                e => e.into(),
-            })?;
+            .map_err(duplicate_means("同一上级下已有同名分类"))?;
         self.reload().await?;
         Ok(cat)
     }

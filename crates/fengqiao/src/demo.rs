@@ -625,7 +625,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
         }
         villages.push((v, grids, committee.id));
     }
-    let admin = add_user(
+    add_user(
         "admin".into(),
         "系统管理员".into(),
         Role::Admin,
@@ -633,7 +633,6 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
         None,
     )
     .await?;
-    let _ = admin;
     let op1 = add_user(
         "zhongxin".into(),
         "治理中心受理员 俞晓".into(),
