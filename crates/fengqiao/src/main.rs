@@ -1,6 +1,7 @@
 //! The `fengqiao` binary: one process serving the API and running the deadline scheduler.
 
 mod demo;
+mod triage_cli;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -82,6 +83,23 @@ enum Command {
         /// Random seed, for a reproducible demo.
         #[arg(long, default_value_t = 20261128)]
         seed: u64,
+    },
+    /// Measure the message classifier: `--folds 5 FILE.csv` cross-validates (stratified);
+    /// `--train A.csv --test B.csv` trains on one file and scores the other. Files need
+    /// `title`, `body` and `label` columns.
+    Eval {
+        /// Number of folds for stratified cross-validation.
+        #[arg(long, requires = "file", conflicts_with_all = ["train", "test"])]
+        folds: Option<usize>,
+        /// The labelled file to cross-validate.
+        file: Option<PathBuf>,
+        #[arg(long, requires = "test")]
+        train: Option<PathBuf>,
+        #[arg(long, requires = "train")]
+        test: Option<PathBuf>,
+        /// SVM regularisation (inverse strength).
+        #[arg(long, default_value_t = 1.0)]
+        c: f64,
     },
 }
 
@@ -328,6 +346,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let years: Vec<i32> = app.calendar().known_years().collect();
             println!("imported {n} days; the calendar now knows {years:?}");
             Ok(())
+        }
+        Command::Eval {
+            folds,
+            file,
+            train,
+            test,
+            c,
+        } => {
+            let params = fengqiao_triage::TrainParams {
+                c,
+                calibrate: false,
+                ..Default::default()
+            };
+            tokio::task::spawn_blocking(move || {
+                triage_cli::eval(
+                    folds,
+                    file.as_deref(),
+                    train.as_deref(),
+                    test.as_deref(),
+                    params,
+                )
+            })
+            .await?
         }
         Command::Demo {
             addr,

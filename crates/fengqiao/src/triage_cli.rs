@@ -1,0 +1,155 @@
+//! `fengqiao eval` and the CSV side of `fengqiao train`.
+
+use anyhow::{bail, Context};
+use fengqiao_triage::{
+    cross_validate, evaluate, Evaluation, Example, Model, Segmenter, TrainParams,
+};
+use std::path::Path;
+
+/// Labelled messages read from a CSV file with `title`, `body` and `label`
+/// columns (any order, other columns ignored).
+pub struct LabelledCsv {
+    pub rows: Vec<(String, String, String)>,
+    /// Rows skipped because their label was empty.
+    pub unlabelled: usize,
+    /// Rows whose bytes were not valid UTF-8 (decoded with replacement characters).
+    pub repaired: usize,
+}
+
+impl LabelledCsv {
+    pub fn read(path: &Path) -> anyhow::Result<LabelledCsv> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .with_context(|| format!("无法打开 {}", path.display()))?;
+        let headers = reader.byte_headers()?.clone();
+        let col = |name: &str| {
+            headers.iter().position(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    == name
+            })
+        };
+        let (Some(label), Some(body)) = (col("label"), col("body")) else {
+            bail!(
+                "{} 缺少 label 或 body 列（需要 title、body、label 三列）",
+                path.display()
+            );
+        };
+        let title = col("title");
+        let mut out = LabelledCsv {
+            rows: Vec::new(),
+            unlabelled: 0,
+            repaired: 0,
+        };
+        for (n, record) in reader.byte_records().enumerate() {
+            let record =
+                record.with_context(|| format!("{} 第 {} 行无法解析", path.display(), n + 2))?;
+            let field = |i: Option<usize>, repaired: &mut bool| -> String {
+                let raw = i.and_then(|i| record.get(i)).unwrap_or_default();
+                match std::str::from_utf8(raw) {
+                    Ok(s) => s.to_string(),
+                    Err(_) => {
+                        *repaired = true;
+                        String::from_utf8_lossy(raw).into_owned()
+                    }
+                }
+            };
+            let mut repaired = false;
+            let l = field(Some(label), &mut repaired).trim().to_string();
+            let t = field(title, &mut repaired);
+            let b = field(Some(body), &mut repaired);
+            out.repaired += usize::from(repaired);
+            if l.is_empty() {
+                out.unlabelled += 1;
+                continue;
+            }
+            out.rows.push((t, b, l));
+        }
+        if out.rows.is_empty() {
+            bail!("{} 没有带标签的样本", path.display());
+        }
+        Ok(out)
+    }
+
+    pub fn examples(&self) -> Vec<Example<'_>> {
+        self.rows
+            .iter()
+            .map(|(t, b, l)| Example {
+                title: t,
+                body: b,
+                label: l,
+            })
+            .collect()
+    }
+
+    fn describe(&self, path: &Path) {
+        eprintln!(
+            "{}：{} 条样本{}{}",
+            path.display(),
+            self.rows.len(),
+            if self.unlabelled > 0 {
+                format!("，跳过 {} 条无标签", self.unlabelled)
+            } else {
+                String::new()
+            },
+            if self.repaired > 0 {
+                format!("，{} 条含无效 UTF-8 已替换", self.repaired)
+            } else {
+                String::new()
+            },
+        );
+    }
+}
+
+pub fn eval(
+    folds: Option<usize>,
+    file: Option<&Path>,
+    train: Option<&Path>,
+    test: Option<&Path>,
+    params: TrainParams,
+) -> anyhow::Result<()> {
+    let seg = Segmenter::new();
+    let started = std::time::Instant::now();
+    let eval = match (folds, file, train, test) {
+        (Some(k), Some(file), None, None) => {
+            let data = LabelledCsv::read(file)?;
+            data.describe(file);
+            cross_validate(&seg, &data.examples(), k, params)?
+        }
+        (None, None, Some(train), Some(test)) => {
+            let train_data = LabelledCsv::read(train)?;
+            train_data.describe(train);
+            let test_data = LabelledCsv::read(test)?;
+            test_data.describe(test);
+            let model = Model::train(&seg, &train_data.examples(), params)?;
+            evaluate(&model, &seg, &test_data.examples())
+        }
+        _ => bail!("用法：fengqiao eval --folds 5 FILE.csv，或 fengqiao eval --train TRAIN.csv --test TEST.csv"),
+    };
+    print_evaluation(&eval);
+    eprintln!("用时 {:.1} 秒", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+pub fn print_evaluation(e: &Evaluation) {
+    println!("样本 {}  准确率 accuracy={:.4}", e.total(), e.accuracy());
+    println!(
+        "\n{:<12} {:>9} {:>9} {:>9} {:>7}",
+        "类别", "precision", "recall", "f1", "样本"
+    );
+    for (k, label) in e.labels.iter().enumerate() {
+        let c = e.class(k);
+        println!(
+            "{:<12} {:>9.4} {:>9.4} {:>9.4} {:>7}",
+            label, c.precision, c.recall, c.f1, c.support
+        );
+    }
+    println!("\n混淆矩阵（行 = 真实类别，列 = 预测类别，列序同行序）");
+    for (k, label) in e.labels.iter().enumerate() {
+        let row: Vec<String> = e.counts[k].iter().map(|n| format!("{n:>6}")).collect();
+        println!("{:<12} {}", label, row.join(""));
+    }
+    println!("\nmacro_f1={:.4}", e.macro_f1());
+}
