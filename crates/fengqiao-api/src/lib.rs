@@ -43,6 +43,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/cases/{id}/events", get(case_events))
         .route("/cases/{id}/notifications", get(case_notifications))
         .route("/cases/{id}/actions", post(case_action))
+        .route("/cases/{id}/duplicates", get(case_duplicates))
+        .route(
+            "/cases/{id}/duplicates/{proposal}/dismiss",
+            post(dismiss_duplicate),
+        )
+        .route("/hotspots", get(hotspots))
+        .route("/triage/models", get(triage_models))
+        .route("/triage/models/train", post(train_model))
+        .route("/triage/models/{version}/activate", post(activate_model))
         .route("/overview", get(overview))
         .route("/regions", get(list_regions).post(create_region))
         .route("/units", get(list_units).post(create_unit))
@@ -313,6 +322,77 @@ async fn case_action(
     let case = app.act(&auth.actor, CaseId(id), action).await?;
     Ok(Json(
         serde_json::to_value(app.case_view(&auth.actor, case.id).await?).map_err(internal)?,
+    ))
+}
+
+async fn case_duplicates(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": app.duplicate_proposals(&auth.actor, CaseId(id)).await? }),
+    ))
+}
+
+async fn dismiss_duplicate(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    Path((id, proposal)): Path<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        serde_json::to_value(
+            app.dismiss_proposal(&auth.actor, CaseId(id), proposal)
+                .await?,
+        )
+        .map_err(internal)?,
+    ))
+}
+
+async fn hotspots(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "items": app.hotspots(&auth.actor).await? })))
+}
+
+async fn triage_models(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": app.triage_models(&auth.actor).await? }),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TrainBody {
+    /// Cross-validate with this many folds first and store the figures with the model.
+    folds: Option<usize>,
+}
+
+async fn train_model(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    ApiJson(b): ApiJson<TrainBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if b.folds.is_some_and(|k| !(2..=10).contains(&k)) {
+        return Err(fengqiao_app::AppError::Invalid {
+            field: "folds",
+            message: "交叉验证折数须在 2 到 10 之间".into(),
+        }
+        .into());
+    }
+    let outcome = app.train_from_cases(&auth.actor, b.folds).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(outcome).map_err(internal)?),
+    ))
+}
+
+async fn activate_model(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    Path(version): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        serde_json::to_value(app.activate_triage_model(&auth.actor, version).await?)
+            .map_err(internal)?,
     ))
 }
 

@@ -6,11 +6,13 @@
 mod auth;
 mod error;
 pub mod scheduler;
+mod triage;
 mod views;
 
 pub use auth::{hash_password, verify_password};
 use error::duplicate_means;
 pub use error::AppError;
+pub use triage::{keywords, HotspotView, TrainOutcome, TriageConfig};
 pub use views::*;
 
 use chrono::Utc;
@@ -73,6 +75,8 @@ pub struct AppConfig {
     pub urge_after_hours: Option<i64>,
     /// Hours past due after which the scheduler raises supervision (督办); None disables.
     pub supervise_after_hours: Option<i64>,
+    /// Classifier, duplicate finder and hot spots.
+    pub triage: TriageConfig,
 }
 
 impl Default for AppConfig {
@@ -82,6 +86,7 @@ impl Default for AppConfig {
             token_ttl: chrono::Duration::hours(12),
             urge_after_hours: Some(0),
             supervise_after_hours: Some(24),
+            triage: TriageConfig::default(),
         }
     }
 }
@@ -101,6 +106,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub config: AppConfig,
     reference: RwLock<Reference>,
+    triage: triage::TriageState,
 }
 
 /// Intake as it arrives from any channel, before parsing.
@@ -139,9 +145,11 @@ impl App {
             clock,
             config,
             reference: RwLock::new(Reference::default()),
+            triage: Default::default(),
         });
         app.seed_calendar_if_empty().await?;
         app.reload().await?;
+        app.reload_triage().await?;
         Ok(app)
     }
 
@@ -380,7 +388,9 @@ impl App {
             }
             None => None,
         };
-        let outcome = self
+        let now = self.now();
+        let analysis = self.analyze(&title, &body, region_id, now).await?;
+        let mut outcome = self
             .store
             .intake(NewCase {
                 intake: Intake {
@@ -398,9 +408,16 @@ impl App {
                 reporter_phone,
                 idempotency_key,
                 actor_name: actor.name.clone(),
-                received_at: self.now(),
+                received_at: now,
+                suggestion: analysis.suggestion.clone(),
+                duplicates: analysis.duplicates.clone(),
             })
             .await?;
+        if outcome.created {
+            outcome.case = self
+                .after_intake(&outcome.case, analysis, category_id.is_some())
+                .await?;
+        }
         Ok(outcome)
     }
 
@@ -462,6 +479,17 @@ impl App {
                 yellow_share: self.config.yellow_share,
             };
             let decision = decide(&rec.case, &action, &ctx)?;
+            let feedback = match &action {
+                Action::Register { category_id, .. } if actor.user_id.is_some() => {
+                    self.feedback_for(id, category_id.or(rec.case.category_id))
+                        .await?
+                }
+                _ => None,
+            };
+            let settles = match &action {
+                Action::Merge { into, .. } => vec![(id, *into, ProposalStatus::Merged)],
+                _ => Vec::new(),
+            };
             if let Some(due) = decision.case.reply_due {
                 let gaps = calendar.unknown_years_between(local_date(now), local_date(due));
                 if !gaps.is_empty() {
@@ -477,10 +505,17 @@ impl App {
                     actor_id: actor.user_id,
                     actor_name: actor.name.clone(),
                     at: now,
+                    feedback,
+                    settles,
                 })
                 .await
             {
-                Ok(case) => return Ok(case),
+                Ok(case) => {
+                    if !case.state.is_open() {
+                        self.forget_case(case.id);
+                    }
+                    return Ok(case);
+                }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -507,7 +542,14 @@ impl App {
             // Not "forbidden": a case outside one's scope is not acknowledged to exist.
             return Err(AppError::NotFound(format!("工单 {id} 不存在")));
         }
-        Ok(self.view(actor, rec))
+        let mut view = self.view(actor, rec);
+        view.suggestion = self
+            .store
+            .case_suggestion(id)
+            .await?
+            .map(|s| SuggestionView::build(s, &self.units(), &self.categories()));
+        view.duplicate_proposals = self.store.duplicate_proposals(id).await?;
+        Ok(view)
     }
 
     fn view(&self, actor: &Actor, rec: CaseRecord) -> CaseView {
@@ -531,7 +573,7 @@ impl App {
             items: page
                 .items
                 .iter()
-                .map(|c| CaseSummary::build(c, &units, &cats))
+                .map(|c| CaseSummary::build(c, can_see_personal_data(actor, c), &units, &cats))
                 .collect(),
             total: page.total,
             page: page.page,

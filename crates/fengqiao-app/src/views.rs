@@ -70,8 +70,44 @@ pub struct CaseView {
     pub reporters: Vec<ReporterView>,
     pub tasks: Vec<TaskView>,
     pub children: Vec<ChildView>,
-    /// Whether reporters' personal data is shown unmasked to this viewer.
+    /// Whether reporters' personal data is shown unmasked to this viewer (also phone, ID-card
+    /// and bank-card numbers in the title and body).
     pub personal_data_visible: bool,
+    /// What triage suggested at intake.
+    pub suggestion: Option<SuggestionView>,
+    /// Open cases proposed as the same problem, and past verdicts.
+    pub duplicate_proposals: Vec<fengqiao_store::DuplicateProposal>,
+}
+
+/// A triage suggestion, labelled.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestionView {
+    #[serde(flatten)]
+    pub suggestion: fengqiao_store::Suggestion,
+    pub category_name: Option<String>,
+    pub unit_name: Option<String>,
+}
+
+impl SuggestionView {
+    pub fn build(s: fengqiao_store::Suggestion, units: &[Unit], categories: &[Category]) -> Self {
+        SuggestionView {
+            category_name: s
+                .category_id
+                .and_then(|id| categories.iter().find(|x| x.id == id))
+                .map(|x| x.name.clone()),
+            unit_name: unit_name(units, s.unit_id),
+            suggestion: s,
+        }
+    }
+}
+
+/// Text with phone, ID-card and bank-card numbers masked unless the viewer may see them.
+fn shown(text: &str, unmasked: bool) -> String {
+    if unmasked {
+        text.to_string()
+    } else {
+        fengqiao_triage::pii::mask(text)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,7 +125,9 @@ impl CaseView {
         categories: &[Category],
         regions: &[Region],
     ) -> Self {
-        let c = rec.case;
+        let mut c = rec.case;
+        c.title = shown(&c.title, unmasked);
+        c.body = shown(&c.body, unmasked);
         CaseView {
             state_label: c.state.label(),
             channel_label: c.channel.label(),
@@ -127,6 +165,8 @@ impl CaseView {
                 })
                 .collect(),
             personal_data_visible: unmasked,
+            suggestion: None,
+            duplicate_proposals: Vec::new(),
             case: c,
         }
     }
@@ -154,11 +194,11 @@ pub struct CaseSummary {
 }
 
 impl CaseSummary {
-    pub fn build(c: &Case, units: &[Unit], categories: &[Category]) -> Self {
+    pub fn build(c: &Case, unmasked: bool, units: &[Unit], categories: &[Category]) -> Self {
         CaseSummary {
             id: c.id.0,
             case_no: c.case_no.to_string(),
-            title: c.title.clone(),
+            title: shown(&c.title, unmasked),
             state: c.state.as_str(),
             state_label: c.state.label(),
             channel: c.channel.as_str(),
@@ -247,7 +287,7 @@ impl PublicCaseView {
             .collect();
         PublicCaseView {
             case_no: c.case_no.to_string(),
-            title: c.title.clone(),
+            title: shown(&c.title, false),
             state_label: c.state.label(),
             created_at: c.created_at,
             reply: c.reply.clone(),

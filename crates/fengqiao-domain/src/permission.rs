@@ -59,10 +59,15 @@ pub fn authorize(
     };
     let role = match actor.role {
         ActorRole::System => {
-            // The scheduler marks overdue levels and escalates (urge, then supervise).
+            // The scheduler marks overdue levels and escalates (urge, then supervise); triage
+            // registers and dispatches a case it classified with high confidence.
             return match kind {
-                ActionKind::MarkOverdue | ActionKind::Urge | ActionKind::Supervise => Ok(()),
-                _ => deny("系统只能标记超时和自动催办、督办"),
+                ActionKind::MarkOverdue
+                | ActionKind::Urge
+                | ActionKind::Supervise
+                | ActionKind::Register
+                | ActionKind::Dispatch => Ok(()),
+                _ => deny("系统只能标记超时、自动催办督办和智能分拨"),
             };
         }
         ActorRole::Citizen => return deny("群众不能直接操作工单，请联系受理中心"),

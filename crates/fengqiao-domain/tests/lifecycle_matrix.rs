@@ -216,7 +216,11 @@ fn role_allowed(
     use ActionKind as K;
     let kind = a.kind();
     match role {
-        None => matches!(kind, K::MarkOverdue | K::Urge | K::Supervise),
+        // The system: the scheduler's escalations and triage's automatic dispatch.
+        None => matches!(
+            kind,
+            K::MarkOverdue | K::Urge | K::Supervise | K::Register | K::Dispatch
+        ),
         Some(r) => match fengqiao_domain::permission::duty(kind) {
             permission::Duty::Centre => matches!(r, Role::Operator | Role::Admin),
             permission::Duty::CentreOrLeader => {

@@ -8,6 +8,7 @@
 //! the writer.
 
 mod rows;
+mod triage;
 
 use async_trait::async_trait;
 use fengqiao_domain::calendar::CalendarDay;
@@ -23,7 +24,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, LazyLock, Mutex};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_triage.sql")),
+];
 /// SQL lists of states, derived from the domain's definitions.
 fn state_list(pred: fn(CaseState) -> bool) -> String {
     CaseState::ALL
@@ -531,6 +535,12 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
             }
         }
     }
+    if let Some(f) = &ch.feedback {
+        triage::insert_feedback(conn, case.id, f, ch.actor_id, ch.at)?;
+    }
+    for (a, b, status) in &ch.settles {
+        triage::settle(conn, *a, *b, *status, ch.at)?;
+    }
     Ok(case)
 }
 
@@ -987,6 +997,10 @@ impl Store for SqliteStore {
                 conn,
                 &Event::intake(&case, case.created_by, &new.actor_name),
             )?;
+            if let Some(s) = &new.suggestion {
+                triage::insert_suggestion(conn, id, s)?;
+            }
+            triage::insert_proposals(conn, id, &new.duplicates, new.received_at)?;
             Ok(IntakeOutcome {
                 case,
                 created: true,
@@ -1132,6 +1146,63 @@ impl Store for SqliteStore {
             )
         })
         .await
+    }
+
+    async fn insert_triage_model(
+        &self,
+        m: NewTriageModel,
+        audit: Audit,
+    ) -> Result<TriageModelInfo> {
+        self.write(move |conn| triage::insert_model(conn, &m, &audit))
+            .await
+    }
+
+    async fn triage_models(&self) -> Result<Vec<TriageModelInfo>> {
+        self.read(triage::models).await
+    }
+
+    async fn active_triage_model(&self) -> Result<Option<(i64, Vec<u8>)>> {
+        self.read(triage::active_model).await
+    }
+
+    async fn activate_triage_model(&self, version: i64, audit: Audit) -> Result<TriageModelInfo> {
+        self.write(move |conn| triage::activate_model(conn, version, &audit))
+            .await
+    }
+
+    async fn case_suggestion(&self, id: CaseId) -> Result<Option<Suggestion>> {
+        self.read(move |conn| triage::suggestion(conn, id)).await
+    }
+
+    async fn mark_auto_dispatched(&self, id: CaseId) -> Result<()> {
+        self.write(move |conn| triage::mark_auto_dispatched(conn, id))
+            .await
+    }
+
+    async fn labelled_cases(&self) -> Result<Vec<LabelledCase>> {
+        self.read(triage::labelled_cases).await
+    }
+
+    async fn open_texts(&self, since: Timestamp) -> Result<Vec<OpenText>> {
+        self.read(move |conn| triage::open_texts(conn, since)).await
+    }
+
+    async fn duplicate_proposals(&self, id: CaseId) -> Result<Vec<DuplicateProposal>> {
+        self.read(move |conn| triage::proposals(conn, id)).await
+    }
+
+    async fn dismiss_proposal(&self, id: i64, audit: Audit) -> Result<DuplicateProposal> {
+        self.write(move |conn| triage::dismiss_proposal(conn, id, &audit))
+            .await
+    }
+
+    async fn upsert_hotspot(&self, h: HotspotUpdate, audit: Audit) -> Result<Hotspot> {
+        self.write(move |conn| triage::upsert_hotspot(conn, &h, &audit))
+            .await
+    }
+
+    async fn hotspots(&self, since: Timestamp) -> Result<Vec<Hotspot>> {
+        self.read(move |conn| triage::hotspots(conn, since)).await
     }
 
     async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()> {

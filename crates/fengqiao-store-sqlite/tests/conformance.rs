@@ -36,6 +36,8 @@ fn intake(i: usize) -> NewCase {
         idempotency_key: Some(format!("key-{i}")),
         actor_name: "t".into(),
         received_at: chrono::Utc::now(),
+        suggestion: None,
+        duplicates: Vec::new(),
     }
 }
 

@@ -34,6 +34,8 @@ fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewCase 
         idempotency_key: key.map(str::to_string),
         actor_name: "受理员".into(),
         received_at: t0(),
+        suggestion: None,
+        duplicates: Vec::new(),
     }
 }
 
@@ -72,6 +74,8 @@ fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect>) -
         actor_id: None,
         actor_name: "测试".into(),
         at: t0(),
+        feedback: None,
+        settles: Vec::new(),
     }
 }
 
@@ -88,6 +92,7 @@ where
     lists_respect_scope_filters_and_pages(&*fresh().await).await;
     organisation_round_trips(&*fresh().await).await;
     configuration_upserts(&*fresh().await).await;
+    triage_round_trips(&*fresh().await).await;
 }
 
 pub async fn intake_is_idempotent(store: &dyn Store) {
@@ -447,4 +452,143 @@ pub async fn configuration_upserts(store: &dyn Store) {
         log.iter().filter(|e| e.action == "calendar.import").count(),
         2
     );
+}
+
+pub async fn triage_round_trips(store: &dyn Store) {
+    // Models: the newest is active; an older one can be switched back.
+    let model = |source: &str| NewTriageModel {
+        trained_by: "管理员".into(),
+        source: source.into(),
+        examples: 120,
+        labels: vec!["1".into(), "2".into()],
+        metrics: serde_json::json!({"macro_f1": 0.93}),
+        blob: vec![1, 2, 3],
+        trained_at: t0(),
+    };
+    let v1 = store
+        .insert_triage_model(model("a"), admin())
+        .await
+        .unwrap();
+    let v2 = store
+        .insert_triage_model(model("b"), admin())
+        .await
+        .unwrap();
+    assert!(v2.active && v2.version > v1.version);
+    assert_eq!(
+        store.active_triage_model().await.unwrap().unwrap().0,
+        v2.version
+    );
+    store
+        .activate_triage_model(v1.version, admin())
+        .await
+        .unwrap();
+    let models = store.triage_models().await.unwrap();
+    assert_eq!(models.iter().filter(|m| m.active).count(), 1);
+    assert!(models.iter().any(|m| m.version == v1.version && m.active));
+    assert_eq!(models[0].metrics["macro_f1"], 0.93);
+    assert!(store.activate_triage_model(9999, admin()).await.is_err());
+
+    // A suggestion and duplicate proposals are written with the case.
+    let first = store
+        .intake(new_case("河口村垃圾成堆", None, None))
+        .await
+        .unwrap()
+        .case;
+    let suggestion = Suggestion {
+        model_version: v1.version,
+        label: "1".into(),
+        category_id: None,
+        unit_id: None,
+        confidence: 0.8,
+        words: vec!["垃圾".into()],
+        auto_dispatched: false,
+    };
+    let second = store
+        .intake(NewCase {
+            suggestion: Some(suggestion.clone()),
+            duplicates: vec![(first.id, 0.9)],
+            ..new_case("河口村垃圾没人清理", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    assert_eq!(
+        store.case_suggestion(second.id).await.unwrap(),
+        Some(suggestion)
+    );
+    assert_eq!(store.case_suggestion(first.id).await.unwrap(), None);
+    store.mark_auto_dispatched(second.id).await.unwrap();
+    assert!(
+        store
+            .case_suggestion(second.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .auto_dispatched
+    );
+    let props = store.duplicate_proposals(first.id).await.unwrap();
+    assert_eq!(props.len(), 1);
+    assert_eq!(
+        (props[0].case_id, props[0].candidate_id),
+        (second.id, first.id)
+    );
+    assert_eq!(props[0].status, ProposalStatus::Open);
+    let dismissed = store.dismiss_proposal(props[0].id, admin()).await.unwrap();
+    assert_eq!(dismissed.status, ProposalStatus::Dismissed);
+    assert!(matches!(
+        store.dismiss_proposal(props[0].id, admin()).await,
+        Err(StoreError::Conflict)
+    ));
+    let open = store.open_texts(t0()).await.unwrap();
+    assert_eq!(
+        open.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![first.id, second.id]
+    );
+
+    // Hot spots gain members without duplicating them.
+    let town = region(store, None, "测试镇", RegionLevel::Town).await;
+    let h = store
+        .upsert_hotspot(
+            HotspotUpdate {
+                id: None,
+                region_id: town.id,
+                keywords: vec!["垃圾".into()],
+                members: vec![first.id, second.id],
+                first_at: t0(),
+                last_at: t0(),
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    let third = store
+        .intake(new_case("垃圾", None, None))
+        .await
+        .unwrap()
+        .case;
+    let h2 = store
+        .upsert_hotspot(
+            HotspotUpdate {
+                id: Some(h.id),
+                members: vec![second.id, third.id],
+                ..HotspotUpdate {
+                    id: None,
+                    region_id: town.id,
+                    keywords: vec!["垃圾".into(), "清理".into()],
+                    members: vec![],
+                    first_at: t0(),
+                    last_at: t0() + chrono::Duration::hours(1),
+                }
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(h2.members, vec![first.id, second.id, third.id]);
+    assert_eq!(store.hotspots(t0()).await.unwrap().len(), 1);
+    assert!(store
+        .hotspots(t0() + chrono::Duration::hours(2))
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -4,19 +4,24 @@
 //!   dictionary;
 //! - [`model`]: the category classifier with explanations and calibrated
 //!   confidence;
-//! - [`metrics`]: evaluation figures and stratified folds.
+//! - [`metrics`]: evaluation figures and stratified folds;
+//! - [`similar`]: the duplicate finder's index of open cases by place;
+//! - [`pii`]: phone, ID-card and bank-card numbers found and masked.
 //!
 //! Invariant: this crate is pure computation. It never touches a database,
 //! the network or the file system; callers hand it text and bytes.
 
 pub mod metrics;
 pub mod model;
+pub mod pii;
 mod rng;
+pub mod similar;
 pub mod svm;
 pub mod text;
 
 pub use metrics::{stratified_folds, ClassFigures, Evaluation};
 pub use model::{Example, Model, Prediction, TrainParams};
+pub use similar::{Match, Shingles, SimilarityIndex};
 pub use text::{normalize, Segmenter};
 
 /// What can go wrong in triage.

@@ -1,0 +1,611 @@
+//! Triage in the running service: the active classifier, the index of open cases for the
+//! duplicate finder, hot-spot detection, training from the database, operator feedback.
+//!
+//! CPU work (segmentation, prediction, training) runs in `spawn_blocking`.
+
+use crate::{App, AppError, Result};
+use fengqiao_domain::ids::{CaseId, CategoryId, RegionId};
+use fengqiao_domain::org::{Actor, Category, RegionLevel, Role};
+use fengqiao_domain::Timestamp;
+use fengqiao_store::*;
+use fengqiao_triage::{Example, Model, Segmenter, Shingles, SimilarityIndex, TrainParams};
+use serde::Serialize;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+/// Triage settings.
+#[derive(Debug, Clone)]
+pub struct TriageConfig {
+    /// Confidence at or above which a case is registered and dispatched without an operator;
+    /// `None` never dispatches automatically.
+    pub auto_dispatch_threshold: Option<f32>,
+    /// How far back the duplicate finder looks, in days.
+    pub duplicate_days: i64,
+    /// Similarity at or above which an open case is proposed as the same problem.
+    pub duplicate_threshold: f32,
+    /// The hot-spot window, in hours.
+    pub hotspot_hours: i64,
+    /// Similarity at which reports count as one cluster.
+    pub hotspot_similarity: f32,
+    /// Reports in one cluster that make a hot spot.
+    pub hotspot_min_cases: usize,
+}
+
+impl Default for TriageConfig {
+    fn default() -> Self {
+        TriageConfig {
+            auto_dispatch_threshold: Some(0.9),
+            duplicate_days: 30,
+            duplicate_threshold: 0.5,
+            hotspot_hours: 72,
+            hotspot_similarity: 0.3,
+            hotspot_min_cases: 5,
+        }
+    }
+}
+
+struct ActiveModel {
+    version: i64,
+    model: Model,
+}
+
+/// Triage state held by the app.
+#[derive(Default)]
+pub(crate) struct TriageState {
+    segmenter: OnceLock<Arc<Segmenter>>,
+    model: RwLock<Option<Arc<ActiveModel>>>,
+    index: Mutex<SimilarityIndex>,
+}
+
+/// What triage makes of a new message before it is stored.
+pub(crate) struct Analysis {
+    pub suggestion: Option<Suggestion>,
+    pub duplicates: Vec<(CaseId, f32)>,
+    shingles: Shingles,
+    partition: i64,
+}
+
+/// A current hot spot, labelled for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct HotspotView {
+    #[serde(flatten)]
+    pub hotspot: Hotspot,
+    pub region_name: Option<String>,
+    pub size: usize,
+}
+
+/// Result of training a model.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainOutcome {
+    pub model: TriageModelInfo,
+    pub macro_f1: Option<f64>,
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+impl App {
+    pub(crate) fn segmenter(&self) -> Arc<Segmenter> {
+        self.triage
+            .segmenter
+            .get_or_init(|| Arc::new(Segmenter::new()))
+            .clone()
+    }
+
+    /// Loads the active model and indexes the open cases of the look-back window. Called at
+    /// start-up and after bulk loads.
+    pub async fn reload_triage(&self) -> Result<()> {
+        let model = match self.store.active_triage_model().await? {
+            Some((version, blob)) => {
+                let model = tokio::task::spawn_blocking(move || Model::from_bytes(&blob))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map_err(|e| AppError::Internal(format!("模型 {version}：{e}")))?;
+                Some(Arc::new(ActiveModel { version, model }))
+            }
+            None => None,
+        };
+        *self.triage.model.write().expect("model lock") = model;
+        let window = chrono::Duration::days(self.config.triage.duplicate_days)
+            .max(chrono::Duration::hours(self.config.triage.hotspot_hours));
+        let open = self.store.open_texts(self.now() - window).await?;
+        let keyed: Vec<(OpenText, i64)> = open
+            .into_iter()
+            .map(|o| {
+                let p = self.partition(o.region_id);
+                (o, p)
+            })
+            .collect();
+        let index = tokio::task::spawn_blocking(move || {
+            let mut ix = SimilarityIndex::new();
+            for (o, p) in &keyed {
+                ix.insert(
+                    o.id.0,
+                    *p,
+                    ms(o.created_at),
+                    &Shingles::of(&format!("{} {}", o.title, o.body)),
+                );
+            }
+            ix
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        *self.triage.index.lock().expect("index lock") = index;
+        Ok(())
+    }
+
+    /// The place a case is compared within: its village (or community), else its region,
+    /// else "unplaced" (0).
+    fn partition(&self, region: Option<RegionId>) -> i64 {
+        let Some(region) = region else { return 0 };
+        let regions = self.regions();
+        let Some(r) = regions.iter().find(|r| r.id == region) else {
+            return region.0;
+        };
+        if matches!(
+            r.level,
+            RegionLevel::Village | RegionLevel::Community | RegionLevel::Town
+        ) {
+            return r.id.0;
+        }
+        // A grid: its parent village or community.
+        r.parent_id.map_or(r.id.0, |p| p.0)
+    }
+
+    /// The category a model label stands for: a category id (models trained from the
+    /// database) or a unique category name (models trained from a CSV).
+    fn category_for_label(categories: &[Category], label: &str) -> Option<Category> {
+        if let Ok(id) = label.parse::<i64>() {
+            if let Some(c) = categories.iter().find(|c| c.id.0 == id) {
+                return Some(c.clone());
+            }
+        }
+        let mut named = categories.iter().filter(|c| c.name == label);
+        match (named.next(), named.next()) {
+            (Some(c), None) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// Classifies a message and looks for the same problem among open cases nearby.
+    pub(crate) async fn analyze(
+        &self,
+        title: &str,
+        body: &str,
+        region: Option<RegionId>,
+        now: Timestamp,
+    ) -> Result<Analysis> {
+        let model = self.triage.model.read().expect("model lock").clone();
+        let seg = self.segmenter();
+        let (t, b) = (title.to_string(), body.to_string());
+        let (prediction, shingles) = tokio::task::spawn_blocking(move || {
+            let p = model
+                .as_ref()
+                .and_then(|m| m.model.predict(&seg, &t, &b).map(|p| (m.clone(), p)));
+            (p, Shingles::of(&format!("{t} {b}")))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let suggestion = prediction.map(|(m, p)| {
+            let label = m.model.labels()[p.class].clone();
+            let category = Self::category_for_label(&self.categories(), &label);
+            Suggestion {
+                model_version: m.version,
+                category_id: category.as_ref().map(|c| c.id),
+                unit_id: category.as_ref().and_then(|c| c.default_unit_id),
+                label,
+                confidence: p.confidence,
+                words: p.words,
+                auto_dispatched: false,
+            }
+        });
+        let partition = self.partition(region);
+        let since = ms(now - chrono::Duration::days(self.config.triage.duplicate_days));
+        let duplicates = self
+            .triage
+            .index
+            .lock()
+            .expect("index lock")
+            .search(
+                partition,
+                since,
+                &shingles,
+                self.config.triage.duplicate_threshold,
+                5,
+            )
+            .into_iter()
+            .map(|m| (CaseId(m.id), m.similarity))
+            .collect();
+        Ok(Analysis {
+            suggestion,
+            duplicates,
+            shingles,
+            partition,
+        })
+    }
+
+    /// After a new case is stored: index it, raise or extend a hot spot, and dispatch it
+    /// automatically when the suggestion is confident and nothing else needs a person's eye.
+    pub(crate) async fn after_intake(
+        &self,
+        case: &fengqiao_domain::case::Case,
+        analysis: Analysis,
+        category_given: bool,
+    ) -> Result<fengqiao_domain::case::Case> {
+        let cfg = &self.config.triage;
+        let at = ms(case.created_at);
+        let cluster = {
+            let mut ix = self.triage.index.lock().expect("index lock");
+            ix.insert(case.id.0, analysis.partition, at, &analysis.shingles);
+            if analysis.partition != 0 {
+                let since = at - cfg.hotspot_hours * 3_600_000;
+                ix.search(
+                    analysis.partition,
+                    since,
+                    &analysis.shingles,
+                    cfg.hotspot_similarity,
+                    200,
+                )
+            } else {
+                Vec::new()
+            }
+        };
+        if cluster.len() >= cfg.hotspot_min_cases {
+            if let Err(e) = self.raise_hotspot(case, analysis.partition, &cluster).await {
+                tracing::warn!(case = %case.case_no, error = %e, "hot-spot detection failed");
+            }
+        }
+        let mut current = case.clone();
+        let Some(s) = analysis.suggestion else {
+            return Ok(current);
+        };
+        let confident = cfg
+            .auto_dispatch_threshold
+            .is_some_and(|t| s.confidence >= t);
+        let (Some(category_id), Some(unit_id)) = (s.category_id, s.unit_id) else {
+            return Ok(current);
+        };
+        if !confident || category_given || case.is_petition || !analysis.duplicates.is_empty() {
+            return Ok(current);
+        }
+        let actor = Actor {
+            name: "智能分拨".into(),
+            ..Actor::system()
+        };
+        let register = fengqiao_domain::lifecycle::Action::Register {
+            category_id: Some(category_id),
+            priority: None,
+            region_id: None,
+            remark: Some(format!(
+                "自动分类：{}（置信度 {:.0}%，依据：{}）",
+                self.categories()
+                    .iter()
+                    .find(|c| c.id == category_id)
+                    .map_or("", |c| c.name.as_str()),
+                s.confidence * 100.0,
+                s.words.join("、")
+            )),
+        };
+        match self.act(&actor, case.id, register).await {
+            Ok(c) => current = c,
+            Err(e) => {
+                tracing::warn!(case = %case.case_no, error = %e, "automatic registration failed; the case waits for an operator");
+                return Ok(current);
+            }
+        }
+        let dispatch = fengqiao_domain::lifecycle::Action::Dispatch {
+            unit_id,
+            co_units: Vec::new(),
+            remark: Some("按分类默认承办单位自动派发".into()),
+        };
+        match self.act(&actor, case.id, dispatch).await {
+            Ok(c) => {
+                current = c;
+                self.store.mark_auto_dispatched(case.id).await?;
+            }
+            Err(e) => {
+                tracing::warn!(case = %case.case_no, error = %e, "automatic dispatch failed; the case waits for an operator");
+            }
+        }
+        Ok(current)
+    }
+
+    async fn raise_hotspot(
+        &self,
+        case: &fengqiao_domain::case::Case,
+        partition: i64,
+        cluster: &[fengqiao_triage::Match],
+    ) -> Result<()> {
+        let since = case.created_at - chrono::Duration::hours(self.config.triage.hotspot_hours);
+        let existing = self.store.hotspots(since).await?.into_iter().find(|h| {
+            h.region_id.0 == partition
+                && h.members
+                    .iter()
+                    .any(|m| cluster.iter().any(|c| c.id == m.0))
+        });
+        let mut members: Vec<CaseId> = cluster.iter().map(|m| CaseId(m.id)).collect();
+        if !members.contains(&case.id) {
+            members.push(case.id);
+        }
+        let mut texts = Vec::new();
+        let mut first_at = case.created_at;
+        for id in &members {
+            if let Some(rec) = self.store.case(*id).await? {
+                first_at = first_at.min(rec.case.created_at);
+                texts.push(format!("{} {}", rec.case.title, rec.case.body));
+            }
+        }
+        let seg = self.segmenter();
+        let keywords = tokio::task::spawn_blocking(move || keywords(&seg, &texts, 5))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let raised = existing.is_none();
+        let h = self
+            .store
+            .upsert_hotspot(
+                HotspotUpdate {
+                    id: existing.map(|h| h.id),
+                    region_id: RegionId(partition),
+                    keywords,
+                    members,
+                    first_at,
+                    last_at: case.created_at,
+                },
+                Audit {
+                    actor_id: None,
+                    actor_name: "热点监测".into(),
+                    at: self.now(),
+                },
+            )
+            .await?;
+        if raised {
+            tracing::warn!(hotspot = h.id, region = partition, size = h.members.len(), keywords = ?h.keywords, "hot spot raised");
+        }
+        Ok(())
+    }
+
+    /// Hot spots active in the window, within the viewer's region.
+    pub async fn hotspots(&self, actor: &Actor) -> Result<Vec<HotspotView>> {
+        Self::require_role(
+            actor,
+            &[Role::Operator, Role::Admin, Role::Leader],
+            "查看热点",
+        )?;
+        let since = self.now() - chrono::Duration::hours(self.config.triage.hotspot_hours);
+        let regions = self.regions();
+        Ok(self
+            .store
+            .hotspots(since)
+            .await?
+            .into_iter()
+            .filter_map(|h| {
+                let region = regions.iter().find(|r| r.id == h.region_id);
+                let path = region.map(|r| r.path.as_str());
+                actor.covers(path).then(|| HotspotView {
+                    region_name: region.map(|r| r.name.clone()),
+                    size: h.members.len(),
+                    hotspot: h,
+                })
+            })
+            .collect())
+    }
+
+    /// Duplicate proposals touching a case (either side).
+    pub async fn duplicate_proposals(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+    ) -> Result<Vec<DuplicateProposal>> {
+        self.case_view(actor, id).await?;
+        Ok(self.store.duplicate_proposals(id).await?)
+    }
+
+    /// "Not the same problem": the proposal is closed and the case stays on its own.
+    pub async fn dismiss_proposal(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        proposal: i64,
+    ) -> Result<DuplicateProposal> {
+        Self::require_role(actor, &[Role::Operator, Role::Admin], "处理重复件提示")?;
+        self.case_view(actor, id).await?;
+        let props = self.store.duplicate_proposals(id).await?;
+        if !props.iter().any(|p| p.id == proposal) {
+            return Err(AppError::NotFound(format!(
+                "工单 {id} 没有重复件提示 {proposal}"
+            )));
+        }
+        self.store
+            .dismiss_proposal(
+                proposal,
+                Audit {
+                    actor_id: actor.user_id,
+                    actor_name: actor.name.clone(),
+                    at: self.now(),
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => AppError::Conflict("该提示已处理".into()),
+                e => e.into(),
+            })
+    }
+
+    pub async fn triage_models(&self, actor: &Actor) -> Result<Vec<TriageModelInfo>> {
+        Self::require_role(actor, &[Role::Admin], "查看分类模型")?;
+        Ok(self.store.triage_models().await?)
+    }
+
+    /// Switches the active model (e.g. back to an earlier version).
+    pub async fn activate_triage_model(
+        &self,
+        actor: &Actor,
+        version: i64,
+    ) -> Result<TriageModelInfo> {
+        Self::require_role(actor, &[Role::Admin], "切换分类模型")?;
+        let info = self
+            .store
+            .activate_triage_model(
+                version,
+                Audit {
+                    actor_id: actor.user_id,
+                    actor_name: actor.name.clone(),
+                    at: self.now(),
+                },
+            )
+            .await?;
+        self.reload_triage().await?;
+        Ok(info)
+    }
+
+    /// Trains a model on the cases people have categorised and makes it active. With
+    /// `folds`, first cross-validates and stores the figures with the model.
+    pub async fn train_from_cases(
+        &self,
+        actor: &Actor,
+        folds: Option<usize>,
+    ) -> Result<TrainOutcome> {
+        Self::require_role(actor, &[Role::Admin], "训练分类模型")?;
+        let cases = self.store.labelled_cases().await?;
+        let rows: Vec<(String, String, String)> = cases
+            .into_iter()
+            .map(|c| (c.title, c.body, c.category_id.0.to_string()))
+            .collect();
+        self.train_and_store(actor, rows, "工单库".into(), folds)
+            .await
+    }
+
+    /// Trains on labelled rows `(title, body, label)` and stores the model as active.
+    pub async fn train_and_store(
+        &self,
+        actor: &Actor,
+        rows: Vec<(String, String, String)>,
+        source: String,
+        folds: Option<usize>,
+    ) -> Result<TrainOutcome> {
+        Self::require_role(actor, &[Role::Admin], "训练分类模型")?;
+        let seg = self.segmenter();
+        let (model, eval, n) = tokio::task::spawn_blocking(move || {
+            let examples: Vec<Example<'_>> = rows
+                .iter()
+                .map(|(t, b, l)| Example {
+                    title: t,
+                    body: b,
+                    label: l,
+                })
+                .collect();
+            let eval = match folds {
+                Some(k) => Some(fengqiao_triage::cross_validate(
+                    &seg,
+                    &examples,
+                    k,
+                    TrainParams {
+                        calibrate: false,
+                        ..TrainParams::default()
+                    },
+                )?),
+                None => None,
+            };
+            let model = Model::train(&seg, &examples, TrainParams::default())?;
+            Ok::<_, fengqiao_triage::TriageError>((model, eval, examples.len()))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Invalid {
+            field: "training",
+            message: e.to_string(),
+        })?;
+        let metrics = match &eval {
+            Some(e) => serde_json::json!({
+                "folds": folds,
+                "accuracy": e.accuracy(),
+                "macro_f1": e.macro_f1(),
+                "per_class": e.labels.iter().enumerate().map(|(k, l)| {
+                    let c = e.class(k);
+                    serde_json::json!({"label": l, "precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.support})
+                }).collect::<Vec<_>>(),
+            }),
+            None => serde_json::json!({}),
+        };
+        let info = self
+            .store
+            .insert_triage_model(
+                NewTriageModel {
+                    trained_by: actor.name.clone(),
+                    source,
+                    examples: n as u64,
+                    labels: model.labels().to_vec(),
+                    metrics,
+                    blob: model.to_bytes(),
+                    trained_at: self.now(),
+                },
+                Audit {
+                    actor_id: actor.user_id,
+                    actor_name: actor.name.clone(),
+                    at: self.now(),
+                },
+            )
+            .await?;
+        *self.triage.model.write().expect("model lock") = Some(Arc::new(ActiveModel {
+            version: info.version,
+            model,
+        }));
+        Ok(TrainOutcome {
+            model: info,
+            macro_f1: eval.map(|e| e.macro_f1()),
+        })
+    }
+
+    /// The feedback an operator's registration gives triage: the category they chose
+    /// against the one suggested.
+    pub(crate) async fn feedback_for(
+        &self,
+        case: CaseId,
+        chosen: Option<CategoryId>,
+    ) -> Result<Option<TriageFeedback>> {
+        let Some(chosen) = chosen else {
+            return Ok(None);
+        };
+        let suggested = self.store.case_suggestion(case).await?;
+        Ok(suggested.map(|s| TriageFeedback {
+            suggested_category_id: s.category_id,
+            chosen_category_id: chosen,
+        }))
+    }
+
+    /// Removes a case from the duplicate index (closed or merged).
+    pub(crate) fn forget_case(&self, id: CaseId) {
+        self.triage.index.lock().expect("index lock").remove(id.0);
+    }
+}
+
+/// The words most of a cluster's messages share: document frequency over content words of
+/// two or more characters, kept when at least a third of the messages use them.
+pub fn keywords(seg: &Segmenter, texts: &[String], k: usize) -> Vec<String> {
+    let mut df: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let normalized: Vec<String> = texts
+        .iter()
+        .map(|t| fengqiao_triage::normalize(t))
+        .collect();
+    for t in &normalized {
+        let mut words = seg.words(t);
+        words.retain(|w| w.chars().count() >= 2);
+        words.sort_unstable();
+        words.dedup();
+        for w in words {
+            *df.entry(w).or_default() += 1;
+        }
+    }
+    let min = texts.len().div_ceil(3).max(2);
+    let mut common: Vec<(&str, usize)> = df.into_iter().filter(|&(_, n)| n >= min).collect();
+    common.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(b.0.chars().count().cmp(&a.0.chars().count()))
+            .then(a.0.cmp(b.0))
+    });
+    common
+        .into_iter()
+        .take(k)
+        .map(|(w, _)| w.to_string())
+        .collect()
+}

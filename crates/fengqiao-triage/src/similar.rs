@@ -1,0 +1,281 @@
+//! "Same problem, many channels": an index of open cases by place, searched
+//! by character-bigram TF-IDF cosine similarity.
+//!
+//! Citizens describe one broken pipe in many words, but the characters that
+//! name the thing and the place repeat; bigrams of characters catch that
+//! without depending on segmentation. Cases are partitioned by place (the
+//! caller's key: a village or grid), so a search only looks at its
+//! neighbours, and an inverted index keeps it proportional to the postings of
+//! the message's own bigrams.
+
+use crate::text::{is_content, normalize};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::{Hash, Hasher};
+
+/// A message's hashed bigram counts, before weighting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shingles(Vec<(u32, f32)>);
+
+impl Shingles {
+    /// Bigrams of the normalised text (and single characters of one-character
+    /// runs between punctuation, so "水" alone still counts). Sublinear counts.
+    pub fn of(text: &str) -> Shingles {
+        let text = normalize(text);
+        let chars: Vec<char> = text.chars().collect();
+        let mut hashes: Vec<u32> = Vec::with_capacity(chars.len());
+        let mut run: Vec<char> = Vec::new();
+        let flush = |run: &mut Vec<char>, hashes: &mut Vec<u32>| {
+            if run.len() == 1 {
+                hashes.push(hash(&run[..1]));
+            }
+            for w in run.windows(2) {
+                hashes.push(hash(w));
+            }
+            run.clear();
+        };
+        for &c in &chars {
+            if is_content(c.encode_utf8(&mut [0; 4])) {
+                run.push(c);
+            } else {
+                flush(&mut run, &mut hashes);
+            }
+        }
+        flush(&mut run, &mut hashes);
+        hashes.sort_unstable();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < hashes.len() {
+            let h = hashes[i];
+            let mut n = 0;
+            while i < hashes.len() && hashes[i] == h {
+                n += 1;
+                i += 1;
+            }
+            out.push((h, 1.0 + (n as f32).ln()));
+        }
+        Shingles(out)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+fn hash(chars: &[char]) -> u32 {
+    let mut h = FxHasher::default();
+    chars.hash(&mut h);
+    let v = h.finish();
+    (v ^ (v >> 32)) as u32
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    partition: i64,
+    at: i64,
+    /// Unit-length TF-IDF vector, idf as of insertion.
+    vector: Vec<(u32, f32)>,
+}
+
+/// A match: the indexed case and its cosine similarity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match {
+    pub id: i64,
+    pub similarity: f32,
+}
+
+/// Open cases by place, searchable by text similarity.
+#[derive(Debug, Default)]
+pub struct SimilarityIndex {
+    entries: FxHashMap<i64, Entry>,
+    postings: FxHashMap<(i64, u32), Vec<i64>>,
+    df: FxHashMap<u32, u32>,
+}
+
+impl SimilarityIndex {
+    pub fn new() -> SimilarityIndex {
+        SimilarityIndex::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn idf(&self, term: u32) -> f32 {
+        let n = self.entries.len() as f32;
+        let df = self.df.get(&term).copied().unwrap_or(0) as f32;
+        ((1.0 + n) / (1.0 + df)).ln() + 1.0
+    }
+
+    fn weigh(&self, s: &Shingles) -> Vec<(u32, f32)> {
+        let mut v: Vec<(u32, f32)> = s.0.iter().map(|&(t, tf)| (t, tf * self.idf(t))).collect();
+        let norm = v.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for e in &mut v {
+                e.1 /= norm;
+            }
+        }
+        v
+    }
+
+    /// Adds (or replaces) case `id` in `partition`, received at `at` (any
+    /// monotonic unit, e.g. milliseconds).
+    pub fn insert(&mut self, id: i64, partition: i64, at: i64, s: &Shingles) {
+        self.remove(id);
+        for &(t, _) in &s.0 {
+            *self.df.entry(t).or_default() += 1;
+        }
+        let vector = self.weigh(s);
+        for &(t, _) in &vector {
+            self.postings.entry((partition, t)).or_default().push(id);
+        }
+        self.entries.insert(
+            id,
+            Entry {
+                partition,
+                at,
+                vector,
+            },
+        );
+    }
+
+    /// Forgets case `id` (closed, merged, or too old).
+    pub fn remove(&mut self, id: i64) {
+        let Some(e) = self.entries.remove(&id) else {
+            return;
+        };
+        for &(t, _) in &e.vector {
+            if let Some(df) = self.df.get_mut(&t) {
+                *df -= 1;
+                if *df == 0 {
+                    self.df.remove(&t);
+                }
+            }
+            let key = (e.partition, t);
+            if let Some(list) = self.postings.get_mut(&key) {
+                list.retain(|&x| x != id);
+                if list.is_empty() {
+                    self.postings.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Forgets every case received before `before`.
+    pub fn prune(&mut self, before: i64) {
+        let old: Vec<i64> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.at < before)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in old {
+            self.remove(id);
+        }
+    }
+
+    /// Cases in `partition` received at or after `since` whose similarity to
+    /// `s` is at least `threshold`, most similar first, at most `limit`.
+    pub fn search(
+        &self,
+        partition: i64,
+        since: i64,
+        s: &Shingles,
+        threshold: f32,
+        limit: usize,
+    ) -> Vec<Match> {
+        let q = self.weigh(s);
+        let mut scores: FxHashMap<i64, f32> = FxHashMap::default();
+        for &(t, w) in &q {
+            let Some(list) = self.postings.get(&(partition, t)) else {
+                continue;
+            };
+            for &id in list {
+                let e = &self.entries[&id];
+                if e.at < since {
+                    continue;
+                }
+                if let Ok(k) = e.vector.binary_search_by_key(&t, |&(x, _)| x) {
+                    *scores.entry(id).or_default() += w * e.vector[k].1;
+                }
+            }
+        }
+        let mut out: Vec<Match> = scores
+            .into_iter()
+            .filter(|&(_, sim)| sim >= threshold)
+            .map(|(id, similarity)| Match { id, similarity })
+            .collect();
+        out.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+        out.truncate(limit);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> SimilarityIndex {
+        let mut ix = SimilarityIndex::new();
+        let texts = [
+            (1, 7, "石板溪村三组的路灯坏了一个多月，晚上出行很不方便"),
+            (2, 7, "石板溪村村口的垃圾堆了好几天没人清运，气味难闻"),
+            (3, 8, "石板溪村三组的路灯坏了一个多月，晚上出行很不方便"),
+            (4, 7, "镇上中学门口早晚高峰堵车严重，希望安排交警疏导"),
+        ];
+        for (id, part, text) in texts {
+            ix.insert(id, part, id * 10, &Shingles::of(text));
+        }
+        ix
+    }
+
+    #[test]
+    fn finds_the_same_problem_in_other_words_nearby_only() {
+        let ix = index();
+        let q = Shingles::of("三组路灯坏了一个多月了，晚上黑漆漆的，出行不方便");
+        let found = ix.search(7, 0, &q, 0.3, 5);
+        assert_eq!(found.first().map(|m| m.id), Some(1), "{found:?}");
+        assert!(
+            found.iter().all(|m| m.id != 3),
+            "other places are not searched"
+        );
+        assert!(found.iter().all(|m| m.id != 4));
+    }
+
+    #[test]
+    fn identical_text_scores_one_and_windows_apply() {
+        let ix = index();
+        let q = Shingles::of("石板溪村村口的垃圾堆了好几天没人清运，气味难闻");
+        let found = ix.search(7, 0, &q, 0.5, 5);
+        assert_eq!(found[0].id, 2);
+        assert!((found[0].similarity - 1.0).abs() < 1e-3);
+        assert!(
+            ix.search(7, 21, &q, 0.5, 5).is_empty(),
+            "older than the window"
+        );
+    }
+
+    #[test]
+    fn remove_and_prune_forget_cases() {
+        let mut ix = index();
+        ix.remove(1);
+        let q = Shingles::of("石板溪村三组的路灯坏了一个多月");
+        assert!(ix.search(7, 0, &q, 0.3, 5).is_empty());
+        ix.prune(35);
+        assert_eq!(ix.len(), 1);
+        assert!(ix.postings.keys().all(|&(p, _)| p == 7));
+    }
+
+    #[test]
+    fn junk_input_matches_nothing() {
+        let ix = index();
+        for text in ["", "!!!???", "😀😀"] {
+            let s = Shingles::of(text);
+            assert!(s.is_empty());
+            assert!(ix.search(7, 0, &s, 0.1, 5).is_empty());
+        }
+    }
+}
