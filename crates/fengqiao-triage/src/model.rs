@@ -257,8 +257,13 @@ impl Model {
 
     fn explain(&self, x: &[(u32, f32)], class: usize, k: usize) -> Vec<String> {
         let nc = self.labels.len();
+        // Words as jieba cut them: character n-grams weigh in the score, but "于养" or "险的"
+        // explain nothing to an operator.
+        let words = &self.blocks[WORDS];
+        let end = words.offset + words.names.len() as u32;
         let mut contrib: Vec<(f32, &str)> = x
             .iter()
+            .filter(|&&(j, _)| j >= words.offset && j < end)
             .map(|&(j, v)| (v * self.weights[j as usize * nc + class], self.name(j)))
             .filter(|(c, name)| *c > 0.0 && name.chars().count() >= 2)
             .collect();

@@ -25,6 +25,44 @@ pub struct Summary {
     pub town: String,
     pub cases: usize,
     pub logins: Vec<(String, String)>,
+    /// What triage learnt and did, for the banner.
+    pub triage: String,
+}
+
+/// The demo's classifier learns from the demo's own history: the most recent categorised cases
+/// (the generator's messages, nothing from outside), cross-validated first so the model carries
+/// its figures.
+async fn train_triage(app: &Arc<App>) -> anyhow::Result<String> {
+    app.reload_triage().await?;
+    let labelled = app.store.labelled_cases().await?;
+    let recent = labelled.len().saturating_sub(6000);
+    let rows: Vec<(String, String, String)> = labelled[recent..]
+        .iter()
+        .map(|c| (c.title.clone(), c.body.clone(), c.category_id.0.to_string()))
+        .collect();
+    if rows.len() < 100 {
+        return Ok("工单太少，未训练分类模型".into());
+    }
+    let actor = Actor {
+        name: "演示数据".into(),
+        ..Actor::system()
+    };
+    let n = rows.len();
+    let out = app
+        .train_and_store(
+            &actor,
+            rows,
+            "演示工单库（近期人工分类的工单）".into(),
+            Some(3),
+        )
+        .await?;
+    Ok(format!(
+        "分类模型 v{}：{} 件工单训练，{} 个类别，3 折交叉验证 macro-F1 {:.3}",
+        out.model.version,
+        n,
+        out.model.labels.len(),
+        out.macro_f1.unwrap_or_default()
+    ))
 }
 
 /// SplitMix64: small, fast, reproducible.
@@ -858,29 +896,161 @@ fn phone(rng: &mut Rng) -> Phone {
         .expect("valid generated phone")
 }
 
+/// What follows from a problem, by top-level category: the clause citizens add to say why it
+/// matters.
+fn consequences(parent: &str) -> &'static [&'static str] {
+    match parent {
+        "城乡建设" => &[
+            "老人小孩出门很不安全",
+            "车子开过去底盘都刮了",
+            "下雨天根本没法走",
+            "晚上已经有人摔倒过",
+            "影响整个村的形象",
+        ],
+        "生态环境" => &[
+            "气味熏得人没法开窗",
+            "家里晾的衣服都是一股味道",
+            "河里的鱼都死了不少",
+            "孩子老是咳嗽",
+            "田里的庄稼也受了影响",
+        ],
+        "安全生产" => &[
+            "万一出事后果不堪设想",
+            "周边住户都很担心",
+            "存在很大的安全隐患",
+            "去年附近就出过事故",
+        ],
+        "市场监管" => &[
+            "消费者权益得不到保障",
+            "买回去家里人吃了都不舒服",
+            "商家态度很差还不认账",
+            "周边老人上当的不少",
+        ],
+        "公用事业" => &[
+            "一家老小生活很不方便",
+            "做饭洗澡都成问题",
+            "冰箱里的东西都坏了",
+            "老人在家很受罪",
+        ],
+        "社会保障" => &[
+            "家里经济很困难",
+            "年纪大了跑不动了",
+            "问了几次都说不清楚",
+            "实在没有办法了",
+        ],
+        "农业农村" => &[
+            "今年的收成要受影响",
+            "损失好几千块钱",
+            "村民们都很着急",
+            "耽误了农时",
+        ],
+        "矛盾纠纷" => &[
+            "两家已经吵了好几次",
+            "怕闹出更大的事情",
+            "村里调解过没有结果",
+            "邻里关系搞得很僵",
+        ],
+        "交通运输" => &[
+            "上下学的孩子很危险",
+            "早晚高峰堵得走不动",
+            "好几次差点撞上",
+            "村民出行很不方便",
+        ],
+        "教育卫生" => &[
+            "家长们意见很大",
+            "孩子的身体吃不消",
+            "看病要跑很远",
+            "群众反映比较强烈",
+        ],
+        _ => &["希望能得到重视", "麻烦给个说法", "想问清楚怎么办理"],
+    }
+}
+
+const OPENERS: &[&str] = &[
+    "",
+    "",
+    "",
+    "您好，",
+    "领导好！",
+    "我要反映个事情：",
+    "向政府反映一个情况，",
+    "麻烦问一下，",
+    "来电人反映：",
+    "网格员巡查发现：",
+    "群众来电称，",
+];
+const SELVES: &[&str] = &[
+    "我是{v}的村民，",
+    "我家就住在{v}{s}边上，",
+    "我们{v}几户人家一起反映，",
+    "本人是{v}的老住户，",
+    "",
+    "",
+    "",
+];
+const TAILS: &[&str] = &[
+    "",
+    "",
+    "",
+    "",
+    "联系电话{p}。",
+    "有事可以打我电话{p}。",
+    "我的电话是{p}，随时可以联系。",
+];
+
+/// A citizen's message about `sub` in `village`, assembled from independent clauses (opener,
+/// who is speaking, where, since when, the problem, why it matters, what they ask, contact) so
+/// that no two messages read alike.
 fn message(rng: &mut Rng, village: &str, sub: &Sub) -> (String, String) {
     let spot = rng.pick(SPOTS);
     let detail = rng.pick(sub.details);
     let time = rng.pick(TIMES);
     let ask = rng.pick(ASKS);
+    let why = rng.pick(consequences(sub.parent));
+    let opener = rng.pick(OPENERS);
+    let phone = phone(rng);
+    let contact = rng.pick(TAILS).replace("{p}", phone.as_str());
     // Personal matters happen to a person, not at a spot in the village.
     let personal =
         matches!(sub.parent, "社会保障" | "咨询建议" | "信访事项") || sub.name == "婚姻家庭";
     if personal {
-        let body = match rng.below(3) {
-            0 => format!("我是{village}村民，{detail}。{ask}"),
-            1 => format!("{village}村民反映：{detail}，{time}多次联系无果。{ask}"),
-            _ => format!("您好，{detail}。本人住{village}，{ask}"),
+        let body = match rng.below(4) {
+            0 => format!("{opener}我是{village}村民，{detail}，{why}。{ask}{contact}"),
+            1 => format!("{opener}{village}村民反映：{detail}，{time}多次联系无果，{why}。{ask}"),
+            2 => format!("{opener}{detail}。本人住{village}，{why}，{ask}{contact}"),
+            _ => format!("{opener}{time}，{detail}。{why}，{ask}"),
         };
-        return (format!("{village}村民{}诉求", sub.name), body);
+        let title = match rng.below(3) {
+            0 => format!("{village}村民{}诉求", sub.name),
+            1 => format!("关于{}的求助", sub.name),
+            _ => format!("反映{}问题", sub.name),
+        };
+        return (title, body);
     }
-    let body = match rng.below(4) {
-        0 => format!("{village}{spot}{detail}，{time}都是这样，{ask}"),
-        1 => format!("我是{village}的村民，{time}发现{spot}{detail}。{ask}"),
-        2 => format!("反映一个问题：{village}{spot}，{detail}。{time}一直没人管，{ask}"),
-        _ => format!("{time}，{village}{spot}{detail}，附近群众意见很大。{ask}"),
+    let me = rng
+        .pick(SELVES)
+        .replace("{v}", village)
+        .replace("{s}", spot);
+    let body = match rng.below(6) {
+        0 => format!("{opener}{village}{spot}{detail}，{time}都是这样，{why}。{ask}{contact}"),
+        1 => format!("{opener}{me}{time}发现{spot}{detail}。{why}，{ask}"),
+        2 => format!(
+            "{opener}反映一个问题：{village}{spot}，{detail}。{time}一直没人管，{ask}{contact}"
+        ),
+        3 => format!("{opener}{time}，{village}{spot}{detail}，附近群众意见很大，{why}。{ask}"),
+        4 => format!("{opener}{me}{detail}，地点在{village}{spot}。{why}！{ask}{contact}"),
+        _ => format!("{opener}{village}{spot}：{detail}；{why}；{time}反映过，{ask}"),
     };
-    (format!("{village}{}问题", sub.name), body)
+    let title = match rng.below(4) {
+        0 => format!("{village}{}问题", sub.name),
+        1 => format!("关于{village}{spot}{}的反映", sub.name),
+        2 => format!("{spot}{}", sub.name),
+        _ => {
+            let short: String = detail.chars().take(12).collect();
+            format!("{village}{short}")
+        }
+    };
+    (title, body)
 }
 
 pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<Summary> {
@@ -1066,11 +1236,13 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
     if !batch.is_empty() {
         app.store.insert_bundles(batch).await?;
     }
+    let triage = train_triage(app).await?;
     live_actions(app, &org, &mut rng).await?;
     Ok(Summary {
         town: org.town.name.clone(),
         cases: n_cases,
         logins: org.logins,
+        triage,
     })
 }
 
@@ -1361,11 +1533,14 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
         .store
         .list_cases(
             &Scope::All,
-            &page(vec![
-                CaseState::Dispatched,
-                CaseState::Accepted,
-                CaseState::InProgress,
-            ]),
+            &CaseFilter {
+                created_from: Some(app.now() - Duration::days(20)),
+                ..page(vec![
+                    CaseState::Dispatched,
+                    CaseState::Accepted,
+                    CaseState::InProgress,
+                ])
+            },
         )
         .await?
         .items;
@@ -1396,6 +1571,10 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
             ..Default::default()
         };
         let out = app.intake(via, input).await?;
+        if out.case.state != CaseState::Reported {
+            // Triage was confident and dispatched it already.
+            continue;
+        }
         match repeat {
             Some(o) if i < 8 => {
                 app.act(
@@ -1436,6 +1615,46 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
             }
             _ => {}
         }
+    }
+    // A hot spot in the making: this morning one village reports dead fish in its stream,
+    // through every channel, in everyone's own words.
+    let (village, grids, _) = &org.villages[1];
+    let v = &village.name;
+    let reports = [
+        format!("{v}溪边的小溪里漂着好多死鱼，溪水发黑发臭"),
+        format!("今天早上{v}那条溪里全是死鱼，水又黑又臭，是不是上游有人偷排污水"),
+        format!("{v}溪水发黑发臭，死鱼漂了一大片，气味熏得人没法开窗"),
+        format!("反映{v}溪里死鱼的问题，水很臭，颜色发黑，请环保部门来查一查"),
+        format!("{v}的溪水突然变黑，岸边都是死鱼，臭味很大"),
+        format!("又有人说{v}溪里死鱼越来越多了，水发黑发臭，希望尽快查清源头"),
+    ];
+    for (k, body) in reports.into_iter().enumerate() {
+        let channel = [
+            "hotline",
+            "citizen_qr",
+            "citizen_web",
+            "grid_patrol",
+            "hotline",
+            "citizen_qr",
+        ][k];
+        let citizen = Actor::citizen("群众");
+        let via = match channel {
+            "hotline" | "grid_patrol" => op,
+            _ => &citizen,
+        };
+        app.intake(
+            via,
+            fengqiao_app::IntakeInput {
+                title: Some(format!("{v}溪里死鱼")),
+                body,
+                channel: Some(channel.to_string()),
+                region_id: Some(grids[k % grids.len()].id.0),
+                reporter_name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                reporter_phone: Some(phone(rng).as_str().to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
     }
     // Sub-dispatch and joint handling on cases a township office is working on.
     let working = app

@@ -84,6 +84,27 @@ enum Command {
         #[arg(long, default_value_t = 20261128)]
         seed: u64,
     },
+    /// Train the message classifier and make it the active model: from the cases people have
+    /// categorised in the database, or from a CSV with `title`, `body`, `label` columns (labels
+    /// are category names or ids).
+    Train {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Train from this CSV instead of the database.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Cross-validate first with this many folds and store the figures with the model.
+        #[arg(long)]
+        folds: Option<usize>,
+    },
+    /// List the stored classifier models, or switch the active one (e.g. back to an earlier
+    /// version).
+    Models {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        activate: Option<i64>,
+    },
     /// Measure the message classifier: `--folds 5 FILE.csv` cross-validates (stratified);
     /// `--train A.csv --test B.csv` trains on one file and scores the other. Files need
     /// `title`, `body` and `label` columns.
@@ -347,6 +368,64 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("imported {n} days; the calendar now knows {years:?}");
             Ok(())
         }
+        Command::Train { db, csv, folds } => {
+            let file = db.config_file()?;
+            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let actor = Actor {
+                name: "命令行".into(),
+                ..Actor::system()
+            };
+            let started = std::time::Instant::now();
+            let outcome = match csv {
+                Some(path) => {
+                    let data = triage_cli::LabelledCsv::read(&path)?;
+                    app.train_and_store(&actor, data.rows, format!("CSV {}", path.display()), folds)
+                        .await?
+                }
+                None => app.train_from_cases(&actor, folds).await?,
+            };
+            println!(
+                "模型版本 {} 已启用：{} 条样本，{} 个类别{}，用时 {:.1} 秒",
+                outcome.model.version,
+                outcome.model.examples,
+                outcome.model.labels.len(),
+                outcome
+                    .macro_f1
+                    .map(|f| format!("，交叉验证 macro_f1={f:.4}"))
+                    .unwrap_or_default(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Models { db, activate } => {
+            let file = db.config_file()?;
+            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let actor = Actor {
+                name: "命令行".into(),
+                ..Actor::system()
+            };
+            if let Some(v) = activate {
+                app.activate_triage_model(&actor, v).await?;
+                println!("已启用模型版本 {v}");
+            }
+            for m in app.triage_models(&actor).await? {
+                println!(
+                    "{} v{:<4} {}  {} 条样本  {}  {}{}",
+                    if m.active { "*" } else { " " },
+                    m.version,
+                    m.trained_at.format("%Y-%m-%d %H:%M"),
+                    m.examples,
+                    m.source,
+                    m.trained_by,
+                    m.metrics
+                        .get("macro_f1")
+                        .and_then(|f| f.as_f64())
+                        .map(|f| format!("  macro_f1={f:.4}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
         Command::Eval {
             folds,
             file,
@@ -392,6 +471,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64(),
                 database.display()
             );
+            println!("{}", summary.triage);
             if no_serve {
                 return Ok(());
             }
