@@ -37,7 +37,7 @@ impl Default for TriageConfig {
             duplicate_days: 30,
             duplicate_threshold: 0.5,
             hotspot_hours: 72,
-            hotspot_similarity: 0.3,
+            hotspot_similarity: 0.2,
             hotspot_min_cases: 5,
         }
     }
@@ -247,13 +247,7 @@ impl App {
             ix.insert(case.id.0, analysis.partition, at, &analysis.shingles);
             if analysis.partition != 0 {
                 let since = at - cfg.hotspot_hours * 3_600_000;
-                ix.search(
-                    analysis.partition,
-                    since,
-                    &analysis.shingles,
-                    cfg.hotspot_similarity,
-                    200,
-                )
+                ix.cluster(case.id.0, since, cfg.hotspot_similarity, 200)
             } else {
                 Vec::new()
             }
@@ -322,19 +316,13 @@ impl App {
         &self,
         case: &fengqiao_domain::case::Case,
         partition: i64,
-        cluster: &[fengqiao_triage::Match],
+        cluster: &[i64],
     ) -> Result<()> {
         let since = case.created_at - chrono::Duration::hours(self.config.triage.hotspot_hours);
         let existing = self.store.hotspots(since).await?.into_iter().find(|h| {
-            h.region_id.0 == partition
-                && h.members
-                    .iter()
-                    .any(|m| cluster.iter().any(|c| c.id == m.0))
+            h.region_id.0 == partition && h.members.iter().any(|m| cluster.contains(&m.0))
         });
-        let mut members: Vec<CaseId> = cluster.iter().map(|m| CaseId(m.id)).collect();
-        if !members.contains(&case.id) {
-            members.push(case.id);
-        }
+        let members: Vec<CaseId> = cluster.iter().map(|&id| CaseId(id)).collect();
         let mut texts = Vec::new();
         let mut first_at = case.created_at;
         for id in &members {

@@ -25,8 +25,8 @@ impl Shingles {
         let mut hashes: Vec<u32> = Vec::with_capacity(chars.len());
         let mut run: Vec<char> = Vec::new();
         let flush = |run: &mut Vec<char>, hashes: &mut Vec<u32>| {
-            if run.len() == 1 {
-                hashes.push(hash(&run[..1]));
+            for c in run.iter() {
+                hashes.push(hash(std::slice::from_ref(c)));
             }
             for w in run.windows(2) {
                 hashes.push(hash(w));
@@ -188,8 +188,44 @@ impl SimilarityIndex {
         limit: usize,
     ) -> Vec<Match> {
         let q = self.weigh(s);
+        self.search_vector(partition, since, &q, threshold, limit)
+    }
+
+    /// The cluster around indexed case `id`: every case in its partition since
+    /// `since` reachable through links of similarity ≥ `threshold` (single
+    /// linkage), `id` included, at most `limit` cases.
+    pub fn cluster(&self, id: i64, since: i64, threshold: f32, limit: usize) -> Vec<i64> {
+        let Some(start) = self.entries.get(&id) else {
+            return Vec::new();
+        };
+        let partition = start.partition;
+        let mut members = vec![id];
+        let mut next = 0;
+        while next < members.len() && members.len() < limit {
+            let e = &self.entries[&members[next]];
+            next += 1;
+            for m in self.search_vector(partition, since, &e.vector, threshold, limit) {
+                if !members.contains(&m.id) {
+                    members.push(m.id);
+                    if members.len() == limit {
+                        break;
+                    }
+                }
+            }
+        }
+        members
+    }
+
+    fn search_vector(
+        &self,
+        partition: i64,
+        since: i64,
+        q: &[(u32, f32)],
+        threshold: f32,
+        limit: usize,
+    ) -> Vec<Match> {
         let mut scores: FxHashMap<i64, f32> = FxHashMap::default();
-        for &(t, w) in &q {
+        for &(t, w) in q {
             let Some(list) = self.postings.get(&(partition, t)) else {
                 continue;
             };
@@ -267,6 +303,26 @@ mod tests {
         ix.prune(35);
         assert_eq!(ix.len(), 1);
         assert!(ix.postings.keys().all(|&(p, _)| p == 7));
+    }
+
+    #[test]
+    fn clusters_link_reports_through_each_other() {
+        let mut ix = SimilarityIndex::new();
+        // a ~ b and b ~ c, but a and c share little: one cluster by single linkage.
+        let texts = [
+            (1, "龙潭村溪里漂着死鱼"),
+            (2, "龙潭村溪里死鱼很多，溪水发黑发臭"),
+            (3, "溪水发黑发臭，臭味很大"),
+            (4, "镇中学门口早晚堵车"),
+        ];
+        for (id, text) in texts {
+            ix.insert(id, 9, 0, &Shingles::of(text));
+        }
+        let mut c = ix.cluster(1, 0, 0.3, 10);
+        c.sort_unstable();
+        assert_eq!(c, vec![1, 2, 3]);
+        assert_eq!(ix.cluster(4, 0, 0.3, 10), vec![4]);
+        assert!(ix.cluster(99, 0, 0.3, 10).is_empty());
     }
 
     #[test]

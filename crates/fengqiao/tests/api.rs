@@ -22,6 +22,10 @@ struct TestApp {
 const PW: &str = "test-password";
 
 async fn spawn() -> TestApp {
+    spawn_with(AppConfig::default()).await
+}
+
+async fn spawn_with(config: AppConfig) -> TestApp {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
         "fengqiao-api-{}-{}",
@@ -34,7 +38,7 @@ async fn spawn() -> TestApp {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap(),
     ));
-    let app = App::new(Arc::new(store), clock.clone(), AppConfig::default())
+    let app = App::new(Arc::new(store), clock.clone(), config)
         .await
         .unwrap();
     let sys = Actor::system();
@@ -615,4 +619,314 @@ async fn openapi_describes_every_route() {
         r.json::<Value>().await.unwrap()["error"]["code"],
         "not_found"
     );
+}
+
+/// Road and river messages in many words: the two categories the triage test learns.
+fn training_messages() -> Vec<(String, &'static str)> {
+    let places = ["村口", "桥头", "老街", "小学门口", "祠堂前面"];
+    let road = [
+        "水泥路面塌了一个大坑，电瓶车经过差点摔倒",
+        "机耕路被工程车压坏，下雨天全是泥浆",
+        "路边排水沟盖板缺失，晚上看不清很危险",
+        "道路坑坑洼洼，车子开过去底盘都刮了",
+    ];
+    let river = [
+        "河道里漂满了垃圾和水葫芦，河水发臭",
+        "有人往溪里倾倒建筑垃圾，水都变浑了",
+        "河边养殖场的污水直接排进河里，气味难闻",
+        "溪水发黑发臭，岸边有死鱼",
+    ];
+    let mut out = Vec::new();
+    for (i, p) in places.iter().enumerate() {
+        for k in 0..4 {
+            out.push((
+                format!("{p}{}，希望尽快处理", road[(i + k) % 4]),
+                "道路破损",
+            ));
+            out.push((
+                format!("反映{p}附近{}，请派人来看看", river[(i + k) % 4]),
+                "河道污染",
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
+    let mut config = AppConfig::default();
+    config.triage.auto_dispatch_threshold = Some(0.6);
+    let t = spawn_with(config).await;
+    let sys = Actor::system();
+    let river_cat = t
+        .app
+        .create_category(
+            &sys,
+            None,
+            "河道污染",
+            Some(fengqiao_domain::ids::UnitId(t.other_unit)),
+            false,
+        )
+        .await
+        .unwrap();
+    let (op, admin, leader, staff) = (
+        t.login("op").await,
+        t.login("admin").await,
+        t.login("leader").await,
+        t.login("staff").await,
+    );
+    let (_, cats) = t.get(&op, "/categories").await;
+    let road_cat = cats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "道路破损")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    // No model yet: cases wait for an operator with no suggestion. Operators categorise them;
+    // that is the training data.
+    for (body, label) in training_messages() {
+        let (s, v) = t
+            .post(&op, "/cases", json!({"body": body, "channel": "hotline"}))
+            .await;
+        assert_eq!(s, 201, "{v}");
+        assert!(v["suggestion"].is_null());
+        let cat = if label == "道路破损" {
+            road_cat
+        } else {
+            river_cat.id.0
+        };
+        t.step(
+            &op,
+            v["id"].as_i64().unwrap(),
+            json!({"action": "register", "category_id": cat}),
+            "registered",
+        )
+        .await;
+    }
+    let (s, _) = t.post(&op, "/triage/models/train", json!({})).await;
+    assert_eq!(s, 403, "only admins train models");
+    let (s, v) = t
+        .post(&admin, "/triage/models/train", json!({"folds": 1}))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = t
+        .post(&admin, "/triage/models/train", json!({"folds": 3}))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["model"]["version"], 1);
+    assert_eq!(v["model"]["examples"], 40);
+    assert!(v["macro_f1"].as_f64().unwrap() > 0.8, "{v}");
+
+    // A confident suggestion registers and dispatches the case to the category's unit, with
+    // the words that drove it.
+    let (s, v) = t
+        .post(&op, "/cases", json!({"body": "苍岩村老街的水泥路面塌了个大坑，电瓶车差点摔倒", "channel": "hotline", "region_id": t.village}))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let first = v["id"].as_i64().unwrap();
+    let sug = &v["suggestion"];
+    assert_eq!(sug["category_name"], "道路破损", "{v}");
+    assert_eq!(sug["unit_id"], t.unit);
+    assert!(sug["confidence"].as_f64().unwrap() >= 0.6, "{v}");
+    assert!(
+        sug["words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == "路面" || w == "水泥" || w == "大坑" || w == "摔倒"),
+        "{v}"
+    );
+    assert_eq!(v["state"], "dispatched", "{v}");
+    assert_eq!(v["unit_id"], t.unit);
+    assert_eq!(sug["auto_dispatched"], true);
+    let (_, ev) = t.get(&op, &format!("/cases/{first}/events")).await;
+    assert!(
+        ev["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "dispatch" && e["actor_name"] == "智能分拨"),
+        "{ev}"
+    );
+
+    // The same problem through another channel: proposed as a duplicate, left for the operator,
+    // who merges it; the surviving case gains the reporter.
+    let (s, v) = t
+        .post(&op, "/cases", json!({"body": "苍岩村老街水泥路面塌了一个大坑，电瓶车经过差点摔倒，快来修", "channel": "citizen_web", "region_id": t.village, "reporter_phone": "13900139000"}))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let dup = v["id"].as_i64().unwrap();
+    assert_eq!(
+        v["state"], "reported",
+        "a proposed duplicate waits for a person: {v}"
+    );
+    let props = v["duplicate_proposals"].as_array().unwrap();
+    assert_eq!(props.len(), 1, "{v}");
+    assert_eq!(props[0]["candidate_id"], first);
+    assert!(props[0]["similarity"].as_f64().unwrap() >= 0.5);
+    t.step(&op, dup, json!({"action": "register"}), "registered")
+        .await;
+    t.step(
+        &op,
+        dup,
+        json!({"action": "merge", "into": first}),
+        "merged",
+    )
+    .await;
+    let (_, d) = t.get(&op, &format!("/cases/{first}/duplicates")).await;
+    assert_eq!(d["items"][0]["status"], "merged", "{d}");
+    let (_, f) = t.get(&op, &format!("/cases/{first}")).await;
+    assert_eq!(f["reporters"].as_array().unwrap().len(), 2, "{f}");
+
+    // An operator's correction is kept as training data.
+    let (_, v) = t
+        .post(
+            &op,
+            "/cases",
+            json!({"body": "桥头路边的排水沟堵了，污水漫到河里", "channel": "hotline"}),
+        )
+        .await;
+    let corrected = v["id"].as_i64().unwrap();
+    if v["state"] == "reported" {
+        t.step(
+            &op,
+            corrected,
+            json!({"action": "register", "category_id": river_cat.id.0}),
+            "registered",
+        )
+        .await;
+        let labelled = t.app.store.labelled_cases().await.unwrap();
+        assert!(labelled
+            .iter()
+            .any(|c| c.body.starts_with("桥头路边") && c.category_id == river_cat.id));
+    }
+    let labelled = t.app.store.labelled_cases().await.unwrap();
+    assert!(
+        !labelled
+            .iter()
+            .any(|c| c.body.starts_with("苍岩村老街的水泥")),
+        "the model must not learn from its own dispatch"
+    );
+
+    // Junk gets an explicit "no suggestion", never an error.
+    for body in ["😀😀😀", "？？？！！！", "hello world"] {
+        let (s, v) = t
+            .post(&op, "/cases", json!({"body": body, "channel": "hotline"}))
+            .await;
+        assert_eq!(s, 201, "{body}: {v}");
+        assert!(v["suggestion"].is_null(), "{body}: {v}");
+        assert_eq!(v["state"], "reported");
+    }
+
+    // Five reports of one river problem in one village within hours: a hot spot, with its
+    // key words and members, for the centre and leaders only.
+    let bodies = [
+        "苍岩村溪里漂着好多死鱼，溪水发黑发臭",
+        "今天早上苍岩村那条溪里全是死鱼，水又黑又臭",
+        "苍岩村溪水发黑发臭，死鱼漂了一大片",
+        "反映苍岩村溪里死鱼的问题，水很臭，颜色发黑",
+        "苍岩村的溪水突然变黑，岸边都是死鱼，臭味很大",
+    ];
+    let (_, h) = t.get(&op, "/hotspots").await;
+    assert!(h["items"].as_array().unwrap().is_empty());
+    let channels = [
+        "hotline",
+        "citizen_web",
+        "grid_patrol",
+        "citizen_qr",
+        "hotline",
+    ];
+    for (body, channel) in bodies.iter().zip(channels) {
+        t.clock.advance(Duration::minutes(20));
+        let (s, _) = t
+            .post(
+                &op,
+                "/cases",
+                json!({"body": body, "channel": channel, "region_id": t.village}),
+            )
+            .await;
+        assert_eq!(s, 201);
+    }
+    let (s, h) = t.get(&leader, "/hotspots").await;
+    assert_eq!(s, 200);
+    let items = h["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{h}");
+    assert!(items[0]["size"].as_u64().unwrap() >= 5, "{h}");
+    let kw = items[0]["keywords"].as_array().unwrap();
+    assert!(
+        kw.iter().any(|w| w == "死鱼" || w == "发臭" || w == "溪水"),
+        "{h}"
+    );
+    let (s, _) = t.get(&staff, "/hotspots").await;
+    assert_eq!(s, 403);
+    t.clock.advance(Duration::hours(80));
+    let (op, admin) = (t.login("op").await, t.login("admin").await);
+    let (_, h) = t.get(&op, "/hotspots").await;
+    assert!(
+        h["items"].as_array().unwrap().is_empty(),
+        "hot spots age out of the window"
+    );
+
+    // Models: retrain, switch back, list.
+    let (s, v) = t.post(&admin, "/triage/models/train", json!({})).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["model"]["version"], 2);
+    let (s, _) = t.post(&admin, "/triage/models/1/activate", json!({})).await;
+    assert_eq!(s, 200);
+    let (_, m) = t.get(&admin, "/triage/models").await;
+    let active: Vec<i64> = m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["active"] == true)
+        .map(|x| x["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(active, vec![1]);
+    let (s, _) = t
+        .post(&admin, "/triage/models/99/activate", json!({}))
+        .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_in_text_is_masked_for_those_without_the_right() {
+    let t = spawn().await;
+    let (op, leader) = (t.login("op").await, t.login("leader").await);
+    let body = "我叫王建国，电话13912345678，身份证11010519491231002X，低保一直没发";
+    let (s, v) = t
+        .post(
+            &op,
+            "/cases",
+            json!({"title": "低保没发，联系13912345678", "body": body, "channel": "hotline"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(v["body"], body, "the operator sees the original");
+    let id = v["id"].as_i64().unwrap();
+    let (_, l) = t.get(&leader, &format!("/cases/{id}")).await;
+    assert_eq!(
+        l["body"],
+        "我叫王建国，电话139****5678，身份证110105********002X，低保一直没发"
+    );
+    assert_eq!(l["title"], "低保没发，联系139****5678");
+    let (_, list) = t.get(&leader, "/cases").await;
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(row["title"], "低保没发，联系139****5678");
+    let stored = t
+        .app
+        .store
+        .case(fengqiao_domain::ids::CaseId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.case.body, body, "the stored text is never changed");
 }
