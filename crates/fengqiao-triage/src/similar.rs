@@ -61,6 +61,23 @@ impl Shingles {
     }
 }
 
+/// Dot product of two sparse vectors sorted by term.
+fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}
+
 fn hash(chars: &[char]) -> u32 {
     let mut h = FxHasher::default();
     chars.hash(&mut h);
@@ -224,21 +241,30 @@ impl SimilarityIndex {
         threshold: f32,
         limit: usize,
     ) -> Vec<Match> {
-        let mut scores: FxHashMap<i64, f32> = FxHashMap::default();
-        for &(t, w) in q {
-            let Some(list) = self.postings.get(&(partition, t)) else {
+        // Candidates are the cases sharing a distinctive term with the message; characters
+        // and bigrams in more than one message in twenty ("的", "问题", "反映") have long
+        // postings and are skipped once the index passes a thousand cases. Each candidate's
+        // similarity is then the exact cosine over all terms.
+        let n = self.entries.len();
+        let common = (n / 20).max(50) as u32;
+        let mut candidates: Vec<i64> = Vec::new();
+        for &(t, _) in q {
+            if n > 1000 && self.df.get(&t).copied().unwrap_or(0) > common {
                 continue;
-            };
-            for &id in list {
-                let e = &self.entries[&id];
-                if e.at < since {
-                    continue;
-                }
-                if let Ok(k) = e.vector.binary_search_by_key(&t, |&(x, _)| x) {
-                    *scores.entry(id).or_default() += w * e.vector[k].1;
-                }
+            }
+            if let Some(list) = self.postings.get(&(partition, t)) {
+                candidates.extend_from_slice(list);
             }
         }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let scores: Vec<(i64, f32)> = candidates
+            .into_iter()
+            .filter_map(|id| {
+                let e = &self.entries[&id];
+                (e.at >= since).then(|| (id, dot(q, &e.vector)))
+            })
+            .collect();
         let mut out: Vec<Match> = scores
             .into_iter()
             .filter(|&(_, sim)| sim >= threshold)
