@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 
 use crate::metrics::stratified_folds;
 use crate::svm::{self, Row, SvmParams};
-use crate::text::{is_content, normalize, Segmenter};
+use crate::text::{normalize, Segmenter};
 use crate::TriageError;
 
 /// One labelled message.
@@ -62,7 +62,10 @@ const TITLE: usize = 2;
 /// A block's vocabulary and inverse document frequencies.
 #[derive(Debug, Clone, Default)]
 struct Block {
-    index: FxHashMap<Box<str>, u32>,
+    /// Term → index, keyed by a 64-bit hash of the term: no pointer to chase and no string
+    /// compare per lookup (a collision among a few hundred thousand terms has odds of about
+    /// one in a billion, and would only merge two features).
+    index: FxHashMap<u64, u32>,
     names: Vec<Box<str>>,
     idf: Vec<f32>,
     offset: u32,
@@ -110,16 +113,40 @@ impl Analyzed {
 
 /// Character n-grams of length 1..=`max` that contain some content.
 fn char_ngrams<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str)) {
-    let bounds: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
-    let chars = bounds.len() - 1;
+    char_ngrams_while(s, max, |g| {
+        f(g);
+        true
+    })
+}
+
+/// Like [`char_ngrams`], but when `f` returns false for an n-gram, the longer n-grams starting
+/// at the same character are skipped. Prediction uses this: an n-gram's document frequency is
+/// at most its prefix's, so when the prefix missed the vocabulary (min_df) so do its extensions.
+fn char_ngrams_while<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str) -> bool) {
+    let mut bounds: Vec<usize> = Vec::with_capacity(s.len() / 2);
+    let mut content: Vec<bool> = Vec::with_capacity(s.len() / 2);
+    for (i, c) in s.char_indices() {
+        bounds.push(i);
+        content.push(crate::text::is_content_char(c));
+    }
+    bounds.push(s.len());
+    let chars = content.len();
     for i in 0..chars {
+        let mut has = false;
         for n in 1..=max.min(chars - i) {
-            let g = &s[bounds[i]..bounds[i + n]];
-            if is_content(g) {
-                f(g);
+            has |= content[i + n - 1];
+            if has && !f(&s[bounds[i]..bounds[i + n]]) {
+                break;
             }
         }
     }
+}
+
+fn term_hash(t: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    t.hash(&mut h);
+    h.finish()
 }
 
 /// A trained classifier.
@@ -227,11 +254,20 @@ impl Model {
         let mut idx: Vec<u32> = Vec::new();
         for (b, block) in self.blocks.iter().enumerate() {
             idx.clear();
-            doc.terms(b, |t| {
-                if let Some(&j) = block.index.get(t) {
+            let mut lookup = |t: &str| match block.index.get(&term_hash(t)) {
+                Some(&j) => {
                     idx.push(j);
+                    true
                 }
-            });
+                None => false,
+            };
+            match b {
+                WORDS => doc.terms(b, |t| {
+                    lookup(t);
+                }),
+                CHARS => char_ngrams_while(&doc.text, 3, lookup),
+                _ => char_ngrams_while(&doc.title, 2, lookup),
+            }
             let weight = if b == TITLE { self.title_weight } else { 1.0 };
             push_tfidf(&mut out, &mut idx, block, weight);
         }
@@ -351,7 +387,7 @@ fn fit_refs(
             .names
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
+            .map(|(i, t)| (term_hash(t), i as u32))
             .collect();
         offset += kept.len() as u32;
     }
@@ -551,7 +587,7 @@ impl Model {
             for i in 0..n {
                 let name: Box<str> = r.string()?.into();
                 b.idf.push(r.f32()?);
-                b.index.insert(name.clone(), i as u32);
+                b.index.insert(term_hash(&name), i as u32);
                 b.names.push(name);
             }
             offset = offset

@@ -87,6 +87,7 @@ fn hash(chars: &[char]) -> u32 {
 
 #[derive(Debug, Clone)]
 struct Entry {
+    id: i64,
     partition: i64,
     at: i64,
     /// Unit-length TF-IDF vector, idf as of insertion.
@@ -100,11 +101,20 @@ pub struct Match {
     pub similarity: f32,
 }
 
+/// Candidates re-scored exactly per search.
+const RESCORE: usize = 64;
+
 /// Open cases by place, searchable by text similarity.
+///
+/// Cases live in dense slots; each (place, term) posting list holds `(slot, weight)`, so a
+/// search accumulates partial scores into a flat array over the message's distinctive terms
+/// only, then re-scores the best [`RESCORE`] candidates with the exact cosine.
 #[derive(Debug, Default)]
 pub struct SimilarityIndex {
-    entries: FxHashMap<i64, Entry>,
-    postings: FxHashMap<(i64, u32), Vec<i64>>,
+    slots: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    slot_of: FxHashMap<i64, u32>,
+    postings: FxHashMap<(i64, u32), Vec<(u32, f32)>>,
     df: FxHashMap<u32, u32>,
 }
 
@@ -114,15 +124,15 @@ impl SimilarityIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.slot_of.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.slot_of.is_empty()
     }
 
     fn idf(&self, term: u32) -> f32 {
-        let n = self.entries.len() as f32;
+        let n = self.len() as f32;
         let df = self.df.get(&term).copied().unwrap_or(0) as f32;
         ((1.0 + n) / (1.0 + df)).ln() + 1.0
     }
@@ -146,24 +156,37 @@ impl SimilarityIndex {
             *self.df.entry(t).or_default() += 1;
         }
         let vector = self.weigh(s);
-        for &(t, _) in &vector {
-            self.postings.entry((partition, t)).or_default().push(id);
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        for &(t, w) in &vector {
+            self.postings
+                .entry((partition, t))
+                .or_default()
+                .push((slot, w));
         }
-        self.entries.insert(
+        self.slots[slot as usize] = Some(Entry {
             id,
-            Entry {
-                partition,
-                at,
-                vector,
-            },
-        );
+            partition,
+            at,
+            vector,
+        });
+        self.slot_of.insert(id, slot);
     }
 
     /// Forgets case `id` (closed, merged, or too old).
     pub fn remove(&mut self, id: i64) {
-        let Some(e) = self.entries.remove(&id) else {
+        let Some(slot) = self.slot_of.remove(&id) else {
             return;
         };
+        let Some(e) = self.slots[slot as usize].take() else {
+            return;
+        };
+        self.free.push(slot);
         for &(t, _) in &e.vector {
             if let Some(df) = self.df.get_mut(&t) {
                 *df -= 1;
@@ -173,7 +196,7 @@ impl SimilarityIndex {
             }
             let key = (e.partition, t);
             if let Some(list) = self.postings.get_mut(&key) {
-                list.retain(|&x| x != id);
+                list.retain(|&(x, _)| x != slot);
                 if list.is_empty() {
                     self.postings.remove(&key);
                 }
@@ -184,10 +207,11 @@ impl SimilarityIndex {
     /// Forgets every case received before `before`.
     pub fn prune(&mut self, before: i64) {
         let old: Vec<i64> = self
-            .entries
+            .slots
             .iter()
-            .filter(|(_, e)| e.at < before)
-            .map(|(&id, _)| id)
+            .flatten()
+            .filter(|e| e.at < before)
+            .map(|e| e.id)
             .collect();
         for id in old {
             self.remove(id);
@@ -212,14 +236,19 @@ impl SimilarityIndex {
     /// `since` reachable through links of similarity ≥ `threshold` (single
     /// linkage), `id` included, at most `limit` cases.
     pub fn cluster(&self, id: i64, since: i64, threshold: f32, limit: usize) -> Vec<i64> {
-        let Some(start) = self.entries.get(&id) else {
+        let Some(start) = self
+            .slot_of
+            .get(&id)
+            .and_then(|&s| self.slots[s as usize].as_ref())
+        else {
             return Vec::new();
         };
         let partition = start.partition;
         let mut members = vec![id];
         let mut next = 0;
         while next < members.len() && members.len() < limit {
-            let e = &self.entries[&members[next]];
+            let slot = self.slot_of[&members[next]];
+            let e = self.slots[slot as usize].as_ref().expect("indexed");
             next += 1;
             for m in self.search_vector(partition, since, &e.vector, threshold, limit) {
                 if !members.contains(&m.id) {
@@ -241,34 +270,47 @@ impl SimilarityIndex {
         threshold: f32,
         limit: usize,
     ) -> Vec<Match> {
-        // Candidates are the cases sharing a distinctive term with the message; characters
-        // and bigrams in more than one message in twenty ("的", "问题", "反映") have long
-        // postings and are skipped once the index passes a thousand cases. Each candidate's
-        // similarity is then the exact cosine over all terms.
-        let n = self.entries.len();
-        let common = (n / 20).max(50) as u32;
-        let mut candidates: Vec<i64> = Vec::new();
-        for &(t, _) in q {
+        // Partial scores over the message's distinctive terms: characters and bigrams in more
+        // than one case in a hundred ("的", "问题", "反映") have long postings and little
+        // weight, and are left out once the index passes a thousand cases.
+        let n = self.len();
+        let common = (n / 100).max(50) as u32;
+        let mut acc = vec![0f32; self.slots.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        for &(t, w) in q {
             if n > 1000 && self.df.get(&t).copied().unwrap_or(0) > common {
                 continue;
             }
             if let Some(list) = self.postings.get(&(partition, t)) {
-                candidates.extend_from_slice(list);
+                for &(slot, dw) in list {
+                    let a = &mut acc[slot as usize];
+                    if *a == 0.0 {
+                        touched.push(slot);
+                    }
+                    *a += w * dw;
+                }
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let scores: Vec<(i64, f32)> = candidates
+        // The best candidates by partial score, re-scored exactly over all terms.
+        if touched.len() > RESCORE {
+            touched.select_nth_unstable_by(RESCORE - 1, |a, b| {
+                acc[*b as usize].total_cmp(&acc[*a as usize])
+            });
+            touched.truncate(RESCORE);
+        }
+        let mut out: Vec<Match> = touched
             .into_iter()
-            .filter_map(|id| {
-                let e = &self.entries[&id];
-                (e.at >= since).then(|| (id, dot(q, &e.vector)))
+            .filter_map(|slot| {
+                let e = self.slots[slot as usize].as_ref()?;
+                if e.at < since {
+                    return None;
+                }
+                let similarity = dot(q, &e.vector);
+                (similarity >= threshold).then_some(Match {
+                    id: e.id,
+                    similarity,
+                })
             })
-            .collect();
-        let mut out: Vec<Match> = scores
-            .into_iter()
-            .filter(|&(_, sim)| sim >= threshold)
-            .map(|(id, similarity)| Match { id, similarity })
             .collect();
         out.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
         out.truncate(limit);
@@ -329,6 +371,7 @@ mod tests {
         ix.prune(35);
         assert_eq!(ix.len(), 1);
         assert!(ix.postings.keys().all(|&(p, _)| p == 7));
+        assert_eq!(ix.slots.iter().flatten().count(), 1);
     }
 
     #[test]

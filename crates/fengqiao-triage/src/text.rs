@@ -59,7 +59,12 @@ fn fold_width(c: char) -> char {
 /// True when a token carries meaning: it has at least one letter, digit or
 /// CJK ideograph.
 pub fn is_content(token: &str) -> bool {
-    token.chars().any(|c| c.is_alphanumeric())
+    token.chars().any(is_content_char)
+}
+
+/// A letter, digit or CJK ideograph (ideographs checked first: they are most of the text).
+pub fn is_content_char(c: char) -> bool {
+    is_han(c) || c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric())
 }
 
 /// True for a CJK ideograph (the unified blocks citizens write in).
