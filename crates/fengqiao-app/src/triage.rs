@@ -251,9 +251,21 @@ impl App {
                 let window = (cfg.duplicate_days * 24).max(cfg.hotspot_hours);
                 ix.prune(at - window * 3_600_000);
             }
-            if analysis.partition != 0 {
-                let since = at - cfg.hotspot_hours * 3_600_000;
-                ix.cluster(case.id.0, since, cfg.hotspot_similarity, 200)
+            let since = at - cfg.hotspot_hours * 3_600_000;
+            // Most reports resemble nothing recent nearby: only those that do are clustered.
+            let linked = analysis.partition != 0
+                && ix
+                    .search(
+                        analysis.partition,
+                        since,
+                        &analysis.shingles,
+                        cfg.hotspot_similarity,
+                        2,
+                    )
+                    .len()
+                    > 1;
+            if linked {
+                ix.cluster(case.id.0, since, cfg.hotspot_similarity, 50)
             } else {
                 Vec::new()
             }
@@ -328,19 +340,36 @@ impl App {
         let existing = self.store.hotspots(since).await?.into_iter().find(|h| {
             h.region_id.0 == partition && h.members.iter().any(|m| cluster.contains(&m.0))
         });
-        let members: Vec<CaseId> = cluster.iter().map(|&id| CaseId(id)).collect();
-        let mut texts = Vec::new();
-        let mut first_at = case.created_at;
-        for id in &members {
-            if let Some(rec) = self.store.case(*id).await? {
-                first_at = first_at.min(rec.case.created_at);
-                texts.push(format!("{} {}", rec.case.title, rec.case.body));
+        let (members, keywords, first_at) = match &existing {
+            // A hot spot that grows keeps its key words; only the new members are added.
+            Some(h) => {
+                let new: Vec<CaseId> = cluster
+                    .iter()
+                    .map(|&id| CaseId(id))
+                    .filter(|id| !h.members.contains(id))
+                    .collect();
+                if new.is_empty() {
+                    return Ok(());
+                }
+                (new, h.keywords.clone(), h.first_at)
             }
-        }
-        let seg = self.segmenter();
-        let keywords = tokio::task::spawn_blocking(move || keywords(&seg, &texts, 5))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            None => {
+                let members: Vec<CaseId> = cluster.iter().map(|&id| CaseId(id)).collect();
+                let mut texts = Vec::new();
+                let mut first_at = case.created_at;
+                for id in &members {
+                    if let Some(rec) = self.store.case(*id).await? {
+                        first_at = first_at.min(rec.case.created_at);
+                        texts.push(format!("{} {}", rec.case.title, rec.case.body));
+                    }
+                }
+                let seg = self.segmenter();
+                let keywords = tokio::task::spawn_blocking(move || keywords(&seg, &texts, 5))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                (members, keywords, first_at)
+            }
+        };
         let raised = existing.is_none();
         let h = self
             .store
