@@ -61,6 +61,7 @@ fn build() -> Value {
         "archive",
         "withdraw",
         "merge",
+        "split",
         "urge",
         "supervise",
         "listed_supervision",

@@ -447,8 +447,9 @@ impl App {
             {
                 return Err(AppError::NotFound(format!("工单 {id} 不存在")));
             }
-            let merge_target = match &action {
-                Action::Merge { into, .. } => self.store.case(*into).await?.map(|r| r.case),
+            let merge_target = match (&action, rec.case.merged_into) {
+                (Action::Merge { into, .. }, _) => self.store.case(*into).await?.map(|r| r.case),
+                (Action::Split { .. }, Some(into)) => self.store.case(into).await?.map(|r| r.case),
                 _ => None,
             };
             let region = match &action {
@@ -486,8 +487,9 @@ impl App {
                 }
                 _ => None,
             };
-            let settles = match &action {
-                Action::Merge { into, .. } => vec![(id, *into, ProposalStatus::Merged)],
+            let settles = match (&action, rec.case.merged_into) {
+                (Action::Merge { into, .. }, _) => vec![(id, *into, ProposalStatus::Merged)],
+                (Action::Split { .. }, Some(into)) => vec![(id, into, ProposalStatus::Dismissed)],
                 _ => Vec::new(),
             };
             if let Some(due) = decision.case.reply_due {
@@ -513,6 +515,8 @@ impl App {
                 Ok(case) => {
                     if !case.state.is_open() {
                         self.forget_case(case.id);
+                    } else if matches!(action, Action::Split { .. }) {
+                        self.index_case(&case);
                     }
                     return Ok(case);
                 }

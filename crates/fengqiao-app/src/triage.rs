@@ -604,6 +604,18 @@ impl App {
         }))
     }
 
+    /// Puts an open case (back) into the duplicate index, e.g. after a split.
+    pub(crate) fn index_case(&self, case: &fengqiao_domain::case::Case) {
+        let shingles = Shingles::of(&format!("{} {}", case.title, case.body));
+        let partition = self.partition(case.region_id);
+        self.triage.index.lock().expect("index lock").insert(
+            case.id.0,
+            partition,
+            ms(case.created_at),
+            &shingles,
+        );
+    }
+
     /// Removes a case from the duplicate index (closed or merged).
     pub(crate) fn forget_case(&self, id: CaseId) {
         self.triage.index.lock().expect("index lock").remove(id.0);

@@ -122,6 +122,11 @@ pub enum Action {
         #[serde(default)]
         remark: Option<String>,
     },
+    /// Undo a merge: "not the same problem after all". The case comes back registered, its
+    /// reporters leave the case it was merged into.
+    Split {
+        reason: String,
+    },
     Urge {
         #[serde(default)]
         remark: Option<String>,
@@ -174,6 +179,8 @@ pub enum ActionKind {
     Withdraw,
     Merge,
     MergeIn,
+    Split,
+    SplitOut,
     Urge,
     Supervise,
     ListedSupervision,
@@ -207,6 +214,8 @@ str_enum!(ActionKind {
     Withdraw => "withdraw" / "撤回",
     Merge => "merge" / "合并",
     MergeIn => "merge_in" / "并入工单",
+    Split => "split" / "拆分",
+    SplitOut => "split_out" / "拆出工单",
     Urge => "urge" / "催办",
     Supervise => "supervise" / "督办",
     ListedSupervision => "listed_supervision" / "挂牌督办",
@@ -242,6 +251,7 @@ impl Action {
             Archive { .. } => ActionKind::Archive,
             Withdraw { .. } => ActionKind::Withdraw,
             Merge { .. } => ActionKind::Merge,
+            Split { .. } => ActionKind::Split,
             Urge { .. } => ActionKind::Urge,
             Supervise { .. } => ActionKind::Supervise,
             ListedSupervision { .. } => ActionKind::ListedSupervision,
@@ -339,6 +349,10 @@ pub enum Effect {
     UpdateTask(Task),
     /// Move this case's reporters to `target` and record `merge_in` on it.
     MergeInto {
+        target: CaseId,
+    },
+    /// Take this case's reporters back off `target` and record `split_out` on it.
+    SplitFrom {
         target: CaseId,
     },
     /// Tell every reporter the outcome (at closure, rejection, withdrawal).
@@ -848,6 +862,28 @@ pub fn decide(
                 Some(r) => format!("并入 {}：{r}", target.case_no),
                 None => format!("并入 {}", target.case_no),
             });
+        }
+        Action::Split { reason: r } => {
+            if from != S::Merged {
+                return Err(not_allowed());
+            }
+            let r = reason("reason", r)?;
+            let target = ctx
+                .merge_target
+                .filter(|t| Some(t.id) == case.merged_into)
+                .ok_or_else(|| DomainError::Conflict("找不到该工单并入的工单，无法拆分".into()))?;
+            if !target.state.is_open() {
+                return Err(DomainError::Conflict(format!(
+                    "工单 {} 已「{}」，不能再拆分出来",
+                    target.case_no,
+                    target.state.label()
+                )));
+            }
+            next.state = S::Registered;
+            next.merged_into = None;
+            next.closed_at = None;
+            effects.push(Effect::SplitFrom { target: target.id });
+            note = Some(format!("从 {} 拆分：{r}", target.case_no));
         }
         Action::Urge { remark: r }
         | Action::Supervise { remark: r }

@@ -29,9 +29,8 @@ pub fn duty(kind: ActionKind) -> Duty {
     use ActionKind::*;
     match kind {
         Register | RejectIntake | AnswerDirectly | Dispatch | DenyReturn | Reassign | FollowUp
-        | Reopen | Close | Archive | Withdraw | Merge | Intake | MergeIn | ChildReplied => {
-            Duty::Centre
-        }
+        | Reopen | Close | Archive | Withdraw | Merge | Split | Intake | MergeIn | SplitOut
+        | ChildReplied => Duty::Centre,
         ApproveExtension | DenyExtension | Urge => Duty::CentreOrLeader,
         Supervise | ListedSupervision => Duty::Leader,
         Accept | RequestReturn | Handle | SubDispatch | RequestExtension | Reply => {

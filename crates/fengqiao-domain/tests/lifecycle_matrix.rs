@@ -52,6 +52,9 @@ fn base_case(state: CaseState) -> Case {
         c.return_due = Some(now() + Duration::days(2));
         c.reply_due = Some(now() + Duration::days(5));
     }
+    if state == CaseState::Merged {
+        c.merged_into = Some(CaseId(2));
+    }
     if state == CaseState::FollowedUp {
         c.satisfaction = Some(Satisfaction::Unsatisfied);
         c.unit_at_fault = true;
@@ -149,6 +152,9 @@ fn actions() -> Vec<Action> {
             into: CaseId(2),
             remark: None,
         },
+        Action::Split {
+            reason: "不是同一问题".into(),
+        },
         Action::Urge { remark: None },
         Action::Supervise { remark: None },
         Action::ListedSupervision { remark: None },
@@ -192,6 +198,7 @@ fn expected(state: CaseState, a: &Action) -> Option<CaseState> {
         (Closed, Action::Archive { .. }) => Some(Archived),
         (_, Action::Withdraw { .. }) if open => Some(Withdrawn),
         (_, Action::Merge { .. }) if open => Some(Merged),
+        (Merged, Action::Split { .. }) => Some(Registered),
         (_, Action::Urge { .. } | Action::Supervise { .. } | Action::ListedSupervision { .. })
             if has_unit =>
         {

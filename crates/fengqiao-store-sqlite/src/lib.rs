@@ -512,6 +512,43 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                     ),
                 )?;
             }
+            Effect::SplitFrom { target } => {
+                let closed = &*CLOSED;
+                let n = conn
+                    .execute(
+                        &format!("UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ({closed})"),
+                        params![target.0, ms(ch.at)],
+                    )
+                    .map_err(backend)?;
+                if n == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                // The reporters this case brought (its own and any merged into it before) leave
+                // the target; the target's own reporters stay.
+                let removed = conn
+                    .execute(
+                        "DELETE FROM reporters WHERE case_id = ?1 AND original_case_id IN
+                           (SELECT original_case_id FROM reporters WHERE case_id = ?2)",
+                        params![target.0, case.id.0],
+                    )
+                    .map_err(backend)?;
+                let target_state: String = conn
+                    .query_row("SELECT state FROM cases WHERE id = ?1", [target.0], |r| {
+                        r.get(0)
+                    })
+                    .map_err(backend)?;
+                let ts = CaseState::parse(&target_state).unwrap_or(CaseState::Registered);
+                insert_event(
+                    conn,
+                    &event(
+                        *target,
+                        "split_out",
+                        Some(ts),
+                        ts,
+                        Some(format!("拆出工单 {}（{removed} 位诉求人）", case.case_no)),
+                    ),
+                )?;
+            }
             Effect::NotifyReporters { message } => notify_reporters(conn, case.id, message, ch.at)?,
             Effect::NotifyParent { parent } => {
                 let st: Option<String> = conn

@@ -274,7 +274,7 @@ pub fn settle(
 ) -> Result<()> {
     conn.execute(
         "UPDATE duplicate_proposals SET status = ?3, decided_at = ?4
-         WHERE status = 'open' AND ((case_id = ?1 AND candidate_id = ?2) OR (case_id = ?2 AND candidate_id = ?1))",
+         WHERE status <> ?3 AND ((case_id = ?1 AND candidate_id = ?2) OR (case_id = ?2 AND candidate_id = ?1))",
         params![case_id.0, candidate_id.0, status.as_str(), ms(at)],
     )
     .map_err(backend)?;

@@ -19,9 +19,17 @@ fn model() -> &'static (Segmenter, Model) {
         ];
         let examples: Vec<Example<'_>> = data
             .iter()
-            .map(|(b, l)| Example { title: "", body: b, label: l })
+            .map(|(b, l)| Example {
+                title: "",
+                body: b,
+                label: l,
+            })
             .collect();
-        let params = TrainParams { min_df: 1, calibrate: false, ..TrainParams::default() };
+        let params = TrainParams {
+            min_df: 1,
+            calibrate: false,
+            ..TrainParams::default()
+        };
         let model = Model::train(&seg, &examples, params).unwrap();
         (seg, model)
     })

@@ -780,6 +780,34 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
     assert_eq!(d["items"][0]["status"], "merged", "{d}");
     let (_, f) = t.get(&op, &format!("/cases/{first}")).await;
     assert_eq!(f["reporters"].as_array().unwrap().len(), 2, "{f}");
+    // "Not the same problem after all": split back out, the reporter leaves, the proposal is
+    // dismissed, and the case is registered again for dispatch on its own.
+    let (s, v) = t.act(&op, dup, json!({"action": "split"})).await;
+    assert_eq!(s, 422, "a split needs a reason: {v}");
+    t.step(
+        &op,
+        dup,
+        json!({"action": "split", "reason": "是另一段路面"}),
+        "registered",
+    )
+    .await;
+    let (_, f) = t.get(&op, &format!("/cases/{first}")).await;
+    assert_eq!(f["reporters"].as_array().unwrap().len(), 1, "{f}");
+    let (_, d) = t.get(&op, &format!("/cases/{dup}/duplicates")).await;
+    assert_eq!(d["items"][0]["status"], "dismissed", "{d}");
+    let (_, ev) = t.get(&op, &format!("/cases/{first}/events")).await;
+    assert!(
+        ev["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "split_out"),
+        "{ev}"
+    );
+    let (s, _) = t
+        .act(&op, dup, json!({"action": "split", "reason": "again"}))
+        .await;
+    assert_eq!(s, 409, "only a merged case can be split");
 
     // An operator's correction is kept as training data.
     let (_, v) = t
