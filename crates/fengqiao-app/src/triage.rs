@@ -51,11 +51,15 @@ struct ActiveModel {
 }
 
 /// Triage state held by the app.
-#[derive(Default)]
 pub(crate) struct TriageState {
     segmenter: OnceLock<Arc<Segmenter>>,
     model: RwLock<Option<Arc<ActiveModel>>>,
+    /// Open cases by place, for the duplicate finder.
     index: Mutex<SimilarityIndex>,
+    /// Recent cases by place and kind of problem, for hot spots: a hot spot is many reports of
+    /// one kind of problem in one place, so reports only cluster with their own kind (the
+    /// boilerplate of "please fix it soon" must not make a road and a dog look alike).
+    hot: Mutex<SimilarityIndex>,
 }
 
 /// What triage makes of a new message before it is stored.
@@ -64,6 +68,25 @@ pub(crate) struct Analysis {
     pub duplicates: Vec<(CaseId, f32)>,
     shingles: Shingles,
     partition: i64,
+}
+
+impl Default for TriageState {
+    fn default() -> Self {
+        TriageState {
+            segmenter: OnceLock::new(),
+            model: RwLock::new(None),
+            index: Mutex::new(SimilarityIndex::new()),
+            hot: Mutex::new(SimilarityIndex::with_global_idf()),
+        }
+    }
+}
+
+/// The hot-spot index's key for a place and a kind of problem.
+fn hot_key(place: i64, kind: Option<&str>) -> i64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (place, kind).hash(&mut h);
+    (h.finish() >> 1) as i64
 }
 
 /// A current hot spot, labelled for people.
@@ -126,21 +149,24 @@ impl App {
                 (o, p)
             })
             .collect();
-        let index = tokio::task::spawn_blocking(move || {
+        let hot_since = ms(self.now() - chrono::Duration::hours(self.config.triage.hotspot_hours));
+        let (index, hot) = tokio::task::spawn_blocking(move || {
             let mut ix = SimilarityIndex::new();
+            let mut hot = SimilarityIndex::with_global_idf();
             for (o, p) in &keyed {
-                ix.insert(
-                    o.id.0,
-                    *p,
-                    ms(o.created_at),
-                    &Shingles::of(&format!("{} {}", o.title, o.body)),
-                );
+                let s = Shingles::of(&format!("{} {}", o.title, o.body));
+                let at = ms(o.created_at);
+                ix.insert(o.id.0, *p, at, &s);
+                if at >= hot_since && *p != 0 {
+                    hot.insert(o.id.0, hot_key(*p, o.kind.as_deref()), at, &s);
+                }
             }
-            ix
+            (ix, hot)
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
         *self.triage.index.lock().expect("index lock") = index;
+        *self.triage.hot.lock().expect("hot lock") = hot;
         Ok(())
     }
 
@@ -244,28 +270,36 @@ impl App {
     ) -> Result<fengqiao_domain::case::Case> {
         let cfg = &self.config.triage;
         let at = ms(case.created_at);
-        let cluster = {
+        {
             let mut ix = self.triage.index.lock().expect("index lock");
             ix.insert(case.id.0, analysis.partition, at, &analysis.shingles);
             if case.id.0 % 1024 == 0 {
                 let window = (cfg.duplicate_days * 24).max(cfg.hotspot_hours);
                 ix.prune(at - window * 3_600_000);
             }
+        }
+        let kind = analysis
+            .suggestion
+            .as_ref()
+            .map(|s| s.label.clone())
+            .or_else(|| case.category_id.map(|c| c.0.to_string()));
+        let cluster = if analysis.partition == 0 {
+            Vec::new()
+        } else {
+            let key = hot_key(analysis.partition, kind.as_deref());
             let since = at - cfg.hotspot_hours * 3_600_000;
+            let mut hot = self.triage.hot.lock().expect("hot lock");
+            hot.insert(case.id.0, key, at, &analysis.shingles);
+            if case.id.0 % 256 == 0 {
+                hot.prune(since);
+            }
             // Most reports resemble nothing recent nearby: only those that do are clustered.
-            let linked = analysis.partition != 0
-                && ix
-                    .search(
-                        analysis.partition,
-                        since,
-                        &analysis.shingles,
-                        cfg.hotspot_similarity,
-                        2,
-                    )
-                    .len()
-                    > 1;
+            let linked = hot
+                .search(key, since, &analysis.shingles, cfg.hotspot_similarity, 2)
+                .len()
+                > 1;
             if linked {
-                ix.cluster(case.id.0, since, cfg.hotspot_similarity, 50)
+                hot.cluster(case.id.0, since, cfg.hotspot_similarity, 50)
             } else {
                 Vec::new()
             }
@@ -618,6 +652,8 @@ impl App {
 
     /// Removes a case from the duplicate index (closed or merged).
     pub(crate) fn forget_case(&self, id: CaseId) {
+        // The hot-spot index keeps it: a report counts towards a hot spot in its window even
+        // once handled or merged.
         self.triage.index.lock().expect("index lock").remove(id.0);
     }
 }

@@ -210,8 +210,10 @@ pub fn open_texts(conn: &Connection, since: Timestamp) -> Result<Vec<OpenText>> 
     query_all(
         conn,
         &format!(
-            "SELECT id, region_id, title, body, created_at FROM cases
-             WHERE created_at >= ?1 AND state NOT IN ({closed}) ORDER BY created_at, id"
+            "SELECT c.id, c.region_id, c.title, c.body, c.created_at,
+                    COALESCE(s.label, CAST(c.category_id AS TEXT))
+             FROM cases c LEFT JOIN case_suggestions s ON s.case_id = c.id
+             WHERE c.created_at >= ?1 AND c.state NOT IN ({closed}) ORDER BY c.created_at, c.id"
         ),
         [ms(since)],
         |r| {
@@ -221,6 +223,7 @@ pub fn open_texts(conn: &Connection, since: Timestamp) -> Result<Vec<OpenText>> 
                 title: r.get(2)?,
                 body: r.get(3)?,
                 created_at: ts(r.get(4)?),
+                kind: r.get(5)?,
             })
         },
     )

@@ -275,6 +275,8 @@ pub struct LabelledCase {
 pub struct OpenText {
     pub id: CaseId,
     pub region_id: Option<RegionId>,
+    /// What kind of problem it is: triage's suggested label, else its category id.
+    pub kind: Option<String>,
     pub title: String,
     pub body: String,
     pub created_at: Timestamp,

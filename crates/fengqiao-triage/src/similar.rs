@@ -90,9 +90,16 @@ struct Entry {
     id: i64,
     partition: i64,
     at: i64,
-    /// Unit-length TF-IDF vector, idf as of insertion.
+    /// Sublinear term counts; weighted with the place's current idf when scored in a small
+    /// place, where each new case still moves the idf.
+    terms: Shingles,
+    /// Unit-length TF-IDF vector with the idf as of insertion: used in large places, where
+    /// the idf has settled and re-weighing every candidate would cost more than it changes.
     vector: Vec<(u32, f32)>,
 }
+
+/// From this many cases in a place on, stored vectors are scored as they are.
+const SETTLED: u32 = 1000;
 
 /// A match: the indexed case and its cosine similarity.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,6 +107,9 @@ pub struct Match {
     pub id: i64,
     pub similarity: f32,
 }
+
+/// Background cases assumed in every idf (see [`SimilarityIndex::idf`]).
+const PRIOR_CASES: f32 = 100.0;
 
 /// Candidates re-scored exactly per search.
 const RESCORE: usize = 64;
@@ -115,12 +125,37 @@ pub struct SimilarityIndex {
     free: Vec<u32>,
     slot_of: FxHashMap<i64, u32>,
     postings: FxHashMap<(i64, u32), Vec<(u32, f32)>>,
-    df: FxHashMap<u32, u32>,
+    /// Document frequency per place: a village's own name, or the way its grid worker writes,
+    /// is common there and must not make every report from it look alike.
+    df: FxHashMap<(i64, u32), u32>,
+    per_place: FxHashMap<i64, u32>,
+    /// Count document frequencies over the whole index instead of per place.
+    global_idf: bool,
 }
 
 impl SimilarityIndex {
+    /// An index whose term weights are relative to each place (for the duplicate finder:
+    /// what is common in a village says little about two of its reports).
     pub fn new() -> SimilarityIndex {
         SimilarityIndex::default()
+    }
+
+    /// An index whose term weights are relative to everything indexed. For hot spots, whose
+    /// partitions are small (a place and a kind of problem) and would otherwise count a
+    /// cluster's own shared words as common.
+    pub fn with_global_idf() -> SimilarityIndex {
+        SimilarityIndex {
+            global_idf: true,
+            ..SimilarityIndex::default()
+        }
+    }
+
+    fn scope(&self, partition: i64) -> i64 {
+        if self.global_idf {
+            i64::MIN
+        } else {
+            partition
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -131,14 +166,33 @@ impl SimilarityIndex {
         self.slot_of.is_empty()
     }
 
-    fn idf(&self, term: u32) -> f32 {
-        let n = self.len() as f32;
-        let df = self.df.get(&term).copied().unwrap_or(0) as f32;
-        ((1.0 + n) / (1.0 + df)).ln() + 1.0
+    fn place_size(&self, partition: i64) -> u32 {
+        self.per_place
+            .get(&self.scope(partition))
+            .copied()
+            .unwrap_or(0)
     }
 
-    fn weigh(&self, s: &Shingles) -> Vec<(u32, f32)> {
-        let mut v: Vec<(u32, f32)> = s.0.iter().map(|&(t, tf)| (t, tf * self.idf(t))).collect();
+    fn df(&self, partition: i64, term: u32) -> u32 {
+        self.df
+            .get(&(self.scope(partition), term))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Smoothed idf with [`PRIOR_CASES`] imaginary cases that lack the term, so a small place
+    /// or a young index does not count a handful of reports' shared words as common.
+    fn idf(&self, partition: i64, term: u32) -> f32 {
+        let n = self.place_size(partition) as f32;
+        let df = self.df(partition, term) as f32;
+        ((1.0 + PRIOR_CASES + n) / (1.0 + df)).ln() + 1.0
+    }
+
+    fn weigh(&self, partition: i64, s: &Shingles) -> Vec<(u32, f32)> {
+        let mut v: Vec<(u32, f32)> =
+            s.0.iter()
+                .map(|&(t, tf)| (t, tf * self.idf(partition, t)))
+                .collect();
         let norm = v.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             for e in &mut v {
@@ -152,10 +206,14 @@ impl SimilarityIndex {
     /// monotonic unit, e.g. milliseconds).
     pub fn insert(&mut self, id: i64, partition: i64, at: i64, s: &Shingles) {
         self.remove(id);
+        let scope = self.scope(partition);
         for &(t, _) in &s.0 {
-            *self.df.entry(t).or_default() += 1;
+            *self.df.entry((scope, t)).or_default() += 1;
         }
-        let vector = self.weigh(s);
+        *self.per_place.entry(scope).or_default() += 1;
+        // Postings carry the weights as of insertion (good enough to pick candidates); the
+        // final similarity is computed with the current idf.
+        let vector = self.weigh(partition, s);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -173,6 +231,7 @@ impl SimilarityIndex {
             id,
             partition,
             at,
+            terms: s.clone(),
             vector,
         });
         self.slot_of.insert(id, slot);
@@ -187,11 +246,18 @@ impl SimilarityIndex {
             return;
         };
         self.free.push(slot);
-        for &(t, _) in &e.vector {
-            if let Some(df) = self.df.get_mut(&t) {
+        let scope = self.scope(e.partition);
+        if let Some(n) = self.per_place.get_mut(&scope) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_place.remove(&scope);
+            }
+        }
+        for &(t, _) in &e.terms.0 {
+            if let Some(df) = self.df.get_mut(&(scope, t)) {
                 *df -= 1;
                 if *df == 0 {
-                    self.df.remove(&t);
+                    self.df.remove(&(scope, t));
                 }
             }
             let key = (e.partition, t);
@@ -228,7 +294,7 @@ impl SimilarityIndex {
         threshold: f32,
         limit: usize,
     ) -> Vec<Match> {
-        let q = self.weigh(s);
+        let q = self.weigh(partition, s);
         self.search_vector(partition, since, &q, threshold, limit)
     }
 
@@ -250,7 +316,8 @@ impl SimilarityIndex {
             let slot = self.slot_of[&members[next]];
             let e = self.slots[slot as usize].as_ref().expect("indexed");
             next += 1;
-            for m in self.search_vector(partition, since, &e.vector, threshold, limit) {
+            let q = self.weigh(partition, &e.terms);
+            for m in self.search_vector(partition, since, &q, threshold, limit) {
                 if !members.contains(&m.id) {
                     members.push(m.id);
                     if members.len() == limit {
@@ -271,14 +338,14 @@ impl SimilarityIndex {
         limit: usize,
     ) -> Vec<Match> {
         // Partial scores over the message's distinctive terms: characters and bigrams in more
-        // than one case in a hundred ("的", "问题", "反映") have long postings and little
-        // weight, and are left out once the index passes a thousand cases.
-        let n = self.len();
+        // than one case in a hundred of the place ("的", "问题", "反映") have long postings and
+        // little weight, and are left out once the place passes a thousand cases.
+        let n = self.place_size(partition) as usize;
         let common = (n / 100).max(50) as u32;
         let mut acc = vec![0f32; self.slots.len()];
         let mut touched: Vec<u32> = Vec::new();
         for &(t, w) in q {
-            if n > 1000 && self.df.get(&t).copied().unwrap_or(0) > common {
+            if n > 1000 && self.df(partition, t) > common {
                 continue;
             }
             if let Some(list) = self.postings.get(&(partition, t)) {
@@ -298,6 +365,7 @@ impl SimilarityIndex {
             });
             touched.truncate(RESCORE);
         }
+        let settled = self.place_size(partition) >= SETTLED;
         let mut out: Vec<Match> = touched
             .into_iter()
             .filter_map(|slot| {
@@ -305,7 +373,11 @@ impl SimilarityIndex {
                 if e.at < since {
                     return None;
                 }
-                let similarity = dot(q, &e.vector);
+                let similarity = if settled {
+                    dot(q, &e.vector)
+                } else {
+                    dot(q, &self.weigh(partition, &e.terms))
+                };
                 (similarity >= threshold).then_some(Match {
                     id: e.id,
                     similarity,

@@ -998,10 +998,48 @@ const TAILS: &[&str] = &[
     "我的电话是{p}，随时可以联系。",
 ];
 
+/// Everyday variants people use for the same words; applied at random so one problem reads in
+/// many ways.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("很", &["特别", "非常", "十分", "挺"]),
+    ("坏了", &["出毛病了", "不行了", "损坏了"]),
+    ("一直", &["始终", "老是", "总是"]),
+    ("没有人", &["没人", "无人"]),
+    ("附近", &["旁边", "周边", "边上"]),
+    ("严重", &["厉害", "严重得很"]),
+    ("希望", &["盼望", "请求", "恳请"]),
+    ("晚上", &["夜里", "天黑后"]),
+    ("垃圾", &["生活垃圾", "垃圾杂物"]),
+    ("好几", &["好多", "几"]),
+];
+
+fn reword(rng: &mut Rng, text: &str) -> String {
+    let mut out = text.to_string();
+    for (word, alts) in SYNONYMS {
+        if out.contains(word) && rng.chance(0.5) {
+            let alt = *rng.pick(alts);
+            out = out.replacen(word, alt, 1);
+        }
+    }
+    out
+}
+
 /// A citizen's message about `sub` in `village`, assembled from independent clauses (opener,
 /// who is speaking, where, since when, the problem, why it matters, what they ask, contact) so
 /// that no two messages read alike.
 fn message(rng: &mut Rng, village: &str, sub: &Sub) -> (String, String) {
+    let (title, body) = compose(rng, village, sub);
+    // Now and then a second, smaller matter in the same message, as people write.
+    let body = if rng.chance(0.12) {
+        let other = rng.pick(SUBS);
+        format!("{body}另外，{}，也请一并关注。", rng.pick(other.details))
+    } else {
+        body
+    };
+    (title, reword(rng, &body))
+}
+
+fn compose(rng: &mut Rng, village: &str, sub: &Sub) -> (String, String) {
     let spot = rng.pick(SPOTS);
     let detail = rng.pick(sub.details);
     let time = rng.pick(TIMES);
