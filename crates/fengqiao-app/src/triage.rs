@@ -10,7 +10,7 @@ use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
 use fengqiao_triage::{Example, Model, Segmenter, Shingles, SimilarityIndex, TrainParams};
 use serde::Serialize;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Triage settings.
 #[derive(Debug, Clone)]
@@ -30,6 +30,10 @@ pub struct TriageConfig {
     pub hotspot_similarity: f32,
     /// Reports in one cluster that make a hot spot.
     pub hotspot_min_cases: usize,
+    /// The township's own words for the segmenter, in jieba's format (`word [freq] [tag]` per
+    /// line): local place names, dialect, programme names. Region and unit names are added
+    /// automatically.
+    pub user_dict: String,
 }
 
 impl Default for TriageConfig {
@@ -41,6 +45,7 @@ impl Default for TriageConfig {
             hotspot_hours: 72,
             hotspot_similarity: 0.2,
             hotspot_min_cases: 5,
+            user_dict: String::new(),
         }
     }
 }
@@ -52,7 +57,7 @@ struct ActiveModel {
 
 /// Triage state held by the app.
 pub(crate) struct TriageState {
-    segmenter: OnceLock<Arc<Segmenter>>,
+    segmenter: RwLock<Option<Arc<Segmenter>>>,
     model: RwLock<Option<Arc<ActiveModel>>>,
     /// Open cases by place, for the duplicate finder.
     index: Mutex<SimilarityIndex>,
@@ -73,7 +78,7 @@ pub(crate) struct Analysis {
 impl Default for TriageState {
     fn default() -> Self {
         TriageState {
-            segmenter: OnceLock::new(),
+            segmenter: RwLock::new(None),
             model: RwLock::new(None),
             index: Mutex::new(SimilarityIndex::new()),
             hot: Mutex::new(SimilarityIndex::with_global_idf()),
@@ -118,16 +123,47 @@ fn ms(t: Timestamp) -> i64 {
 }
 
 impl App {
+    /// The segmenter with the township's words. Built on first use and by `reload_triage`.
     pub(crate) fn segmenter(&self) -> Arc<Segmenter> {
-        self.triage
+        if let Some(s) = self
+            .triage
             .segmenter
-            .get_or_init(|| Arc::new(Segmenter::new()))
-            .clone()
+            .read()
+            .expect("segmenter lock")
+            .as_ref()
+        {
+            return s.clone();
+        }
+        let seg = Arc::new(self.build_segmenter());
+        *self.triage.segmenter.write().expect("segmenter lock") = Some(seg.clone());
+        seg
+    }
+
+    fn build_segmenter(&self) -> Segmenter {
+        make_segmenter(&self.township_words(), &self.config.triage.user_dict)
+    }
+
+    /// Region and unit names as dictionary lines.
+    fn township_words(&self) -> String {
+        let mut names = String::new();
+        for r in self.regions().iter() {
+            names.push_str(&format!("{} 2000 ns\n", r.name));
+        }
+        for u in self.units().iter() {
+            names.push_str(&format!("{} 2000 nt\n", u.name));
+        }
+        names
     }
 
     /// Loads the active model and indexes the open cases of the look-back window. Called at
     /// start-up and after bulk loads.
     pub async fn reload_triage(&self) -> Result<()> {
+        // Region and unit names may have changed: rebuild the segmenter's dictionary.
+        let (names, dict) = (self.township_words(), self.config.triage.user_dict.clone());
+        let seg = tokio::task::spawn_blocking(move || make_segmenter(&names, &dict))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        *self.triage.segmenter.write().expect("segmenter lock") = Some(Arc::new(seg));
         let model = match self.store.active_triage_model().await? {
             Some((version, blob)) => {
                 let model = tokio::task::spawn_blocking(move || Model::from_bytes(&blob))
@@ -656,6 +692,18 @@ impl App {
         // once handled or merged.
         self.triage.index.lock().expect("index lock").remove(id.0);
     }
+}
+
+fn make_segmenter(names: &str, user_dict: &str) -> Segmenter {
+    let mut seg = Segmenter::new();
+    for line in names.lines() {
+        // A name with a space cannot be a dictionary word; skip it rather than fail.
+        let _ = seg.add_user_dict(line);
+    }
+    if let Err(e) = seg.add_user_dict(user_dict) {
+        tracing::warn!(error = %e, "the triage user dictionary has an error; using the words before it");
+    }
+    seg
 }
 
 /// The words most of a cluster's messages share: document frequency over content words of

@@ -1028,6 +1028,24 @@ fn reword(rng: &mut Rng, text: &str) -> String {
 /// who is speaking, where, since when, the problem, why it matters, what they ask, contact) so
 /// that no two messages read alike.
 fn message(rng: &mut Rng, village: &str, sub: &Sub) -> (String, String) {
+    // Some callers say little the first time; the operator works out what it is about.
+    if rng.chance(0.04) {
+        let spot = rng.pick(SPOTS);
+        let body = match rng.below(3) {
+            0 => format!(
+                "{}{village}{spot}的事情{}反映过了，到现在还是老样子，{}",
+                rng.pick(OPENERS),
+                rng.pick(TIMES),
+                rng.pick(ASKS)
+            ),
+            1 => format!(
+                "上次打电话说的那个问题还没人来处理，我住{village}，{}",
+                rng.pick(ASKS)
+            ),
+            _ => format!("{village}村民来电，情绪比较激动，称问题拖了很久没人管，要求尽快给说法。"),
+        };
+        return (format!("{village}村民来电"), body);
+    }
     let (title, body) = compose(rng, village, sub);
     // Now and then a second, smaller matter in the same message, as people write.
     let body = if rng.chance(0.12) {

@@ -164,6 +164,22 @@ struct ConfigFile {
     scheduler_seconds: Option<u64>,
     urge_after_hours: Option<i64>,
     supervise_after_hours: Option<i64>,
+    triage: Option<TriageFile>,
+}
+
+/// `[triage]` in the config file.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TriageFile {
+    /// Confidence (0–1) from which a case is dispatched automatically; `false` turns it off.
+    auto_dispatch_threshold: Option<toml::Value>,
+    duplicate_days: Option<i64>,
+    duplicate_threshold: Option<f32>,
+    hotspot_hours: Option<i64>,
+    hotspot_similarity: Option<f32>,
+    hotspot_min_cases: Option<usize>,
+    /// A jieba-format dictionary of the township's own words.
+    user_dict: Option<PathBuf>,
 }
 
 impl DbArgs {
@@ -207,6 +223,63 @@ fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
     }
     if file.supervise_after_hours.is_some() {
         c.supervise_after_hours = file.supervise_after_hours;
+    }
+    if let Some(t) = &file.triage {
+        let share = |name: &str, v: f32| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(anyhow::anyhow!("[triage] {name} must be between 0 and 1"))
+            }
+        };
+        match &t.auto_dispatch_threshold {
+            None => {}
+            Some(toml::Value::Boolean(false)) => c.triage.auto_dispatch_threshold = None,
+            Some(toml::Value::Float(v)) => {
+                c.triage.auto_dispatch_threshold =
+                    Some(share("auto_dispatch_threshold", *v as f32)?)
+            }
+            Some(toml::Value::Integer(v)) => {
+                c.triage.auto_dispatch_threshold =
+                    Some(share("auto_dispatch_threshold", *v as f32)?)
+            }
+            Some(_) => {
+                bail!("[triage] auto_dispatch_threshold must be a number between 0 and 1, or false")
+            }
+        }
+        if let Some(d) = t.duplicate_days {
+            if !(1..=365).contains(&d) {
+                bail!("[triage] duplicate_days must be between 1 and 365");
+            }
+            c.triage.duplicate_days = d;
+        }
+        if let Some(v) = t.duplicate_threshold {
+            c.triage.duplicate_threshold = share("duplicate_threshold", v)?;
+        }
+        if let Some(h) = t.hotspot_hours {
+            if !(1..=24 * 30).contains(&h) {
+                bail!("[triage] hotspot_hours must be between 1 and 720");
+            }
+            c.triage.hotspot_hours = h;
+        }
+        if let Some(v) = t.hotspot_similarity {
+            c.triage.hotspot_similarity = share("hotspot_similarity", v)?;
+        }
+        if let Some(n) = t.hotspot_min_cases {
+            if n < 2 {
+                bail!("[triage] hotspot_min_cases must be at least 2");
+            }
+            c.triage.hotspot_min_cases = n;
+        }
+        if let Some(p) = &t.user_dict {
+            let text = std::fs::read_to_string(p).with_context(|| {
+                format!("cannot read the triage user dictionary {}", p.display())
+            })?;
+            fengqiao_triage::Segmenter::new()
+                .add_user_dict(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            c.triage.user_dict = text;
+        }
     }
     Ok(c)
 }
