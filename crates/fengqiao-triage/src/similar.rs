@@ -90,16 +90,17 @@ struct Entry {
     id: i64,
     partition: i64,
     at: i64,
-    /// Sublinear term counts; weighted with the place's current idf when scored in a small
-    /// place, where each new case still moves the idf.
+    /// Sublinear term counts; weighted with the place's current idf when scored in a place
+    /// with few cases, where each new case still moves the idf.
     terms: Shingles,
-    /// Unit-length TF-IDF vector with the idf as of insertion: used in large places, where
-    /// the idf has settled and re-weighing every candidate would cost more than it changes.
+    /// Unit-length TF-IDF vector with the idf as of insertion: used once a place has some
+    /// history, where the (smoothed) idf moves slowly and re-weighing every candidate would
+    /// cost more than it changes.
     vector: Vec<(u32, f32)>,
 }
 
 /// From this many cases in a place on, stored vectors are scored as they are.
-const SETTLED: u32 = 1000;
+const SETTLED: u32 = 50;
 
 /// A match: the indexed case and its cosine similarity.
 #[derive(Debug, Clone, Copy, PartialEq)]
