@@ -475,54 +475,18 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                 .map_err(backend)?;
             }
             Effect::MergeInto { target } => {
-                let closed = &*CLOSED;
-                let n = conn
-                    .execute(
-                        &format!("UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ({closed})"),
-                        params![target.0, ms(ch.at)],
-                    )
-                    .map_err(backend)?;
-                if n == 0 {
-                    return Err(StoreError::Conflict);
-                }
+                let ts = touch_open_case(conn, *target, ch.at)?;
                 let reporters = load_record(conn, case.id)?
                     .map(|r| r.reporters)
                     .unwrap_or_default();
                 for r in &reporters {
                     insert_reporter(conn, *target, r)?;
                 }
-                let target_state: String = conn
-                    .query_row("SELECT state FROM cases WHERE id = ?1", [target.0], |r| {
-                        r.get(0)
-                    })
-                    .map_err(backend)?;
-                let ts = CaseState::parse(&target_state).unwrap_or(CaseState::Registered);
-                insert_event(
-                    conn,
-                    &event(
-                        *target,
-                        "merge_in",
-                        Some(ts),
-                        ts,
-                        Some(format!(
-                            "并入工单 {}（{} 位诉求人）",
-                            case.case_no,
-                            reporters.len()
-                        )),
-                    ),
-                )?;
+                let note = format!("并入工单 {}（{} 位诉求人）", case.case_no, reporters.len());
+                insert_event(conn, &event(*target, "merge_in", Some(ts), ts, Some(note)))?;
             }
             Effect::SplitFrom { target } => {
-                let closed = &*CLOSED;
-                let n = conn
-                    .execute(
-                        &format!("UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ({closed})"),
-                        params![target.0, ms(ch.at)],
-                    )
-                    .map_err(backend)?;
-                if n == 0 {
-                    return Err(StoreError::Conflict);
-                }
+                let ts = touch_open_case(conn, *target, ch.at)?;
                 // The reporters this case brought (its own and any merged into it before) leave
                 // the target; the target's own reporters stay.
                 let removed = conn
@@ -532,22 +496,8 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                         params![target.0, case.id.0],
                     )
                     .map_err(backend)?;
-                let target_state: String = conn
-                    .query_row("SELECT state FROM cases WHERE id = ?1", [target.0], |r| {
-                        r.get(0)
-                    })
-                    .map_err(backend)?;
-                let ts = CaseState::parse(&target_state).unwrap_or(CaseState::Registered);
-                insert_event(
-                    conn,
-                    &event(
-                        *target,
-                        "split_out",
-                        Some(ts),
-                        ts,
-                        Some(format!("拆出工单 {}（{removed} 位诉求人）", case.case_no)),
-                    ),
-                )?;
+                let note = format!("拆出工单 {}（{removed} 位诉求人）", case.case_no);
+                insert_event(conn, &event(*target, "split_out", Some(ts), ts, Some(note)))?;
             }
             Effect::NotifyReporters { message } => notify_reporters(conn, case.id, message, ch.at)?,
             Effect::NotifyParent { parent } => {
@@ -579,6 +529,27 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
         triage::settle(conn, *a, *b, *status, ch.at)?;
     }
     Ok(case)
+}
+
+/// Bumps the version of another case a change touches (merge, split), refusing when it has
+/// closed meanwhile; returns its state.
+fn touch_open_case(conn: &Connection, id: CaseId, at: Timestamp) -> Result<CaseState> {
+    let closed = &*CLOSED;
+    let n = conn
+        .execute(
+            &format!("UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ({closed})"),
+            params![id.0, ms(at)],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::Conflict);
+    }
+    let state: String = conn
+        .query_row("SELECT state FROM cases WHERE id = ?1", [id.0], |r| {
+            r.get(0)
+        })
+        .map_err(backend)?;
+    Ok(CaseState::parse(&state).unwrap_or(CaseState::Registered))
 }
 
 fn scope_sql(scope: &Scope, args: &mut Vec<rusqlite::types::Value>) -> String {
