@@ -49,6 +49,8 @@ pub fn router(app: Arc<App>) -> Router {
             post(dismiss_duplicate),
         )
         .route("/hotspots", get(hotspots))
+        .route("/clients", get(list_clients).post(create_client))
+        .route("/clients/{id}/revoke", post(revoke_client))
         .route("/triage/models", get(triage_models))
         .route("/triage/models/train", post(train_model))
         .route("/triage/models/{version}/activate", post(activate_model))
@@ -346,6 +348,40 @@ async fn dismiss_duplicate(
                 .await?,
         )
         .map_err(internal)?,
+    ))
+}
+
+async fn list_clients(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": app.api_clients(&auth.actor).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientBody {
+    name: String,
+}
+
+async fn create_client(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    ApiJson(b): ApiJson<ClientBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (client, key) = app.issue_api_key(&auth.actor, &b.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "client": client, "api_key": key })),
+    ))
+}
+
+async fn revoke_client(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        serde_json::to_value(app.revoke_api_client(&auth.actor, id).await?).map_err(internal)?,
     ))
 }
 

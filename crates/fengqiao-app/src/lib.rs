@@ -4,6 +4,7 @@
 //! Invariant: this crate knows the `Store` trait, never a backend, and nothing of HTTP.
 
 mod auth;
+mod clients;
 mod error;
 pub mod scheduler;
 mod triage;
@@ -259,6 +260,32 @@ impl App {
     /// Parses intake from any channel and registers the case (state `reported`). With an
     /// idempotency key, a repeat returns the first case (created = false).
     pub async fn intake(&self, actor: &Actor, input: IntakeInput) -> Result<IntakeOutcome> {
+        self.intake_inner(actor, input, None).await
+    }
+
+    /// Intake from a registered API client (Open311, the 12345 platform): the same path as
+    /// every channel, with the client recorded on the case.
+    pub async fn intake_from_client(
+        &self,
+        client: &ApiClient,
+        mut input: IntakeInput,
+    ) -> Result<IntakeOutcome> {
+        if input.channel.is_none() {
+            input.channel = Some(Channel::Open311.as_str().to_string());
+        }
+        let actor = Actor {
+            name: client.name.clone(),
+            ..Actor::system()
+        };
+        self.intake_inner(&actor, input, Some(client.id)).await
+    }
+
+    async fn intake_inner(
+        &self,
+        actor: &Actor,
+        input: IntakeInput,
+        client_id: Option<i64>,
+    ) -> Result<IntakeOutcome> {
         let channel = match input.channel.as_deref() {
             None => match actor.role {
                 ActorRole::Citizen => Channel::CitizenWeb,
@@ -411,6 +438,7 @@ impl App {
                 received_at: now,
                 suggestion: analysis.suggestion.clone(),
                 duplicates: analysis.duplicates.clone(),
+                client_id,
             })
             .await?;
         if outcome.created {

@@ -27,6 +27,7 @@ use std::sync::{mpsc, Arc, LazyLock, Mutex};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_triage.sql")),
+    (3, include_str!("../migrations/0003_api_clients.sql")),
 ];
 /// SQL lists of states, derived from the domain's definitions.
 fn state_list(pred: fn(CaseState) -> bool) -> String {
@@ -531,6 +532,30 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
     Ok(case)
 }
 
+const API_CLIENT_COLUMNS: &str = "id, name, key_prefix, created_at, created_by, revoked_at";
+
+fn api_client_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiClient> {
+    Ok(ApiClient {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        key_prefix: r.get(2)?,
+        created_at: ts(r.get(3)?),
+        created_by: r.get(4)?,
+        revoked_at: r.get::<_, Option<i64>>(5)?.map(ts),
+    })
+}
+
+fn api_client(conn: &Connection, id: i64) -> Result<ApiClient> {
+    conn.query_row(
+        &format!("SELECT {API_CLIENT_COLUMNS} FROM api_clients WHERE id = ?1"),
+        [id],
+        api_client_from_row,
+    )
+    .optional()
+    .map_err(backend)?
+    .ok_or_else(|| StoreError::NotFound(format!("接入方 {id} 不存在")))
+}
+
 /// Bumps the version of another case a change touches (merge, split), refusing when it has
 /// closed meanwhile; returns its state.
 fn touch_open_case(conn: &Connection, id: CaseId, at: Timestamp) -> Result<CaseState> {
@@ -1008,6 +1033,13 @@ impl Store for SqliteStore {
             if let Some(s) = &new.suggestion {
                 triage::insert_suggestion(conn, id, s)?;
             }
+            if let Some(client) = new.client_id {
+                conn.execute(
+                    "UPDATE cases SET client_id = ?2 WHERE id = ?1",
+                    params![id.0, client],
+                )
+                .map_err(backend)?;
+            }
             triage::insert_proposals(conn, id, &new.duplicates, new.received_at)?;
             Ok(IntakeOutcome {
                 case,
@@ -1211,6 +1243,72 @@ impl Store for SqliteStore {
 
     async fn hotspots(&self, since: Timestamp) -> Result<Vec<Hotspot>> {
         self.read(move |conn| triage::hotspots(conn, since)).await
+    }
+
+    async fn insert_api_client(&self, c: NewApiClient, audit: Audit) -> Result<ApiClient> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO api_clients (name, key_hash, key_prefix, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![c.name, c.key_hash, c.key_prefix, ms(audit.at), audit.actor_name],
+            )
+            .map_err(|e| match backend(e) {
+                StoreError::Duplicate(_) => StoreError::Duplicate(format!("接入方「{}」已存在", c.name)),
+                other => other,
+            })?;
+            let id = conn.last_insert_rowid();
+            write_audit(conn, &audit, "api_client.create", &format!("api_client:{id}"), &c.name)?;
+            api_client(conn, id)
+        })
+        .await
+    }
+
+    async fn api_clients(&self) -> Result<Vec<ApiClient>> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                &format!("SELECT {API_CLIENT_COLUMNS} FROM api_clients ORDER BY id"),
+                [],
+                api_client_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn api_client_by_key_hash(&self, key_hash: &str) -> Result<Option<ApiClient>> {
+        let key_hash = key_hash.to_string();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!("SELECT {API_CLIENT_COLUMNS} FROM api_clients WHERE key_hash = ?1 AND revoked_at IS NULL"),
+                [key_hash],
+                api_client_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn revoke_api_client(&self, id: i64, audit: Audit) -> Result<ApiClient> {
+        self.write(move |conn| {
+            let c = api_client(conn, id)?;
+            if c.revoked_at.is_some() {
+                return Err(StoreError::Conflict);
+            }
+            conn.execute(
+                "UPDATE api_clients SET revoked_at = ?2 WHERE id = ?1",
+                params![id, ms(audit.at)],
+            )
+            .map_err(backend)?;
+            write_audit(
+                conn,
+                &audit,
+                "api_client.revoke",
+                &format!("api_client:{id}"),
+                &c.name,
+            )?;
+            api_client(conn, id)
+        })
+        .await
     }
 
     async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()> {

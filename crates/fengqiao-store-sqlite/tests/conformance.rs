@@ -38,6 +38,7 @@ fn intake(i: usize) -> NewCase {
         received_at: chrono::Utc::now(),
         suggestion: None,
         duplicates: Vec::new(),
+        client_id: None,
     }
 }
 

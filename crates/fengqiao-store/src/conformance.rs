@@ -36,6 +36,7 @@ fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewCase 
         received_at: t0(),
         suggestion: None,
         duplicates: Vec::new(),
+        client_id: None,
     }
 }
 
@@ -93,6 +94,7 @@ where
     organisation_round_trips(&*fresh().await).await;
     configuration_upserts(&*fresh().await).await;
     triage_round_trips(&*fresh().await).await;
+    api_clients_round_trip(&*fresh().await).await;
 }
 
 pub async fn intake_is_idempotent(store: &dyn Store) {
@@ -591,4 +593,57 @@ pub async fn triage_round_trips(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+pub async fn api_clients_round_trip(store: &dyn Store) {
+    let new = |name: &str, hash: &str| NewApiClient {
+        name: name.into(),
+        key_hash: hash.into(),
+        key_prefix: "fq_abcdef".into(),
+    };
+    let a = store
+        .insert_api_client(new("市12345平台", "h1"), admin())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .insert_api_client(new("市12345平台", "h2"), admin())
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store
+            .api_client_by_key_hash("h1")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        a.id
+    );
+    assert!(store
+        .api_client_by_key_hash("nope")
+        .await
+        .unwrap()
+        .is_none());
+    // A case records the client that sent it.
+    let case = store
+        .intake(NewCase {
+            client_id: Some(a.id),
+            ..new_case("路灯坏了", None, None)
+        })
+        .await
+        .unwrap();
+    assert!(case.created);
+    let revoked = store.revoke_api_client(a.id, admin()).await.unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert!(store.api_client_by_key_hash("h1").await.unwrap().is_none());
+    assert!(matches!(
+        store.revoke_api_client(a.id, admin()).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store.revoke_api_client(999, admin()).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.api_clients().await.unwrap().len(), 1);
 }

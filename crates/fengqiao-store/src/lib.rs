@@ -89,6 +89,27 @@ pub struct NewCase {
     pub suggestion: Option<Suggestion>,
     /// Open cases this one resembles, with their similarity: stored as open proposals.
     pub duplicates: Vec<(CaseId, f32)>,
+    /// The API client that sent it (Open311, the 12345 platform), if any.
+    pub client_id: Option<i64>,
+}
+
+/// An API client to register; the key itself is never stored.
+#[derive(Debug, Clone)]
+pub struct NewApiClient {
+    pub name: String,
+    pub key_hash: String,
+    pub key_prefix: String,
+}
+
+/// A third-party client allowed to post cases with its API key.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiClient {
+    pub id: i64,
+    pub name: String,
+    pub key_prefix: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub revoked_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -391,6 +412,14 @@ pub trait Store: Send + Sync + 'static {
     async fn notifications(&self, id: CaseId) -> Result<Vec<Notification>>;
     /// Writes complete cases with their histories in large transactions (demo, bulk import).
     async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()>;
+
+    // ---- API clients ----
+    async fn insert_api_client(&self, c: NewApiClient, audit: Audit) -> Result<ApiClient>;
+    async fn api_clients(&self) -> Result<Vec<ApiClient>>;
+    /// The client holding a key (by its hash), unless revoked.
+    async fn api_client_by_key_hash(&self, key_hash: &str) -> Result<Option<ApiClient>>;
+    /// Revokes a client's key; `Conflict` if it already was.
+    async fn revoke_api_client(&self, id: i64, audit: Audit) -> Result<ApiClient>;
 
     // ---- triage ----
     /// Stores a trained model and makes it the active one.

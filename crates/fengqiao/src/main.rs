@@ -84,6 +84,11 @@ enum Command {
         #[arg(long, default_value_t = 20261128)]
         seed: u64,
     },
+    /// API keys for third-party clients (Open311 apps, the 12345 platform).
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
     /// Train the message classifier and make it the active model: from the cases people have
     /// categorised in the database, or from a CSV with `title`, `body`, `label` columns (labels
     /// are category names or ids).
@@ -121,6 +126,30 @@ enum Command {
         /// SVM regularisation (inverse strength).
         #[arg(long, default_value_t = 1.0)]
         c: f64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a client and print its key (shown this once; only its hash is stored).
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The client's name, e.g. 市12345平台.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the clients.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a client's key.
+    Revoke {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -439,6 +468,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let n = app.import_calendar(&Actor::system(), days).await?;
             let years: Vec<i32> = app.calendar().known_years().collect();
             println!("imported {n} days; the calendar now knows {years:?}");
+            Ok(())
+        }
+        Command::Client { command } => {
+            let db = match &command {
+                ClientCommand::Add { db, .. }
+                | ClientCommand::List { db }
+                | ClientCommand::Revoke { db, .. } => db.clone(),
+            };
+            let file = db.config_file()?;
+            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let actor = Actor {
+                name: "命令行".into(),
+                ..Actor::system()
+            };
+            match command {
+                ClientCommand::Add { name, .. } => {
+                    let (client, key) = app.issue_api_key(&actor, &name).await?;
+                    println!(
+                        "接入方 {} 已登记（id {}）。密钥只显示这一次，请妥善交付：",
+                        client.name, client.id
+                    );
+                    println!("{key}");
+                }
+                ClientCommand::List { .. } => {
+                    for c in app.api_clients(&actor).await? {
+                        println!(
+                            "{:>4}  {:<20} {}…  {}  {}",
+                            c.id,
+                            c.name,
+                            c.key_prefix,
+                            c.created_at.format("%Y-%m-%d"),
+                            c.revoked_at.map_or("有效".to_string(), |t| format!(
+                                "已于 {} 吊销",
+                                t.format("%Y-%m-%d")
+                            ))
+                        );
+                    }
+                }
+                ClientCommand::Revoke { id, .. } => {
+                    let c = app.revoke_api_client(&actor, id).await?;
+                    println!("已吊销 {} 的密钥", c.name);
+                }
+            }
             Ok(())
         }
         Command::Train { db, csv, folds } => {
