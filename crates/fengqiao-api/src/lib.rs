@@ -1,10 +1,11 @@
 #![recursion_limit = "512"]
-//! The JSON API under `/api/v1`.
+//! The JSON API under `/api/v1`, and Open311 GeoReport v2 under `/open311/v2` (`open311.rs`).
 //!
 //! Invariant: handlers parse and format; every decision is made in `fengqiao-app`.
 
 mod error;
 mod extract;
+mod open311;
 mod openapi;
 
 pub use error::ApiError;
@@ -70,6 +71,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .nest("/open311/v2", open311::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(app)
 }
@@ -265,6 +267,7 @@ fn parse_list_query(q: ListQuery) -> ApiResult<CaseFilter> {
         created_to: q.created_to,
         page: q.page.unwrap_or(1),
         page_size,
+        ..CaseFilter::default()
     })
 }
 

@@ -6,6 +6,7 @@
 mod auth;
 mod clients;
 mod error;
+mod open311;
 pub mod scheduler;
 mod triage;
 mod views;
@@ -13,6 +14,7 @@ mod views;
 pub use auth::{hash_password, verify_password};
 use error::duplicate_means;
 pub use error::AppError;
+pub use open311::Service as Open311Service;
 pub use triage::{keywords, HotspotView, TrainOutcome, TriageConfig};
 pub use views::*;
 

@@ -697,6 +697,33 @@ fn filter_sql(
         args.push(Value::Integer(ms(t)));
         clauses.push(format!("c.created_at >= ?{}", args.len()));
     }
+    if let Some(t) = f.updated_from {
+        args.push(Value::Integer(ms(t)));
+        clauses.push(format!("c.updated_at >= ?{}", args.len()));
+    }
+    if let Some(t) = f.updated_to {
+        args.push(Value::Integer(ms(t)));
+        clauses.push(format!("c.updated_at <= ?{}", args.len()));
+    }
+    if !f.category_ids.is_empty() {
+        let mut marks = Vec::new();
+        for c in &f.category_ids {
+            args.push(Value::Integer(c.0));
+            marks.push(format!("?{}", args.len()));
+        }
+        clauses.push(format!("c.category_id IN ({})", marks.join(",")));
+    }
+    if !f.case_nos.is_empty() {
+        let mut marks = Vec::new();
+        for n in &f.case_nos {
+            args.push(Value::Text(n.clone()));
+            marks.push(format!("?{}", args.len()));
+        }
+        clauses.push(format!("c.case_no IN ({})", marks.join(",")));
+    }
+    if f.exclude_petitions {
+        clauses.push("NOT c.is_petition".into());
+    }
     if let Some(t) = f.created_to {
         args.push(Value::Integer(ms(t)));
         clauses.push(format!("c.created_at < ?{}", args.len()));

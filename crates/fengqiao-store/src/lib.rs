@@ -176,6 +176,19 @@ pub struct CaseFilter {
     pub q: Option<String>,
     pub created_from: Option<Timestamp>,
     pub created_to: Option<Timestamp>,
+    /// Any of these categories (in addition to `category_id`).
+    #[serde(default)]
+    pub category_ids: Vec<CategoryId>,
+    /// Only these case numbers.
+    #[serde(default)]
+    pub case_nos: Vec<String>,
+    /// Leave out petitions (信访), which never leave the petition channel.
+    #[serde(default)]
+    pub exclude_petitions: bool,
+    #[serde(default)]
+    pub updated_from: Option<Timestamp>,
+    #[serde(default)]
+    pub updated_to: Option<Timestamp>,
     pub page: u32,
     pub page_size: u32,
 }

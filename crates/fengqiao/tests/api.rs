@@ -958,3 +958,289 @@ async fn personal_data_in_text_is_masked_for_those_without_the_right() {
         .unwrap();
     assert_eq!(stored.case.body, body, "the stored text is never changed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open311_client_lists_posts_resolves_and_reads_requests() {
+    let t = spawn().await;
+    let admin = t.login("admin").await;
+    let (s, v) = t
+        .post(&admin, "/clients", json!({"name": "市12345平台"}))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let key = v["api_key"].as_str().unwrap().to_string();
+    let client_id = v["client"]["id"].as_i64().unwrap();
+    let o = |path: &str| format!("{}/open311/v2{path}", t.base);
+
+    // Discovery and services, in both formats.
+    let r = t.http.get(o("/discovery.json")).send().await.unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(
+        d["endpoints"][0]["specification"],
+        "http://wiki.open311.org/GeoReport_v2"
+    );
+    let r = t.http.get(o("/discovery.xml")).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/xml; charset=utf-8");
+    let x = r.text().await.unwrap();
+    assert!(
+        x.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><discovery>"),
+        "{x}"
+    );
+    assert!(
+        x.contains("<formats><format>text/xml</format><format>application/json</format></formats>"),
+        "{x}"
+    );
+    let services: Value = t
+        .http
+        .get(o("/services.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let road = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_name"] == "道路破损")
+        .unwrap()
+        .clone();
+    let code = road["service_code"].as_str().unwrap().to_string();
+    assert_eq!(road["metadata"], false);
+    let x = t
+        .http
+        .get(o("/services.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        x.contains(&format!(
+            "<service><service_code>{code}</service_code><service_name>道路破损</service_name>"
+        )),
+        "{x}"
+    );
+    let def: Value = t
+        .http
+        .get(o(&format!("/services/{code}.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(def["service_code"], code.as_str());
+    let r = t.http.get(o("/services/999.json")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e[0]["code"], 404);
+    let r = t.http.get(o("/services/999.xml")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("<errors><error><code>404</code><description>"));
+
+    // Posting: the key, the service and a location are required, in the spec's statuses.
+    let post = |form: Vec<(&'static str, String)>| {
+        let http = t.http.clone();
+        let url = o("/requests.json");
+        async move {
+            let r = http.post(url).form(&form).send().await.unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let good = |k: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("api_key", k.to_string()),
+            ("service_code", code.clone()),
+            ("lat", "29.58".to_string()),
+            ("long", "120.76".to_string()),
+            (
+                "description",
+                "苍岩村村口水泥路塌了一个大坑，电话13912345678".to_string(),
+            ),
+            ("first_name", "建国".to_string()),
+            ("last_name", "王".to_string()),
+            ("phone", "13912345678".to_string()),
+        ]
+    };
+    let (s, e) = post(good("")).await;
+    assert_eq!(s, 403, "{e}");
+    let (s, _) = post(good("fq_wrong")).await;
+    assert_eq!(s, 403);
+    let mut no_place = good(&key);
+    no_place.retain(|(k, _)| *k != "lat" && *k != "long");
+    let (s, e) = post(no_place).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e[0]["description"].as_str().unwrap().contains("location"));
+    let mut unknown = good(&key);
+    unknown[1].1 = "999".into();
+    assert_eq!(post(unknown).await.0, 404);
+    let mut bad_phone = good(&key);
+    bad_phone[7].1 = "12".into();
+    assert_eq!(post(bad_phone).await.0, 400);
+    let (s, v) = post(good(&key)).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v[0]["service_request_id"].as_str().unwrap().to_string();
+    assert!(v[0].get("token").is_none(), "id XOR token");
+
+    // The case went through the one intake: open311 channel, the client recorded.
+    let op = t.login("op").await;
+    let (_, list) = t.get(&op, &format!("/cases?q={id}")).await;
+    let case = &list["items"][0];
+    assert_eq!(case["channel"], "open311");
+    let (_, full) = t.get(&op, &format!("/cases/{}", case["id"])).await;
+    assert_eq!(full["reporters"][0]["name"], "王建国");
+    let stored: i64 = {
+        let rec = t
+            .app
+            .store
+            .case(fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap()))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.case.channel, fengqiao_domain::Channel::Open311);
+        client_id
+    };
+    assert!(stored > 0);
+
+    // Token, one request, the list with filters, in both formats; personal data masked.
+    let tok: Value = t
+        .http
+        .get(o(&format!("/tokens/{id}.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tok[0]["service_request_id"], id.as_str());
+    let one: Value = t
+        .http
+        .get(o(&format!("/requests/{id}.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    assert_eq!(one[0]["status"], "open");
+    assert_eq!(one[0]["service_code"], code.as_str());
+    assert_eq!(
+        one[0]["description"],
+        "苍岩村村口水泥路塌了一个大坑，电话139****5678"
+    );
+    assert!(one[0].get("status_notes").is_none(), "absent, not null");
+    assert!(one[0]["requested_datetime"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+    let x = t
+        .http
+        .get(o(&format!("/requests/{id}.xml")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(x.contains(&format!("<service_requests><request><service_request_id>{id}</service_request_id><status>open</status>")), "{x}");
+    assert_eq!(
+        t.http
+            .get(o("/requests/FQ20200101000001.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let all: Value = t
+        .http
+        .get(o("/requests.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["service_request_id"] == id.as_str()));
+    let closed: Value = t
+        .http
+        .get(o("/requests.json?status=closed"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(closed.as_array().unwrap().is_empty());
+    let by_id: Value = t
+        .http
+        .get(o(&format!(
+            "/requests.json?service_request_id={id}&status=closed"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_id.as_array().unwrap().len(),
+        1,
+        "service_request_id overrides other filters"
+    );
+    for bad in [
+        "status=pending",
+        "start_date=2026-11-01",
+        "page=0",
+        "page_size=100000",
+    ] {
+        let r = t
+            .http
+            .get(o(&format!("/requests.json?{bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    let r = t
+        .http
+        .get(o(
+            "/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "more than 90 days");
+    assert_eq!(
+        t.http
+            .get(o("/nothing.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // A revoked key no longer posts.
+    let (s, _) = t
+        .post(&admin, &format!("/clients/{client_id}/revoke"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(post(good(&key)).await.0, 403);
+}

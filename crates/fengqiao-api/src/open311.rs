@@ -1,0 +1,691 @@
+//! Open311 GeoReport v2 under `/open311/v2`, in XML (required by the spec) and JSON.
+//!
+//! Responses are built once as JSON values in the spec's JSON shape (the "Spark" convention:
+//! list roots are bare arrays) and rendered to XML by naming the roots and list items. Errors
+//! follow the spec: 404 for what does not exist, 403 for a missing or bad `api_key`, 400 for
+//! everything else, with `[{code, description}]` or `<errors><error>…` bodies.
+
+use crate::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use fengqiao_app::{App, AppError, IntakeInput};
+use fengqiao_domain::case::{Case, CaseState};
+use fengqiao_domain::ids::CategoryId;
+use fengqiao_store::CaseFilter;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// The spec string clients look for in discovery.
+const SPEC: &str = "http://wiki.open311.org/GeoReport_v2";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fmt {
+    Xml,
+    Json,
+}
+
+/// `services.json` → (`services`, Json).
+fn split(file: &str) -> Option<(&str, Fmt)> {
+    if let Some(stem) = file.strip_suffix(".xml") {
+        Some((stem, Fmt::Xml))
+    } else {
+        file.strip_suffix(".json").map(|stem| (stem, Fmt::Json))
+    }
+}
+
+/// A response body in the spec's JSON shape, with the XML names for its roots.
+enum Doc {
+    /// A list: `<root><item>…</item>…</root>`, a bare JSON array.
+    List {
+        root: &'static str,
+        item: &'static str,
+        items: Vec<Value>,
+    },
+    /// A single object: `<root>…</root>`, a JSON object.
+    Object { root: &'static str, value: Value },
+}
+
+struct Reply {
+    fmt: Fmt,
+    status: StatusCode,
+    doc: Doc,
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        match self.fmt {
+            Fmt::Json => {
+                let body = match self.doc {
+                    Doc::List { items, .. } => Value::Array(items),
+                    Doc::Object { value, .. } => value,
+                };
+                (
+                    self.status,
+                    [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                    body.to_string(),
+                )
+                    .into_response()
+            }
+            Fmt::Xml => {
+                let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+                match &self.doc {
+                    Doc::List { root, item, items } => {
+                        open(&mut out, root);
+                        for v in items {
+                            element(&mut out, item, v);
+                        }
+                        close(&mut out, root);
+                    }
+                    Doc::Object { root, value } => element(&mut out, root, value),
+                }
+                (
+                    self.status,
+                    [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+                    out,
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+fn open(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+}
+
+fn close(out: &mut String, name: &str) {
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+/// The element name for the items of a list field.
+fn singular(field: &str) -> &str {
+    match field {
+        "attributes" => "attribute",
+        "values" => "value",
+        "endpoints" => "endpoint",
+        "formats" => "format",
+        "groups" => "group",
+        "notes" => "note",
+        _ => "item",
+    }
+}
+
+fn element(out: &mut String, name: &str, v: &Value) {
+    match v {
+        Value::Null => {}
+        Value::Object(map) => {
+            open(out, name);
+            for (k, v) in map {
+                element(out, k, v);
+            }
+            close(out, name);
+        }
+        Value::Array(items) => {
+            open(out, name);
+            for item in items {
+                element(out, singular(name), item);
+            }
+            close(out, name);
+        }
+        Value::String(s) => {
+            open(out, name);
+            escape(out, s);
+            close(out, name);
+        }
+        other => {
+            open(out, name);
+            out.push_str(&other.to_string());
+            close(out, name);
+        }
+    }
+}
+
+fn escape(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+}
+
+/// An Open311 error response.
+struct Failure {
+    fmt: Fmt,
+    status: StatusCode,
+    message: String,
+}
+
+impl Failure {
+    fn new(fmt: Fmt, status: StatusCode, message: impl Into<String>) -> Failure {
+        Failure {
+            fmt,
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad(fmt: Fmt, message: impl Into<String>) -> Failure {
+        Failure::new(fmt, StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The app's errors in the spec's three statuses.
+    fn from_app(fmt: Fmt, e: AppError) -> Failure {
+        let api = ApiError::from(e);
+        let status = match api.status {
+            StatusCode::NOT_FOUND => StatusCode::NOT_FOUND,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
+            s if s.is_server_error() => s,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let message = match api.field {
+            Some(f) => format!("{f}: {}", api.message),
+            None => api.message,
+        };
+        Failure::new(fmt, status, message)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        Reply {
+            fmt: self.fmt,
+            status: self.status,
+            doc: Doc::List {
+                root: "errors",
+                item: "error",
+                items: vec![json!({ "code": self.status.as_u16(), "description": self.message })],
+            },
+        }
+        .into_response()
+    }
+}
+
+type O311 = Result<Reply, Failure>;
+
+fn ok(fmt: Fmt, doc: Doc) -> O311 {
+    Ok(Reply {
+        fmt,
+        status: StatusCode::OK,
+        doc,
+    })
+}
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/{file}", get(root_get).post(root_post))
+        .route("/services/{file}", get(service_definition))
+        .route("/requests/{file}", get(one_request))
+        .route("/tokens/{file}", get(token))
+}
+
+fn format_of(file: &str) -> Result<(&str, Fmt), Response> {
+    split(file).ok_or_else(|| {
+        Failure::new(
+            Fmt::Xml,
+            StatusCode::NOT_FOUND,
+            "unknown resource; use .xml or .json",
+        )
+        .into_response()
+    })
+}
+
+/// Form fields from the query string and the body (the body wins), repeated keys kept.
+fn params(query: Option<&str>, body: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let mut out: Vec<(String, String)> = match query {
+        Some(q) => serde_urlencoded::from_str(q).map_err(|e| format!("query string: {e}"))?,
+        None => Vec::new(),
+    };
+    if !body.is_empty() {
+        let form: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(body).map_err(|e| format!("form body: {e}"))?;
+        let keys: Vec<String> = form.iter().map(|(k, _)| k.clone()).collect();
+        out.retain(|(k, _)| !keys.contains(k));
+        out.extend(form);
+    }
+    Ok(out)
+}
+
+/// The value of a parameter; an empty value counts as absent, as the spec asks.
+fn param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    p.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+async fn root_get(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let (stem, fmt) = match format_of(&file) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let p = match params(query.as_deref(), &[]) {
+        Ok(p) => p,
+        Err(e) => return Failure::bad(fmt, e).into_response(),
+    };
+    match stem {
+        "discovery" => discovery(&headers, fmt).into_response(),
+        "services" => services(&app, fmt).into_response(),
+        "requests" => requests(&app, fmt, &p).await.into_response(),
+        _ => {
+            Failure::new(fmt, StatusCode::NOT_FOUND, format!("no resource {stem}")).into_response()
+        }
+    }
+}
+
+async fn root_post(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let (stem, fmt) = match format_of(&file) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if stem != "requests" {
+        return Failure::new(
+            fmt,
+            StatusCode::NOT_FOUND,
+            format!("no resource {stem} to post to"),
+        )
+        .into_response();
+    }
+    let p = match params(query.as_deref(), &body) {
+        Ok(p) => p,
+        Err(e) => return Failure::bad(fmt, e).into_response(),
+    };
+    post_request(&app, fmt, &p).await.into_response()
+}
+
+fn discovery(headers: &HeaderMap, fmt: Fmt) -> O311 {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    ok(
+        fmt,
+        Doc::Object {
+            root: "discovery",
+            value: json!({
+                "changeset": "2026-11-28T00:00:00Z",
+                "contact": "乡镇基层治理服务中心",
+                "key_service": "向乡镇管理员申请接入密钥（fengqiao client add）",
+                "endpoints": [{
+                    "specification": SPEC,
+                    "url": format!("http://{host}/open311/v2"),
+                    "changeset": "2026-11-28T00:00:00Z",
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }],
+            }),
+        },
+    )
+}
+
+fn services(app: &App, fmt: Fmt) -> O311 {
+    let items = app
+        .open311_services()
+        .into_iter()
+        .map(|s| {
+            let mut v = json!({
+                "service_code": s.category.id.0.to_string(),
+                "service_name": s.category.name,
+                "description": match &s.group {
+                    Some(g) => format!("{g} · {}", s.category.name),
+                    None => s.category.name.clone(),
+                },
+                "metadata": false,
+                "type": "realtime",
+                "keywords": s.category.name,
+            });
+            if let Some(g) = s.group {
+                v["group"] = Value::String(g);
+            }
+            v
+        })
+        .collect();
+    ok(
+        fmt,
+        Doc::List {
+            root: "services",
+            item: "service",
+            items,
+        },
+    )
+}
+
+async fn service_definition(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let (code, fmt) = match format_of(&file) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match app.open311_service(code) {
+        None => {
+            Failure::new(fmt, StatusCode::NOT_FOUND, format!("no service {code}")).into_response()
+        }
+        Some(s) => ok(
+            fmt,
+            Doc::Object {
+                root: "service_definition",
+                value: json!({ "service_code": s.category.id.0.to_string(), "attributes": [] }),
+            },
+        )
+        .into_response(),
+    }
+}
+
+async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
+    let client = app
+        .client_for_key(param(p, "api_key"))
+        .await
+        .map_err(|e| Failure::from_app(fmt, e))?;
+    let code =
+        param(p, "service_code").ok_or_else(|| Failure::bad(fmt, "service_code is required"))?;
+    let service = app
+        .open311_service(code)
+        .ok_or_else(|| Failure::new(fmt, StatusCode::NOT_FOUND, format!("no service {code}")))?;
+    let number = |name: &str| -> Result<Option<f64>, Failure> {
+        param(p, name)
+            .map(|v| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| Failure::bad(fmt, format!("{name} must be a number")))
+            })
+            .transpose()
+    };
+    let (lat, long) = (number("lat")?, number("long")?);
+    let address = param(p, "address_string");
+    let address_id = param(p, "address_id");
+    if lat.is_some() != long.is_some() {
+        return Err(Failure::bad(fmt, "lat and long go together"));
+    }
+    if lat.is_none() && address.is_none() && address_id.is_none() {
+        return Err(Failure::bad(
+            fmt,
+            "a location is required: lat and long, address_string or address_id",
+        ));
+    }
+    let description = param(p, "description");
+    if description.is_some_and(|d| d.chars().count() > 4000) {
+        return Err(Failure::bad(
+            fmt,
+            "description is longer than 4000 characters",
+        ));
+    }
+    let place = address
+        .map(str::to_string)
+        .or_else(|| address_id.map(|a| format!("地址编号 {a}")));
+    let body = match description {
+        Some(d) => d.to_string(),
+        None => format!(
+            "{}{}",
+            service.category.name,
+            place
+                .as_deref()
+                .map(|a| format!("（{a}）"))
+                .unwrap_or_default()
+        ),
+    };
+    let name = match (param(p, "last_name"), param(p, "first_name")) {
+        (None, None) => None,
+        (l, f) => Some(format!("{}{}", l.unwrap_or(""), f.unwrap_or(""))),
+    };
+    let input = IntakeInput {
+        title: None,
+        body,
+        channel: None,
+        category_id: Some(service.category.id.0),
+        priority: None,
+        region_id: None,
+        address: place,
+        latitude: lat,
+        longitude: long,
+        reporter_name: name,
+        reporter_phone: param(p, "phone").map(str::to_string),
+        idempotency_key: None,
+    };
+    let out = app
+        .intake_from_client(&client, input)
+        .await
+        .map_err(|e| Failure::from_app(fmt, e))?;
+    Ok(Reply {
+        fmt,
+        status: StatusCode::CREATED,
+        doc: Doc::List {
+            root: "service_requests",
+            item: "request",
+            items: vec![json!({
+                "service_request_id": out.case.case_no.to_string(),
+                "service_notice": "已受理，将按时限办理",
+            })],
+        },
+    })
+}
+
+async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let (tok, fmt) = match format_of(&file) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    // Requests are registered synchronously, so a token is the request's own number.
+    match app.open311_request(tok).await {
+        Ok(c) => ok(
+            fmt,
+            Doc::List {
+                root: "service_requests",
+                item: "request",
+                items: vec![json!({ "service_request_id": c.case_no.to_string(), "token": tok })],
+            },
+        )
+        .into_response(),
+        Err(e) => Failure::from_app(fmt, e).into_response(),
+    }
+}
+
+fn w3c(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A case as an Open311 request: no reporters, personal data masked, optional fields left out
+/// rather than null.
+fn request_item(app: &App, c: &Case) -> Value {
+    let open = c.state.is_open();
+    let mut m = Map::new();
+    m.insert("service_request_id".into(), c.case_no.to_string().into());
+    m.insert("status".into(), if open { "open" } else { "closed" }.into());
+    if let Some(reply) = &c.reply {
+        m.insert(
+            "status_notes".into(),
+            fengqiao_triage::pii::mask(reply).into(),
+        );
+    } else if c.state == CaseState::Merged {
+        m.insert(
+            "status_notes".into(),
+            "与其他诉求为同一问题，已合并办理".into(),
+        );
+    }
+    if let Some(cat) = c.category_id {
+        m.insert("service_code".into(), cat.0.to_string().into());
+    }
+    if let Some(name) = app.category_name(c.category_id) {
+        m.insert("service_name".into(), name.into());
+    }
+    m.insert(
+        "description".into(),
+        fengqiao_triage::pii::mask(&c.body).into(),
+    );
+    if let Some(unit) = app.unit_name(c.unit_id) {
+        m.insert("agency_responsible".into(), unit.into());
+    }
+    m.insert("requested_datetime".into(), w3c(c.created_at).into());
+    let updated = if open {
+        c.updated_at
+    } else {
+        c.closed_at.unwrap_or(c.updated_at)
+    };
+    m.insert("updated_datetime".into(), w3c(updated).into());
+    if let (Some(due), true) = (c.reply_due, open) {
+        m.insert("expected_datetime".into(), w3c(due).into());
+    }
+    if let Some(a) = &c.address {
+        m.insert("address".into(), a.clone().into());
+    }
+    if let (Some(lat), Some(long)) = (c.latitude, c.longitude) {
+        m.insert("lat".into(), lat.into());
+        m.insert("long".into(), long.into());
+    }
+    Value::Object(m)
+}
+
+fn parse_time(fmt: Fmt, name: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, Failure> {
+    v.map(|v| {
+        DateTime::parse_from_rfc3339(v)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                Failure::bad(
+                    fmt,
+                    format!("{name} must be a W3C datetime with a zone, e.g. 2026-11-28T08:00:00Z"),
+                )
+            })
+    })
+    .transpose()
+}
+
+async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
+    let mut filter = CaseFilter::default();
+    if let Some(ids) = param(p, "service_request_id") {
+        // Overrides every other filter.
+        filter.case_nos = ids
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        filter.page = 1;
+        filter.page_size = fengqiao_domain::limits::PAGE_SIZE_MAX;
+    } else {
+        if let Some(codes) = param(p, "service_code") {
+            for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                let id = code
+                    .parse::<i64>()
+                    .map_err(|_| Failure::bad(fmt, format!("unknown service_code {code}")))?;
+                filter.category_ids.push(CategoryId(id));
+            }
+        }
+        let start = parse_time(fmt, "start_date", param(p, "start_date"))?;
+        let end = parse_time(fmt, "end_date", param(p, "end_date"))?;
+        let (start, end) = match (start, end) {
+            (None, None) => (Some(app.now() - chrono::Duration::days(90)), None),
+            (Some(s), None) => (Some(s), Some(s + chrono::Duration::days(90))),
+            (None, Some(e)) => (Some(e - chrono::Duration::days(90)), Some(e)),
+            (Some(s), Some(e)) => {
+                if e < s {
+                    return Err(Failure::bad(fmt, "end_date is before start_date"));
+                }
+                if e - s > chrono::Duration::days(90) {
+                    return Err(Failure::bad(
+                        fmt,
+                        "start_date to end_date spans more than 90 days",
+                    ));
+                }
+                (Some(s), Some(e))
+            }
+        };
+        filter.created_from = start;
+        filter.created_to = end;
+        filter.updated_from = parse_time(fmt, "updated_after", param(p, "updated_after"))?;
+        filter.updated_to = parse_time(fmt, "updated_before", param(p, "updated_before"))?;
+        if let Some(status) = param(p, "status") {
+            let mut states = Vec::new();
+            for s in status.split(',').map(str::trim) {
+                match s {
+                    "open" => states.extend(CaseState::ALL.iter().copied().filter(|s| s.is_open())),
+                    "closed" => {
+                        states.extend(CaseState::ALL.iter().copied().filter(|s| !s.is_open()))
+                    }
+                    other => {
+                        return Err(Failure::bad(
+                            fmt,
+                            format!("unknown status {other}; use open or closed"),
+                        ))
+                    }
+                }
+            }
+            filter.states = states;
+        }
+        let page = match param(p, "page") {
+            None => 1,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| Failure::bad(fmt, "page is a number from 1"))?,
+        };
+        let max = fengqiao_domain::limits::PAGE_SIZE_MAX;
+        let page_size = match param(p, "page_size") {
+            None => max,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| (1..=max).contains(&n))
+                .ok_or_else(|| {
+                    Failure::bad(fmt, format!("page_size is a number from 1 to {max}"))
+                })?,
+        };
+        filter.page = page;
+        filter.page_size = page_size;
+    }
+    let page = app
+        .open311_requests(filter)
+        .await
+        .map_err(|e| Failure::from_app(fmt, e))?;
+    ok(
+        fmt,
+        Doc::List {
+            root: "service_requests",
+            item: "request",
+            items: page.items.iter().map(|c| request_item(app, c)).collect(),
+        },
+    )
+}
+
+async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let (id, fmt) = match format_of(&file) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match app.open311_request(id).await {
+        Ok(c) => ok(
+            fmt,
+            Doc::List {
+                root: "service_requests",
+                item: "request",
+                items: vec![request_item(&app, &c)],
+            },
+        )
+        .into_response(),
+        Err(e) => Failure::from_app(fmt, e).into_response(),
+    }
+}

@@ -1,0 +1,75 @@
+//! What the Open311 GeoReport v2 surface may see and do. Requests are public in Open311, so
+//! only what a citizen could see is offered: no petitions (信访 stays in its own channel), no
+//! reporters, and personal data in the text masked.
+
+use crate::{App, AppError, Result};
+use fengqiao_domain::case::Case;
+use fengqiao_domain::ids::CaseNo;
+use fengqiao_domain::org::Category;
+use fengqiao_store::{CaseFilter, Page, Scope};
+
+/// A category offered as an Open311 service, with its group (the parent category's name).
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub category: Category,
+    pub group: Option<String>,
+}
+
+impl App {
+    /// The services: categories without sub-categories, petitions left out.
+    pub fn open311_services(&self) -> Vec<Service> {
+        let cats = self.categories();
+        cats.iter()
+            .filter(|c| !c.is_petition && !cats.iter().any(|x| x.parent_id == Some(c.id)))
+            .map(|c| Service {
+                group: c
+                    .parent_id
+                    .and_then(|p| cats.iter().find(|x| x.id == p))
+                    .map(|p| p.name.clone()),
+                category: c.clone(),
+            })
+            .collect()
+    }
+
+    pub fn open311_service(&self, code: &str) -> Option<Service> {
+        self.open311_services()
+            .into_iter()
+            .find(|s| s.category.id.0.to_string() == code)
+    }
+
+    /// Requests for the public list, newest first; petitions never appear.
+    pub async fn open311_requests(&self, mut filter: CaseFilter) -> Result<Page<Case>> {
+        filter.exclude_petitions = true;
+        Ok(self.store.list_cases(&Scope::All, &filter).await?)
+    }
+
+    /// One request by its public number (the case number).
+    pub async fn open311_request(&self, case_no: &str) -> Result<Case> {
+        let not_found = || AppError::NotFound(format!("没有编号为 {case_no} 的诉求"));
+        let no = CaseNo::parse(case_no).map_err(|_| not_found())?;
+        let id = self.store.case_id_by_no(&no).await?.ok_or_else(not_found)?;
+        let rec = self.store.case(id).await?.ok_or_else(not_found)?;
+        if rec.case.is_petition {
+            return Err(not_found());
+        }
+        Ok(rec.case)
+    }
+
+    pub fn unit_name(&self, id: Option<fengqiao_domain::ids::UnitId>) -> Option<String> {
+        id.and_then(|id| {
+            self.units()
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| u.name.clone())
+        })
+    }
+
+    pub fn category_name(&self, id: Option<fengqiao_domain::ids::CategoryId>) -> Option<String> {
+        id.and_then(|id| {
+            self.categories()
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.name.clone())
+        })
+    }
+}
