@@ -970,6 +970,18 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     let key = v["api_key"].as_str().unwrap().to_string();
     let client_id = v["client"]["id"].as_i64().unwrap();
     let o = |path: &str| format!("{}/open311/v2{path}", t.base);
+    let json_of = |path: &str| {
+        let req = t.http.get(o(path));
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let text_of = |path: &str| {
+        let req = t.http.get(o(path));
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let status_of = |path: &str| {
+        let req = t.http.get(o(path));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
 
     // Discovery and services, in both formats.
     let r = t.http.get(o("/discovery.json")).send().await.unwrap();
@@ -993,15 +1005,7 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         x.contains("<formats><format>text/xml</format><format>application/json</format></formats>"),
         "{x}"
     );
-    let services: Value = t
-        .http
-        .get(o("/services.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let services: Value = json_of("/services.json").await;
     let road = services
         .as_array()
         .unwrap()
@@ -1011,30 +1015,14 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .clone();
     let code = road["service_code"].as_str().unwrap().to_string();
     assert_eq!(road["metadata"], false);
-    let x = t
-        .http
-        .get(o("/services.xml"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let x = text_of("/services.xml").await;
     assert!(
         x.contains(&format!(
             "<service><service_code>{code}</service_code><service_name>道路破损</service_name>"
         )),
         "{x}"
     );
-    let def: Value = t
-        .http
-        .get(o(&format!("/services/{code}.json")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let def: Value = json_of(&format!("/services/{code}.json")).await;
     assert_eq!(def["service_code"], code.as_str());
     let r = t.http.get(o("/services/999.json")).send().await.unwrap();
     assert_eq!(r.status(), 404);
@@ -1114,25 +1102,9 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     assert!(stored > 0);
 
     // Token, one request, the list with filters, in both formats; personal data masked.
-    let tok: Value = t
-        .http
-        .get(o(&format!("/tokens/{id}.json")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tok: Value = json_of(&format!("/tokens/{id}.json")).await;
     assert_eq!(tok[0]["service_request_id"], id.as_str());
-    let one: Value = t
-        .http
-        .get(o(&format!("/requests/{id}.json")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one: Value = json_of(&format!("/requests/{id}.json")).await;
     assert_eq!(one.as_array().unwrap().len(), 1);
     assert_eq!(one[0]["status"], "open");
     assert_eq!(one[0]["service_code"], code.as_str());
@@ -1145,60 +1117,21 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .as_str()
         .unwrap()
         .ends_with('Z'));
-    let x = t
-        .http
-        .get(o(&format!("/requests/{id}.xml")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let x = text_of(&format!("/requests/{id}.xml")).await;
     assert!(x.contains(&format!("<service_requests><request><service_request_id>{id}</service_request_id><status>open</status>")), "{x}");
-    assert_eq!(
-        t.http
-            .get(o("/requests/FQ20200101000001.json"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let all: Value = t
-        .http
-        .get(o("/requests.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(status_of("/requests/FQ20200101000001.json").await, 404);
+    let all: Value = json_of("/requests.json").await;
     assert!(all
         .as_array()
         .unwrap()
         .iter()
         .any(|r| r["service_request_id"] == id.as_str()));
-    let closed: Value = t
-        .http
-        .get(o("/requests.json?status=closed"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let closed: Value = json_of("/requests.json?status=closed").await;
     assert!(closed.as_array().unwrap().is_empty());
-    let by_id: Value = t
-        .http
-        .get(o(&format!(
-            "/requests.json?service_request_id={id}&status=closed"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_id: Value = json_of(&format!(
+        "/requests.json?service_request_id={id}&status=closed"
+    ))
+    .await;
     assert_eq!(
         by_id.as_array().unwrap().len(),
         1,
@@ -1227,15 +1160,7 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "more than 90 days");
-    assert_eq!(
-        t.http
-            .get(o("/nothing.json"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(status_of("/nothing.json").await, 404);
 
     // A revoked key no longer posts.
     let (s, _) = t
