@@ -1,6 +1,7 @@
 //! What the Open311 GeoReport v2 surface may see and do. Requests are public in Open311, so
 //! only what a citizen could see is offered: no petitions (信访 stays in its own channel), no
-//! reporters, and personal data in the text masked.
+//! reporters, personal data in the text masked, and only cases with a category (every Open311
+//! request has a service; a report waiting for triage appears once registered).
 
 use crate::{App, AppError, Result};
 use fengqiao_domain::case::Case;
@@ -37,9 +38,10 @@ impl App {
             .find(|s| s.category.id.0.to_string() == code)
     }
 
-    /// Requests for the public list, newest first; petitions never appear.
+    /// Requests for the public list, newest first. Petitions never appear; a case appears once
+    /// it has a category (its Open311 service).
     pub async fn open311_requests(&self, mut filter: CaseFilter) -> Result<Page<Case>> {
-        filter.exclude_petitions = true;
+        filter.public_only = true;
         Ok(self.store.list_cases(&Scope::All, &filter).await?)
     }
 
@@ -49,7 +51,7 @@ impl App {
         let no = CaseNo::parse(case_no).map_err(|_| not_found())?;
         let id = self.store.case_id_by_no(&no).await?.ok_or_else(not_found)?;
         let rec = self.store.case(id).await?.ok_or_else(not_found)?;
-        if rec.case.is_petition {
+        if rec.case.is_petition || rec.case.category_id.is_none() {
             return Err(not_found());
         }
         Ok(rec.case)

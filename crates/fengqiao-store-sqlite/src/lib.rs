@@ -721,8 +721,8 @@ fn filter_sql(
         }
         clauses.push(format!("c.case_no IN ({})", marks.join(",")));
     }
-    if f.exclude_petitions {
-        clauses.push("NOT c.is_petition".into());
+    if f.public_only {
+        clauses.push("NOT c.is_petition AND c.category_id IS NOT NULL".into());
     }
     if let Some(t) = f.created_to {
         args.push(Value::Integer(ms(t)));

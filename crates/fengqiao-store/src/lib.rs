@@ -182,9 +182,10 @@ pub struct CaseFilter {
     /// Only these case numbers.
     #[serde(default)]
     pub case_nos: Vec<String>,
-    /// Leave out petitions (信访), which never leave the petition channel.
+    /// Only what may be published (Open311): categorised cases that are not petitions (信访
+    /// never leaves the petition channel).
     #[serde(default)]
-    pub exclude_petitions: bool,
+    pub public_only: bool,
     #[serde(default)]
     pub updated_from: Option<Timestamp>,
     #[serde(default)]

@@ -621,6 +621,50 @@ async fn openapi_describes_every_route() {
     );
 }
 
+/// Checks Open311 JSON payloads against `../shared/open311/schema-validation` with Python's
+/// jsonschema (`.ci/run` installs it and sets FENGQIAO_PYTHON). Skipped with a note when
+/// neither is there outside CI.
+fn assert_open311_schemas(payloads: &[(&str, &Value)]) {
+    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/open311/schema-validation");
+    let python = std::env::var("FENGQIAO_PYTHON").ok();
+    let (Some(python), true) = (python, schemas.is_dir()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must validate Open311 payloads: set FENGQIAO_PYTHON and provide ../shared"
+        );
+        eprintln!(
+            "skipped: Open311 schema validation (set FENGQIAO_PYTHON to a python with jsonschema)"
+        );
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("fengqiao-o311-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut args = vec![
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/open311_schemas.py")
+            .display()
+            .to_string(),
+        schemas.display().to_string(),
+    ];
+    for (i, (schema, payload)) in payloads.iter().enumerate() {
+        let file = dir.join(format!("{i}.json"));
+        std::fs::write(&file, payload.to_string()).unwrap();
+        args.push(schema.to_string());
+        args.push(file.display().to_string());
+    }
+    let out = std::process::Command::new(python)
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Road and river messages in many words: the two categories the triage test learns.
 fn training_messages() -> Vec<(String, &'static str)> {
     let places = ["村口", "桥头", "老街", "小学门口", "祠堂前面"];
@@ -1161,6 +1205,13 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .unwrap();
     assert_eq!(r.status(), 400, "more than 90 days");
     assert_eq!(status_of("/nothing.json").await, 404);
+
+    assert_open311_schemas(&[
+        ("services.json", &services),
+        ("service-definition.json", &def),
+        ("requests.json", &one),
+        ("requests.json", &all),
+    ]);
 
     // A revoked key no longer posts.
     let (s, _) = t
