@@ -27,6 +27,52 @@ pub struct Summary {
     pub logins: Vec<(String, String)>,
     /// What triage learnt and did, for the banner.
     pub triage: String,
+    /// The demo Open311 client's API key.
+    pub open311_key: String,
+}
+
+/// A third-party app that already reports through Open311: a key, and a few of its reports.
+async fn open311_client(app: &Arc<App>, rng: &mut Rng) -> anyhow::Result<String> {
+    let (client, key) = app
+        .issue_api_key(&Actor::system(), "随手拍（演示 Open311 应用）")
+        .await?;
+    let services = app.open311_services();
+    for (service_name, detail, address) in [
+        (
+            "路灯故障",
+            "桥头的路灯杆被车撞歪了，灯也不亮了，随时可能倒下来",
+            "苍岩村桥头",
+        ),
+        (
+            "垃圾清运",
+            "小区门口的垃圾桶满了好几天没人清运，招苍蝇",
+            "甘霖社区新村小区门口",
+        ),
+        (
+            "道路破损",
+            "溪边道路的护栏断了一截，路面也裂开了，孩子们经常在那里玩，很危险",
+            "上湖村溪边",
+        ),
+    ] {
+        let Some(service) = services.iter().find(|s| s.category.name == service_name) else {
+            continue;
+        };
+        app.intake_from_client(
+            &client,
+            fengqiao_app::IntakeInput {
+                body: detail.to_string(),
+                category_id: Some(service.category.id.0),
+                address: Some(format!("{TOWN}{address}")),
+                latitude: Some(29.55 + rng.unit() * 0.08),
+                longitude: Some(120.72 + rng.unit() * 0.10),
+                reporter_name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                reporter_phone: Some(phone(rng).as_str().to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(key)
 }
 
 /// The demo's classifier learns from the demo's own history: the most recent categorised cases
@@ -1294,11 +1340,13 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
     }
     let triage = train_triage(app).await?;
     live_actions(app, &org, &mut rng).await?;
+    let open311_key = open311_client(app, &mut rng).await?;
     Ok(Summary {
         town: org.town.name.clone(),
         cases: n_cases,
         logins: org.logins,
         triage,
+        open311_key,
     })
 }
 

@@ -625,7 +625,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for (user, role) in &summary.logins {
                 println!("  账号  {user:<14} {role}");
             }
-            println!("\n  例：curl -s -X POST http://{addr}/api/v1/auth/login -H 'Content-Type: application/json' -d '{{\"username\":\"zhongxin\",\"password\":\"{}\"}}'\n", demo::DEMO_PASSWORD);
+            println!("\n  例：curl -s -X POST http://{addr}/api/v1/auth/login -H 'Content-Type: application/json' -d '{{\"username\":\"zhongxin\",\"password\":\"{}\"}}'", demo::DEMO_PASSWORD);
+            println!("\n  Open311  http://{addr}/open311/v2/discovery.json（services.xml、requests.json……）");
+            println!(
+                "  接口密钥 {}   （演示 Open311 应用“随手拍”）\n",
+                summary.open311_key
+            );
             serve(app, &addr, std::time::Duration::from_secs(60)).await
         }
     }
