@@ -3,28 +3,13 @@
 
 use crate::auth::{new_token, token_hash};
 use crate::{App, AppError, Result};
-use fengqiao_domain::org::{Actor, ActorRole, Role};
-use fengqiao_store::{ApiClient, Audit, NewApiClient, StoreError};
-
-fn require_admin(actor: &Actor, what: &str) -> Result<()> {
-    match actor.role {
-        ActorRole::System | ActorRole::User(Role::Admin) => Ok(()),
-        _ => Err(AppError::Forbidden(format!("只有管理员可以{what}"))),
-    }
-}
+use fengqiao_domain::org::Actor;
+use fengqiao_store::{ApiClient, NewApiClient, StoreError};
 
 impl App {
-    fn audit_for(&self, actor: &Actor) -> Audit {
-        Audit {
-            actor_id: actor.user_id,
-            actor_name: actor.name.clone(),
-            at: self.now(),
-        }
-    }
-
     /// Registers a client and returns it with its key, which is shown this once.
     pub async fn issue_api_key(&self, actor: &Actor, name: &str) -> Result<(ApiClient, String)> {
-        require_admin(actor, "发放接口密钥")?;
+        Self::require_admin(actor, "发放接口密钥")?;
         let name = name.trim();
         fengqiao_domain::check_len("name", name, fengqiao_domain::limits::NAME_MAX_CHARS)?;
         if name.is_empty() {
@@ -42,21 +27,21 @@ impl App {
                     key_hash: token_hash(&key),
                     key_prefix: key.chars().take(10).collect(),
                 },
-                self.audit_for(actor),
+                self.audit(actor),
             )
             .await?;
         Ok((client, key))
     }
 
     pub async fn api_clients(&self, actor: &Actor) -> Result<Vec<ApiClient>> {
-        require_admin(actor, "查看接入方")?;
+        Self::require_admin(actor, "查看接入方")?;
         Ok(self.store.api_clients().await?)
     }
 
     pub async fn revoke_api_client(&self, actor: &Actor, id: i64) -> Result<ApiClient> {
-        require_admin(actor, "吊销接口密钥")?;
+        Self::require_admin(actor, "吊销接口密钥")?;
         self.store
-            .revoke_api_client(id, self.audit_for(actor))
+            .revoke_api_client(id, self.audit(actor))
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => AppError::Conflict("该密钥已吊销".into()),

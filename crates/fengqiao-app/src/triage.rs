@@ -5,7 +5,7 @@
 
 use crate::{App, AppError, Result};
 use fengqiao_domain::ids::{CaseId, CategoryId, RegionId};
-use fengqiao_domain::org::{Actor, ActorRole, Category, RegionLevel, Role};
+use fengqiao_domain::org::{Actor, Category, RegionLevel, Role};
 use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
 use fengqiao_triage::{Example, Model, Segmenter, Shingles, SimilarityIndex, TrainParams};
@@ -108,14 +108,6 @@ pub struct HotspotView {
 pub struct TrainOutcome {
     pub model: TriageModelInfo,
     pub macro_f1: Option<f64>,
-}
-
-/// Model administration: admins, and the system itself (the command line).
-fn require_admin(actor: &Actor, what: &str) -> Result<()> {
-    if actor.role == ActorRole::System {
-        return Ok(());
-    }
-    App::require_role(actor, &[Role::Admin], what)
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -519,11 +511,7 @@ impl App {
         self.store
             .dismiss_proposal(
                 proposal,
-                Audit {
-                    actor_id: actor.user_id,
-                    actor_name: actor.name.clone(),
-                    at: self.now(),
-                },
+                self.audit(actor),
             )
             .await
             .map_err(|e| match e {
@@ -533,7 +521,7 @@ impl App {
     }
 
     pub async fn triage_models(&self, actor: &Actor) -> Result<Vec<TriageModelInfo>> {
-        require_admin(actor, "查看分类模型")?;
+        Self::require_admin(actor, "查看分类模型")?;
         Ok(self.store.triage_models().await?)
     }
 
@@ -543,16 +531,12 @@ impl App {
         actor: &Actor,
         version: i64,
     ) -> Result<TriageModelInfo> {
-        require_admin(actor, "切换分类模型")?;
+        Self::require_admin(actor, "切换分类模型")?;
         let info = self
             .store
             .activate_triage_model(
                 version,
-                Audit {
-                    actor_id: actor.user_id,
-                    actor_name: actor.name.clone(),
-                    at: self.now(),
-                },
+                self.audit(actor),
             )
             .await?;
         self.reload_triage().await?;
@@ -566,7 +550,7 @@ impl App {
         actor: &Actor,
         folds: Option<usize>,
     ) -> Result<TrainOutcome> {
-        require_admin(actor, "训练分类模型")?;
+        Self::require_admin(actor, "训练分类模型")?;
         let cases = self.store.labelled_cases().await?;
         let rows: Vec<(String, String, String)> = cases
             .into_iter()
@@ -584,7 +568,7 @@ impl App {
         source: String,
         folds: Option<usize>,
     ) -> Result<TrainOutcome> {
-        require_admin(actor, "训练分类模型")?;
+        Self::require_admin(actor, "训练分类模型")?;
         let seg = self.segmenter();
         let (model, eval, n) = tokio::task::spawn_blocking(move || {
             let examples: Vec<Example<'_>> = rows
@@ -640,11 +624,7 @@ impl App {
                     blob: model.to_bytes(),
                     trained_at: self.now(),
                 },
-                Audit {
-                    actor_id: actor.user_id,
-                    actor_name: actor.name.clone(),
-                    at: self.now(),
-                },
+                self.audit(actor),
             )
             .await?;
         *self.triage.model.write().expect("model lock") = Some(Arc::new(ActiveModel {
