@@ -59,6 +59,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/regions", get(list_regions).post(create_region))
         .route("/units", get(list_units).post(create_unit))
         .route("/categories", get(list_categories).post(create_category))
+        .route(
+            "/categories/{id}/attributes",
+            get(list_category_attributes).post(create_category_attribute),
+        )
         .route("/users", get(list_users).post(create_user))
         .route("/policies", get(list_policies).post(set_policy))
         .route("/calendar", get(get_calendar).post(import_calendar))
@@ -385,6 +389,63 @@ async fn revoke_client(
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(app.revoke_api_client(&auth.actor, id).await?).map_err(internal)?,
+    ))
+}
+
+async fn list_category_attributes(
+    State(app): State<Arc<App>>,
+    _auth: Auth,
+    Path(id): Path<i64>,
+) -> Json<Value> {
+    Json(json!({ "items": app.category_attributes(CategoryId(id)) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttributeBody {
+    code: String,
+    datatype: fengqiao_domain::attributes::AttrType,
+    #[serde(default)]
+    required: bool,
+    #[serde(default = "yes")]
+    variable: bool,
+    description: String,
+    datatype_description: Option<String>,
+    order: u32,
+    #[serde(default)]
+    values: Vec<fengqiao_domain::attributes::AttrChoice>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn create_category_attribute(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<AttributeBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let a = app
+        .create_category_attribute(
+            &auth.actor,
+            fengqiao_domain::attributes::ServiceAttribute {
+                id: 0,
+                category_id: CategoryId(id),
+                code: b.code,
+                datatype: b.datatype,
+                required: b.required,
+                variable: b.variable,
+                description: b.description,
+                datatype_description: b.datatype_description,
+                order: b.order,
+                values: b.values,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(a).map_err(internal)?),
     ))
 }
 

@@ -349,6 +349,7 @@ fn services(app: &App, fmt: Fmt) -> O311 {
         .open311_services()
         .into_iter()
         .map(|s| {
+            let metadata = !app.category_attributes(s.category.id).is_empty();
             let mut v = json!({
                 "service_code": s.category.id.0.to_string(),
                 "service_name": s.category.name,
@@ -356,7 +357,7 @@ fn services(app: &App, fmt: Fmt) -> O311 {
                     Some(g) => format!("{g} · {}", s.category.name),
                     None => s.category.name.clone(),
                 },
-                "metadata": false,
+                "metadata": metadata,
                 "type": "realtime",
                 "keywords": s.category.name,
             });
@@ -389,7 +390,30 @@ async fn service_definition(State(app): State<Arc<App>>, Path(file): Path<String
             fmt,
             Doc::Object {
                 root: "service_definition",
-                value: json!({ "service_code": s.category.id.0.to_string(), "attributes": [] }),
+                value: json!({
+                    "service_code": s.category.id.0.to_string(),
+                    "attributes": app
+                        .category_attributes(s.category.id)
+                        .iter()
+                        .map(|a| {
+                            let mut v = json!({
+                                "variable": a.variable,
+                                "code": a.code,
+                                "datatype": a.datatype.as_str(),
+                                "required": a.required,
+                                "order": a.order,
+                                "description": a.description,
+                            });
+                            if let Some(d) = &a.datatype_description {
+                                v["datatype_description"] = Value::String(d.clone());
+                            }
+                            if !a.values.is_empty() {
+                                v["values"] = json!(a.values);
+                            }
+                            v
+                        })
+                        .collect::<Vec<_>>(),
+                }),
             },
         )
         .into_response(),
@@ -466,6 +490,7 @@ async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         reporter_name: name,
         reporter_phone: param(p, "phone").map(str::to_string),
         idempotency_key: None,
+        attributes: attribute_answers(p),
     };
     let out = app
         .intake_from_client(&client, input)
@@ -483,6 +508,17 @@ async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
             })],
         },
     })
+}
+
+/// `attribute[CODE]=v` and `attribute[CODE][]=v1&attribute[CODE][]=v2` as `(CODE, v)` pairs.
+fn attribute_answers(p: &[(String, String)]) -> Vec<(String, String)> {
+    p.iter()
+        .filter_map(|(k, v)| {
+            let code = k.strip_prefix("attribute[")?;
+            let code = code.strip_suffix("[]").unwrap_or(code).strip_suffix(']')?;
+            Some((code.to_string(), v.clone()))
+        })
+        .collect()
 }
 
 async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {

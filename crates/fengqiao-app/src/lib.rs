@@ -19,6 +19,7 @@ pub use triage::{keywords, HotspotView, TrainOutcome, TriageConfig};
 pub use views::*;
 
 use chrono::Utc;
+use fengqiao_domain::attributes::ServiceAttribute;
 use fengqiao_domain::calendar::{Calendar, CalendarDay};
 use fengqiao_domain::case::{Case, Channel, Intake, Priority};
 use fengqiao_domain::deadline::local_date;
@@ -102,6 +103,7 @@ struct Reference {
     categories: Arc<Vec<Category>>,
     units: Arc<Vec<Unit>>,
     regions: Arc<Vec<Region>>,
+    attributes: Arc<Vec<ServiceAttribute>>,
 }
 
 pub struct App {
@@ -128,6 +130,10 @@ pub struct IntakeInput {
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Answers to the category's attributes, `(code, value)` (set by Open311; not part of the
+    /// JSON body yet).
+    #[serde(skip)]
+    pub attributes: Vec<(String, String)>,
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
@@ -183,6 +189,7 @@ impl App {
             categories: Arc::new(self.store.categories().await?),
             units: Arc::new(self.store.units().await?),
             regions: Arc::new(self.store.regions().await?),
+            attributes: Arc::new(self.store.category_attributes().await?),
         };
         *self.reference.write().expect("reference lock") = r;
         Ok(())
@@ -202,6 +209,36 @@ impl App {
             .categories
             .clone()
     }
+    /// The questions a category asks, in form order.
+    pub fn category_attributes(&self, id: CategoryId) -> Vec<ServiceAttribute> {
+        self.reference
+            .read()
+            .expect("reference lock")
+            .attributes
+            .iter()
+            .filter(|a| a.category_id == id)
+            .cloned()
+            .collect()
+    }
+
+    /// Adds a question to a category (admin).
+    pub async fn create_category_attribute(
+        &self,
+        actor: &Actor,
+        attribute: ServiceAttribute,
+    ) -> Result<ServiceAttribute> {
+        Self::require_admin(actor, "管理分类属性")?;
+        self.category_exists("category_id", Some(attribute.category_id))?;
+        fengqiao_domain::attributes::check_definition(&attribute)?;
+        let a = self
+            .store
+            .insert_category_attribute(attribute, self.audit(actor))
+            .await
+            .map_err(duplicate_means("该分类已有同代码或同顺序的属性"))?;
+        self.reload().await?;
+        Ok(a)
+    }
+
     pub fn units(&self) -> Arc<Vec<Unit>> {
         self.reference.read().expect("reference lock").units.clone()
     }
@@ -355,6 +392,19 @@ impl App {
                 Some(cat.id)
             }
         };
+        let attributes = match (
+            category_id,
+            input.attributes.is_empty() && client_id.is_none(),
+        ) {
+            (_, true) => Vec::new(),
+            (Some(c), false) => fengqiao_domain::attributes::check_answers(
+                &self.category_attributes(c),
+                &input.attributes,
+            )?,
+            (None, false) => {
+                return Err(invalid("attribute", "填写属性须同时指定分类"));
+            }
+        };
         let region_id = input
             .region_id
             .map(|r| self.region_exists(RegionId(r)).map(|r| r.id))
@@ -441,6 +491,7 @@ impl App {
                 suggestion: analysis.suggestion.clone(),
                 duplicates: analysis.duplicates.clone(),
                 client_id,
+                attributes,
             })
             .await?;
         if outcome.created {

@@ -509,10 +509,7 @@ impl App {
             )));
         }
         self.store
-            .dismiss_proposal(
-                proposal,
-                self.audit(actor),
-            )
+            .dismiss_proposal(proposal, self.audit(actor))
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => AppError::Conflict("该提示已处理".into()),
@@ -534,10 +531,7 @@ impl App {
         Self::require_admin(actor, "切换分类模型")?;
         let info = self
             .store
-            .activate_triage_model(
-                version,
-                self.audit(actor),
-            )
+            .activate_triage_model(version, self.audit(actor))
             .await?;
         self.reload_triage().await?;
         Ok(info)

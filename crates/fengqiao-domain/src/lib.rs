@@ -4,6 +4,7 @@
 //! Invariant: this crate does no I/O and knows nothing of databases or HTTP. Time is always passed
 //! in, so every rule here can be tested with a fixed clock.
 
+pub mod attributes;
 pub mod calendar;
 pub mod case;
 pub mod deadline;

@@ -11,6 +11,7 @@ mod rows;
 mod triage;
 
 use async_trait::async_trait;
+use fengqiao_domain::attributes::ServiceAttribute;
 use fengqiao_domain::calendar::CalendarDay;
 use fengqiao_domain::case::{Case, CaseState, Event};
 use fengqiao_domain::deadline::TimePolicy;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_triage.sql")),
     (3, include_str!("../migrations/0003_api_clients.sql")),
+    (4, include_str!("../migrations/0004_service_attributes.sql")),
 ];
 /// SQL lists of states, derived from the domain's definitions.
 fn state_list(pred: fn(CaseState) -> bool) -> String {
@@ -1060,6 +1062,13 @@ impl Store for SqliteStore {
             if let Some(s) = &new.suggestion {
                 triage::insert_suggestion(conn, id, s)?;
             }
+            for (code, value) in &new.attributes {
+                conn.prepare_cached(
+                    "INSERT INTO case_attributes (case_id, code, value) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut st| st.execute(params![id.0, code, value]))
+                .map_err(backend)?;
+            }
             if let Some(client) = new.client_id {
                 conn.execute(
                     "UPDATE cases SET client_id = ?2 WHERE id = ?1",
@@ -1270,6 +1279,67 @@ impl Store for SqliteStore {
 
     async fn hotspots(&self, since: Timestamp) -> Result<Vec<Hotspot>> {
         self.read(move |conn| triage::hotspots(conn, since)).await
+    }
+
+    async fn insert_category_attribute(
+        &self,
+        a: ServiceAttribute,
+        audit: Audit,
+    ) -> Result<ServiceAttribute> {
+        self.write(move |conn| {
+            let choices = serde_json::to_string(&a.values).map_err(|e| StoreError::Backend(e.to_string()))?;
+            conn.execute(
+                "INSERT INTO category_attributes (category_id, code, datatype, required, variable, description, datatype_description, ord, choices)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![a.category_id.0, a.code, a.datatype.as_str(), a.required, a.variable, a.description, a.datatype_description, a.order as i64, choices],
+            )
+            .map_err(|e| match backend(e) {
+                StoreError::Duplicate(_) => StoreError::Duplicate(format!("分类 {} 已有代码为 {} 或顺序为 {} 的属性", a.category_id, a.code, a.order)),
+                other => other,
+            })?;
+            let id = conn.last_insert_rowid();
+            write_audit(conn, &audit, "category.attribute", &format!("category:{}", a.category_id), &a.code)?;
+            Ok(ServiceAttribute { id, ..a })
+        })
+        .await
+    }
+
+    async fn category_attributes(&self) -> Result<Vec<ServiceAttribute>> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                "SELECT id, category_id, code, datatype, required, variable, description, datatype_description, ord, choices
+                 FROM category_attributes ORDER BY category_id, ord",
+                [],
+                |r| {
+                    Ok(ServiceAttribute {
+                        id: r.get(0)?,
+                        category_id: fengqiao_domain::ids::CategoryId(r.get(1)?),
+                        code: r.get(2)?,
+                        datatype: parse_enum(r, 3, fengqiao_domain::attributes::AttrType::parse)?,
+                        required: r.get(4)?,
+                        variable: r.get(5)?,
+                        description: r.get(6)?,
+                        datatype_description: r.get(7)?,
+                        order: r.get::<_, i64>(8)? as u32,
+                        values: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn case_attributes(&self, id: CaseId) -> Result<Vec<(String, String)>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                "SELECT code, value FROM case_attributes WHERE case_id = ?1 ORDER BY rowid",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
     }
 
     async fn insert_api_client(&self, c: NewApiClient, audit: Audit) -> Result<ApiClient> {

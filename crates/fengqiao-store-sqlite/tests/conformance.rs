@@ -39,6 +39,7 @@ fn intake(i: usize) -> NewCase {
         suggestion: None,
         duplicates: Vec::new(),
         client_id: None,
+        attributes: Vec::new(),
     }
 }
 

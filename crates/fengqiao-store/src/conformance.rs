@@ -37,6 +37,7 @@ fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewCase 
         suggestion: None,
         duplicates: Vec::new(),
         client_id: None,
+        attributes: Vec::new(),
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod conformance;
 
 use async_trait::async_trait;
+use fengqiao_domain::attributes::ServiceAttribute;
 use fengqiao_domain::calendar::CalendarDay;
 use fengqiao_domain::case::{Case, CaseState, Channel, Event, Intake, Reporter, Task};
 use fengqiao_domain::deadline::{OverdueLevel, TimePolicy};
@@ -91,6 +92,8 @@ pub struct NewCase {
     pub duplicates: Vec<(CaseId, f32)>,
     /// The API client that sent it (Open311, the 12345 platform), if any.
     pub client_id: Option<i64>,
+    /// Answers to the category's attributes, checked: `(code, value)`, one row per value.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// An API client to register; the key itself is never stored.
@@ -426,6 +429,16 @@ pub trait Store: Send + Sync + 'static {
     async fn notifications(&self, id: CaseId) -> Result<Vec<Notification>>;
     /// Writes complete cases with their histories in large transactions (demo, bulk import).
     async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()>;
+
+    // ---- service attributes ----
+    /// Adds a question to a category (the `id` of `a` is ignored).
+    async fn insert_category_attribute(
+        &self,
+        a: ServiceAttribute,
+        audit: Audit,
+    ) -> Result<ServiceAttribute>;
+    async fn category_attributes(&self) -> Result<Vec<ServiceAttribute>>;
+    async fn case_attributes(&self, id: CaseId) -> Result<Vec<(String, String)>>;
 
     // ---- API clients ----
     async fn insert_api_client(&self, c: NewApiClient, audit: Audit) -> Result<ApiClient>;

@@ -1013,6 +1013,53 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     assert_eq!(s, 201, "{v}");
     let key = v["api_key"].as_str().unwrap().to_string();
     let client_id = v["client"]["id"].as_i64().unwrap();
+    // The road category asks how deep the hole is (required), what it is, and what is near.
+    let (_, cats) = t.get(&admin, "/categories").await;
+    let road_id = cats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "道路破损")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (body, status) in [
+        (
+            json!({"code": "depth", "datatype": "number", "required": true, "description": "坑有多深（米）", "order": 1}),
+            201,
+        ),
+        (
+            json!({"code": "kind", "datatype": "singlevaluelist", "description": "损坏类型", "order": 2,
+                "values": [{"key": "hole", "name": "坑洞"}, {"key": "crack", "name": "裂缝"}]}),
+            201,
+        ),
+        (
+            json!({"code": "near", "datatype": "multivaluelist", "description": "附近有", "order": 3,
+                "values": [{"key": "school", "name": "学校"}, {"key": "market", "name": "集市"}]}),
+            201,
+        ),
+        (
+            json!({"code": "depth", "datatype": "string", "description": "重复", "order": 4}),
+            409,
+        ),
+        (
+            json!({"code": "bad code", "datatype": "string", "description": "x", "order": 5}),
+            422,
+        ),
+        (
+            json!({"code": "pick", "datatype": "singlevaluelist", "description": "x", "order": 6}),
+            422,
+        ),
+    ] {
+        let (s, v) = t
+            .post(
+                &admin,
+                &format!("/categories/{road_id}/attributes"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(s, status, "{body} → {v}");
+    }
     let o = |path: &str| format!("{}/open311/v2{path}", t.base);
     let json_of = |path: &str| {
         let req = t.http.get(o(path));
@@ -1058,7 +1105,7 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .unwrap()
         .clone();
     let code = road["service_code"].as_str().unwrap().to_string();
-    assert_eq!(road["metadata"], false);
+    assert_eq!(road["metadata"], true);
     let x = text_of("/services.xml").await;
     assert!(
         x.contains(&format!(
@@ -1068,6 +1115,26 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     );
     let def: Value = json_of(&format!("/services/{code}.json")).await;
     assert_eq!(def["service_code"], code.as_str());
+    let attrs = def["attributes"].as_array().unwrap();
+    assert_eq!(attrs.len(), 3);
+    assert_eq!(
+        (
+            attrs[0]["code"].as_str(),
+            attrs[0]["required"].as_bool(),
+            attrs[0]["order"].as_u64()
+        ),
+        (Some("depth"), Some(true), Some(1))
+    );
+    assert_eq!(attrs[1]["values"][1]["key"], "crack");
+    let x = text_of(&format!("/services/{code}.xml")).await;
+    assert!(
+        x.contains("<attributes><attribute><variable>true</variable><code>depth</code>"),
+        "{x}"
+    );
+    assert!(
+        x.contains("<values><value><key>hole</key><name>坑洞</name></value>"),
+        "{x}"
+    );
     let r = t.http.get(o("/services/999.json")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     let e: Value = r.json().await.unwrap();
@@ -1103,6 +1170,9 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
             ("first_name", "建国".to_string()),
             ("last_name", "王".to_string()),
             ("phone", "13912345678".to_string()),
+            ("attribute[depth]", "0.3".to_string()),
+            ("attribute[near][]", "school".to_string()),
+            ("attribute[near][]", "market".to_string()),
         ]
     };
     let (s, e) = post(good("")).await;
@@ -1120,6 +1190,13 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     let mut bad_phone = good(&key);
     bad_phone[7].1 = "12".into();
     assert_eq!(post(bad_phone).await.0, 400);
+    let mut no_depth = good(&key);
+    no_depth.retain(|(k, _)| *k != "attribute[depth]");
+    let (s, e) = post(no_depth).await;
+    assert_eq!(s, 400, "a required attribute is missing: {e}");
+    let mut bad_kind = good(&key);
+    bad_kind.push(("attribute[kind]", "tree".into()));
+    assert_eq!(post(bad_kind).await.0, 400, "not one of the list's keys");
     let (s, v) = post(good(&key)).await;
     assert_eq!(s, 201, "{v}");
     let id = v[0]["service_request_id"].as_str().unwrap().to_string();
@@ -1144,6 +1221,20 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         client_id
     };
     assert!(stored > 0);
+    let answers = t
+        .app
+        .store
+        .case_attributes(fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(
+        answers,
+        vec![
+            ("depth".to_string(), "0.3".to_string()),
+            ("near".to_string(), "school".to_string()),
+            ("near".to_string(), "market".to_string())
+        ]
+    );
 
     // Token, one request, the list with filters, in both formats; personal data masked.
     let tok: Value = json_of(&format!("/tokens/{id}.json")).await;
