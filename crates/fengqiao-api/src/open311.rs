@@ -596,6 +596,33 @@ fn request_item(app: &App, c: &Case) -> Value {
     Value::Object(m)
 }
 
+/// The common `extensions=true` fields (Chicago, Boston, SF): submitted attributes,
+/// `extended_attributes` and the public history as `notes`.
+async fn extend(app: &App, c: &Case, item: &mut Value) -> Result<(), AppError> {
+    let x = app.open311_extensions(c).await?;
+    item["attributes"] = x
+        .attributes
+        .iter()
+        .map(|(code, value)| json!({ "code": code, "value": value }))
+        .collect();
+    let mut ext = json!({ "channel": x.channel });
+    if let Some(d) = x.duplicate_of {
+        ext["duplicate"] = Value::String(d);
+    }
+    if let Some(p) = x.parent {
+        ext["parent_service_request_id"] = Value::String(p);
+    }
+    item["extended_attributes"] = ext;
+    item["notes"] = x
+        .notes
+        .iter()
+        .map(
+            |(at, summary, kind)| json!({ "datetime": w3c(*at), "summary": summary, "type": kind }),
+        )
+        .collect();
+    Ok(())
+}
+
 fn parse_time(fmt: Fmt, name: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, Failure> {
     v.map(|v| {
         DateTime::parse_from_rfc3339(v)
@@ -697,12 +724,23 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         .open311_requests(filter)
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
+    let extended = param(p, "extensions") == Some("true");
+    let mut items = Vec::with_capacity(page.items.len());
+    for c in &page.items {
+        let mut item = request_item(app, c);
+        if extended {
+            extend(app, c, &mut item)
+                .await
+                .map_err(|e| Failure::from_app(fmt, e))?;
+        }
+        items.push(item);
+    }
     ok(
         fmt,
         Doc::List {
             root: "service_requests",
             item: "request",
-            items: page.items.iter().map(|c| request_item(app, c)).collect(),
+            items,
         },
     )
 }

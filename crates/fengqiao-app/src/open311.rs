@@ -9,6 +9,17 @@ use fengqiao_domain::ids::CaseNo;
 use fengqiao_domain::org::Category;
 use fengqiao_store::{CaseFilter, Page, Scope};
 
+/// The extra fields of a request under `extensions=true`.
+#[derive(Debug, Clone)]
+pub struct Extensions {
+    pub attributes: Vec<(String, String)>,
+    pub channel: &'static str,
+    pub duplicate_of: Option<String>,
+    pub parent: Option<String>,
+    /// `(when, what, opened | activity | closed)`.
+    pub notes: Vec<(fengqiao_domain::Timestamp, String, &'static str)>,
+}
+
 /// A category offered as an Open311 service, with its group (the parent category's name).
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -55,6 +66,53 @@ impl App {
             return Err(not_found());
         }
         Ok(rec.case)
+    }
+
+    /// What `extensions=true` adds to a request: the answers to its attributes, its channel,
+    /// the request it was merged into or split from, and its public history as notes.
+    pub async fn open311_extensions(&self, c: &Case) -> Result<Extensions> {
+        let number = |id: Option<fengqiao_domain::ids::CaseId>| async move {
+            match id {
+                Some(id) => Ok::<_, AppError>(
+                    self.store
+                        .case(id)
+                        .await?
+                        .map(|r| r.case.case_no.to_string()),
+                ),
+                None => Ok(None),
+            }
+        };
+        let events = self.store.events(c.id).await?;
+        let public = crate::PublicCaseView::build(c, &events);
+        use fengqiao_domain::lifecycle::ActionKind as A;
+        let closing = [
+            A::Close,
+            A::Merge,
+            A::Withdraw,
+            A::RejectIntake,
+            A::AnswerDirectly,
+        ];
+        let notes = public
+            .progress
+            .iter()
+            .map(|step| {
+                let kind = if step.step == A::Intake.label() {
+                    "opened"
+                } else if closing.iter().any(|k| k.label() == step.step) {
+                    "closed"
+                } else {
+                    "activity"
+                };
+                (step.at, step.step.to_string(), kind)
+            })
+            .collect();
+        Ok(Extensions {
+            attributes: self.store.case_attributes(c.id).await?,
+            channel: c.channel.as_str(),
+            duplicate_of: number(c.merged_into).await?,
+            parent: number(c.parent_id).await?,
+            notes,
+        })
     }
 
     pub fn unit_name(&self, id: Option<fengqiao_domain::ids::UnitId>) -> Option<String> {
