@@ -288,6 +288,7 @@ async fn root_get(
         "discovery" => discovery(&headers, fmt).into_response(),
         "services" => services(&app, fmt).into_response(),
         "requests" => requests(&app, fmt, &p).await.into_response(),
+        "servicerequestupdates" => updates(&app, fmt, &p).await.into_response(),
         _ => {
             Failure::new(fmt, StatusCode::NOT_FOUND, format!("no resource {stem}")).into_response()
         }
@@ -741,6 +742,46 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
             root: "service_requests",
             item: "request",
             items,
+        },
+    )
+}
+
+/// mySociety's `GET servicerequestupdates`: the public steps of requests between `start_date`
+/// and `end_date` (default: the last 24 hours; at most 90 days), oldest first, at most 1,000.
+async fn updates(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
+    let end = parse_time(fmt, "end_date", param(p, "end_date"))?.unwrap_or_else(|| app.now());
+    let start = parse_time(fmt, "start_date", param(p, "start_date"))?
+        .unwrap_or(end - chrono::Duration::hours(24));
+    if end < start {
+        return Err(Failure::bad(fmt, "end_date is before start_date"));
+    }
+    if end - start > chrono::Duration::days(90) {
+        return Err(Failure::bad(
+            fmt,
+            "start_date to end_date spans more than 90 days",
+        ));
+    }
+    let list = app
+        .open311_updates(start, end + chrono::Duration::milliseconds(1), 1000)
+        .await
+        .map_err(|e| Failure::from_app(fmt, e))?;
+    ok(
+        fmt,
+        Doc::List {
+            root: "service_request_updates",
+            item: "request_update",
+            items: list
+                .into_iter()
+                .map(|u| {
+                    json!({
+                        "update_id": u.update_id.to_string(),
+                        "service_request_id": u.service_request_id,
+                        "status": u.status,
+                        "updated_datetime": w3c(u.updated_datetime),
+                        "description": u.description,
+                    })
+                })
+                .collect(),
         },
     )
 }

@@ -14,7 +14,9 @@ mod views;
 pub use auth::{hash_password, verify_password};
 use error::duplicate_means;
 pub use error::AppError;
-pub use open311::{Extensions as Open311Extensions, Service as Open311Service};
+pub use open311::{
+    Extensions as Open311Extensions, Service as Open311Service, Update as Open311Update,
+};
 pub use triage::{keywords, HotspotView, TrainOutcome, TriageConfig};
 pub use views::*;
 

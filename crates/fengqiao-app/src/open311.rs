@@ -20,6 +20,31 @@ pub struct Extensions {
     pub notes: Vec<(fengqiao_domain::Timestamp, String, &'static str)>,
 }
 
+/// A public step of a request (mySociety's `servicerequestupdates`).
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub update_id: i64,
+    pub service_request_id: String,
+    /// mySociety's lower-case extended statuses.
+    pub status: &'static str,
+    pub updated_datetime: fengqiao_domain::Timestamp,
+    pub description: String,
+}
+
+fn update_status(s: fengqiao_domain::case::CaseState) -> &'static str {
+    use fengqiao_domain::case::CaseState as S;
+    match s {
+        S::Reported | S::Registered => "open",
+        S::Dispatched => "action_scheduled",
+        S::Accepted | S::InProgress | S::ReturnRequested => "in_progress",
+        S::Replied | S::Reviewed | S::FollowedUp => "fixed",
+        S::Closed | S::Archived => "closed",
+        S::Merged => "duplicate",
+        S::Rejected => "not_councils_responsibility",
+        S::Withdrawn => "cancelled",
+    }
+}
+
 /// A category offered as an Open311 service, with its group (the parent category's name).
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -113,6 +138,39 @@ impl App {
             parent: number(c.parent_id).await?,
             notes,
         })
+    }
+
+    /// The public steps of publishable requests in `[from, to)`, oldest first, at most `limit`.
+    pub async fn open311_updates(
+        &self,
+        from: fengqiao_domain::Timestamp,
+        to: fengqiao_domain::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Update>> {
+        use fengqiao_domain::lifecycle::ActionKind as A;
+        let events = self.store.public_events_between(from, to, limit).await?;
+        Ok(events
+            .into_iter()
+            .filter_map(|(e, case_no)| {
+                let kind = A::parse(&e.action).filter(|k| crate::is_public_step(*k))?;
+                // What a unit wrote to the citizen is public; internal remarks are not.
+                let said = matches!(
+                    kind,
+                    A::Reply | A::AnswerDirectly | A::RejectIntake | A::Withdraw
+                )
+                .then_some(e.remark.as_deref())
+                .flatten()
+                .map(|r| format!("：{}", fengqiao_triage::pii::mask(r)))
+                .unwrap_or_default();
+                Some(Update {
+                    update_id: e.id,
+                    service_request_id: case_no,
+                    status: update_status(e.to_state),
+                    updated_datetime: e.at,
+                    description: format!("{}{said}", kind.label()),
+                })
+            })
+            .collect())
     }
 
     pub fn unit_name(&self, id: Option<fengqiao_domain::ids::UnitId>) -> Option<String> {

@@ -256,6 +256,27 @@ pub struct PublicStep {
     pub step: &'static str,
 }
 
+/// The steps of a case a citizen (or a public Open311 client) is shown.
+pub fn is_public_step(k: fengqiao_domain::lifecycle::ActionKind) -> bool {
+    use fengqiao_domain::lifecycle::ActionKind as A;
+    matches!(
+        k,
+        A::Intake
+            | A::Register
+            | A::RejectIntake
+            | A::AnswerDirectly
+            | A::Dispatch
+            | A::Accept
+            | A::Reply
+            | A::ApproveExtension
+            | A::FollowUp
+            | A::Reopen
+            | A::Close
+            | A::Withdraw
+            | A::Merge
+    )
+}
+
 impl PublicCaseView {
     pub fn build(c: &Case, events: &[Event]) -> Self {
         use fengqiao_domain::lifecycle::ActionKind as A;
@@ -263,23 +284,7 @@ impl PublicCaseView {
             .iter()
             .filter_map(|e| {
                 let k = A::parse(&e.action)?;
-                matches!(
-                    k,
-                    A::Intake
-                        | A::Register
-                        | A::RejectIntake
-                        | A::AnswerDirectly
-                        | A::Dispatch
-                        | A::Accept
-                        | A::Reply
-                        | A::ApproveExtension
-                        | A::FollowUp
-                        | A::Reopen
-                        | A::Close
-                        | A::Withdraw
-                        | A::Merge
-                )
-                .then(|| PublicStep {
+                is_public_step(k).then(|| PublicStep {
                     at: e.at,
                     step: k.label(),
                 })

@@ -1154,6 +1154,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn public_events_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(Event, String)>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                "SELECT e.id, e.case_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_name, e.remark, e.at, c.case_no
+                 FROM case_events e JOIN cases c ON c.id = e.case_id
+                 WHERE e.at >= ?1 AND e.at < ?2 AND NOT c.is_petition AND c.category_id IS NOT NULL
+                 ORDER BY e.at, e.id LIMIT ?3",
+                params![ms(from), ms(to), limit as i64],
+                |r| Ok((event_from_row(r)?, r.get(9)?)),
+            )
+        })
+        .await
+    }
+
     async fn open_timed_cases(&self, after: CaseId, limit: u32) -> Result<Vec<Case>> {
         self.read(move |conn| {
             let timed = &*TIMED;

@@ -421,6 +421,14 @@ pub trait Store: Send + Sync + 'static {
     async fn commit(&self, change: Changeset) -> Result<Case>;
     async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<Page<Case>>;
     async fn events(&self, id: CaseId) -> Result<Vec<Event>>;
+    /// Events of publishable cases (categorised, not petitions) in `[from, to)`, oldest first,
+    /// at most `limit`, each with its case number (Open311 service request updates).
+    async fn public_events_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(Event, String)>>;
     /// Open cases that run against a deadline, for the scheduler (a page at a time, by id).
     async fn open_timed_cases(&self, after: CaseId, limit: u32) -> Result<Vec<Case>>;
     async fn count_cases(&self, scope: &Scope) -> Result<StateCount>;
