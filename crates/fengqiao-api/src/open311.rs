@@ -648,7 +648,7 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
             .filter(|s| !s.is_empty())
             .collect();
         filter.page = 1;
-        filter.page_size = fengqiao_domain::limits::PAGE_SIZE_MAX;
+        filter.page_size = fengqiao_domain::limits::PUBLIC_PAGE_SIZE_MAX;
     } else {
         if let Some(codes) = param(p, "service_code") {
             for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
@@ -707,7 +707,7 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
                 .filter(|&n| n >= 1)
                 .ok_or_else(|| Failure::bad(fmt, "page is a number from 1"))?,
         };
-        let max = fengqiao_domain::limits::PAGE_SIZE_MAX;
+        let max = fengqiao_domain::limits::PUBLIC_PAGE_SIZE_MAX;
         let page_size = match param(p, "page_size") {
             None => max,
             Some(v) => v

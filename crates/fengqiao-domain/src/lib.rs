@@ -42,6 +42,8 @@ pub mod limits {
     pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 128;
     pub const MAX_EXTENSION_WORKING_DAYS: u32 = 10;
     pub const PAGE_SIZE_MAX: u32 = 500;
+    /// Open311 lists: the spec's default of 1,000 requests per answer.
+    pub const PUBLIC_PAGE_SIZE_MAX: u32 = 1_000;
 }
 
 /// Checks that a text is non-empty after trimming and not longer than `max` characters.

@@ -1122,7 +1122,12 @@ impl Store for SqliteStore {
             let total: i64 = conn
                 .query_row(&format!("SELECT COUNT(*) FROM cases c WHERE {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
                 .map_err(backend)?;
-            let page_size = filter.page_size.clamp(1, fengqiao_domain::limits::PAGE_SIZE_MAX);
+            let max = if filter.public_only {
+                fengqiao_domain::limits::PUBLIC_PAGE_SIZE_MAX
+            } else {
+                fengqiao_domain::limits::PAGE_SIZE_MAX
+            };
+            let page_size = filter.page_size.clamp(1, max);
             let page = filter.page.max(1);
             args.push(rusqlite::types::Value::Integer(page_size as i64));
             let lim = args.len();

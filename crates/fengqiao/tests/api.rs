@@ -1276,7 +1276,7 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         "status=pending",
         "start_date=2026-11-01",
         "page=0",
-        "page_size=100000",
+        "page_size=1001",
     ] {
         let r = t
             .http
