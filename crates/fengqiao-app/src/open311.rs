@@ -78,6 +78,8 @@ impl App {
     /// it has a category (its Open311 service).
     pub async fn open311_requests(&self, mut filter: CaseFilter) -> Result<Page<Case>> {
         filter.public_only = true;
+        // Open311 pages without totals (clients page until a short page).
+        filter.skip_total = true;
         Ok(self.store.list_cases(&Scope::All, &filter).await?)
     }
 

@@ -1119,9 +1119,13 @@ impl Store for SqliteStore {
                 None => None,
             };
             let (clause, mut args) = filter_sql(&scope, &filter, region_path);
-            let total: i64 = conn
-                .query_row(&format!("SELECT COUNT(*) FROM cases c WHERE {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
-                .map_err(backend)?;
+            // Counting every match costs a scan; lists that do not show a total skip it.
+            let total: i64 = if filter.skip_total {
+                0
+            } else {
+                conn.query_row(&format!("SELECT COUNT(*) FROM cases c WHERE {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+                    .map_err(backend)?
+            };
             let max = if filter.public_only {
                 fengqiao_domain::limits::PUBLIC_PAGE_SIZE_MAX
             } else {

@@ -193,6 +193,9 @@ pub struct CaseFilter {
     pub updated_from: Option<Timestamp>,
     #[serde(default)]
     pub updated_to: Option<Timestamp>,
+    /// Leave `Page::total` at 0 instead of counting every match (a scan on large tables).
+    #[serde(default)]
+    pub skip_total: bool,
     pub page: u32,
     pub page_size: u32,
 }
