@@ -492,6 +492,7 @@ async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         reporter_phone: param(p, "phone").map(str::to_string),
         idempotency_key: None,
         attributes: attribute_answers(p),
+        received_at: None,
     };
     let out = app
         .intake_from_client(&client, input)

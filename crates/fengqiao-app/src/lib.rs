@@ -6,6 +6,7 @@
 mod auth;
 mod clients;
 mod error;
+pub mod hotline;
 mod open311;
 pub mod scheduler;
 mod triage;
@@ -136,6 +137,9 @@ pub struct IntakeInput {
     /// JSON body yet).
     #[serde(skip)]
     pub attributes: Vec<(String, String)>,
+    /// When the report was first received, for imports of older work orders (now otherwise).
+    #[serde(skip)]
+    pub received_at: Option<Timestamp>,
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
@@ -469,7 +473,7 @@ impl App {
             }
             None => None,
         };
-        let now = self.now();
+        let now = input.received_at.unwrap_or_else(|| self.now());
         let analysis = self.analyze(&title, &body, region_id, now).await?;
         let mut outcome = self
             .store

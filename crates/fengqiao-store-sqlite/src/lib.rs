@@ -1101,6 +1101,71 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn export_page(&self, after: CaseId, limit: u32) -> Result<Vec<ExportRow>> {
+        self.read(move |conn| {
+            let cols = CASE_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ");
+            let n = CASE_COLUMNS.split(", ").count();
+            let sql = format!(
+                "SELECT {cols}, r.name, r.phone, r.channel, r.reported_at, r.original_case_id, c.idempotency_key
+                 FROM cases c
+                 LEFT JOIN reporters r ON r.id = (SELECT MIN(id) FROM reporters WHERE case_id = c.id)
+                 WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
+            );
+            let mut st = conn.prepare_cached(&sql).map_err(backend)?;
+            let rows = st
+                .query_map(params![after.0, limit as i64], |r| {
+                    let case = case_from_row(r)?;
+                    let reporter = match r.get::<_, Option<String>>(n + 2)? {
+                        Some(channel) => Some(fengqiao_domain::case::Reporter {
+                            name: r.get(n)?,
+                            phone: r.get::<_, Option<String>>(n + 1)?.and_then(|p| fengqiao_domain::ids::Phone::parse(&p).ok()),
+                            channel: fengqiao_domain::Channel::parse(&channel).unwrap_or(case.channel),
+                            reported_at: ts(r.get(n + 3)?),
+                            original_case_id: CaseId(r.get(n + 4)?),
+                        }),
+                        None => None,
+                    };
+                    Ok(ExportRow { case, reporter, idempotency_key: r.get(n + 5)? })
+                })
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn case_id_by_idempotency_key(&self, key: &str) -> Result<Option<CaseId>> {
+        let key = key.to_string();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT id FROM cases WHERE idempotency_key = ?1",
+                [key],
+                |r| Ok(CaseId(r.get(0)?)),
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn amend_reported_case(&self, a: CaseAmendment, audit: Audit) -> Result<bool> {
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE cases SET title = ?2, body = ?3, address = ?4, priority = ?5, version = version + 1, updated_at = ?6
+                     WHERE id = ?1 AND state = 'reported'",
+                    params![a.id.0, a.title, a.body, a.address, a.priority.as_str(), ms(audit.at)],
+                )
+                .map_err(backend)?;
+            if n == 1 {
+                write_audit(conn, &audit, "case.amend", &format!("case:{}", a.id), "重新导入，更新诉求内容")?;
+            }
+            Ok(n == 1)
+        })
+        .await
+    }
+
     async fn commit(&self, change: Changeset) -> Result<Case> {
         self.write(move |conn| apply_changeset(conn, &change)).await
     }

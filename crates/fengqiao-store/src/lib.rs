@@ -96,6 +96,24 @@ pub struct NewCase {
     pub attributes: Vec<(String, String)>,
 }
 
+/// A case as an export sees it.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub case: Case,
+    pub reporter: Option<Reporter>,
+    pub idempotency_key: Option<String>,
+}
+
+/// New intake text for a case still waiting to be registered.
+#[derive(Debug, Clone)]
+pub struct CaseAmendment {
+    pub id: CaseId,
+    pub title: String,
+    pub body: String,
+    pub address: Option<String>,
+    pub priority: fengqiao_domain::case::Priority,
+}
+
 /// An API client to register; the key itself is never stored.
 #[derive(Debug, Clone)]
 pub struct NewApiClient {
@@ -420,6 +438,15 @@ pub trait Store: Send + Sync + 'static {
     async fn intake(&self, new: NewCase) -> Result<IntakeOutcome>;
     async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>>;
     async fn case_id_by_no(&self, no: &CaseNo) -> Result<Option<CaseId>>;
+    /// Cases with an id above `after`, in id order, at most `limit`, each with its first
+    /// reporter and idempotency key: the rows of an export, read page by page.
+    async fn export_page(&self, after: CaseId, limit: u32) -> Result<Vec<ExportRow>>;
+    /// The case first created with this idempotency key (imports key cases by the external
+    /// work-order number).
+    async fn case_id_by_idempotency_key(&self, key: &str) -> Result<Option<CaseId>>;
+    /// Corrects the intake text of a case nobody has registered yet (a re-imported work order
+    /// that changed at the source). False, and nothing written, once it is registered.
+    async fn amend_reported_case(&self, amend: CaseAmendment, audit: Audit) -> Result<bool>;
     /// Writes one accepted action atomically; `Conflict` if the case changed since it was read.
     async fn commit(&self, change: Changeset) -> Result<Case>;
     async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<Page<Case>>;

@@ -54,7 +54,14 @@ async fn main() {
         let mut items = 0;
         for _ in 0..rounds {
             let t = Instant::now();
-            let body = http.get(format!("{base}{path}")).send().await.unwrap().bytes().await.unwrap();
+            let body = http
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
             lat.push(t.elapsed());
             items = body.len();
         }

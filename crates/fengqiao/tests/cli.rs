@@ -98,3 +98,119 @@ fn eval_scores_files_and_survives_bad_bytes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("至少需要两个类别"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn fengqiao(args: &[&str], db: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+        .args(args)
+        .env("FENGQIAO_DATABASE", db)
+        .env("FENGQIAO_PASSWORD", "a-long-test-password")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn hotline_work_orders_round_trip_through_import_and_export() {
+    let dir = std::env::temp_dir().join(format!("fengqiao-hotline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.db"), dir.join("b.db"));
+    for db in [&a, &b] {
+        let (code, _, err) = fengqiao(&["init", "--town", "甘霖镇"], db);
+        assert_eq!(code, 0, "{err}");
+    }
+    let header = "工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限\n";
+    let rows = [
+        "HL-001,2026-11-20 08:30:00,王建国,13800138000,村口路灯坏了一个月,苍岩村村口,,一般,2026-11-27",
+        "HL-002,2026-11-21 09:10:00,李秀英,13900139000,河道里倒满垃圾，气味难闻,施家岙村溪边,,紧急,",
+        "HL-003,2026/11/22 10:00,,,菜市场占道经营,,,,",
+        "HL-004,上周三,张三,13700137000,噪音扰民,,,,",
+        "HL-005,2026-11-23 11:00:00,赵六,123,养殖场污水直排,,,,",
+        ",,,,,,,,",
+        "HL-006,2026-11-23 12:00:00,钱七,,,,,,",
+    ];
+    let file = write(
+        &dir,
+        "orders.csv",
+        format!("{header}{}\n", rows.join("\n")).as_bytes(),
+    );
+    let f = file.to_str().unwrap();
+
+    // A dry run writes nothing and says what would happen.
+    let (code, out, _) = fengqiao(&["hotline", "import", f, "--dry-run"], &a);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("（演练，未写入）") && out.contains("新建 3"),
+        "{out}"
+    );
+    let (_, exported, _) = fengqiao(&["hotline", "export", "-"], &a);
+    assert_eq!(
+        exported.lines().count(),
+        1,
+        "nothing written by a dry run: {exported}"
+    );
+
+    // Good rows import; each bad one is named by row, column and reason.
+    let (code, out, _) = fengqiao(&["hotline", "import", f], &a);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("新建 3，更新 0，未变 0"), "{out}");
+    assert!(
+        out.contains("第 5 行 来电时间：无法识别的时间「上周三」"),
+        "{out}"
+    );
+    assert!(out.contains("第 6 行 联系电话"), "{out}");
+    assert!(out.contains("第 8 行 诉求内容：诉求内容为空"), "{out}");
+
+    // Importing again changes nothing; a changed order nobody has registered is updated.
+    let (_, out, _) = fengqiao(&["hotline", "import", f], &a);
+    assert!(out.contains("新建 0，更新 0，未变 3"), "{out}");
+    let changed = format!(
+        "{header}{}\n",
+        rows[0].replace("村口路灯坏了一个月", "村口两盏路灯坏了一个月")
+    );
+    let changed = write(&dir, "changed.csv", changed.as_bytes());
+    let (code, out, _) = fengqiao(&["hotline", "import", changed.to_str().unwrap()], &a);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("新建 0，更新 1"), "{out}");
+
+    // Export, then import the export elsewhere: the same work orders, once each.
+    let export = dir.join("export.csv");
+    let (code, _, err) = fengqiao(&["hotline", "export", export.to_str().unwrap()], &a);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("导出 3 件工单"), "{err}");
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert!(text.starts_with("工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限,本地编号,办理状态,承办单位,答复内容,答复时间"));
+    assert!(
+        text.contains("HL-001,2026-11-20 08:30:00,王建国,13800138000,村口两盏路灯坏了一个月"),
+        "{text}"
+    );
+    let (code, out, _) = fengqiao(&["hotline", "import", export.to_str().unwrap()], &b);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("新建 3"), "{out}");
+    let (_, again, _) = fengqiao(&["hotline", "export", "-"], &b);
+    let key = |t: &str| -> Vec<String> {
+        t.lines()
+            .skip(1)
+            .map(|l| l.split(',').take(6).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(
+        key(&again),
+        key(&text),
+        "the round trip keeps every work order"
+    );
+
+    // Wrong columns: one clear error, nothing imported.
+    let wrong = write(&dir, "wrong.csv", "编号,内容\n1,路灯坏了\n".as_bytes());
+    let (code, out, _) = fengqiao(&["hotline", "import", wrong.to_str().unwrap()], &b);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("第 1 行") && out.contains("找不到必需的列"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

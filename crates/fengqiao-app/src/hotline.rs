@@ -1,0 +1,549 @@
+//! 12345 hotline work orders: import from the platform's CSV export with a column mapping, and
+//! export cases with their replies in the same layout.
+//!
+//! Import is idempotent by the external work-order number (the case's idempotency key is
+//! `12345:{number}`): a re-import creates nothing twice, corrects the text of a work order nobody
+//! has registered yet, and leaves cases already in handling alone. Each row is its own
+//! transaction (the ordinary intake), so a bad row never half-imports and never stops the good
+//! ones; every bad row is reported with its row number, column and reason.
+
+use crate::{App, AppError, IntakeInput, Result};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use fengqiao_domain::case::Priority;
+use fengqiao_domain::ids::CaseId;
+use fengqiao_domain::org::{Actor, Role};
+use fengqiao_domain::{china_offset, Timestamp};
+use fengqiao_store::{CaseAmendment, ExportRow};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+
+/// Which column holds what, by header text. The default is a typical 12345 export.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mapping {
+    pub work_order_no: String,
+    pub received_at: String,
+    pub name: String,
+    pub phone: String,
+    pub content: String,
+    pub address: String,
+    pub category: String,
+    pub priority: String,
+    pub due: String,
+}
+
+impl Default for Mapping {
+    fn default() -> Self {
+        Mapping {
+            work_order_no: "工单编号".into(),
+            received_at: "来电时间".into(),
+            name: "诉求人".into(),
+            phone: "联系电话".into(),
+            content: "诉求内容".into(),
+            address: "事发地址".into(),
+            category: "诉求类型".into(),
+            priority: "紧急程度".into(),
+            due: "办理时限".into(),
+        }
+    }
+}
+
+/// A problem with one row (row numbers as a spreadsheet shows them: the header is row 1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+/// What an import did, or with `dry_run`, would do.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Already registered here: the source's changes are not applied to a case in handling.
+    pub in_handling: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// One work order read from a file.
+#[derive(Debug, Clone)]
+pub struct WorkOrder {
+    pub row: usize,
+    pub number: String,
+    pub received_at: Option<Timestamp>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub content: String,
+    pub address: Option<String>,
+    pub category: Option<String>,
+    pub priority: Priority,
+}
+
+const KEY_PREFIX: &str = "12345:";
+
+/// Longest cell read; longer cells are reported, not truncated silently.
+const CELL_MAX_CHARS: usize = 20_000;
+
+/// `2026-11-28 08:30:00`, `2026/11/28 8:30`, `2026-11-28T08:30:00+08:00`, `2026-11-28` (China
+/// time unless a zone is given).
+pub fn parse_time(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    let s = s.replace('/', "-");
+    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    china_offset()
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+fn parse_priority(s: &str) -> Option<Priority> {
+    match s.trim() {
+        "" | "一般" | "普通" | "正常" => Some(Priority::Normal),
+        "紧急" | "急" | "加急" => Some(Priority::Urgent),
+        "特急" | "特别紧急" | "非常紧急" => Some(Priority::Emergency),
+        other => Priority::parse(other),
+    }
+}
+
+fn priority_text(p: Priority) -> &'static str {
+    match p {
+        Priority::Normal => "一般",
+        Priority::Urgent => "紧急",
+        Priority::Emergency => "特急",
+    }
+}
+
+/// Reads work orders from CSV. Bytes that are not UTF-8 are replaced and the row reported; a
+/// file without the number or content column is one error at row 1 and no rows.
+pub fn read_csv<R: Read>(input: R, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            errors.push(RowError {
+                row: 1,
+                column: String::new(),
+                reason: format!("无法读取表头：{e}"),
+            });
+            return (out, errors);
+        }
+    };
+    let col = |name: &str| {
+        headers.iter().position(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                == name
+        })
+    };
+    let (Some(c_no), Some(c_content)) = (col(&m.work_order_no), col(&m.content)) else {
+        let found: Vec<String> = headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        errors.push(RowError {
+            row: 1,
+            column: format!("{} / {}", m.work_order_no, m.content),
+            reason: format!("找不到必需的列；表头为：{}", found.join("、")),
+        });
+        return (out, errors);
+    };
+    let (c_time, c_name, c_phone, c_addr, c_cat, c_pri) = (
+        col(&m.received_at),
+        col(&m.name),
+        col(&m.phone),
+        col(&m.address),
+        col(&m.category),
+        col(&m.priority),
+    );
+    for (i, record) in reader.byte_records().enumerate() {
+        let row = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    row,
+                    column: String::new(),
+                    reason: format!("无法解析：{e}"),
+                });
+                continue;
+            }
+        };
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue; // an empty row
+        }
+        let mut bad = Vec::new();
+        let mut cell = |c: Option<usize>, name: &str| -> Option<String> {
+            let raw = c.and_then(|c| record.get(c))?;
+            let text = match std::str::from_utf8(raw) {
+                Ok(s) => s.trim().to_string(),
+                Err(_) => {
+                    bad.push(RowError {
+                        row,
+                        column: name.into(),
+                        reason: "含有非 UTF-8 字节".into(),
+                    });
+                    return None;
+                }
+            };
+            if text.chars().count() > CELL_MAX_CHARS {
+                bad.push(RowError {
+                    row,
+                    column: name.into(),
+                    reason: format!("超过 {CELL_MAX_CHARS} 字"),
+                });
+                return None;
+            }
+            (!text.is_empty()).then_some(text)
+        };
+        let number = cell(Some(c_no), &m.work_order_no);
+        let content = cell(Some(c_content), &m.content);
+        let time = cell(c_time, &m.received_at);
+        let name = cell(c_name, &m.name);
+        let phone = cell(c_phone, &m.phone);
+        let address = cell(c_addr, &m.address);
+        let category = cell(c_cat, &m.category);
+        let priority_raw = cell(c_pri, &m.priority).unwrap_or_default();
+        if number.is_none() && bad.iter().all(|e| e.column != m.work_order_no) {
+            bad.push(RowError {
+                row,
+                column: m.work_order_no.clone(),
+                reason: "工单编号为空".into(),
+            });
+        }
+        if content.is_none() && bad.iter().all(|e| e.column != m.content) {
+            bad.push(RowError {
+                row,
+                column: m.content.clone(),
+                reason: "诉求内容为空".into(),
+            });
+        }
+        let received_at = match time.as_deref().map(|t| (t, parse_time(t))) {
+            None => None,
+            Some((_, Some(t))) => Some(t),
+            Some((t, None)) => {
+                bad.push(RowError {
+                    row,
+                    column: m.received_at.clone(),
+                    reason: format!("无法识别的时间「{t}」，应如 2026-11-28 08:30:00"),
+                });
+                None
+            }
+        };
+        let priority = parse_priority(&priority_raw).unwrap_or_else(|| {
+            bad.push(RowError {
+                row,
+                column: m.priority.clone(),
+                reason: format!("无法识别的紧急程度「{priority_raw}」，应为 一般、紧急 或 特急"),
+            });
+            Priority::Normal
+        });
+        if !bad.is_empty() {
+            errors.extend(bad);
+            continue;
+        }
+        out.push(WorkOrder {
+            row,
+            number: number.unwrap_or_default(),
+            received_at,
+            name,
+            phone,
+            content: content.unwrap_or_default(),
+            address,
+            category,
+            priority,
+        });
+    }
+    (out, errors)
+}
+
+impl App {
+    /// Imports work orders (admins and operators; the command line acts as the system).
+    pub async fn import_hotline(
+        &self,
+        actor: &Actor,
+        orders: Vec<WorkOrder>,
+        mut errors: Vec<RowError>,
+        mapping: &Mapping,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        if actor.role != fengqiao_domain::org::ActorRole::System {
+            Self::require_role(actor, &[Role::Admin, Role::Operator], "导入 12345 工单")?;
+        }
+        let mut report = ImportReport {
+            dry_run,
+            rows: orders.len() + errors.len(),
+            ..ImportReport::default()
+        };
+        let categories = self.categories();
+        for o in orders {
+            let key = format!("{KEY_PREFIX}{}", o.number);
+            let category_id = match &o.category {
+                None => None,
+                Some(name) => match categories.iter().find(|c| &c.name == name) {
+                    Some(c) => Some(c.id.0),
+                    None => {
+                        errors.push(RowError {
+                            row: o.row,
+                            column: mapping.category.clone(),
+                            reason: format!("没有名为「{name}」的分类"),
+                        });
+                        continue;
+                    }
+                },
+            };
+            let title: String = o.content.chars().take(30).collect();
+            match self.store.case_id_by_idempotency_key(&key).await? {
+                Some(id) => {
+                    let rec = self
+                        .store
+                        .case(id)
+                        .await?
+                        .ok_or_else(|| AppError::Internal(format!("case {id} vanished")))?;
+                    let c = &rec.case;
+                    let same =
+                        c.body == o.content && c.address == o.address && c.priority == o.priority;
+                    if same {
+                        report.unchanged += 1;
+                    } else if c.state != fengqiao_domain::case::CaseState::Reported {
+                        report.in_handling += 1;
+                    } else if dry_run {
+                        report.updated += 1;
+                    } else {
+                        let amended = self
+                            .store
+                            .amend_reported_case(
+                                CaseAmendment {
+                                    id: CaseId(id.0),
+                                    title,
+                                    body: o.content.clone(),
+                                    address: o.address.clone(),
+                                    priority: o.priority,
+                                },
+                                self.audit(actor),
+                            )
+                            .await?;
+                        if amended {
+                            report.updated += 1;
+                        } else {
+                            report.in_handling += 1;
+                        }
+                    }
+                }
+                None if dry_run => {
+                    // Check what intake would check, without writing.
+                    if let Err(e) = fengqiao_domain::check_text(
+                        "body",
+                        &o.content,
+                        fengqiao_domain::limits::BODY_MAX_CHARS,
+                    ) {
+                        errors.push(RowError {
+                            row: o.row,
+                            column: mapping.content.clone(),
+                            reason: e.to_string(),
+                        });
+                        continue;
+                    }
+                    if let Some(p) = &o.phone {
+                        if let Err(reason) = fengqiao_domain::ids::Phone::parse(p) {
+                            errors.push(RowError {
+                                row: o.row,
+                                column: mapping.phone.clone(),
+                                reason,
+                            });
+                            continue;
+                        }
+                    }
+                    report.created += 1;
+                }
+                None => {
+                    let input = IntakeInput {
+                        title: Some(title),
+                        body: o.content.clone(),
+                        channel: Some("hotline".into()),
+                        category_id,
+                        priority: Some(o.priority.as_str().to_string()),
+                        address: o.address.clone(),
+                        reporter_name: o.name.clone(),
+                        reporter_phone: o.phone.clone(),
+                        idempotency_key: Some(key),
+                        received_at: o.received_at,
+                        ..IntakeInput::default()
+                    };
+                    match self.intake(actor, input).await {
+                        Ok(_) => report.created += 1,
+                        Err(AppError::Invalid { field, message }) => errors.push(RowError {
+                            row: o.row,
+                            column: match field {
+                                "reporter_phone" => mapping.phone.clone(),
+                                "address" => mapping.address.clone(),
+                                "reporter_name" => mapping.name.clone(),
+                                "priority" => mapping.priority.clone(),
+                                _ => mapping.content.clone(),
+                            },
+                            reason: message,
+                        }),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        errors.sort_by_key(|e| e.row);
+        report.errors = errors;
+        Ok(report)
+    }
+
+    /// Writes every case with its reply as CSV in the 12345 layout, page by page, so memory stays
+    /// flat however many cases there are. Returns the number of rows written.
+    pub async fn export_hotline<W: Write>(&self, actor: &Actor, out: W) -> Result<u64> {
+        if actor.role != fengqiao_domain::org::ActorRole::System {
+            Self::require_role(actor, &[Role::Admin, Role::Operator], "导出工单")?;
+        }
+        let m = Mapping::default();
+        let mut w = csv::Writer::from_writer(out);
+        let io = |e: csv::Error| AppError::Internal(format!("写出失败：{e}"));
+        w.write_record([
+            m.work_order_no.as_str(),
+            &m.received_at,
+            &m.name,
+            &m.phone,
+            &m.content,
+            &m.address,
+            &m.category,
+            &m.priority,
+            &m.due,
+            "本地编号",
+            "办理状态",
+            "承办单位",
+            "答复内容",
+            "答复时间",
+        ])
+        .map_err(io)?;
+        let categories = self.categories();
+        let units = self.units();
+        let local = |t: Timestamp| {
+            t.with_timezone(&china_offset())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
+        let mut after = CaseId(0);
+        let mut n = 0u64;
+        loop {
+            let page: Vec<ExportRow> = self.store.export_page(after, 5000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.case.id;
+            for r in &page {
+                let c = &r.case;
+                let number = r
+                    .idempotency_key
+                    .as_deref()
+                    .and_then(|k| k.strip_prefix(KEY_PREFIX))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| c.case_no.to_string());
+                let cat = c
+                    .category_id
+                    .and_then(|id| categories.iter().find(|x| x.id == id))
+                    .map(|x| x.name.as_str());
+                let unit = c
+                    .unit_id
+                    .and_then(|id| units.iter().find(|u| u.id == id))
+                    .map(|u| u.name.as_str());
+                let reporter = r.reporter.as_ref();
+                w.write_record([
+                    number.as_str(),
+                    &local(c.created_at),
+                    reporter.and_then(|p| p.name.as_deref()).unwrap_or(""),
+                    reporter
+                        .and_then(|p| p.phone.as_ref())
+                        .map(|p| p.as_str())
+                        .unwrap_or(""),
+                    &c.body,
+                    c.address.as_deref().unwrap_or(""),
+                    cat.unwrap_or(""),
+                    priority_text(c.priority),
+                    &c.reply_due.map(local).unwrap_or_default(),
+                    c.case_no.as_str(),
+                    c.state.label(),
+                    unit.unwrap_or(""),
+                    c.reply.as_deref().unwrap_or(""),
+                    &c.replied_at.map(local).unwrap_or_default(),
+                ])
+                .map_err(io)?;
+                n += 1;
+            }
+        }
+        w.flush()
+            .map_err(|e| AppError::Internal(format!("写出失败：{e}")))?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_good_rows_and_reports_bad_ones_by_row_and_column() {
+        let mut csv =
+            "工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限\n"
+                .as_bytes()
+                .to_vec();
+        csv.extend(
+            "A001,2026-11-28 08:30:00,王建国,13800138000,路灯坏了,苍岩村,路灯故障,一般,\n"
+                .as_bytes(),
+        );
+        csv.extend("A002,昨天上午,李四,13900139000,路面塌陷,,,紧急,\n".as_bytes());
+        csv.extend(",,,,,,,,\n".as_bytes());
+        csv.extend("A003,2026/11/28 9:05,,,,,,,\n".as_bytes());
+        csv.extend(b"A004,2026-11-28,\xff\xfe,,\xe5\x9d\x91,,,,\n");
+        csv.extend("A005,2026-11-28T10:00:00+08:00,,,垃圾没人清运,,,超级急,\n".as_bytes());
+        csv.extend("A006,2026-11-28 10:00,,,河道发臭,,,特急,\n".as_bytes());
+        let (orders, errors) = read_csv(csv.as_slice(), &Mapping::default());
+        assert_eq!(
+            orders.iter().map(|o| o.number.as_str()).collect::<Vec<_>>(),
+            vec!["A001", "A006"]
+        );
+        assert_eq!(orders[1].priority, Priority::Emergency);
+        assert_eq!(orders[0].received_at, parse_time("2026-11-28T00:30:00Z"));
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "来电时间"),
+                (5, "诉求内容"),
+                (6, "诉求人"),
+                (7, "紧急程度")
+            ],
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_without_the_key_columns_is_one_clear_error() {
+        let (orders, errors) = read_csv("编号,内容\n1,路灯坏了\n".as_bytes(), &Mapping::default());
+        assert!(orders.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].row, 1);
+        assert!(
+            errors[0].reason.contains("编号、内容"),
+            "{}",
+            errors[0].reason
+        );
+    }
+}
