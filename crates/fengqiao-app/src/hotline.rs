@@ -127,6 +127,16 @@ fn priority_text(p: Priority) -> &'static str {
     }
 }
 
+/// The position of the column headed `name` (spaces and a byte-order mark ignored).
+pub fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
+    headers.iter().position(|h| {
+        String::from_utf8_lossy(h)
+            .trim()
+            .trim_start_matches('\u{feff}')
+            == name
+    })
+}
+
 /// Reads work orders from CSV. Bytes that are not UTF-8 are replaced and the row reported; a
 /// file without the number or content column is one error at row 1 and no rows.
 pub fn read_csv<R: Read>(input: R, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {
@@ -144,14 +154,7 @@ pub fn read_csv<R: Read>(input: R, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError
             return (out, errors);
         }
     };
-    let col = |name: &str| {
-        headers.iter().position(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                == name
-        })
-    };
+    let col = |name: &str| column(&headers, name);
     let (Some(c_no), Some(c_content)) = (col(&m.work_order_no), col(&m.content)) else {
         let found: Vec<String> = headers
             .iter()

@@ -23,14 +23,7 @@ impl LabelledCsv {
             .from_path(path)
             .with_context(|| format!("无法打开 {}", path.display()))?;
         let headers = reader.byte_headers()?.clone();
-        let col = |name: &str| {
-            headers.iter().position(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    == name
-            })
-        };
+        let col = |name: &str| fengqiao_app::hotline::column(&headers, name);
         let (Some(label), Some(body)) = (col("label"), col("body")) else {
             bail!(
                 "{} 缺少 label 或 body 列（需要 title、body、label 三列）",
