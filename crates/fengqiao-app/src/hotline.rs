@@ -538,6 +538,17 @@ mod tests {
     }
 
     #[test]
+    fn a_ten_megabyte_cell_is_reported_not_imported() {
+        let huge = "坑".repeat(10 * 1024 * 1024 / 3);
+        let csv = format!("工单编号,诉求内容\nA1,{huge}\nA2,路灯坏了\n");
+        let (orders, errors) = read_csv(csv.as_bytes(), &Mapping::default());
+        assert_eq!(orders.len(), 1);
+        assert_eq!(orders[0].number, "A2");
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "诉求内容"));
+        assert!(errors[0].reason.contains("超过"));
+    }
+
+    #[test]
     fn a_file_without_the_key_columns_is_one_clear_error() {
         let (orders, errors) = read_csv("编号,内容\n1,路灯坏了\n".as_bytes(), &Mapping::default());
         assert!(orders.is_empty());
