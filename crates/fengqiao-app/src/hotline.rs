@@ -137,33 +137,133 @@ pub fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
     })
 }
 
-/// Reads work orders from CSV. Bytes that are not UTF-8 are replaced and the row reported; a
-/// file without the number or content column is one error at row 1 and no rows.
+/// A cell as read: its text, or why it could not be read.
+type Cell = std::result::Result<String, String>;
+
+/// Reads work orders from CSV. Bytes that are not UTF-8 make that row an error; a file without
+/// the number or content column is one error at row 1 and no rows.
 pub fn read_csv<R: Read>(input: R, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let headers = match reader.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            errors.push(RowError {
-                row: 1,
-                column: String::new(),
-                reason: format!("无法读取表头：{e}"),
-            });
-            return (out, errors);
-        }
-    };
-    let col = |name: &str| column(&headers, name);
-    let (Some(c_no), Some(c_content)) = (col(&m.work_order_no), col(&m.content)) else {
-        let found: Vec<String> = headers
+    let headers: Vec<String> = match reader.byte_headers() {
+        Ok(h) => h
             .iter()
             .map(|h| String::from_utf8_lossy(h).into_owned())
-            .collect();
+            .collect(),
+        Err(e) => return (Vec::new(), vec![file_error(format!("无法读取表头：{e}"))]),
+    };
+    let mut unreadable = Vec::new();
+    let rows: Vec<(usize, Vec<Cell>)> = reader
+        .byte_records()
+        .enumerate()
+        .filter_map(|(i, record)| match record {
+            Ok(r) => Some((
+                i + 2,
+                r.iter()
+                    .map(|f| {
+                        std::str::from_utf8(f)
+                            .map(str::to_string)
+                            .map_err(|_| "含有非 UTF-8 字节".to_string())
+                    })
+                    .collect(),
+            )),
+            Err(e) => {
+                unreadable.push(RowError {
+                    row: i + 2,
+                    column: String::new(),
+                    reason: format!("无法解析：{e}"),
+                });
+                None
+            }
+        })
+        .collect();
+    let (orders, mut errors) = parse_table(&headers, rows, m);
+    errors.extend(unreadable);
+    errors.sort_by_key(|e| e.row);
+    (orders, errors)
+}
+
+/// Reads work orders from the first sheet of an XLSX (or XLS/ODS) workbook. Numbers keep their
+/// digits (a phone stored as a number is still a phone); date cells become China time.
+pub fn read_workbook<R: Read + std::io::Seek + Clone>(
+    input: R,
+    m: &Mapping,
+) -> (Vec<WorkOrder>, Vec<RowError>) {
+    use calamine::{Data, Reader};
+    let mut book = match calamine::open_workbook_auto_from_rs(input) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![file_error(format!("不是可读的 Excel 文件：{e}"))],
+            )
+        }
+    };
+    let range = match book.worksheet_range_at(0) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            return (
+                Vec::new(),
+                vec![file_error(format!("无法读取第一张工作表：{e}"))],
+            )
+        }
+        None => return (Vec::new(), vec![file_error("工作簿中没有工作表".into())]),
+    };
+    let text = |d: &Data| -> Cell {
+        match d {
+            Data::Empty => Ok(String::new()),
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Ok(s.clone()),
+            Data::Int(i) => Ok(i.to_string()),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(format!("{}", *f as i64)),
+            Data::Float(f) => Ok(f.to_string()),
+            Data::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.into()),
+            Data::DateTime(dt) => dt
+                .as_datetime()
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .ok_or_else(|| "无法识别的日期".to_string()),
+            Data::Error(e) => Err(format!("单元格错误 {e}")),
+        }
+    };
+    let mut rows = range.rows();
+    let Some(header_row) = rows.next() else {
+        return (Vec::new(), vec![file_error("工作表是空的".into())]);
+    };
+    let headers: Vec<String> = header_row
+        .iter()
+        .map(|d| text(d).unwrap_or_default())
+        .collect();
+    let body: Vec<(usize, Vec<Cell>)> = rows
+        .enumerate()
+        .map(|(i, r)| (i + 2, r.iter().map(text).collect()))
+        .collect();
+    parse_table(&headers, body, m)
+}
+
+fn file_error(reason: String) -> RowError {
+    RowError {
+        row: 1,
+        column: String::new(),
+        reason,
+    }
+}
+
+/// Work orders from a table of cells, whatever file it came from.
+fn parse_table(
+    headers: &[String],
+    rows: Vec<(usize, Vec<Cell>)>,
+    m: &Mapping,
+) -> (Vec<WorkOrder>, Vec<RowError>) {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
+    };
+    let (Some(c_no), Some(c_content)) = (col(&m.work_order_no), col(&m.content)) else {
         errors.push(RowError {
             row: 1,
             column: format!("{} / {}", m.work_order_no, m.content),
-            reason: format!("找不到必需的列；表头为：{}", found.join("、")),
+            reason: format!("找不到必需的列；表头为：{}", headers.join("、")),
         });
         return (out, errors);
     };
@@ -175,32 +275,22 @@ pub fn read_csv<R: Read>(input: R, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError
         col(&m.category),
         col(&m.priority),
     );
-    for (i, record) in reader.byte_records().enumerate() {
-        let row = i + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError {
-                    row,
-                    column: String::new(),
-                    reason: format!("无法解析：{e}"),
-                });
-                continue;
-            }
-        };
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+    for (row, record) in rows {
+        if record
+            .iter()
+            .all(|c| c.as_deref().is_ok_and(|t| t.trim().is_empty()))
+        {
             continue; // an empty row
         }
         let mut bad = Vec::new();
         let mut cell = |c: Option<usize>, name: &str| -> Option<String> {
-            let raw = c.and_then(|c| record.get(c))?;
-            let text = match std::str::from_utf8(raw) {
+            let text = match c.and_then(|c| record.get(c))? {
                 Ok(s) => s.trim().to_string(),
-                Err(_) => {
+                Err(reason) => {
                     bad.push(RowError {
                         row,
                         column: name.into(),
-                        reason: "含有非 UTF-8 字节".into(),
+                        reason: reason.clone(),
                     });
                     return None;
                 }
@@ -412,16 +502,20 @@ impl App {
         Ok(report)
     }
 
-    /// Writes every case with its reply as CSV in the 12345 layout, page by page, so memory stays
-    /// flat however many cases there are. Returns the number of rows written.
-    pub async fn export_hotline<W: Write>(&self, actor: &Actor, out: W) -> Result<u64> {
+    /// Writes every case with its reply in the 12345 layout, as CSV or XLSX, page by page, so
+    /// memory stays flat however many cases there are (XLSX in the writer's constant-memory
+    /// mode). Returns the number of rows written.
+    pub async fn export_hotline<W: Write + Send>(
+        &self,
+        actor: &Actor,
+        out: W,
+        format: ExportFormat,
+    ) -> Result<u64> {
         if actor.role != fengqiao_domain::org::ActorRole::System {
             Self::require_role(actor, &[Role::Admin, Role::Operator], "导出工单")?;
         }
         let m = Mapping::default();
-        let mut w = csv::Writer::from_writer(out);
-        let io = |e: csv::Error| AppError::Internal(format!("写出失败：{e}"));
-        w.write_record([
+        let header = [
             m.work_order_no.as_str(),
             &m.received_at,
             &m.name,
@@ -436,8 +530,10 @@ impl App {
             "承办单位",
             "答复内容",
             "答复时间",
-        ])
-        .map_err(io)?;
+        ]
+        .map(str::to_string);
+        let mut sink = Sink::new(format, out)?;
+        sink.row(&header)?;
         let categories = self.categories();
         let units = self.units();
         let local = |t: Timestamp| {
@@ -462,38 +558,121 @@ impl App {
                 let cat = c
                     .category_id
                     .and_then(|id| categories.iter().find(|x| x.id == id))
-                    .map(|x| x.name.as_str());
+                    .map(|x| x.name.clone());
                 let unit = c
                     .unit_id
                     .and_then(|id| units.iter().find(|u| u.id == id))
-                    .map(|u| u.name.as_str());
+                    .map(|u| u.name.clone());
                 let reporter = r.reporter.as_ref();
-                w.write_record([
-                    number.as_str(),
-                    &local(c.created_at),
-                    reporter.and_then(|p| p.name.as_deref()).unwrap_or(""),
+                sink.row(&[
+                    number,
+                    local(c.created_at),
+                    reporter.and_then(|p| p.name.clone()).unwrap_or_default(),
                     reporter
                         .and_then(|p| p.phone.as_ref())
-                        .map(|p| p.as_str())
-                        .unwrap_or(""),
-                    &c.body,
-                    c.address.as_deref().unwrap_or(""),
-                    cat.unwrap_or(""),
-                    priority_text(c.priority),
-                    &c.reply_due.map(local).unwrap_or_default(),
-                    c.case_no.as_str(),
-                    c.state.label(),
-                    unit.unwrap_or(""),
-                    c.reply.as_deref().unwrap_or(""),
-                    &c.replied_at.map(local).unwrap_or_default(),
-                ])
-                .map_err(io)?;
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_default(),
+                    c.body.clone(),
+                    c.address.clone().unwrap_or_default(),
+                    cat.unwrap_or_default(),
+                    priority_text(c.priority).to_string(),
+                    c.reply_due.map(local).unwrap_or_default(),
+                    c.case_no.to_string(),
+                    c.state.label().to_string(),
+                    unit.unwrap_or_default(),
+                    c.reply.clone().unwrap_or_default(),
+                    c.replied_at.map(local).unwrap_or_default(),
+                ])?;
                 n += 1;
             }
         }
-        w.flush()
-            .map_err(|e| AppError::Internal(format!("写出失败：{e}")))?;
+        sink.finish()?;
         Ok(n)
+    }
+}
+
+/// What an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// By file name: `.xlsx` is XLSX, anything else CSV.
+    pub fn for_path(path: &std::path::Path) -> ExportFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("xlsx") => ExportFormat::Xlsx,
+            _ => ExportFormat::Csv,
+        }
+    }
+}
+
+/// The rows of an export on their way out.
+enum Sink<W: Write + Send> {
+    Csv(csv::Writer<W>),
+    Xlsx {
+        book: Box<rust_xlsxwriter::Workbook>,
+        row: u32,
+        out: W,
+    },
+}
+
+/// XLSX holds at most this many rows per sheet.
+const XLSX_MAX_ROWS: u32 = 1_048_576;
+
+fn write_error(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("写出失败：{e}"))
+}
+
+impl<W: Write + Send> Sink<W> {
+    fn new(format: ExportFormat, out: W) -> Result<Self> {
+        Ok(match format {
+            ExportFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+            ExportFormat::Xlsx => {
+                let mut book = rust_xlsxwriter::Workbook::new();
+                book.add_worksheet_with_constant_memory()
+                    .map_err(write_error)?
+                    .set_name("工单")
+                    .map_err(write_error)?;
+                Sink::Xlsx {
+                    book: Box::new(book),
+                    row: 0,
+                    out,
+                }
+            }
+        })
+    }
+
+    fn row(&mut self, cells: &[String]) -> Result<()> {
+        match self {
+            Sink::Csv(w) => w.write_record(cells).map_err(write_error),
+            Sink::Xlsx { book, row, .. } => {
+                if *row >= XLSX_MAX_ROWS {
+                    return Err(AppError::Invalid {
+                        field: "format",
+                        message: format!("XLSX 每张表最多 {XLSX_MAX_ROWS} 行，请导出为 CSV"),
+                    });
+                }
+                let sheet = book.worksheet_from_index(0).map_err(write_error)?;
+                for (c, text) in cells.iter().enumerate() {
+                    if !text.is_empty() {
+                        sheet
+                            .write_string(*row, c as u16, text)
+                            .map_err(write_error)?;
+                    }
+                }
+                *row += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Sink::Csv(mut w) => w.flush().map_err(write_error),
+            Sink::Xlsx { mut book, out, .. } => book.save_to_writer(out).map_err(write_error),
+        }
     }
 }
 
@@ -535,6 +714,38 @@ mod tests {
             ],
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn reads_typed_excel_cells() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in ["工单编号", "来电时间", "联系电话", "诉求内容", "紧急程度"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        sheet.write_number(1, 0, 20261128001.0).unwrap();
+        let t = ExcelDateTime::parse_from_str("2026-11-28 08:30:00").unwrap();
+        sheet.write_datetime_with_format(1, 1, &t, &date).unwrap();
+        sheet.write_number(1, 2, 13800138000.0).unwrap();
+        sheet.write_string(1, 3, "路灯坏了").unwrap();
+        sheet.write_string(1, 4, "特急").unwrap();
+        sheet.write_string(2, 0, "X2").unwrap();
+        sheet.write_string(2, 3, "河道发臭").unwrap();
+        sheet.write_string(2, 1, "not a date").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let (orders, errors) = read_workbook(std::io::Cursor::new(bytes), &Mapping::default());
+        assert_eq!(orders.len(), 1, "{errors:?}");
+        let o = &orders[0];
+        assert_eq!(o.number, "20261128001", "a number keeps its digits");
+        assert_eq!(o.phone.as_deref(), Some("13800138000"));
+        assert_eq!(o.received_at, parse_time("2026-11-28 08:30:00"));
+        assert_eq!(o.priority, Priority::Emergency);
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (3, "来电时间"));
     }
 
     #[test]

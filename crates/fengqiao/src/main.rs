@@ -136,7 +136,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum HotlineCommand {
-    /// Import work orders from a CSV export. Idempotent by work-order number: a re-import updates
+    /// Import work orders from a 12345 export (`.xlsx`, `.xls`, `.ods` or CSV). Idempotent by work-order number: a re-import updates
     /// what nobody has registered yet and never duplicates. Bad rows are listed (row, column,
     /// reason) and the good ones still import; the exit code is 3 when some rows failed.
     Import {
@@ -151,7 +151,8 @@ enum HotlineCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Export every case with its reply in the 12345 layout (CSV; `-` for standard output).
+    /// Export every case with its reply in the 12345 layout: `.xlsx` or CSV (`-` for standard
+    /// output).
     Export {
         #[command(flatten)]
         db: DbArgs,
@@ -526,10 +527,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                                 .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
                         }
                     };
-                    let input = std::fs::File::open(&file)
-                        .with_context(|| format!("cannot open {}", file.display()))?;
-                    let (orders, errors) =
-                        fengqiao_app::hotline::read_csv(std::io::BufReader::new(input), &mapping);
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let spreadsheet = file.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        ["xlsx", "xls", "xlsm", "ods"].contains(&e.to_ascii_lowercase().as_str())
+                    });
+                    let (orders, errors) = if spreadsheet {
+                        fengqiao_app::hotline::read_workbook(std::io::Cursor::new(bytes), &mapping)
+                    } else {
+                        fengqiao_app::hotline::read_csv(bytes.as_slice(), &mapping)
+                    };
                     let r = app
                         .import_hotline(&actor, orders, errors, &mapping, dry_run)
                         .await?;
@@ -555,16 +562,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 HotlineCommand::Export { file, .. } => {
+                    use fengqiao_app::hotline::ExportFormat;
                     let n = if file.as_os_str() == "-" {
-                        app.export_hotline(
-                            &actor,
-                            std::io::BufWriter::new(std::io::stdout().lock()),
-                        )
-                        .await?
+                        let out = std::io::BufWriter::new(std::io::stdout());
+                        app.export_hotline(&actor, out, ExportFormat::Csv).await?
                     } else {
                         let out = std::fs::File::create(&file)
                             .with_context(|| format!("cannot create {}", file.display()))?;
-                        app.export_hotline(&actor, std::io::BufWriter::new(out))
+                        let format = ExportFormat::for_path(&file);
+                        app.export_hotline(&actor, std::io::BufWriter::new(out), format)
                             .await?
                     };
                     eprintln!("导出 {n} 件工单");

@@ -204,6 +204,34 @@ fn hotline_work_orders_round_trip_through_import_and_export() {
         "the round trip keeps every work order"
     );
 
+    // The same through XLSX: export, import into a third township, same work orders.
+    let c = dir.join("c.db");
+    assert_eq!(fengqiao(&["init", "--town", "甘霖镇"], &c).0, 0);
+    let xlsx = dir.join("export.xlsx");
+    let (code, _, err) = fengqiao(&["hotline", "export", xlsx.to_str().unwrap()], &a);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        &std::fs::read(&xlsx).unwrap()[..2],
+        b"PK",
+        "an XLSX is a zip"
+    );
+    let (code, out, _) = fengqiao(&["hotline", "import", xlsx.to_str().unwrap()], &c);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("新建 3"), "{out}");
+    let (_, from_xlsx, _) = fengqiao(&["hotline", "export", "-"], &c);
+    assert_eq!(
+        key(&from_xlsx),
+        key(&text),
+        "the XLSX round trip keeps every work order"
+    );
+    let fake = write(&dir, "fake.xlsx", b"this is not a workbook");
+    let (code, out, _) = fengqiao(&["hotline", "import", fake.to_str().unwrap()], &c);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("第 1 行") && out.contains("不是可读的 Excel 文件"),
+        "{out}"
+    );
+
     // Wrong columns: one clear error, nothing imported.
     let wrong = write(&dir, "wrong.csv", "编号,内容\n1,路灯坏了\n".as_bytes());
     let (code, out, _) = fengqiao(&["hotline", "import", wrong.to_str().unwrap()], &b);
