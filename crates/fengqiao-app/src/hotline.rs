@@ -16,6 +16,7 @@ use fengqiao_domain::{china_offset, Timestamp};
 use fengqiao_store::{CaseAmendment, ExportRow};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 /// Which column holds what, by header text. The default is a typical 12345 export.
 #[derive(Debug, Clone, Deserialize)]
@@ -84,6 +85,18 @@ pub struct WorkOrder {
 }
 
 const KEY_PREFIX: &str = "12345:";
+
+/// Rows imported at once.
+const IMPORT_CONCURRENCY: usize = 64;
+
+/// What became of one row.
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    InHandling,
+    Failed(RowError),
+}
 
 /// Longest cell read; longer cells are reported, not truncated silently.
 const CELL_MAX_CHARS: usize = 20_000;
@@ -369,7 +382,7 @@ fn parse_table(
 impl App {
     /// Imports work orders (admins and operators; the command line acts as the system).
     pub async fn import_hotline(
-        &self,
+        self: &Arc<Self>,
         actor: &Actor,
         orders: Vec<WorkOrder>,
         mut errors: Vec<RowError>,
@@ -384,122 +397,142 @@ impl App {
             rows: orders.len() + errors.len(),
             ..ImportReport::default()
         };
-        let categories = self.categories();
-        for o in orders {
-            let key = format!("{KEY_PREFIX}{}", o.number);
-            let category_id = match &o.category {
-                None => None,
-                Some(name) => match categories.iter().find(|c| &c.name == name) {
-                    Some(c) => Some(c.id.0),
-                    None => {
-                        errors.push(RowError {
-                            row: o.row,
-                            column: mapping.category.clone(),
-                            reason: format!("没有名为「{name}」的分类"),
-                        });
-                        continue;
-                    }
-                },
-            };
-            let title: String = o.content.chars().take(30).collect();
-            match self.store.case_id_by_idempotency_key(&key).await? {
-                Some(id) => {
-                    let rec = self
-                        .store
-                        .case(id)
-                        .await?
-                        .ok_or_else(|| AppError::Internal(format!("case {id} vanished")))?;
-                    let c = &rec.case;
-                    let same =
-                        c.body == o.content && c.address == o.address && c.priority == o.priority;
-                    if same {
-                        report.unchanged += 1;
-                    } else if c.state != fengqiao_domain::case::CaseState::Reported {
-                        report.in_handling += 1;
-                    } else if dry_run {
-                        report.updated += 1;
-                    } else {
-                        let amended = self
-                            .store
-                            .amend_reported_case(
-                                CaseAmendment {
-                                    id: CaseId(id.0),
-                                    title,
-                                    body: o.content.clone(),
-                                    address: o.address.clone(),
-                                    priority: o.priority,
-                                },
-                                self.audit(actor),
-                            )
-                            .await?;
-                        if amended {
-                            report.updated += 1;
-                        } else {
-                            report.in_handling += 1;
-                        }
-                    }
-                }
-                None if dry_run => {
-                    // Check what intake would check, without writing.
-                    if let Err(e) = fengqiao_domain::check_text(
-                        "body",
-                        &o.content,
-                        fengqiao_domain::limits::BODY_MAX_CHARS,
-                    ) {
-                        errors.push(RowError {
-                            row: o.row,
-                            column: mapping.content.clone(),
-                            reason: e.to_string(),
-                        });
-                        continue;
-                    }
-                    if let Some(p) = &o.phone {
-                        if let Err(reason) = fengqiao_domain::ids::Phone::parse(p) {
-                            errors.push(RowError {
-                                row: o.row,
-                                column: mapping.phone.clone(),
-                                reason,
-                            });
-                            continue;
-                        }
-                    }
-                    report.created += 1;
-                }
-                None => {
-                    let input = IntakeInput {
-                        title: Some(title),
-                        body: o.content.clone(),
-                        channel: Some("hotline".into()),
-                        category_id,
-                        priority: Some(o.priority.as_str().to_string()),
-                        address: o.address.clone(),
-                        reporter_name: o.name.clone(),
-                        reporter_phone: o.phone.clone(),
-                        idempotency_key: Some(key),
-                        received_at: o.received_at,
-                        ..IntakeInput::default()
-                    };
-                    match self.intake(actor, input).await {
-                        Ok(_) => report.created += 1,
-                        Err(AppError::Invalid { field, message }) => errors.push(RowError {
-                            row: o.row,
-                            column: match field {
-                                "reporter_phone" => mapping.phone.clone(),
-                                "address" => mapping.address.clone(),
-                                "reporter_name" => mapping.name.clone(),
-                                "priority" => mapping.priority.clone(),
-                                _ => mapping.content.clone(),
-                            },
-                            reason: message,
-                        }),
-                        Err(e) => return Err(e),
-                    }
-                }
+        // Rows run concurrently, so the durable commits of many rows share their fsyncs. A
+        // number seen again later in the file waits for a second, sequential pass: it then
+        // finds the case its first row created.
+        let mut seen = std::collections::HashSet::new();
+        let (first, again): (Vec<WorkOrder>, Vec<WorkOrder>) = orders
+            .into_iter()
+            .partition(|o| seen.insert(o.number.clone()));
+        let mapping = Arc::new(mapping.clone());
+        let mut tally = |outcome: Outcome| match outcome {
+            Outcome::Created => report.created += 1,
+            Outcome::Updated => report.updated += 1,
+            Outcome::Unchanged => report.unchanged += 1,
+            Outcome::InHandling => report.in_handling += 1,
+            Outcome::Failed(e) => errors.push(e),
+        };
+        let mut batch = tokio::task::JoinSet::new();
+        for o in first {
+            if batch.len() >= IMPORT_CONCURRENCY {
+                let done = batch.join_next().await.expect("a running row");
+                tally(done.map_err(|e| AppError::Internal(e.to_string()))??);
             }
+            let (app, actor, mapping) = (self.clone(), actor.clone(), mapping.clone());
+            batch.spawn(async move { app.import_one(&actor, o, &mapping, dry_run).await });
+        }
+        while let Some(done) = batch.join_next().await {
+            tally(done.map_err(|e| AppError::Internal(e.to_string()))??);
+        }
+        for o in again {
+            tally(self.import_one(actor, o, &mapping, dry_run).await?);
         }
         errors.sort_by_key(|e| e.row);
         report.errors = errors;
         Ok(report)
+    }
+
+    async fn import_one(
+        &self,
+        actor: &Actor,
+        o: WorkOrder,
+        mapping: &Mapping,
+        dry_run: bool,
+    ) -> Result<Outcome> {
+        let fail = |column: &String, reason: String| {
+            Ok(Outcome::Failed(RowError {
+                row: o.row,
+                column: column.clone(),
+                reason,
+            }))
+        };
+        let key = format!("{KEY_PREFIX}{}", o.number);
+        let category_id = match &o.category {
+            None => None,
+            Some(name) => match self.categories().iter().find(|c| &c.name == name) {
+                Some(c) => Some(c.id.0),
+                None => return fail(&mapping.category, format!("没有名为「{name}」的分类")),
+            },
+        };
+        let title: String = o.content.chars().take(30).collect();
+        match self.store.case_id_by_idempotency_key(&key).await? {
+            Some(id) => {
+                let rec = self
+                    .store
+                    .case(id)
+                    .await?
+                    .ok_or_else(|| AppError::Internal(format!("case {id} vanished")))?;
+                let c = &rec.case;
+                if c.body == o.content && c.address == o.address && c.priority == o.priority {
+                    return Ok(Outcome::Unchanged);
+                }
+                if c.state != fengqiao_domain::case::CaseState::Reported {
+                    return Ok(Outcome::InHandling);
+                }
+                if dry_run {
+                    return Ok(Outcome::Updated);
+                }
+                let amendment = CaseAmendment {
+                    id: CaseId(id.0),
+                    title,
+                    body: o.content.clone(),
+                    address: o.address.clone(),
+                    priority: o.priority,
+                };
+                Ok(
+                    match self
+                        .store
+                        .amend_reported_case(amendment, self.audit(actor))
+                        .await?
+                    {
+                        true => Outcome::Updated,
+                        false => Outcome::InHandling,
+                    },
+                )
+            }
+            None if dry_run => {
+                // Check what intake would check, without writing.
+                let limit = fengqiao_domain::limits::BODY_MAX_CHARS;
+                if let Err(e) = fengqiao_domain::check_text("body", &o.content, limit) {
+                    return fail(&mapping.content, e.to_string());
+                }
+                if let Some(Err(reason)) =
+                    o.phone.as_deref().map(fengqiao_domain::ids::Phone::parse)
+                {
+                    return fail(&mapping.phone, reason);
+                }
+                Ok(Outcome::Created)
+            }
+            None => {
+                let input = IntakeInput {
+                    title: Some(title),
+                    body: o.content.clone(),
+                    channel: Some("hotline".into()),
+                    category_id,
+                    priority: Some(o.priority.as_str().to_string()),
+                    address: o.address.clone(),
+                    reporter_name: o.name.clone(),
+                    reporter_phone: o.phone.clone(),
+                    idempotency_key: Some(key),
+                    received_at: o.received_at,
+                    ..IntakeInput::default()
+                };
+                match self.intake(actor, input).await {
+                    Ok(_) => Ok(Outcome::Created),
+                    Err(AppError::Invalid { field, message }) => fail(
+                        match field {
+                            "reporter_phone" => &mapping.phone,
+                            "address" => &mapping.address,
+                            "reporter_name" => &mapping.name,
+                            "priority" => &mapping.priority,
+                            _ => &mapping.content,
+                        },
+                        message,
+                    ),
+                    Err(e) => Err(e),
+                }
+            }
+        }
     }
 
     /// Writes every case with its reply in the 12345 layout, as CSV or XLSX, page by page, so
