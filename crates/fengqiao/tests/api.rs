@@ -621,6 +621,71 @@ async fn openapi_describes_every_route() {
     );
 }
 
+/// An XML element, parsed: for checking Open311 XML by element rather than by text.
+#[derive(Debug, Default)]
+struct Xml {
+    name: String,
+    text: String,
+    children: Vec<Xml>,
+}
+
+impl Xml {
+    /// Parses a whole document; panics on anything that is not well-formed XML.
+    fn parse(doc: &str) -> Xml {
+        use quick_xml::events::Event;
+        let mut reader = quick_xml::Reader::from_str(doc);
+        let mut stack = vec![Xml::default()];
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                Event::Start(e) => stack.push(Xml {
+                    name: e.name().as_ref().to_string(),
+                    ..Xml::default()
+                }),
+                Event::End(_) => {
+                    let done = stack.pop().unwrap();
+                    stack.last_mut().unwrap().children.push(done);
+                }
+                Event::Text(t) => {
+                    let text = t.xml10_content();
+                    stack.last_mut().unwrap().text.push_str(&text);
+                }
+                Event::GeneralRef(r) => {
+                    let s = match r.as_ref() {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("unexpected entity {other:?}"),
+                    };
+                    stack.last_mut().unwrap().text.push_str(s);
+                }
+                Event::Eof => break,
+                Event::Decl(_) => {}
+                other => panic!("unexpected XML event {other:?}"),
+            }
+        }
+        assert_eq!(stack.len(), 1, "unclosed elements");
+        let mut root = stack.pop().unwrap();
+        assert_eq!(root.children.len(), 1, "one root element");
+        root.children.pop().unwrap()
+    }
+
+    fn all(&self, name: &str) -> Vec<&Xml> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+
+    fn one(&self, name: &str) -> &Xml {
+        let found = self.all(name);
+        assert_eq!(found.len(), 1, "exactly one <{name}> in <{}>", self.name);
+        found[0]
+    }
+
+    fn get(&self, name: &str) -> &str {
+        &self.one(name).text
+    }
+}
+
 /// Checks Open311 JSON payloads against `../shared/open311/schema-validation` with Python's
 /// jsonschema (`.ci/run` installs it and sets FENGQIAO_PYTHON). Skipped with a note when
 /// neither is there outside CI.
@@ -1126,6 +1191,23 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         (Some("depth"), Some(true), Some(1))
     );
     assert_eq!(attrs[1]["values"][1]["key"], "crack");
+    let services_xml = Xml::parse(&text_of("/services.xml").await);
+    assert_eq!(services_xml.name, "services");
+    let road_xml = services_xml
+        .all("service")
+        .into_iter()
+        .find(|s| s.get("service_name") == "道路破损")
+        .unwrap();
+    assert_eq!(road_xml.get("service_code"), code);
+    assert_eq!(road_xml.get("metadata"), "true");
+    let def_xml = Xml::parse(&text_of(&format!("/services/{code}.xml")).await);
+    assert_eq!(def_xml.name, "service_definition");
+    let attrs_xml = def_xml.one("attributes").all("attribute");
+    assert_eq!(attrs_xml.len(), 3);
+    assert_eq!(
+        attrs_xml[1].one("values").all("value")[0].get("name"),
+        "坑洞"
+    );
     let x = text_of(&format!("/services/{code}.xml")).await;
     assert!(
         x.contains("<attributes><attribute><variable>true</variable><code>depth</code>"),
@@ -1253,6 +1335,29 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .unwrap()
         .ends_with('Z'));
     let x = text_of(&format!("/requests/{id}.xml")).await;
+    let req_xml = Xml::parse(&x);
+    assert_eq!(req_xml.name, "service_requests");
+    let r = req_xml.one("request");
+    assert_eq!(
+        (r.get("service_request_id"), r.get("status")),
+        (id.as_str(), "open")
+    );
+    assert_eq!(
+        r.get("description"),
+        "苍岩村村口水泥路塌了一个大坑，电话139****5678"
+    );
+    assert!(r.all("status_notes").is_empty(), "absent, not empty");
+    let mut markup = good(&key);
+    markup[4].1 = "路面塌陷 <注意> & \"危险\" 'R'".into();
+    let (s, v) = post(markup).await;
+    assert_eq!(s, 201, "{v}");
+    let mid = v[0]["service_request_id"].as_str().unwrap().to_string();
+    let m = Xml::parse(&text_of(&format!("/requests/{mid}.xml")).await);
+    assert_eq!(
+        m.one("request").get("description"),
+        "路面塌陷 <注意> & \"危险\" 'R'",
+        "escaped and back"
+    );
     assert!(x.contains(&format!("<service_requests><request><service_request_id>{id}</service_request_id><status>open</status>")), "{x}");
     assert_eq!(status_of("/requests/FQ20200101000001.json").await, 404);
     let all: Value = json_of("/requests.json").await;
