@@ -17,6 +17,8 @@ struct TestApp {
     unit: i64,
     other_unit: i64,
     village: i64,
+    /// The category 道路破损 (default unit: `unit`).
+    road: i64,
 }
 
 const PW: &str = "test-password";
@@ -68,7 +70,8 @@ async fn spawn_with(config: AppConfig) -> TestApp {
         )
         .await
         .unwrap();
-    app.create_category(&sys, None, "道路破损", Some(unit.id), false)
+    let road = app
+        .create_category(&sys, None, "道路破损", Some(unit.id), false)
         .await
         .unwrap();
     for (name, role, region, u) in [
@@ -95,6 +98,7 @@ async fn spawn_with(config: AppConfig) -> TestApp {
         unit: unit.id.0,
         other_unit: other.id.0,
         village: village.id.0,
+        road: road.id.0,
     }
 }
 
@@ -784,15 +788,7 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
         t.login("leader").await,
         t.login("staff").await,
     );
-    let (_, cats) = t.get(&op, "/categories").await;
-    let road_cat = cats["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "道路破损")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let road_cat = t.road;
 
     // No model yet: cases wait for an operator with no suggestion. Operators categorise them;
     // that is the training data.
@@ -1079,15 +1075,7 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     let key = v["api_key"].as_str().unwrap().to_string();
     let client_id = v["client"]["id"].as_i64().unwrap();
     // The road category asks how deep the hole is (required), what it is, and what is near.
-    let (_, cats) = t.get(&admin, "/categories").await;
-    let road_id = cats["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "道路破损")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let road_id = t.road;
     for (body, status) in [
         (
             json!({"code": "depth", "datatype": "number", "required": true, "description": "坑有多深（米）", "order": 1}),
