@@ -664,6 +664,10 @@ impl<W: Write + Send> Sink<W> {
             ExportFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
             ExportFormat::Xlsx => {
                 let mut book = rust_xlsxwriter::Workbook::new();
+                // Compression level 3 instead of 6: a million rows save in 17 s instead of 25 s
+                // for a file 13% larger (BENCHMARKS.md). Zip64 so size never fails the save.
+                book.set_zip_compression_level(3);
+                book.use_zip_large_file(true);
                 book.add_worksheet_with_constant_memory()
                     .map_err(write_error)?
                     .set_name("工单")
