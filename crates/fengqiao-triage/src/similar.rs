@@ -109,6 +109,11 @@ pub struct Match {
     pub similarity: f32,
 }
 
+thread_local! {
+    /// Per-thread partial-score array for [`SimilarityIndex::search`].
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Background cases assumed in every idf (see [`SimilarityIndex::idf`]).
 const PRIOR_CASES: f32 = 100.0;
 
@@ -343,33 +348,43 @@ impl SimilarityIndex {
         // little weight, and are left out once the place passes a thousand cases.
         let n = self.place_size(partition) as usize;
         let common = (n / 100).max(50) as u32;
-        let mut acc = vec![0f32; self.slots.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        for &(t, w) in q {
-            if n > 1000 && self.df(partition, t) > common {
-                continue;
+        // Partial scores go into a per-thread array as long as the slot table, reused across
+        // searches (only the touched entries are cleared), so a search never zeroes memory in
+        // proportion to the whole index.
+        let mut touched: Vec<(u32, f32)> = SCRATCH.with(|cell| {
+            let mut acc = cell.borrow_mut();
+            if acc.len() < self.slots.len() {
+                acc.resize(self.slots.len(), 0.0);
             }
-            if let Some(list) = self.postings.get(&(partition, t)) {
-                for &(slot, dw) in list {
-                    let a = &mut acc[slot as usize];
-                    if *a == 0.0 {
-                        touched.push(slot);
+            let mut slots: Vec<u32> = Vec::new();
+            for &(t, w) in q {
+                if n > 1000 && self.df(partition, t) > common {
+                    continue;
+                }
+                if let Some(list) = self.postings.get(&(partition, t)) {
+                    for &(slot, dw) in list {
+                        let a = &mut acc[slot as usize];
+                        if *a == 0.0 {
+                            slots.push(slot);
+                        }
+                        *a += w * dw;
                     }
-                    *a += w * dw;
                 }
             }
-        }
+            slots
+                .into_iter()
+                .map(|slot| (slot, std::mem::take(&mut acc[slot as usize])))
+                .collect()
+        });
         // The best candidates by partial score, re-scored exactly over all terms.
         if touched.len() > RESCORE {
-            touched.select_nth_unstable_by(RESCORE - 1, |a, b| {
-                acc[*b as usize].total_cmp(&acc[*a as usize])
-            });
+            touched.select_nth_unstable_by(RESCORE - 1, |a, b| b.1.total_cmp(&a.1));
             touched.truncate(RESCORE);
         }
         let settled = self.place_size(partition) >= SETTLED;
         let mut out: Vec<Match> = touched
             .into_iter()
-            .filter_map(|slot| {
+            .filter_map(|(slot, _)| {
                 let e = self.slots[slot as usize].as_ref()?;
                 if e.at < since {
                     return None;
