@@ -640,6 +640,7 @@ impl App {
             .await?
             .map(|s| SuggestionView::build(s, &self.units(), &self.categories()));
         view.duplicate_proposals = self.store.duplicate_proposals(id).await?;
+        view.client_name = self.store.case_client(id).await?.map(|c| c.name);
         Ok(view)
     }
 

@@ -565,14 +565,7 @@ impl App {
         Self::require_admin(actor, "训练分类模型")?;
         let seg = self.segmenter();
         let (model, eval, n) = tokio::task::spawn_blocking(move || {
-            let examples: Vec<Example<'_>> = rows
-                .iter()
-                .map(|(t, b, l)| Example {
-                    title: t,
-                    body: b,
-                    label: l,
-                })
-                .collect();
+            let examples = Example::from_rows(&rows);
             let eval = match folds {
                 Some(k) => Some(fengqiao_triage::cross_validate(
                     &seg,

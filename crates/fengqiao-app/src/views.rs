@@ -73,6 +73,8 @@ pub struct CaseView {
     /// Whether reporters' personal data is shown unmasked to this viewer (also phone, ID-card
     /// and bank-card numbers in the title and body).
     pub personal_data_visible: bool,
+    /// The API client (Open311 app, 12345 platform) the case came from.
+    pub client_name: Option<String>,
     /// What triage suggested at intake.
     pub suggestion: Option<SuggestionView>,
     /// Open cases proposed as the same problem, and past verdicts.
@@ -165,6 +167,7 @@ impl CaseView {
                 })
                 .collect(),
             personal_data_visible: unmasked,
+            client_name: None,
             suggestion: None,
             duplicate_proposals: Vec::new(),
             case: c,

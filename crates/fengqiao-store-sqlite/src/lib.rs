@@ -1479,6 +1479,20 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn case_client(&self, id: CaseId) -> Result<Option<ApiClient>> {
+        self.read(move |conn| {
+            let cols = API_CLIENT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+            conn.query_row(
+                &format!("SELECT {cols} FROM cases c JOIN api_clients a ON a.id = c.client_id WHERE c.id = ?1"),
+                [id.0],
+                api_client_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn revoke_api_client(&self, id: i64, audit: Audit) -> Result<ApiClient> {
         self.write(move |conn| {
             let c = api_client(conn, id)?;

@@ -635,6 +635,16 @@ pub async fn api_clients_round_trip(store: &dyn Store) {
         .await
         .unwrap();
     assert!(case.created);
+    assert_eq!(
+        store.case_client(case.case.id).await.unwrap().map(|c| c.id),
+        Some(a.id)
+    );
+    let plain = store
+        .intake(new_case("路灯", None, None))
+        .await
+        .unwrap()
+        .case;
+    assert!(store.case_client(plain.id).await.unwrap().is_none());
     let revoked = store.revoke_api_client(a.id, admin()).await.unwrap();
     assert!(revoked.revoked_at.is_some());
     assert!(store.api_client_by_key_hash("h1").await.unwrap().is_none());

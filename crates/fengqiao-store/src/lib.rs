@@ -483,6 +483,8 @@ pub trait Store: Send + Sync + 'static {
     async fn api_clients(&self) -> Result<Vec<ApiClient>>;
     /// The client holding a key (by its hash), unless revoked.
     async fn api_client_by_key_hash(&self, key_hash: &str) -> Result<Option<ApiClient>>;
+    /// The client a case came from, if any.
+    async fn case_client(&self, id: CaseId) -> Result<Option<ApiClient>>;
     /// Revokes a client's key; `Conflict` if it already was.
     async fn revoke_api_client(&self, id: i64, audit: Audit) -> Result<ApiClient>;
 

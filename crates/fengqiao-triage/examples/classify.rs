@@ -44,14 +44,7 @@ fn main() {
         started.elapsed().as_secs_f64() * 1e3
     );
     let rows = read(train, &["title"], &["body"], Some("label"));
-    let examples: Vec<Example<'_>> = rows
-        .iter()
-        .map(|(t, b, l)| Example {
-            title: t,
-            body: b,
-            label: l,
-        })
-        .collect();
+    let examples = Example::from_rows(&rows);
     let started = Instant::now();
     let model = Model::train(&seg, &examples, TrainParams::default()).expect("train");
     println!("train_s={:.1}", started.elapsed().as_secs_f64());

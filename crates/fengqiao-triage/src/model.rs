@@ -27,6 +27,15 @@ pub struct Example<'a> {
     pub label: &'a str,
 }
 
+impl<'a> Example<'a> {
+    /// Examples borrowing `(title, body, label)` rows, as files and the database give them.
+    pub fn from_rows(rows: &'a [(String, String, String)]) -> Vec<Example<'a>> {
+        rows.iter()
+            .map(|(title, body, label)| Example { title, body, label })
+            .collect()
+    }
+}
+
 /// Training settings.
 #[derive(Debug, Clone, Copy)]
 pub struct TrainParams {

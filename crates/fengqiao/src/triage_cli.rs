@@ -67,14 +67,7 @@ impl LabelledCsv {
     }
 
     pub fn examples(&self) -> Vec<Example<'_>> {
-        self.rows
-            .iter()
-            .map(|(t, b, l)| Example {
-                title: t,
-                body: b,
-                label: l,
-            })
-            .collect()
+        Example::from_rows(&self.rows)
     }
 
     fn describe(&self, path: &Path) {

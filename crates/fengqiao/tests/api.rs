@@ -914,29 +914,33 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
         .await;
     assert_eq!(s, 409, "only a merged case can be split");
 
-    // An operator's correction is kept as training data.
-    let (_, v) = t
+    // An operator's correction is kept as training data. The caller's category keeps the
+    // case with an operator; registering it under another category is the correction.
+    let (s, v) = t
         .post(
             &op,
             "/cases",
-            json!({"body": "桥头路边的排水沟堵了，污水漫到河里", "channel": "hotline"}),
+            json!({"body": "桥头路边的排水沟堵了，污水漫到河里", "channel": "hotline", "category_id": road_cat}),
         )
         .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(
+        v["state"], "reported",
+        "a given category is never auto-dispatched: {v}"
+    );
+    assert!(v["suggestion"].is_object(), "{v}");
     let corrected = v["id"].as_i64().unwrap();
-    if v["state"] == "reported" {
-        t.step(
-            &op,
-            corrected,
-            json!({"action": "register", "category_id": river_cat.id.0}),
-            "registered",
-        )
-        .await;
-        let labelled = t.app.store.labelled_cases().await.unwrap();
-        assert!(labelled
-            .iter()
-            .any(|c| c.body.starts_with("桥头路边") && c.category_id == river_cat.id));
-    }
+    t.step(
+        &op,
+        corrected,
+        json!({"action": "register", "category_id": river_cat.id.0}),
+        "registered",
+    )
+    .await;
     let labelled = t.app.store.labelled_cases().await.unwrap();
+    assert!(labelled
+        .iter()
+        .any(|c| c.body.starts_with("桥头路边") && c.category_id == river_cat.id));
     assert!(
         !labelled
             .iter()
@@ -1279,18 +1283,18 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     assert_eq!(case["channel"], "open311");
     let (_, full) = t.get(&op, &format!("/cases/{}", case["id"])).await;
     assert_eq!(full["reporters"][0]["name"], "王建国");
-    let stored: i64 = {
-        let rec = t
-            .app
-            .store
-            .case(fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap()))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(rec.case.channel, fengqiao_domain::Channel::Open311);
-        client_id
-    };
-    assert!(stored > 0);
+    assert_eq!(
+        full["client_name"], "市12345平台",
+        "the case records its client"
+    );
+    let rec = t
+        .app
+        .store
+        .case(fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.case.channel, fengqiao_domain::Channel::Open311);
     let answers = t
         .app
         .store
