@@ -49,6 +49,23 @@ impl Default for Mapping {
     }
 }
 
+impl Mapping {
+    /// The nine mapped headers, in the 12345 export's column order.
+    pub fn headers(&self) -> [&str; 9] {
+        [
+            &self.work_order_no,
+            &self.received_at,
+            &self.name,
+            &self.phone,
+            &self.content,
+            &self.address,
+            &self.category,
+            &self.priority,
+            &self.due,
+        ]
+    }
+}
+
 /// A problem with one row (row numbers as a spreadsheet shows them: the header is row 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowError {
@@ -548,23 +565,12 @@ impl App {
             Self::require_role(actor, &[Role::Admin, Role::Operator], "导出工单")?;
         }
         let m = Mapping::default();
-        let header = [
-            m.work_order_no.as_str(),
-            &m.received_at,
-            &m.name,
-            &m.phone,
-            &m.content,
-            &m.address,
-            &m.category,
-            &m.priority,
-            &m.due,
-            "本地编号",
-            "办理状态",
-            "承办单位",
-            "答复内容",
-            "答复时间",
-        ]
-        .map(str::to_string);
+        let header: Vec<String> = m
+            .headers()
+            .into_iter()
+            .chain(["本地编号", "办理状态", "承办单位", "答复内容", "答复时间"])
+            .map(str::to_string)
+            .collect();
         let mut sink = Sink::new(format, out)?;
         sink.row(&header)?;
         let categories = self.categories();

@@ -411,10 +411,6 @@ impl App {
                 return Err(invalid("attribute", "填写属性须同时指定分类"));
             }
         };
-        let region_id = input
-            .region_id
-            .map(|r| self.region_exists(RegionId(r)).map(|r| r.id))
-            .transpose()?;
         let address = match input
             .address
             .as_deref()
@@ -426,6 +422,13 @@ impl App {
                 Some(a.to_string())
             }
             None => None,
+        };
+        // Without a chosen region, the place the address names (a 12345 work order's
+        // 事发地址, a citizen's "苍岩村三组"), so the case reaches that village's view, its
+        // duplicates and its hot spots.
+        let region_id = match input.region_id {
+            Some(r) => Some(self.region_exists(RegionId(r))?.id),
+            None => address.as_deref().and_then(|a| self.region_in_address(a)),
         };
         match (input.latitude, input.longitude) {
             (None, None) => {}
@@ -783,6 +786,25 @@ impl App {
             actor_name: actor.name.clone(),
             at: self.now(),
         }
+    }
+
+    /// The region an address names: the deepest region whose name it contains. A name that
+    /// several regions share (every village's "第一网格") counts only when its parent is named
+    /// too. Names of one character are ignored.
+    pub fn region_in_address(&self, address: &str) -> Option<RegionId> {
+        let regions = self.regions();
+        let named: Vec<&Region> = regions
+            .iter()
+            .filter(|r| r.name.chars().nth(1).is_some() && address.contains(r.name.as_str()))
+            .collect();
+        named
+            .iter()
+            .filter(|r| {
+                regions.iter().filter(|x| x.name == r.name).count() == 1
+                    || r.parent_id.is_some_and(|p| named.iter().any(|m| m.id == p))
+            })
+            .max_by_key(|r| (r.path.len(), r.name.len()))
+            .map(|r| r.id)
     }
 
     fn region_exists(&self, id: RegionId) -> Result<Region> {

@@ -12,6 +12,11 @@ use crate::text::{is_content, normalize};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 
+/// Characters of a message that are compared. The problem and the place come first in nearly
+/// every message; a long letter's later paragraphs (history, arguments, requests) add terms
+/// to every posting list it is in and little to telling its problem apart.
+const SHINGLE_CHARS: usize = 400;
+
 /// A message's hashed bigram counts, before weighting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shingles(Vec<(u32, f32)>);
@@ -21,7 +26,7 @@ impl Shingles {
     /// runs between punctuation, so "水" alone still counts). Sublinear counts.
     pub fn of(text: &str) -> Shingles {
         let text = normalize(text);
-        let chars: Vec<char> = text.chars().collect();
+        let chars: Vec<char> = text.chars().take(SHINGLE_CHARS).collect();
         let mut hashes: Vec<u32> = Vec::with_capacity(chars.len());
         let mut run: Vec<char> = Vec::new();
         let flush = |run: &mut Vec<char>, hashes: &mut Vec<u32>| {
@@ -118,7 +123,12 @@ thread_local! {
 const PRIOR_CASES: f32 = 100.0;
 
 /// Candidates re-scored exactly per search.
-const RESCORE: usize = 64;
+const RESCORE: usize = 24;
+
+/// A message's heaviest terms that pick candidates (all terms score them). A long letter has
+/// hundreds of characters and bigrams; a report that repeats it shares its rare ones, and the
+/// exact re-score over all terms decides.
+const PROBE_TERMS: usize = 48;
 
 /// Open cases by place, searchable by text similarity.
 ///
@@ -245,35 +255,55 @@ impl SimilarityIndex {
 
     /// Forgets case `id` (closed, merged, or too old).
     pub fn remove(&mut self, id: i64) {
-        let Some(slot) = self.slot_of.remove(&id) else {
-            return;
-        };
-        let Some(e) = self.slots[slot as usize].take() else {
-            return;
-        };
-        self.free.push(slot);
-        let scope = self.scope(e.partition);
-        if let Some(n) = self.per_place.get_mut(&scope) {
-            *n -= 1;
-            if *n == 0 {
-                self.per_place.remove(&scope);
-            }
-        }
-        for &(t, _) in &e.terms.0 {
-            if let Some(df) = self.df.get_mut(&(scope, t)) {
-                *df -= 1;
-                if *df == 0 {
-                    self.df.remove(&(scope, t));
+        self.remove_many(std::iter::once(id));
+    }
+
+    /// Forgets several cases at once: each posting list they appear in is filtered once,
+    /// however many of them it holds (pruning a day of reports would otherwise walk the
+    /// long lists once per report).
+    pub fn remove_many(&mut self, ids: impl IntoIterator<Item = i64>) {
+        let mut dead = Vec::new();
+        let mut lists: Vec<(i64, u32)> = Vec::new();
+        for id in ids {
+            let Some(slot) = self.slot_of.remove(&id) else {
+                continue;
+            };
+            let Some(e) = self.slots[slot as usize].take() else {
+                continue;
+            };
+            dead.push(slot);
+            let scope = self.scope(e.partition);
+            if let Some(n) = self.per_place.get_mut(&scope) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_place.remove(&scope);
                 }
             }
-            let key = (e.partition, t);
+            for &(t, _) in &e.terms.0 {
+                if let Some(df) = self.df.get_mut(&(scope, t)) {
+                    *df -= 1;
+                    if *df == 0 {
+                        self.df.remove(&(scope, t));
+                    }
+                }
+                lists.push((e.partition, t));
+            }
+        }
+        if dead.is_empty() {
+            return;
+        }
+        lists.sort_unstable();
+        lists.dedup();
+        // Emptied slots hold `None` until the lists are filtered, so this test is exact.
+        for key in lists {
             if let Some(list) = self.postings.get_mut(&key) {
-                list.retain(|&(x, _)| x != slot);
+                list.retain(|&(x, _)| self.slots[x as usize].is_some());
                 if list.is_empty() {
                     self.postings.remove(&key);
                 }
             }
         }
+        self.free.extend(dead);
     }
 
     /// Forgets every case received before `before`.
@@ -285,9 +315,7 @@ impl SimilarityIndex {
             .filter(|e| e.at < before)
             .map(|e| e.id)
             .collect();
-        for id in old {
-            self.remove(id);
-        }
+        self.remove_many(old);
     }
 
     /// Cases in `partition` received at or after `since` whose similarity to
@@ -357,10 +385,16 @@ impl SimilarityIndex {
                 acc.resize(self.slots.len(), 0.0);
             }
             let mut slots: Vec<u32> = Vec::new();
-            for &(t, w) in q {
-                if n > 1000 && self.df(partition, t) > common {
-                    continue;
-                }
+            let mut probe: Vec<(u32, f32)> = q
+                .iter()
+                .copied()
+                .filter(|&(t, _)| n <= 1000 || self.df(partition, t) <= common)
+                .collect();
+            if probe.len() > PROBE_TERMS {
+                probe.select_nth_unstable_by(PROBE_TERMS - 1, |a, b| b.1.total_cmp(&a.1));
+                probe.truncate(PROBE_TERMS);
+            }
+            for (t, w) in probe {
                 if let Some(list) = self.postings.get(&(partition, t)) {
                     for &(slot, dw) in list {
                         let a = &mut acc[slot as usize];
