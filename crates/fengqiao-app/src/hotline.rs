@@ -115,6 +115,9 @@ enum Outcome {
     Failed(RowError),
 }
 
+/// Cases read per query when exporting.
+const EXPORT_PAGE: u32 = 5_000;
+
 /// Longest cell read; longer cells are reported, not truncated silently.
 const CELL_MAX_CHARS: usize = 20_000;
 
@@ -575,17 +578,37 @@ impl App {
         sink.row(&header)?;
         let categories = self.categories();
         let units = self.units();
+        // China time as the 12345 platform writes it. Formatted by hand: chrono's `format`
+        // parses its pattern for every call, a tenth of an export's time.
         let local = |t: Timestamp| {
-            t.with_timezone(&china_offset())
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
+            use chrono::{Datelike, Timelike};
+            let t = t.with_timezone(&china_offset());
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
         };
         let mut after = CaseId(0);
         let mut n = 0u64;
+        // The next page is read (on the store's thread) while this one is written, so reading
+        // and writing each keep a core busy.
+        let fetch = |after: CaseId| {
+            let store = self.store.clone();
+            tokio::spawn(async move { store.export_page(after, EXPORT_PAGE).await })
+        };
+        let mut next = fetch(after);
         loop {
-            let page: Vec<ExportRow> = self.store.export_page(after, 5000).await?;
+            let page: Vec<ExportRow> = next
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))??;
             let Some(last) = page.last() else { break };
             after = last.case.id;
+            next = fetch(after);
             for r in &page {
                 let c = &r.case;
                 let number = r
@@ -650,15 +673,8 @@ impl ExportFormat {
 /// The rows of an export on their way out.
 enum Sink<W: Write + Send> {
     Csv(csv::Writer<W>),
-    Xlsx {
-        book: Box<rust_xlsxwriter::Workbook>,
-        row: u32,
-        out: W,
-    },
+    Xlsx(crate::xlsx::SheetWriter<W>),
 }
-
-/// XLSX holds at most this many rows per sheet.
-const XLSX_MAX_ROWS: u32 = 1_048_576;
 
 fn write_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("写出失败：{e}"))
@@ -668,21 +684,10 @@ impl<W: Write + Send> Sink<W> {
     fn new(format: ExportFormat, out: W) -> Result<Self> {
         Ok(match format {
             ExportFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+            // Level 1: the sheet is a gigabyte of repetitive XML per million rows; a higher
+            // level costs seconds for a file a few per cent smaller (BENCHMARKS.md).
             ExportFormat::Xlsx => {
-                let mut book = rust_xlsxwriter::Workbook::new();
-                // Compression level 3 instead of 6: a million rows save in 17 s instead of 25 s
-                // for a file 13% larger (BENCHMARKS.md). Zip64 so size never fails the save.
-                book.set_zip_compression_level(3);
-                book.use_zip_large_file(true);
-                book.add_worksheet_with_constant_memory()
-                    .map_err(write_error)?
-                    .set_name("工单")
-                    .map_err(write_error)?;
-                Sink::Xlsx {
-                    book: Box::new(book),
-                    row: 0,
-                    out,
-                }
+                Sink::Xlsx(crate::xlsx::SheetWriter::new(out, "工单", 1).map_err(xlsx_error)?)
             }
         })
     }
@@ -690,32 +695,29 @@ impl<W: Write + Send> Sink<W> {
     fn row(&mut self, cells: &[String]) -> Result<()> {
         match self {
             Sink::Csv(w) => w.write_record(cells).map_err(write_error),
-            Sink::Xlsx { book, row, .. } => {
-                if *row >= XLSX_MAX_ROWS {
-                    return Err(AppError::Invalid {
-                        field: "format",
-                        message: format!("XLSX 每张表最多 {XLSX_MAX_ROWS} 行，请导出为 CSV"),
-                    });
-                }
-                let sheet = book.worksheet_from_index(0).map_err(write_error)?;
-                for (c, text) in cells.iter().enumerate() {
-                    if !text.is_empty() {
-                        sheet
-                            .write_string(*row, c as u16, text)
-                            .map_err(write_error)?;
-                    }
-                }
-                *row += 1;
-                Ok(())
-            }
+            Sink::Xlsx(w) => w.row(cells).map_err(xlsx_error),
         }
     }
 
     fn finish(self) -> Result<()> {
         match self {
             Sink::Csv(mut w) => w.flush().map_err(write_error),
-            Sink::Xlsx { mut book, out, .. } => book.save_to_writer(out).map_err(write_error),
+            Sink::Xlsx(w) => w
+                .finish()
+                .map_err(xlsx_error)
+                .and_then(|mut out| out.flush().map_err(write_error)),
         }
+    }
+}
+
+fn xlsx_error(e: crate::xlsx::XlsxError) -> AppError {
+    use crate::xlsx::XlsxError;
+    match e {
+        XlsxError::TooManyRows | XlsxError::CellTooLong { .. } => AppError::Invalid {
+            field: "format",
+            message: e.to_string(),
+        },
+        e => write_error(e),
     }
 }
 

@@ -11,6 +11,7 @@ mod open311;
 pub mod scheduler;
 mod triage;
 mod views;
+pub mod xlsx;
 
 pub use auth::{hash_password, verify_password};
 use error::duplicate_means;

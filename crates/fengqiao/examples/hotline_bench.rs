@@ -82,20 +82,13 @@ fn write_csv(path: &std::path::Path, rows: &[[String; 9]]) {
 }
 
 fn write_xlsx(path: &std::path::Path, rows: &[[String; 9]]) {
-    let m = Mapping::default();
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet_with_constant_memory().unwrap();
-    for (c, h) in m.headers().iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).unwrap();
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut sheet = fengqiao_app::xlsx::SheetWriter::new(file, "工单", 1).unwrap();
+    sheet.row(&Mapping::default().headers()).unwrap();
+    for r in rows {
+        sheet.row(r).unwrap();
     }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                sheet.write_string(r as u32 + 1, c as u16, v).unwrap();
-            }
-        }
-    }
-    book.save(path).unwrap();
+    sheet.finish().unwrap();
 }
 
 async fn township(path: std::path::PathBuf, train: &[(String, String, String)]) -> Arc<App> {
