@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
-use fengqiao_app::{App, AppError, IntakeInput};
+use fengqiao_app::{App, AppError, IntakeInput, UpdateIntent};
 use fengqiao_domain::case::{Case, CaseState};
 use fengqiao_domain::ids::CategoryId;
 use fengqiao_store::CaseFilter;
@@ -232,6 +232,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/services/{file}", get(service_definition))
         .route("/requests/{file}", get(one_request))
         .route("/tokens/{file}", get(token))
+        .route("/update_tokens/{file}", get(update_token))
 }
 
 fn format_of(file: &str) -> Result<(&str, Fmt), Response> {
@@ -305,7 +306,7 @@ async fn root_post(
         Ok(x) => x,
         Err(r) => return r,
     };
-    if stem != "requests" {
+    if stem != "requests" && stem != "servicerequestupdates" {
         return Failure::new(
             fmt,
             StatusCode::NOT_FOUND,
@@ -317,7 +318,11 @@ async fn root_post(
         Ok(p) => p,
         Err(e) => return Failure::bad(fmt, e).into_response(),
     };
-    post_request(&app, fmt, &p).await.into_response()
+    if stem == "requests" {
+        post_request(&app, fmt, &p).await.into_response()
+    } else {
+        post_update(&app, fmt, &p).await.into_response()
+    }
 }
 
 fn discovery(headers: &HeaderMap, fmt: Fmt) -> O311 {
@@ -536,6 +541,74 @@ async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respons
                 root: "service_requests",
                 item: "request",
                 items: vec![json!({ "service_request_id": c.case_no.to_string(), "token": tok })],
+            },
+        )
+        .into_response(),
+        Err(e) => Failure::from_app(fmt, e).into_response(),
+    }
+}
+
+/// mySociety's `POST servicerequestupdates`: the reporter's update on a request, through the
+/// client it used. The words join the case's history (补充诉求); "OPEN"/"REOPEN" on a finished
+/// case is recorded as a request to reopen, which the centre decides. A retried `update_id`
+/// returns the first answer.
+async fn post_update(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
+    let client = app
+        .client_for_key(param(p, "api_key"))
+        .await
+        .map_err(|e| Failure::from_app(fmt, e))?;
+    let required =
+        |name: &str| param(p, name).ok_or_else(|| Failure::bad(fmt, format!("{name} is required")));
+    let update_id = required("update_id")?;
+    if update_id.chars().count() > 100 {
+        return Err(Failure::bad(fmt, "update_id is longer than 100 characters"));
+    }
+    let request_id = required("service_request_id")?;
+    let status = required("status")?;
+    let intent = UpdateIntent::parse(status).ok_or_else(|| {
+        Failure::bad(
+            fmt,
+            format!(
+                "unknown status {status}; one of {}",
+                UpdateIntent::STATUSES.join(", ")
+            ),
+        )
+    })?;
+    parse_time(fmt, "updated_datetime", Some(required("updated_datetime")?))?;
+    let description = required("description")?;
+    if description.chars().count() > 4000 {
+        return Err(Failure::bad(
+            fmt,
+            "description is longer than 4000 characters",
+        ));
+    }
+    let id = app
+        .open311_post_update(&client, request_id, update_id, intent, description)
+        .await
+        .map_err(|e| Failure::from_app(fmt, e))?;
+    ok(
+        fmt,
+        Doc::List {
+            root: "service_request_updates",
+            item: "request_update",
+            items: vec![json!({ "update_id": id.to_string() })],
+        },
+    )
+}
+
+/// `GET update_tokens/{token}`: updates are recorded at once, so the token is the update's id.
+async fn update_token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let (tok, fmt) = match format_of(&file) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match app.open311_update_token(tok).await {
+        Ok(id) => ok(
+            fmt,
+            Doc::List {
+                root: "service_request_updates",
+                item: "request_update",
+                items: vec![json!({ "update_id": id.to_string(), "token": tok })],
             },
         )
         .into_response(),

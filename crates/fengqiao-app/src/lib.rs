@@ -18,6 +18,7 @@ use error::duplicate_means;
 pub use error::AppError;
 pub use open311::{
     Extensions as Open311Extensions, Service as Open311Service, Update as Open311Update,
+    UpdateIntent,
 };
 pub use triage::{keywords, HotspotView, TrainOutcome, TriageConfig};
 pub use views::*;
@@ -517,6 +518,17 @@ impl App {
     /// Applies one action to a case: load, decide, commit — retried if someone else changed the
     /// case in between, so the decision is always made on the stored state.
     pub async fn act(&self, actor: &Actor, id: CaseId, action: Action) -> Result<Case> {
+        self.act_as(actor, id, action, None).await
+    }
+
+    /// [`App::act`] for an update a client sent under its own id, recorded with the event.
+    pub(crate) async fn act_as(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        action: Action,
+        external: Option<ExternalRef>,
+    ) -> Result<Case> {
         for _ in 0..5 {
             let rec = self
                 .store
@@ -600,6 +612,7 @@ impl App {
                     at: now,
                     feedback,
                     settles,
+                    external: external.clone(),
                 })
                 .await
             {

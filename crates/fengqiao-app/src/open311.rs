@@ -6,8 +6,10 @@
 use crate::{App, AppError, Result};
 use fengqiao_domain::case::Case;
 use fengqiao_domain::ids::CaseNo;
+use fengqiao_domain::lifecycle::Action;
+use fengqiao_domain::org::Actor;
 use fengqiao_domain::org::Category;
-use fengqiao_store::{CaseFilter, Page, Scope};
+use fengqiao_store::{ApiClient, CaseFilter, ExternalRef, ExternalUpdate, Page, Scope};
 
 /// The extra fields of a request under `extensions=true`.
 #[derive(Debug, Clone)]
@@ -42,6 +44,48 @@ fn update_status(s: fengqiao_domain::case::CaseState) -> &'static str {
         S::Merged => "duplicate",
         S::Rejected => "not_councils_responsibility",
         S::Withdrawn => "cancelled",
+    }
+}
+
+/// What a client's update (mySociety's statuses) says about the problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateIntent {
+    /// OPEN, REOPEN: the reporter says it is not solved.
+    NotSolved,
+    /// FIXED, CLOSED: the reporter says it is solved.
+    Solved,
+    /// The other statuses, which describe a council's own handling: kept as a note.
+    Note,
+}
+
+impl UpdateIntent {
+    /// mySociety's statuses, upper case as the spec writes them (lower case accepted).
+    pub const STATUSES: [&'static str; 14] = [
+        "OPEN",
+        "CLOSED",
+        "FIXED",
+        "INVESTIGATING",
+        "ACTION_SCHEDULED",
+        "IN_PROGRESS",
+        "PLANNED",
+        "NO_FURTHER_ACTION",
+        "NOT_COUNCILS_RESPONSIBILITY",
+        "DUPLICATE",
+        "INTERNAL_REFERRAL",
+        "CANCELLED",
+        "REOPEN",
+        "FOR_TRIAGE",
+    ];
+
+    pub fn parse(status: &str) -> Option<UpdateIntent> {
+        let s = status.to_ascii_uppercase();
+        Self::STATUSES
+            .contains(&s.as_str())
+            .then(|| match s.as_str() {
+                "OPEN" | "REOPEN" => UpdateIntent::NotSolved,
+                "FIXED" | "CLOSED" => UpdateIntent::Solved,
+                _ => UpdateIntent::Note,
+            })
     }
 }
 
@@ -155,10 +199,11 @@ impl App {
             .into_iter()
             .filter_map(|(e, case_no)| {
                 let kind = A::parse(&e.action).filter(|k| crate::is_public_step(*k))?;
-                // What a unit wrote to the citizen is public; internal remarks are not.
+                // What a unit wrote to the citizen, and what the reporter added, is public;
+                // internal remarks are not.
                 let said = matches!(
                     kind,
-                    A::Reply | A::AnswerDirectly | A::RejectIntake | A::Withdraw
+                    A::Reply | A::AnswerDirectly | A::RejectIntake | A::Withdraw | A::Supplement
                 )
                 .then_some(e.remark.as_deref())
                 .flatten()
@@ -173,6 +218,71 @@ impl App {
                 })
             })
             .collect())
+    }
+
+    /// An update a client posts to a request (mySociety's `POST servicerequestupdates`): the
+    /// reporter's words join the case's history as a supplement (补充诉求), visible to the
+    /// handling unit and the centre; "not solved" on a finished case is recorded as a request
+    /// to reopen, which the centre decides. Idempotent by the client's `update_id`. Returns our
+    /// id for the update.
+    pub async fn open311_post_update(
+        &self,
+        client: &ApiClient,
+        service_request_id: &str,
+        update_id: &str,
+        intent: UpdateIntent,
+        description: &str,
+    ) -> Result<i64> {
+        let case = self.open311_request(service_request_id).await?;
+        let external = ExternalRef {
+            client_id: client.id,
+            external_id: update_id.to_string(),
+        };
+        let known = |u: ExternalUpdate| {
+            if u.case_id == case.id {
+                Ok(u.event_id)
+            } else {
+                Err(AppError::Conflict(format!(
+                    "update_id {update_id} 已用于另一件诉求"
+                )))
+            }
+        };
+        if let Some(u) = self.store.external_update(&external).await? {
+            return known(u);
+        }
+        let content = match intent {
+            UpdateIntent::Solved => format!("报告人反馈问题已解决：{description}"),
+            _ => description.to_string(),
+        };
+        let actor = Actor {
+            name: client.name.clone(),
+            ..Actor::system()
+        };
+        let action = Action::Supplement {
+            content,
+            reopen_requested: intent == UpdateIntent::NotSolved,
+        };
+        let applied = self
+            .act_as(&actor, case.id, action, Some(external.clone()))
+            .await;
+        match (applied, self.store.external_update(&external).await?) {
+            (Ok(_), Some(u)) => known(u),
+            // Posted twice at once: the other post recorded it.
+            (Err(AppError::Conflict(_)), Some(u)) => known(u),
+            (Err(e), _) => Err(e),
+            (Ok(_), None) => Err(AppError::Internal(format!("update {update_id} vanished"))),
+        }
+    }
+
+    /// A posted update by our id for it (`GET update_tokens`: the token is the id).
+    pub async fn open311_update_token(&self, token: &str) -> Result<i64> {
+        let not_found = || AppError::NotFound(format!("没有令牌为 {token} 的更新"));
+        let id: i64 = token.parse().map_err(|_| not_found())?;
+        self.store
+            .external_update_by_event(id)
+            .await?
+            .map(|u| u.event_id)
+            .ok_or_else(not_found)
     }
 
     pub fn unit_name(&self, id: Option<fengqiao_domain::ids::UnitId>) -> Option<String> {

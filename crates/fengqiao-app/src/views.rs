@@ -277,6 +277,7 @@ pub fn is_public_step(k: fengqiao_domain::lifecycle::ActionKind) -> bool {
             | A::Close
             | A::Withdraw
             | A::Merge
+            | A::Supplement
     )
 }
 

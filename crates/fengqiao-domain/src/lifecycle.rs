@@ -127,6 +127,15 @@ pub enum Action {
     Split {
         reason: String,
     },
+    /// More from the reporter about a case already on file: a second call, or an update
+    /// posted through an Open311 client. The state does not change; the handling unit and the
+    /// centre see it in the history. `reopen_requested` on a finished case records that the
+    /// reporter says the problem is not solved — reopening stays the centre's decision.
+    Supplement {
+        content: String,
+        #[serde(default)]
+        reopen_requested: bool,
+    },
     Urge {
         #[serde(default)]
         remark: Option<String>,
@@ -181,6 +190,7 @@ pub enum ActionKind {
     MergeIn,
     Split,
     SplitOut,
+    Supplement,
     Urge,
     Supervise,
     ListedSupervision,
@@ -216,6 +226,7 @@ str_enum!(ActionKind {
     MergeIn => "merge_in" / "并入工单",
     Split => "split" / "拆分",
     SplitOut => "split_out" / "拆出工单",
+    Supplement => "supplement" / "补充诉求",
     Urge => "urge" / "催办",
     Supervise => "supervise" / "督办",
     ListedSupervision => "listed_supervision" / "挂牌督办",
@@ -252,6 +263,7 @@ impl Action {
             Withdraw { .. } => ActionKind::Withdraw,
             Merge { .. } => ActionKind::Merge,
             Split { .. } => ActionKind::Split,
+            Supplement { .. } => ActionKind::Supplement,
             Urge { .. } => ActionKind::Urge,
             Supervise { .. } => ActionKind::Supervise,
             ListedSupervision { .. } => ActionKind::ListedSupervision,
@@ -884,6 +896,23 @@ pub fn decide(
             next.closed_at = None;
             effects.push(Effect::SplitFrom { target: target.id });
             note = Some(format!("从 {} 拆分：{r}", target.case_no));
+        }
+        Action::Supplement {
+            content,
+            reopen_requested,
+        } => {
+            // A merged case's news belongs on the case it was merged into.
+            if from == S::Merged {
+                return Err(not_allowed());
+            }
+            let content = reason("content", content)?;
+            let finished =
+                !from.is_open() || matches!(from, S::Replied | S::Reviewed | S::FollowedUp);
+            note = Some(if *reopen_requested && finished {
+                format!("群众反映问题仍未解决，申请重办：{content}")
+            } else {
+                content
+            });
         }
         Action::Urge { remark: r }
         | Action::Supervise { remark: r }

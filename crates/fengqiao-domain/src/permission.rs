@@ -30,7 +30,7 @@ pub fn duty(kind: ActionKind) -> Duty {
     match kind {
         Register | RejectIntake | AnswerDirectly | Dispatch | DenyReturn | Reassign | FollowUp
         | Reopen | Close | Archive | Withdraw | Merge | Split | Intake | MergeIn | SplitOut
-        | ChildReplied => Duty::Centre,
+        | ChildReplied | Supplement => Duty::Centre,
         ApproveExtension | DenyExtension | Urge => Duty::CentreOrLeader,
         Supervise | ListedSupervision => Duty::Leader,
         Accept | RequestReturn | Handle | SubDispatch | RequestExtension | Reply => {
@@ -65,8 +65,9 @@ pub fn authorize(
                 | ActionKind::Urge
                 | ActionKind::Supervise
                 | ActionKind::Register
-                | ActionKind::Dispatch => Ok(()),
-                _ => deny("系统只能标记超时、自动催办督办和智能分拨"),
+                | ActionKind::Dispatch
+                | ActionKind::Supplement => Ok(()),
+                _ => deny("系统只能标记超时、自动催办督办、智能分拨和转来群众的补充诉求"),
             };
         }
         ActorRole::Citizen => return deny("群众不能直接操作工单，请联系受理中心"),

@@ -155,6 +155,10 @@ fn actions() -> Vec<Action> {
         Action::Split {
             reason: "不是同一问题".into(),
         },
+        Action::Supplement {
+            content: "又坏了".into(),
+            reopen_requested: true,
+        },
         Action::Urge { remark: None },
         Action::Supervise { remark: None },
         Action::ListedSupervision { remark: None },
@@ -209,6 +213,7 @@ fn expected(state: CaseState, a: &Action) -> Option<CaseState> {
             Action::AcceptTask { .. } | Action::ReplyTask { .. },
         ) => Some(state),
         (_, Action::MarkOverdue { .. }) if open => Some(state),
+        (_, Action::Supplement { .. }) if state != Merged => Some(state),
         _ => None,
     }
 }
@@ -226,7 +231,7 @@ fn role_allowed(
         // The system: the scheduler's escalations and triage's automatic dispatch.
         None => matches!(
             kind,
-            K::MarkOverdue | K::Urge | K::Supervise | K::Register | K::Dispatch
+            K::MarkOverdue | K::Urge | K::Supervise | K::Register | K::Dispatch | K::Supplement
         ),
         Some(r) => match fengqiao_domain::permission::duty(kind) {
             permission::Duty::Centre => matches!(r, Role::Operator | Role::Admin),
@@ -468,4 +473,48 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_supplement_on_a_finished_case_records_the_reopen_request_and_changes_nothing_else() {
+    let cal = Calendar::builtin();
+    let client = Actor {
+        name: "随手拍".into(),
+        ..Actor::system()
+    };
+    let ctx = DecideContext::new(now(), &client, &cal);
+    let more = |reopen_requested| Action::Supplement {
+        content: "路灯又不亮了".into(),
+        reopen_requested,
+    };
+    let closed = base_case(CaseState::Closed);
+    let d = decide(&closed, &more(true), &ctx).unwrap();
+    assert_eq!(
+        d.case.state,
+        CaseState::Closed,
+        "reopening is the centre's call"
+    );
+    assert_eq!(d.case.reopen_count, closed.reopen_count);
+    assert_eq!(
+        d.event.remark.as_deref(),
+        Some("群众反映问题仍未解决，申请重办：路灯又不亮了")
+    );
+    // On a case still in handling it is simply more information.
+    let open = base_case(CaseState::InProgress);
+    let d = decide(&open, &more(true), &ctx).unwrap();
+    assert_eq!(d.event.remark.as_deref(), Some("路灯又不亮了"));
+    assert!(matches!(
+        decide(
+            &open,
+            &Action::Supplement {
+                content: " ".into(),
+                reopen_requested: false
+            },
+            &ctx
+        ),
+        Err(DomainError::Invalid {
+            field: "content",
+            ..
+        })
+    ));
 }

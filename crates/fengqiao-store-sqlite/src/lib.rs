@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_triage.sql")),
     (3, include_str!("../migrations/0003_api_clients.sql")),
     (4, include_str!("../migrations/0004_service_attributes.sql")),
+    (5, include_str!("../migrations/0005_external_updates.sql")),
 ];
 /// SQL lists of states, derived from the domain's definitions.
 fn state_list(pred: fn(CaseState) -> bool) -> String {
@@ -315,6 +316,15 @@ fn write_audit(
     Ok(())
 }
 
+fn external_update_from_row(r: &rusqlite::Row) -> rusqlite::Result<ExternalUpdate> {
+    Ok(ExternalUpdate {
+        client_id: r.get(0)?,
+        external_id: r.get(1)?,
+        case_id: CaseId(r.get(2)?),
+        event_id: r.get(3)?,
+    })
+}
+
 fn insert_event(conn: &Connection, e: &Event) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO case_events (case_id, action, from_state, to_state, actor_id, actor_name, remark, at)
@@ -433,6 +443,20 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
             ch.event.remark.clone(),
         ),
     )?;
+    if let Some(r) = &ch.external {
+        let event_id = conn.last_insert_rowid();
+        conn.prepare_cached(
+            "INSERT INTO external_updates (client_id, external_id, case_id, event_id) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut st| st.execute(params![r.client_id, r.external_id, case.id.0, event_id]))
+        .map_err(|e| match backend(e) {
+            StoreError::Duplicate(_) => StoreError::Duplicate(format!(
+                "更新 {} 已经提交过",
+                r.external_id
+            )),
+            e => e,
+        })?;
+    }
     for effect in &ch.effects {
         match effect {
             Effect::CreateChild(child) => {
@@ -1486,6 +1510,33 @@ impl Store for SqliteStore {
                 &format!("SELECT {cols} FROM cases c JOIN api_clients a ON a.id = c.client_id WHERE c.id = ?1"),
                 [id.0],
                 api_client_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn external_update(&self, r: &ExternalRef) -> Result<Option<ExternalUpdate>> {
+        let r = r.clone();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT client_id, external_id, case_id, event_id FROM external_updates WHERE client_id = ?1 AND external_id = ?2",
+                params![r.client_id, r.external_id],
+                external_update_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn external_update_by_event(&self, event_id: i64) -> Result<Option<ExternalUpdate>> {
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT client_id, external_id, case_id, event_id FROM external_updates WHERE event_id = ?1",
+                [event_id],
+                external_update_from_row,
             )
             .optional()
             .map_err(backend)

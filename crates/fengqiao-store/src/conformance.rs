@@ -78,6 +78,7 @@ fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect>) -
         at: t0(),
         feedback: None,
         settles: Vec::new(),
+        external: None,
     }
 }
 
@@ -96,6 +97,7 @@ where
     configuration_upserts(&*fresh().await).await;
     triage_round_trips(&*fresh().await).await;
     api_clients_round_trip(&*fresh().await).await;
+    external_updates_apply_once(&*fresh().await).await;
 }
 
 pub async fn intake_is_idempotent(store: &dyn Store) {
@@ -657,4 +659,59 @@ pub async fn api_clients_round_trip(store: &dyn Store) {
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(store.api_clients().await.unwrap().len(), 1);
+}
+
+pub async fn external_updates_apply_once(store: &dyn Store) {
+    let client = store
+        .insert_api_client(
+            NewApiClient {
+                name: "随手拍".into(),
+                key_hash: "h".into(),
+                key_prefix: "fq_123456".into(),
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    let case = store
+        .intake(new_case("路灯坏了", None, None))
+        .await
+        .unwrap()
+        .case;
+    let r = ExternalRef {
+        client_id: client.id,
+        external_id: "fms-77".into(),
+    };
+    assert!(store.external_update(&r).await.unwrap().is_none());
+    let supplement = |case: Case| Changeset {
+        external: Some(r.clone()),
+        event: EventDraft {
+            remark: Some("又不亮了".into()),
+            ..change(case.clone(), ActionKind::Supplement, case.state, vec![]).event
+        },
+        ..change(case.clone(), ActionKind::Supplement, case.state, vec![])
+    };
+    let saved = store.commit(supplement(case.clone())).await.unwrap();
+    let u = store.external_update(&r).await.unwrap().unwrap();
+    assert_eq!((u.case_id, u.client_id), (case.id, client.id));
+    let events = store.events(case.id).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!((last.id, last.action.as_str()), (u.event_id, "supplement"));
+    assert_eq!(
+        store.external_update_by_event(u.event_id).await.unwrap(),
+        Some(u.clone())
+    );
+    assert!(store
+        .external_update_by_event(events[0].id)
+        .await
+        .unwrap()
+        .is_none());
+    // The same update again changes nothing: no second event, the case as it was.
+    let err = store.commit(supplement(saved.clone())).await.unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    assert_eq!(store.events(case.id).await.unwrap().len(), events.len());
+    assert_eq!(
+        store.case(case.id).await.unwrap().unwrap().case.version,
+        saved.version
+    );
 }

@@ -163,6 +163,25 @@ pub struct Changeset {
     pub feedback: Option<TriageFeedback>,
     /// Duplicate proposals this change settles (e.g. a merge), with their outcome.
     pub settles: Vec<(CaseId, CaseId, ProposalStatus)>,
+    /// The change is an update a client posted under its own id: recorded with the event, so
+    /// the same id cannot be applied twice (`Duplicate`).
+    pub external: Option<ExternalRef>,
+}
+
+/// A client's own id for something it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRef {
+    pub client_id: i64,
+    pub external_id: String,
+}
+
+/// An update a client posted, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalUpdate {
+    pub client_id: i64,
+    pub external_id: String,
+    pub case_id: CaseId,
+    pub event_id: i64,
 }
 
 /// Which cases a viewer may list. Built by the service from the actor, never from the request.
@@ -485,6 +504,10 @@ pub trait Store: Send + Sync + 'static {
     async fn api_client_by_key_hash(&self, key_hash: &str) -> Result<Option<ApiClient>>;
     /// The client a case came from, if any.
     async fn case_client(&self, id: CaseId) -> Result<Option<ApiClient>>;
+    /// An update a client posted, by the client's id for it.
+    async fn external_update(&self, r: &ExternalRef) -> Result<Option<ExternalUpdate>>;
+    /// An update a client posted, by our event id for it.
+    async fn external_update_by_event(&self, event_id: i64) -> Result<Option<ExternalUpdate>>;
     /// Revokes a client's key; `Conflict` if it already was.
     async fn revoke_api_client(&self, id: i64, audit: Audit) -> Result<ApiClient>;
 

@@ -1401,6 +1401,82 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         ("requests.json", &all),
     ]);
 
+    // Updates (mySociety): the reporter's words join the history, once per update_id.
+    let post_update = |form: Vec<(&'static str, String)>, fmt: &'static str| {
+        let http = t.http.clone();
+        let url = o(&format!("/servicerequestupdates.{fmt}"));
+        async move {
+            let r = http.post(url).form(&form).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let update = |uid: &str, request: &str, status: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("api_key", key.clone()),
+            ("update_id", uid.to_string()),
+            ("service_request_id", request.to_string()),
+            ("status", status.to_string()),
+            ("updated_datetime", "2026-11-23T02:00:00Z".to_string()),
+            ("description", "坑越来越大了，电话13912345678".to_string()),
+        ]
+    };
+    let (s, v) = post_update(update("fms-1", &id, "OPEN"), "json").await;
+    assert_eq!(s, 200, "{v}");
+    let first: Value = serde_json::from_str(&v).unwrap();
+    let u1 = first[0]["update_id"].as_str().unwrap().to_string();
+    let (s, again) = post_update(update("fms-1", &id, "OPEN"), "json").await;
+    assert_eq!((s, again), (200, v), "a retried update_id answers the same");
+    let (s, x) = post_update(update("fms-2", &id, "FIXED"), "xml").await;
+    assert_eq!(s, 200, "{x}");
+    let doc = Xml::parse(&x);
+    assert_eq!(doc.name, "service_request_updates");
+    let u2 = doc.one("request_update").get("update_id").to_string();
+    assert_ne!(u1, u2);
+    for (form, status) in [
+        (update("fms-3", &id, "WHATEVER"), 400),
+        (update("fms-1", &mid, "OPEN"), 400),
+        (update("fms-3", "FQ20200101000001", "OPEN"), 404),
+        (update("fms-3", &id, "OPEN")[..5].to_vec(), 400),
+        (update("fms-3", &id, "OPEN")[1..].to_vec(), 403),
+    ] {
+        let (s, body) = post_update(form.clone(), "json").await;
+        assert_eq!(s, status, "{form:?} → {body}");
+    }
+    let case_id = fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap());
+    let supplements: Vec<_> = t
+        .app
+        .store
+        .events(case_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "supplement")
+        .collect();
+    assert_eq!(supplements.len(), 2, "two updates, each once");
+    assert_eq!(supplements[0].actor_name, "市12345平台");
+    assert_eq!(
+        supplements[1].remark.as_deref(),
+        Some("报告人反馈问题已解决：坑越来越大了，电话13912345678")
+    );
+    let tok: Value = json_of(&format!("/update_tokens/{u1}.json")).await;
+    assert_eq!(
+        (tok[0]["update_id"].as_str(), tok[0]["token"].as_str()),
+        (Some(u1.as_str()), Some(u1.as_str()))
+    );
+    assert_eq!(status_of("/update_tokens/99999999.json").await, 404);
+    let updates: Value = json_of("/servicerequestupdates.json").await;
+    let mine = updates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["update_id"] == u1.as_str())
+        .expect("the posted update is listed");
+    assert_eq!(mine["service_request_id"], id.as_str());
+    assert_eq!(
+        mine["description"], "补充诉求：坑越来越大了，电话139****5678",
+        "public, with personal data masked"
+    );
+
     // A revoked key no longer posts.
     let (s, _) = t
         .post(&admin, &format!("/clients/{client_id}/revoke"), json!({}))
