@@ -402,36 +402,33 @@ impl App {
         let existing = self.store.hotspots(since).await?.into_iter().find(|h| {
             h.region_id.0 == partition && h.members.iter().any(|m| cluster.contains(&m.0))
         });
-        let (members, keywords, first_at) = match &existing {
-            // A hot spot that grows keeps its key words; only the new members are added.
-            Some(h) => {
-                let new: Vec<CaseId> = cluster
-                    .iter()
-                    .map(|&id| CaseId(id))
-                    .filter(|id| !h.members.contains(id))
-                    .collect();
-                if new.is_empty() {
-                    return Ok(());
-                }
-                (new, h.keywords.clone(), h.first_at)
-            }
-            None => {
-                let members: Vec<CaseId> = cluster.iter().map(|&id| CaseId(id)).collect();
-                let mut texts = Vec::new();
-                let mut first_at = case.created_at;
-                for id in &members {
-                    if let Some(rec) = self.store.case(*id).await? {
-                        first_at = first_at.min(rec.case.created_at);
-                        texts.push(format!("{} {}", rec.case.title, rec.case.body));
-                    }
-                }
-                let seg = self.segmenter();
-                let keywords = tokio::task::spawn_blocking(move || keywords(&seg, &texts, 5))
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                (members, keywords, first_at)
-            }
+        // The new members; the key words describe the whole cluster as it stands, so a hot spot
+        // that grew out of a few look-alike reports names what most of its reports are about.
+        let new: Vec<CaseId> = match &existing {
+            Some(h) => cluster
+                .iter()
+                .map(|&id| CaseId(id))
+                .filter(|id| !h.members.contains(id))
+                .collect(),
+            None => cluster.iter().map(|&id| CaseId(id)).collect(),
         };
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut texts = Vec::new();
+        let mut first_at = existing.as_ref().map_or(case.created_at, |h| h.first_at);
+        let all = existing.iter().flat_map(|h| h.members.iter()).chain(&new);
+        for id in all {
+            if let Some(rec) = self.store.case(*id).await? {
+                first_at = first_at.min(rec.case.created_at);
+                texts.push(format!("{} {}", rec.case.title, rec.case.body));
+            }
+        }
+        let seg = self.segmenter();
+        let keywords = tokio::task::spawn_blocking(move || keywords(&seg, &texts, 5))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let members = new;
         let raised = existing.is_none();
         let h = self
             .store
