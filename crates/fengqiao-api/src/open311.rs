@@ -498,6 +498,12 @@ async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         idempotency_key: None,
         attributes: attribute_answers(p),
         received_at: None,
+        // `media_url` once (the spec) or repeated, also as `media_url[]` (FixMyStreet).
+        media_urls: p
+            .iter()
+            .filter(|(k, v)| (k == "media_url" || k == "media_url[]") && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect(),
     };
     let out = app
         .intake_from_client(&client, input)
@@ -622,7 +628,7 @@ fn w3c(t: DateTime<Utc>) -> String {
 
 /// A case as an Open311 request: no reporters, personal data masked, optional fields left out
 /// rather than null.
-fn request_item(app: &App, c: &Case) -> Value {
+fn request_item(app: &App, c: &Case, media_url: Option<&String>) -> Value {
     let open = c.state.is_open();
     let mut m = Map::new();
     m.insert("service_request_id".into(), c.case_no.to_string().into());
@@ -668,6 +674,9 @@ fn request_item(app: &App, c: &Case) -> Value {
         m.insert("lat".into(), lat.into());
         m.insert("long".into(), long.into());
     }
+    if let Some(url) = media_url {
+        m.insert("media_url".into(), url.clone().into());
+    }
     Value::Object(m)
 }
 
@@ -686,6 +695,9 @@ async fn extend(app: &App, c: &Case, item: &mut Value) -> Result<(), AppError> {
     }
     if let Some(p) = x.parent {
         ext["parent_service_request_id"] = Value::String(p);
+    }
+    if !x.photos.is_empty() {
+        ext["photos"] = x.photos.into();
     }
     item["extended_attributes"] = ext;
     item["notes"] = x
@@ -800,9 +812,13 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     let extended = param(p, "extensions") == Some("true");
+    let media = app
+        .open311_media(&page.items)
+        .await
+        .map_err(|e| Failure::from_app(fmt, e))?;
     let mut items = Vec::with_capacity(page.items.len());
     for c in &page.items {
-        let mut item = request_item(app, c);
+        let mut item = request_item(app, c, media.get(&c.id));
         if extended {
             extend(app, c, &mut item)
                 .await
@@ -865,13 +881,20 @@ async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>) -> R
         Ok(x) => x,
         Err(r) => return r,
     };
-    match app.open311_request(id).await {
-        Ok(c) => ok(
+    let found = match app.open311_request(id).await {
+        Ok(c) => app
+            .open311_media(std::slice::from_ref(&c))
+            .await
+            .map(|m| (c, m)),
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok((c, media)) => ok(
             fmt,
             Doc::List {
                 root: "service_requests",
                 item: "request",
-                items: vec![request_item(&app, &c)],
+                items: vec![request_item(&app, &c, media.get(&c.id))],
             },
         )
         .into_response(),

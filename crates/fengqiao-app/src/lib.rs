@@ -142,6 +142,9 @@ pub struct IntakeInput {
     /// When the report was first received, for imports of older work orders (now otherwise).
     #[serde(skip)]
     pub received_at: Option<Timestamp>,
+    /// Links to photos of the problem (Open311 `media_url`), at most ten, http(s) only.
+    #[serde(default)]
+    pub media_urls: Vec<String>,
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
@@ -478,6 +481,20 @@ impl App {
             }
             None => None,
         };
+        if input.media_urls.len() > fengqiao_domain::limits::MEDIA_PER_CASE_MAX {
+            return Err(invalid(
+                "media_url",
+                format!(
+                    "一件诉求最多 {} 个媒体链接",
+                    fengqiao_domain::limits::MEDIA_PER_CASE_MAX
+                ),
+            ));
+        }
+        let media = input
+            .media_urls
+            .iter()
+            .map(|u| fengqiao_domain::check_media_url(u))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let now = input.received_at.unwrap_or_else(|| self.now());
         let analysis = self.analyze(&title, &body, region_id, now).await?;
         let mut outcome = self
@@ -503,6 +520,7 @@ impl App {
                 duplicates: analysis.duplicates.clone(),
                 client_id,
                 attributes,
+                media,
             })
             .await?;
         if outcome.created {
@@ -658,6 +676,14 @@ impl App {
             .map(|s| SuggestionView::build(s, &self.units(), &self.categories()));
         view.duplicate_proposals = self.store.duplicate_proposals(id).await?;
         view.client_name = self.store.case_client(id).await?.map(|c| c.name);
+        view.attributes = self
+            .store
+            .case_attributes(id)
+            .await?
+            .into_iter()
+            .map(|(code, value)| AttributeAnswer { code, value })
+            .collect();
+        view.media_urls = self.store.case_media(id).await?;
         Ok(view)
     }
 

@@ -20,6 +20,8 @@ pub struct Extensions {
     pub parent: Option<String>,
     /// `(when, what, opened | activity | closed)`.
     pub notes: Vec<(fengqiao_domain::Timestamp, String, &'static str)>,
+    /// Every media link, in order (FixMyStreet's multi-photo reports).
+    pub photos: Vec<String>,
 }
 
 /// A public step of a request (mySociety's `servicerequestupdates`).
@@ -183,7 +185,17 @@ impl App {
             duplicate_of: number(c.merged_into).await?,
             parent: number(c.parent_id).await?,
             notes,
+            photos: self.store.case_media(c.id).await?,
         })
+    }
+
+    /// The first media link of each listed request that has one: Open311's `media_url`.
+    pub async fn open311_media(
+        &self,
+        cases: &[Case],
+    ) -> Result<std::collections::HashMap<fengqiao_domain::ids::CaseId, String>> {
+        let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
+        Ok(self.store.first_media(&ids).await?.into_iter().collect())
     }
 
     /// The public steps of publishable requests in `[from, to)`, oldest first, at most `limit`.

@@ -12,6 +12,13 @@ fn unit_name(units: &[Unit], id: Option<fengqiao_domain::UnitId>) -> Option<Stri
         .map(|u| u.name.clone())
 }
 
+/// One answer to a category's question (one per value of a multi-value list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttributeAnswer {
+    pub code: String,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ReporterView {
     pub name: Option<String>,
@@ -75,6 +82,10 @@ pub struct CaseView {
     pub personal_data_visible: bool,
     /// The API client (Open311 app, 12345 platform) the case came from.
     pub client_name: Option<String>,
+    /// Answers to the category's questions.
+    pub attributes: Vec<AttributeAnswer>,
+    /// Links to photos of the problem, as reported.
+    pub media_urls: Vec<String>,
     /// What triage suggested at intake.
     pub suggestion: Option<SuggestionView>,
     /// Open cases proposed as the same problem, and past verdicts.
@@ -168,6 +179,8 @@ impl CaseView {
                 .collect(),
             personal_data_visible: unmasked,
             client_name: None,
+            attributes: Vec::new(),
+            media_urls: Vec::new(),
             suggestion: None,
             duplicate_proposals: Vec::new(),
             case: c,

@@ -44,6 +44,34 @@ pub mod limits {
     pub const PAGE_SIZE_MAX: u32 = 500;
     /// Open311 lists: the spec's default of 1,000 requests per answer.
     pub const PUBLIC_PAGE_SIZE_MAX: u32 = 1_000;
+    pub const MEDIA_URL_MAX_CHARS: usize = 1_000;
+    /// Media links one report may carry.
+    pub const MEDIA_PER_CASE_MAX: usize = 10;
+}
+
+/// Checks a link to a report's photo or other media: an absolute http(s) URL with a host, no
+/// spaces or control characters, at most [`limits::MEDIA_URL_MAX_CHARS`]. The link is kept as
+/// sent; nothing is fetched.
+pub fn check_media_url(value: &str) -> Result<String, DomainError> {
+    let url = value.trim();
+    let bad = |message: String| DomainError::Invalid {
+        field: "media_url",
+        message,
+    };
+    check_len("media_url", url, limits::MEDIA_URL_MAX_CHARS)?;
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| bad(format!("媒体链接须以 http:// 或 https:// 开头：{url}")))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') || host.starts_with('@') {
+        return Err(bad(format!("媒体链接缺少主机名：{url}")));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("媒体链接不能包含空格或控制字符".into()));
+    }
+    Ok(url.to_string())
 }
 
 /// Checks that a text is non-empty after trimming and not longer than `max` characters.
@@ -57,6 +85,33 @@ pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String
     }
     check_len(field, trimmed, max)?;
     Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_links_are_absolute_http_urls() {
+        assert_eq!(
+            check_media_url(" https://img.example.cn/p/1.jpg?x=1 ").unwrap(),
+            "https://img.example.cn/p/1.jpg?x=1"
+        );
+        assert!(check_media_url("HTTP://10.0.0.8:8080/a.png").is_ok());
+        for bad in [
+            "",
+            "ftp://x/a.jpg",
+            "javascript:alert(1)",
+            "https://",
+            "https:///a.jpg",
+            "https://a b/c.jpg",
+            "/relative/a.jpg",
+        ] {
+            assert!(check_media_url(bad).is_err(), "{bad:?}");
+        }
+        let long = format!("https://a.cn/{}", "x".repeat(limits::MEDIA_URL_MAX_CHARS));
+        assert!(check_media_url(&long).is_err());
+    }
 }
 
 /// Checks only the length of an optional text.

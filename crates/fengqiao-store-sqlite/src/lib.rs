@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_api_clients.sql")),
     (4, include_str!("../migrations/0004_service_attributes.sql")),
     (5, include_str!("../migrations/0005_external_updates.sql")),
+    (6, include_str!("../migrations/0006_case_media.sql")),
 ];
 /// SQL lists of states, derived from the domain's definitions.
 fn state_list(pred: fn(CaseState) -> bool) -> String {
@@ -1093,6 +1094,13 @@ impl Store for SqliteStore {
                 .and_then(|mut st| st.execute(params![id.0, code, value]))
                 .map_err(backend)?;
             }
+            for (position, url) in new.media.iter().enumerate() {
+                conn.prepare_cached(
+                    "INSERT INTO case_media (case_id, position, url) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut st| st.execute(params![id.0, position as i64, url]))
+                .map_err(backend)?;
+            }
             if let Some(client) = new.client_id {
                 conn.execute(
                     "UPDATE cases SET client_id = ?2 WHERE id = ?1",
@@ -1455,6 +1463,35 @@ impl Store for SqliteStore {
                 "SELECT code, value FROM case_attributes WHERE case_id = ?1 ORDER BY rowid",
                 [id.0],
                 |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+    }
+
+    async fn case_media(&self, id: CaseId) -> Result<Vec<String>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                "SELECT url FROM case_media WHERE case_id = ?1 ORDER BY position",
+                [id.0],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
+    async fn first_media(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        self.read(move |conn| {
+            let marks = vec!["?"; ids.len()].join(", ");
+            query_all(
+                conn,
+                &format!("SELECT case_id, url FROM case_media WHERE position = 0 AND case_id IN ({marks})"),
+                rusqlite::params_from_iter(ids.iter()),
+                |r| Ok((CaseId(r.get(0)?), r.get(1)?)),
             )
         })
         .await

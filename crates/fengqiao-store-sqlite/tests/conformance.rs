@@ -40,6 +40,7 @@ fn intake(i: usize) -> NewCase {
         duplicates: Vec::new(),
         client_id: None,
         attributes: Vec::new(),
+        media: Vec::new(),
     }
 }
 

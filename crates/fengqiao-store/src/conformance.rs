@@ -38,6 +38,7 @@ fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewCase 
         duplicates: Vec::new(),
         client_id: None,
         attributes: Vec::new(),
+        media: Vec::new(),
     }
 }
 
@@ -640,6 +641,33 @@ pub async fn api_clients_round_trip(store: &dyn Store) {
     assert_eq!(
         store.case_client(case.case.id).await.unwrap().map(|c| c.id),
         Some(a.id)
+    );
+    let photos = vec![
+        "https://img.example.cn/a.jpg".to_string(),
+        "https://img.example.cn/b.jpg".to_string(),
+    ];
+    let with_photos = store
+        .intake(NewCase {
+            client_id: Some(a.id),
+            media: photos.clone(),
+            ..new_case("路面塌陷", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    assert_eq!(
+        store.case_media(with_photos.id).await.unwrap(),
+        photos,
+        "in order"
+    );
+    assert!(store.case_media(case.case.id).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .first_media(&[case.case.id, with_photos.id])
+            .await
+            .unwrap(),
+        vec![(with_photos.id, photos[0].clone())],
+        "lists show the first photo of the cases that have one"
     );
     let plain = store
         .intake(new_case("路灯", None, None))

@@ -94,6 +94,8 @@ pub struct NewCase {
     pub client_id: Option<i64>,
     /// Answers to the category's attributes, checked: `(code, value)`, one row per value.
     pub attributes: Vec<(String, String)>,
+    /// Links to photos or other media of the report, checked, in order.
+    pub media: Vec<String>,
 }
 
 /// A case as an export sees it.
@@ -496,6 +498,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<ServiceAttribute>;
     async fn category_attributes(&self) -> Result<Vec<ServiceAttribute>>;
     async fn case_attributes(&self, id: CaseId) -> Result<Vec<(String, String)>>;
+    /// The media links a case was reported with, in order.
+    async fn case_media(&self, id: CaseId) -> Result<Vec<String>>;
+    /// The first media link of each of these cases that has one (for lists).
+    async fn first_media(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, String)>>;
 
     // ---- API clients ----
     async fn insert_api_client(&self, c: NewApiClient, audit: Audit) -> Result<ApiClient>;

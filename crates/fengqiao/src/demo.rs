@@ -57,20 +57,39 @@ async fn open311_client(app: &Arc<App>, rng: &mut Rng) -> anyhow::Result<String>
         let Some(service) = services.iter().find(|s| s.category.name == service_name) else {
             continue;
         };
-        app.intake_from_client(
-            &client,
-            fengqiao_app::IntakeInput {
-                body: detail.to_string(),
-                category_id: Some(service.category.id.0),
-                address: Some(format!("{TOWN}{address}")),
-                latitude: Some(29.55 + rng.unit() * 0.08),
-                longitude: Some(120.72 + rng.unit() * 0.10),
-                reporter_name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
-                reporter_phone: Some(phone(rng).as_str().to_string()),
-                ..Default::default()
-            },
-        )
-        .await?;
+        // The app hosts its users' photos itself (.example: a demo address, never fetched).
+        let photo = |n: u32| format!("https://photos.suishoupai.example/{n}.jpg");
+        let out = app
+            .intake_from_client(
+                &client,
+                fengqiao_app::IntakeInput {
+                    media_urls: match service_name {
+                        "路灯故障" => vec![photo(1041), photo(1042)],
+                        "道路破损" => vec![photo(2207)],
+                        _ => Vec::new(),
+                    },
+                    body: detail.to_string(),
+                    category_id: Some(service.category.id.0),
+                    address: Some(format!("{TOWN}{address}")),
+                    latitude: Some(29.55 + rng.unit() * 0.08),
+                    longitude: Some(120.72 + rng.unit() * 0.10),
+                    reporter_name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                    reporter_phone: Some(phone(rng).as_str().to_string()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        // The reporter adds to the road report through the app (mySociety update).
+        if service_name == "道路破损" {
+            app.open311_post_update(
+                &client,
+                out.case.case_no.as_str(),
+                "ssp-update-1",
+                fengqiao_app::UpdateIntent::Note,
+                "今天又有一辆电瓶车在断护栏那里摔了，请尽快处理",
+            )
+            .await?;
+        }
     }
     Ok(key)
 }

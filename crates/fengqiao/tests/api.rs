@@ -1351,6 +1351,35 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         "escaped and back"
     );
     assert!(x.contains(&format!("<service_requests><request><service_request_id>{id}</service_request_id><status>open</status>")), "{x}");
+    // Photos: `media_url` (repeatable, also `media_url[]`); lists show the first, extensions all.
+    assert!(one[0].get("media_url").is_none(), "absent without photos");
+    let mut photos = good(&key);
+    photos.push(("media_url[]", "https://img.example.cn/p/1.jpg".into()));
+    photos.push(("media_url[]", "https://img.example.cn/p/2.jpg".into()));
+    let (s, v) = post(photos).await;
+    assert_eq!(s, 201, "{v}");
+    let pid = v[0]["service_request_id"].as_str().unwrap().to_string();
+    let p1: Value = json_of(&format!("/requests/{pid}.json")).await;
+    assert_eq!(p1[0]["media_url"], "https://img.example.cn/p/1.jpg");
+    let px: Value = json_of(&format!(
+        "/requests.json?service_request_id={pid}&extensions=true"
+    ))
+    .await;
+    assert_eq!(
+        px[0]["extended_attributes"]["photos"],
+        json!([
+            "https://img.example.cn/p/1.jpg",
+            "https://img.example.cn/p/2.jpg"
+        ])
+    );
+    let mut bad_media = good(&key);
+    bad_media.push(("media_url", "javascript:alert(1)".into()));
+    let (s, e) = post(bad_media).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e[0]["description"].as_str().unwrap().contains("media_url"),
+        "{e}"
+    );
     assert_eq!(status_of("/requests/FQ20200101000001.json").await, 404);
     let all: Value = json_of("/requests.json").await;
     assert!(all
