@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_service_attributes.sql")),
     (5, include_str!("../migrations/0005_external_updates.sql")),
     (6, include_str!("../migrations/0006_case_media.sql")),
+    (7, include_str!("../migrations/0007_cases_category.sql")),
 ];
 /// SQL lists of states, derived from the domain's definitions.
 fn state_list(pred: fn(CaseState) -> bool) -> String {
@@ -1481,18 +1482,21 @@ impl Store for SqliteStore {
     }
 
     async fn first_media(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, String)>> {
-        if ids.is_empty() {
+        let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) else {
             return Ok(Vec::new());
-        }
-        let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        };
+        let (lo, hi) = (lo.0, hi.0);
+        let wanted: std::collections::HashSet<i64> = ids.iter().map(|c| c.0).collect();
+        // Few cases have media: one range scan of the media table over the page's ids is
+        // cheaper than a thousand-parameter IN list.
         self.read(move |conn| {
-            let marks = vec!["?"; ids.len()].join(", ");
-            query_all(
+            let rows: Vec<(CaseId, String)> = query_all(
                 conn,
-                &format!("SELECT case_id, url FROM case_media WHERE position = 0 AND case_id IN ({marks})"),
-                rusqlite::params_from_iter(ids.iter()),
+                "SELECT case_id, url FROM case_media WHERE case_id BETWEEN ?1 AND ?2 AND position = 0",
+                params![lo, hi],
                 |r| Ok((CaseId(r.get(0)?), r.get(1)?)),
-            )
+            )?;
+            Ok(rows.into_iter().filter(|(id, _)| wanted.contains(&id.0)).collect())
         })
         .await
     }
