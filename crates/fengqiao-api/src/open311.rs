@@ -534,24 +534,38 @@ fn attribute_answers(p: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A one-item list in the spec's envelope, or the spec's error.
+fn single(
+    fmt: Fmt,
+    root: &'static str,
+    item: &'static str,
+    found: Result<Value, AppError>,
+) -> Response {
+    match found {
+        Ok(v) => ok(
+            fmt,
+            Doc::List {
+                root,
+                item,
+                items: vec![v],
+            },
+        )
+        .into_response(),
+        Err(e) => Failure::from_app(fmt, e).into_response(),
+    }
+}
+
 async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
     let (tok, fmt) = match format_of(&file) {
         Ok(x) => x,
         Err(r) => return r,
     };
     // Requests are registered synchronously, so a token is the request's own number.
-    match app.open311_request(tok).await {
-        Ok(c) => ok(
-            fmt,
-            Doc::List {
-                root: "service_requests",
-                item: "request",
-                items: vec![json!({ "service_request_id": c.case_no.to_string(), "token": tok })],
-            },
-        )
-        .into_response(),
-        Err(e) => Failure::from_app(fmt, e).into_response(),
-    }
+    let found = app
+        .open311_request(tok)
+        .await
+        .map(|c| json!({ "service_request_id": c.case_no.to_string(), "token": tok }));
+    single(fmt, "service_requests", "request", found)
 }
 
 /// mySociety's `POST servicerequestupdates`: the reporter's update on a request, through the
@@ -608,18 +622,11 @@ async fn update_token(State(app): State<Arc<App>>, Path(file): Path<String>) -> 
         Ok(x) => x,
         Err(r) => return r,
     };
-    match app.open311_update_token(tok).await {
-        Ok(id) => ok(
-            fmt,
-            Doc::List {
-                root: "service_request_updates",
-                item: "request_update",
-                items: vec![json!({ "update_id": id.to_string(), "token": tok })],
-            },
-        )
-        .into_response(),
-        Err(e) => Failure::from_app(fmt, e).into_response(),
-    }
+    let found = app
+        .open311_update_token(tok)
+        .await
+        .map(|id| json!({ "update_id": id.to_string(), "token": tok }));
+    single(fmt, "service_request_updates", "request_update", found)
 }
 
 fn w3c(t: DateTime<Utc>) -> String {
@@ -885,19 +892,8 @@ async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>) -> R
         Ok(c) => app
             .open311_media(std::slice::from_ref(&c))
             .await
-            .map(|m| (c, m)),
+            .map(|media| request_item(&app, &c, media.get(&c.id))),
         Err(e) => Err(e),
     };
-    match found {
-        Ok((c, media)) => ok(
-            fmt,
-            Doc::List {
-                root: "service_requests",
-                item: "request",
-                items: vec![request_item(&app, &c, media.get(&c.id))],
-            },
-        )
-        .into_response(),
-        Err(e) => Failure::from_app(fmt, e).into_response(),
-    }
+    single(fmt, "service_requests", "request", found)
 }

@@ -8,6 +8,9 @@
 //!
 //! Prints `key=value` lines: parse and import time per format, and rows per second.
 
+#[path = "common/mod.rs"]
+mod common;
+use common::column_texts;
 use fengqiao_app::hotline::{read_csv, read_workbook, Mapping};
 use fengqiao_app::{App, AppConfig, SystemClock};
 use fengqiao_domain::org::{Actor, RegionLevel, UnitKind};
@@ -26,23 +29,6 @@ const LABELS: [&str; 7] = [
 ];
 
 const VILLAGES: [&str; 6] = ["苍岩村", "施家岙村", "下王村", "后山村", "溪口村", "新桥村"];
-
-fn column(path: &str, cols: &[&str]) -> Vec<Vec<String>> {
-    let mut r = csv::Reader::from_path(path).expect("open csv");
-    let h = r.headers().expect("headers").clone();
-    let idx: Vec<Option<usize>> = cols
-        .iter()
-        .map(|c| h.iter().position(|x| x == *c))
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("row");
-            idx.iter()
-                .map(|i| i.and_then(|i| rec.get(i)).unwrap_or_default().to_string())
-                .collect()
-        })
-        .collect()
-}
 
 fn rows(texts: &[String], n: usize) -> Vec<[String; 9]> {
     let start = chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
@@ -135,7 +121,7 @@ async fn township(path: std::path::PathBuf, train: &[(String, String, String)]) 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let train: Vec<(String, String, String)> = column(&args[1], &["title", "body", "label"])
+    let train: Vec<(String, String, String)> = column_texts(&args[1], &["title", "body", "label"])
         .into_iter()
         .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
         .collect();
@@ -148,7 +134,7 @@ async fn main() {
     let n: usize = args[2].parse().expect("N");
     let texts: Vec<String> = args[3..]
         .iter()
-        .flat_map(|f| column(f, &["detail"]))
+        .flat_map(|f| column_texts(f, &["detail"]))
         .map(|r| r[0].trim().to_string())
         .filter(|t| !t.is_empty())
         .collect();

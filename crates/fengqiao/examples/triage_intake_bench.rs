@@ -6,28 +6,14 @@
 //!
 //! Prints `key=value` lines; `bench/triage.sh` puts them in BENCHMARKS.md.
 
+#[path = "common/mod.rs"]
+mod common;
+use common::column_texts;
 use fengqiao_app::{App, AppConfig, IntakeInput, SystemClock};
 use fengqiao_domain::org::{Actor, RegionLevel};
 use fengqiao_store_sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn column_texts(path: &str, cols: &[&str]) -> Vec<Vec<String>> {
-    let mut r = csv::Reader::from_path(path).expect("open csv");
-    let h = r.headers().expect("headers").clone();
-    let idx: Vec<Option<usize>> = cols
-        .iter()
-        .map(|c| h.iter().position(|x| x == *c))
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("row");
-            idx.iter()
-                .map(|i| i.and_then(|i| rec.get(i)).unwrap_or_default().to_string())
-                .collect()
-        })
-        .collect()
-}
 
 async fn township(dir: &std::path::Path, name: &str, hotspots: bool) -> (Arc<App>, i64) {
     let mut config = AppConfig::default();
