@@ -448,7 +448,9 @@ async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
     };
     let (lat, long) = (number("lat")?, number("long")?);
     let address = param(p, "address_string");
-    let address_id = param(p, "address_id");
+    // We keep no address registry: an address id is kept as text when nothing else says where.
+    // FixMyStreet sends "#NOTPINPOINTED#" for a report without a pin, which is no location.
+    let address_id = param(p, "address_id").filter(|a| !a.eq_ignore_ascii_case("#NOTPINPOINTED#"));
     if lat.is_some() != long.is_some() {
         return Err(Failure::bad(fmt, "lat and long go together"));
     }

@@ -1258,6 +1258,11 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     let (s, e) = post(no_place).await;
     assert_eq!(s, 400, "{e}");
     assert!(e[0]["description"].as_str().unwrap().contains("location"));
+    let mut not_pinned = good(&key);
+    not_pinned.retain(|(k, _)| *k != "lat" && *k != "long");
+    not_pinned.push(("address_id", "#NOTPINPOINTED#".into()));
+    let (s, e) = post(not_pinned).await;
+    assert_eq!(s, 400, "FixMyStreet's unpinned marker is no location: {e}");
     let mut unknown = good(&key);
     unknown[1].1 = "999".into();
     assert_eq!(post(unknown).await.0, 404);
