@@ -691,8 +691,7 @@ fn request_item(app: &App, c: &Case, media_url: Option<&String>) -> Value {
 
 /// The common `extensions=true` fields (Chicago, Boston, SF): submitted attributes,
 /// `extended_attributes` and the public history as `notes`.
-async fn extend(app: &App, c: &Case, item: &mut Value) -> Result<(), AppError> {
-    let x = app.open311_extensions(c).await?;
+fn extend(x: fengqiao_app::Open311Extensions, item: &mut Value) {
     item["attributes"] = x
         .attributes
         .iter()
@@ -716,7 +715,6 @@ async fn extend(app: &App, c: &Case, item: &mut Value) -> Result<(), AppError> {
             |(at, summary, kind)| json!({ "datetime": w3c(*at), "summary": summary, "type": kind }),
         )
         .collect();
-    Ok(())
 }
 
 fn parse_time(fmt: Fmt, name: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, Failure> {
@@ -825,13 +823,18 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         .open311_media(&page.items)
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
+    let mut extensions = if extended {
+        app.open311_extensions(&page.items)
+            .await
+            .map_err(|e| Failure::from_app(fmt, e))?
+    } else {
+        Default::default()
+    };
     let mut items = Vec::with_capacity(page.items.len());
     for c in &page.items {
         let mut item = request_item(app, c, media.get(&c.id));
-        if extended {
-            extend(app, c, &mut item)
-                .await
-                .map_err(|e| Failure::from_app(fmt, e))?;
+        if let Some(x) = extensions.remove(&c.id) {
+            extend(x, &mut item);
         }
         items.push(item);
     }

@@ -141,23 +141,40 @@ impl App {
         Ok(rec.case)
     }
 
-    /// What `extensions=true` adds to a request: the answers to its attributes, its channel,
-    /// the request it was merged into or split from, and its public history as notes.
-    pub async fn open311_extensions(&self, c: &Case) -> Result<Extensions> {
-        let number = |id: Option<fengqiao_domain::ids::CaseId>| async move {
-            match id {
-                Some(id) => Ok::<_, AppError>(
-                    self.store
-                        .case(id)
-                        .await?
-                        .map(|r| r.case.case_no.to_string()),
-                ),
-                None => Ok(None),
-            }
-        };
-        let events = self.store.events(c.id).await?;
-        let public = crate::PublicCaseView::build(c, &events);
+    /// What `extensions=true` adds to each request of a page: the answers to its attributes,
+    /// its channel, the request it was merged into or split from, its public history as notes
+    /// and its photos. Two reads for the whole page, however many requests it holds.
+    pub async fn open311_extensions(
+        &self,
+        cases: &[Case],
+    ) -> Result<std::collections::HashMap<fengqiao_domain::ids::CaseId, Extensions>> {
         use fengqiao_domain::lifecycle::ActionKind as A;
+        use std::collections::HashMap;
+        let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
+        let details = self.store.case_details(&ids).await?;
+        let linked: Vec<_> = cases
+            .iter()
+            .flat_map(|c| [c.merged_into, c.parent_id])
+            .flatten()
+            .collect();
+        let numbers: HashMap<_, _> = self
+            .store
+            .case_numbers(&linked)
+            .await?
+            .into_iter()
+            .collect();
+        let mut events: HashMap<_, Vec<_>> = HashMap::new();
+        for e in details.events {
+            events.entry(e.case_id).or_default().push(e);
+        }
+        let mut attributes: HashMap<_, Vec<_>> = HashMap::new();
+        for (id, code, value) in details.attributes {
+            attributes.entry(id).or_default().push((code, value));
+        }
+        let mut photos: HashMap<_, Vec<_>> = HashMap::new();
+        for (id, url) in details.media {
+            photos.entry(id).or_default().push(url);
+        }
         let closing = [
             A::Close,
             A::Merge,
@@ -165,28 +182,39 @@ impl App {
             A::RejectIntake,
             A::AnswerDirectly,
         ];
-        let notes = public
-            .progress
+        let number = |id: Option<fengqiao_domain::ids::CaseId>| {
+            id.and_then(|id| numbers.get(&id)).map(|n| n.to_string())
+        };
+        Ok(cases
             .iter()
-            .map(|step| {
-                let kind = if step.step == A::Intake.label() {
-                    "opened"
-                } else if closing.iter().any(|k| k.label() == step.step) {
-                    "closed"
-                } else {
-                    "activity"
+            .map(|c| {
+                let history = events.remove(&c.id).unwrap_or_default();
+                let public = crate::PublicCaseView::build(c, &history);
+                let notes = public
+                    .progress
+                    .iter()
+                    .map(|step| {
+                        let kind = if step.step == A::Intake.label() {
+                            "opened"
+                        } else if closing.iter().any(|k| k.label() == step.step) {
+                            "closed"
+                        } else {
+                            "activity"
+                        };
+                        (step.at, step.step.to_string(), kind)
+                    })
+                    .collect();
+                let x = Extensions {
+                    attributes: attributes.remove(&c.id).unwrap_or_default(),
+                    channel: c.channel.as_str(),
+                    duplicate_of: number(c.merged_into),
+                    parent: number(c.parent_id),
+                    notes,
+                    photos: photos.remove(&c.id).unwrap_or_default(),
                 };
-                (step.at, step.step.to_string(), kind)
+                (c.id, x)
             })
-            .collect();
-        Ok(Extensions {
-            attributes: self.store.case_attributes(c.id).await?,
-            channel: c.channel.as_str(),
-            duplicate_of: number(c.merged_into).await?,
-            parent: number(c.parent_id).await?,
-            notes,
-            photos: self.store.case_media(c.id).await?,
-        })
+            .collect())
     }
 
     /// The first media link of each listed request that has one: Open311's `media_url`.

@@ -318,6 +318,10 @@ fn write_audit(
     Ok(())
 }
 
+/// Ids per `IN (…)` list: well under SQLite's parameter limit, and a statement per size of
+/// chunk stays in the statement cache.
+const IN_CHUNK: usize = 500;
+
 fn external_update_from_row(r: &rusqlite::Row) -> rusqlite::Result<ExternalUpdate> {
     Ok(ExternalUpdate {
         client_id: r.get(0)?,
@@ -1477,6 +1481,60 @@ impl Store for SqliteStore {
                 [id.0],
                 |r| r.get(0),
             )
+        })
+        .await
+    }
+
+    async fn case_details(&self, ids: &[CaseId]) -> Result<CaseDetails> {
+        let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        self.read(move |conn| {
+            let mut d = CaseDetails::default();
+            for chunk in ids.chunks(IN_CHUNK) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let args = || rusqlite::params_from_iter(chunk.iter());
+                d.events.extend(query_all(
+                    conn,
+                    &format!("SELECT id, case_id, action, from_state, to_state, actor_id, actor_name, remark, at FROM case_events WHERE case_id IN ({marks}) ORDER BY case_id, id"),
+                    args(),
+                    event_from_row,
+                )?);
+                d.attributes.extend(query_all(
+                    conn,
+                    &format!("SELECT case_id, code, value FROM case_attributes WHERE case_id IN ({marks}) ORDER BY case_id, rowid"),
+                    args(),
+                    |r| Ok((CaseId(r.get(0)?), r.get(1)?, r.get(2)?)),
+                )?);
+                d.media.extend(query_all(
+                    conn,
+                    &format!("SELECT case_id, url FROM case_media WHERE case_id IN ({marks}) ORDER BY case_id, position"),
+                    args(),
+                    |r| Ok((CaseId(r.get(0)?), r.get(1)?)),
+                )?);
+            }
+            Ok(d)
+        })
+        .await
+    }
+
+    async fn case_numbers(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, CaseNo)>> {
+        let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        self.read(move |conn| {
+            let mut out = Vec::new();
+            for chunk in ids.chunks(IN_CHUNK) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let rows: Vec<(i64, String)> = query_all(
+                    conn,
+                    &format!("SELECT id, case_no FROM cases WHERE id IN ({marks})"),
+                    rusqlite::params_from_iter(chunk.iter()),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                for (id, no) in rows {
+                    let no = CaseNo::parse(&no)
+                        .map_err(|e| StoreError::Backend(format!("case {id}: {e}")))?;
+                    out.push((CaseId(id), no));
+                }
+            }
+            Ok(out)
         })
         .await
     }

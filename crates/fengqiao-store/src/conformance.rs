@@ -99,6 +99,7 @@ where
     triage_round_trips(&*fresh().await).await;
     api_clients_round_trip(&*fresh().await).await;
     external_updates_apply_once(&*fresh().await).await;
+    case_details_for_many_in_one_read(&*fresh().await).await;
 }
 
 pub async fn intake_is_idempotent(store: &dyn Store) {
@@ -741,5 +742,76 @@ pub async fn external_updates_apply_once(store: &dyn Store) {
     assert_eq!(
         store.case(case.id).await.unwrap().unwrap().case.version,
         saved.version
+    );
+}
+
+pub async fn case_details_for_many_in_one_read(store: &dyn Store) {
+    let photos = vec![
+        "https://img.example.cn/1.jpg".to_string(),
+        "https://img.example.cn/2.jpg".to_string(),
+    ];
+    let a = store
+        .intake(NewCase {
+            media: photos.clone(),
+            attributes: vec![
+                ("depth".into(), "0.3".into()),
+                ("near".into(), "school".into()),
+            ],
+            ..new_case("路面塌陷", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    let b = store
+        .intake(new_case("路灯坏了", None, None))
+        .await
+        .unwrap()
+        .case;
+    store
+        .commit(change(
+            b.clone(),
+            ActionKind::Register,
+            CaseState::Registered,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let d = store
+        .case_details(&[b.id, a.id, CaseId(999_999)])
+        .await
+        .unwrap();
+    let steps: Vec<(CaseId, &str)> = d
+        .events
+        .iter()
+        .map(|e| (e.case_id, e.action.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![(a.id, "intake"), (b.id, "intake"), (b.id, "register")],
+        "by case, then in order"
+    );
+    assert_eq!(
+        d.attributes,
+        vec![
+            (a.id, "depth".to_string(), "0.3".to_string()),
+            (a.id, "near".to_string(), "school".to_string())
+        ]
+    );
+    assert_eq!(
+        d.media,
+        vec![(a.id, photos[0].clone()), (a.id, photos[1].clone())]
+    );
+    assert_eq!(
+        store.case_details(&[]).await.unwrap(),
+        CaseDetails::default()
+    );
+    let mut numbers = store
+        .case_numbers(&[b.id, a.id, CaseId(999_999)])
+        .await
+        .unwrap();
+    numbers.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        numbers,
+        vec![(a.id, a.case_no.clone()), (b.id, b.case_no.clone())]
     );
 }

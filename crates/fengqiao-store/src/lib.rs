@@ -170,6 +170,15 @@ pub struct Changeset {
     pub external: Option<ExternalRef>,
 }
 
+/// The histories, answers and media of many cases at once (Open311's `extensions=true` for a
+/// page of requests), each list ordered by case, then as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseDetails {
+    pub events: Vec<Event>,
+    pub attributes: Vec<(CaseId, String, String)>,
+    pub media: Vec<(CaseId, String)>,
+}
+
 /// A client's own id for something it sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalRef {
@@ -500,6 +509,10 @@ pub trait Store: Send + Sync + 'static {
     async fn case_attributes(&self, id: CaseId) -> Result<Vec<(String, String)>>;
     /// The media links a case was reported with, in order.
     async fn case_media(&self, id: CaseId) -> Result<Vec<String>>;
+    /// Events, attribute answers and media of these cases, in one read.
+    async fn case_details(&self, ids: &[CaseId]) -> Result<CaseDetails>;
+    /// The case numbers of these cases (those that exist).
+    async fn case_numbers(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, CaseNo)>>;
     /// The first media link of each of these cases that has one (for lists).
     async fn first_media(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, String)>>;
 

@@ -46,6 +46,10 @@ async fn main() {
         ("requests.json (newest 1,000)", "/requests.json".to_string()),
         ("requests.xml (newest 1,000)", "/requests.xml".to_string()),
         (
+            "requests.json?extensions=true (newest 1,000, with history)",
+            "/requests.json?extensions=true".to_string(),
+        ),
+        (
             "requests.json?status=open&service_code=…&page_size=100&page=3",
             format!("/requests.json?status=open&service_code={code}&page_size=100&page=3"),
         ),
