@@ -318,7 +318,7 @@ fn parse_table(
         let mut bad = Vec::new();
         let mut cell = |c: Option<usize>, name: &str| -> Option<String> {
             let text = match c.and_then(|c| record.get(c))? {
-                Ok(s) => s.trim().to_string(),
+                Ok(s) => formula_guard_removed(s.trim()).to_string(),
                 Err(reason) => {
                     bad.push(RowError {
                         row,
@@ -694,7 +694,12 @@ impl<W: Write + Send> Sink<W> {
 
     fn row(&mut self, cells: &[String]) -> Result<()> {
         match self {
-            Sink::Csv(w) => w.write_record(cells).map_err(write_error),
+            Sink::Csv(w) => w
+                .write_record(cells.iter().map(|c| match formula_guarded(c) {
+                    std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.as_bytes()),
+                    std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.into_bytes()),
+                }))
+                .map_err(write_error),
             Sink::Xlsx(w) => w.row(cells).map_err(xlsx_error),
         }
     }
@@ -707,6 +712,24 @@ impl<W: Write + Send> Sink<W> {
                 .map_err(xlsx_error)
                 .and_then(|mut out| out.flush().map_err(write_error)),
         }
+    }
+}
+
+/// A CSV cell a spreadsheet would run as a formula (a citizen's "=HYPERLINK(…)" opened in
+/// Excel or WPS by staff) gets a leading apostrophe, which spreadsheets show as text; import
+/// takes it off again, so the round trip is exact. XLSX cells are typed text and need none.
+fn formula_guarded(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+fn formula_guard_removed(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
     }
 }
 
@@ -759,6 +782,24 @@ mod tests {
             ],
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn formulas_in_csv_cells_are_neutralised_and_restored() {
+        for cell in [
+            "=HYPERLINK(\"http://x\",\"点我\")",
+            "+86 138",
+            "-1",
+            "@SUM(A1)",
+        ] {
+            let out = formula_guarded(cell);
+            assert!(out.starts_with('\''), "{out}");
+            assert_eq!(formula_guard_removed(&out), cell);
+        }
+        for cell in ["路灯坏了", "13800138000", "'引号开头", ""] {
+            assert_eq!(formula_guarded(cell), cell);
+            assert_eq!(formula_guard_removed(cell), cell);
+        }
     }
 
     #[test]

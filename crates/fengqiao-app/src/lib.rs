@@ -843,7 +843,7 @@ impl App {
                 regions.iter().filter(|x| x.name == r.name).count() == 1
                     || r.parent_id.is_some_and(|p| named.iter().any(|m| m.id == p))
             })
-            .max_by_key(|r| (r.path.len(), r.name.len()))
+            .max_by_key(|r| (r.path.matches('/').count(), r.name.len()))
             .map(|r| r.id)
     }
 
