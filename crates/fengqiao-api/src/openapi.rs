@@ -38,36 +38,19 @@ pub fn document() -> &'static Value {
 }
 
 fn build() -> Value {
-    let action_names = [
-        "register",
-        "reject_intake",
-        "answer_directly",
-        "dispatch",
-        "accept",
-        "request_return",
-        "deny_return",
-        "reassign",
-        "handle",
-        "sub_dispatch",
-        "request_extension",
-        "approve_extension",
-        "deny_extension",
-        "reply",
-        "review_pass",
-        "review_fail",
-        "follow_up",
-        "reopen",
-        "close",
-        "archive",
-        "withdraw",
-        "merge",
-        "split",
-        "urge",
-        "supervise",
-        "listed_supervision",
-        "accept_task",
-        "reply_task",
-    ];
+    // Every action a person (or client) can ask for: the lifecycle's kinds, less the steps only
+    // the system records on its own.
+    use fengqiao_domain::lifecycle::ActionKind as K;
+    let action_names: Vec<&str> = K::ALL
+        .iter()
+        .filter(|k| {
+            !matches!(
+                k,
+                K::Intake | K::MergeIn | K::SplitOut | K::MarkOverdue | K::ChildReplied
+            )
+        })
+        .map(|k| k.as_str())
+        .collect();
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -97,7 +80,7 @@ fn build() -> Value {
                     "priority": { "type": "string" }, "days": { "type": "integer" }, "into": { "type": "integer" },
                     "satisfaction": { "type": "string", "enum": ["satisfied", "basically_satisfied", "unsatisfied", "no_rating"] },
                     "unit_at_fault": { "type": "boolean" }, "instructions": { "type": "string" }, "due_at": { "type": "string", "format": "date-time" },
-                    "task_id": { "type": "integer" },
+                    "task_id": { "type": "integer" }, "reopen_requested": { "type": "boolean" },
                     "co_units": { "type": "array", "items": { "type": "object", "required": ["unit_id", "instructions"], "properties": {
                         "unit_id": { "type": "integer" }, "instructions": { "type": "string" }, "due_at": { "type": "string", "format": "date-time" } } } } } },
                 "Case": { "type": "object", "description": "工单详情，含诉求人（按权限脱敏）、协办任务、下级工单" }
