@@ -10,7 +10,7 @@ use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
 use fengqiao_triage::{Example, Model, Segmenter, Shingles, SimilarityIndex, TrainParams};
 use serde::Serialize;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 /// Triage settings.
 #[derive(Debug, Clone)]
@@ -60,11 +60,13 @@ pub(crate) struct TriageState {
     segmenter: RwLock<Option<Arc<Segmenter>>>,
     model: RwLock<Option<Arc<ActiveModel>>>,
     /// Open cases by place, for the duplicate finder.
-    index: Mutex<SimilarityIndex>,
+    /// Searches share a read lock (each thread scores in its own scratch array); inserts and
+    /// removals take the write lock briefly.
+    index: RwLock<SimilarityIndex>,
     /// Recent cases by place and kind of problem, for hot spots: a hot spot is many reports of
     /// one kind of problem in one place, so reports only cluster with their own kind (the
     /// boilerplate of "please fix it soon" must not make a road and a dog look alike).
-    hot: Mutex<SimilarityIndex>,
+    hot: RwLock<SimilarityIndex>,
 }
 
 /// What triage makes of a new message before it is stored.
@@ -80,8 +82,8 @@ impl Default for TriageState {
         TriageState {
             segmenter: RwLock::new(None),
             model: RwLock::new(None),
-            index: Mutex::new(SimilarityIndex::new()),
-            hot: Mutex::new(SimilarityIndex::with_global_idf()),
+            index: RwLock::new(SimilarityIndex::new()),
+            hot: RwLock::new(SimilarityIndex::with_global_idf()),
         }
     }
 }
@@ -193,8 +195,8 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-        *self.triage.index.lock().expect("index lock") = index;
-        *self.triage.hot.lock().expect("hot lock") = hot;
+        *self.triage.index.write().expect("index lock") = index;
+        *self.triage.hot.write().expect("hot lock") = hot;
         Ok(())
     }
 
@@ -268,7 +270,7 @@ impl App {
         let duplicates = self
             .triage
             .index
-            .lock()
+            .read()
             .expect("index lock")
             .search(
                 partition,
@@ -299,7 +301,7 @@ impl App {
         let cfg = &self.config.triage;
         let at = ms(case.created_at);
         {
-            let mut ix = self.triage.index.lock().expect("index lock");
+            let mut ix = self.triage.index.write().expect("index lock");
             ix.insert(case.id.0, analysis.partition, at, &analysis.shingles);
             if case.id.0 % 1024 == 0 {
                 let window = (cfg.duplicate_days * 24).max(cfg.hotspot_hours);
@@ -316,11 +318,14 @@ impl App {
         } else {
             let key = hot_key(analysis.partition, kind.as_deref());
             let since = at - cfg.hotspot_hours * 3_600_000;
-            let mut hot = self.triage.hot.lock().expect("hot lock");
-            hot.insert(case.id.0, key, at, &analysis.shingles);
-            if case.id.0 % 256 == 0 {
-                hot.prune(since);
+            {
+                let mut hot = self.triage.hot.write().expect("hot lock");
+                hot.insert(case.id.0, key, at, &analysis.shingles);
+                if case.id.0 % 256 == 0 {
+                    hot.prune(since);
+                }
             }
+            let hot = self.triage.hot.read().expect("hot lock");
             // Most reports resemble nothing recent nearby: only those that do are clustered.
             let linked = hot
                 .search(key, since, &analysis.shingles, cfg.hotspot_similarity, 2)
@@ -642,7 +647,7 @@ impl App {
     pub(crate) fn index_case(&self, case: &fengqiao_domain::case::Case) {
         let shingles = Shingles::of(&format!("{} {}", case.title, case.body));
         let partition = self.partition(case.region_id);
-        self.triage.index.lock().expect("index lock").insert(
+        self.triage.index.write().expect("index lock").insert(
             case.id.0,
             partition,
             ms(case.created_at),
@@ -654,7 +659,7 @@ impl App {
     pub(crate) fn forget_case(&self, id: CaseId) {
         // The hot-spot index keeps it: a report counts towards a hot spot in its window even
         // once handled or merged.
-        self.triage.index.lock().expect("index lock").remove(id.0);
+        self.triage.index.write().expect("index lock").remove(id.0);
     }
 }
 
