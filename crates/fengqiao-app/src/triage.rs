@@ -568,19 +568,14 @@ impl App {
         let seg = self.segmenter();
         let (model, eval, n) = tokio::task::spawn_blocking(move || {
             let examples = Example::from_rows(&rows);
-            let eval = match folds {
-                Some(k) => Some(fengqiao_triage::cross_validate(
-                    &seg,
-                    &examples,
-                    k,
-                    TrainParams {
-                        calibrate: false,
-                        ..TrainParams::default()
-                    },
-                )?),
-                None => None,
+            let p = TrainParams::default();
+            let (model, eval) = match folds {
+                Some(k) => {
+                    let (m, e) = Model::train_cross_validated(&seg, &examples, k, p)?;
+                    (m, Some(e))
+                }
+                None => (Model::train(&seg, &examples, p)?, None),
             };
-            let model = Model::train(&seg, &examples, TrainParams::default())?;
             Ok::<_, fengqiao_triage::TriageError>((model, eval, examples.len()))
         })
         .await

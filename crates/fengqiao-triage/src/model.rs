@@ -14,7 +14,7 @@ use std::thread;
 
 use rustc_hash::FxHashMap;
 
-use crate::metrics::stratified_folds;
+use crate::metrics::{stratified_folds, Evaluation};
 use crate::svm::{self, Row, SvmParams};
 use crate::text::{normalize, Segmenter};
 use crate::TriageError;
@@ -198,23 +198,7 @@ impl Model {
         examples: &[Example<'_>],
         p: TrainParams,
     ) -> Result<Model, TriageError> {
-        let mut labels: Vec<String> = examples.iter().map(|e| e.label.to_string()).collect();
-        labels.sort();
-        labels.dedup();
-        if labels.len() < 2 {
-            return Err(TriageError::Training(format!(
-                "至少需要两个类别的样本，现有 {} 个",
-                labels.len()
-            )));
-        }
-        let classes: Vec<usize> = examples
-            .iter()
-            .map(|e| {
-                labels
-                    .binary_search_by(|l| l.as_str().cmp(e.label))
-                    .unwrap_or(0)
-            })
-            .collect();
+        let (labels, classes) = labels_of(examples)?;
         let docs = analyze_all(seg, examples);
         let mut model = fit(&docs, &classes, labels, p)?;
         if p.calibrate && examples.len() >= 60 {
@@ -238,6 +222,52 @@ impl Model {
             model.temperature = fit_temperature(&scores, &classes);
         }
         Ok(model)
+    }
+
+    /// Trains on every example and cross-validates with `k` stratified folds in one pass. The
+    /// folds' out-of-fold scores serve twice: as the evaluation and as the calibration data for
+    /// the confidence, so the texts are segmented once and `k + 1` models are fitted (training
+    /// and then cross-validating separately fits `k`, then `1 + 3`). A message that holds
+    /// nothing a fold's model knows counts as wrong, as in [`crate::evaluate`].
+    pub fn train_cross_validated(
+        seg: &Segmenter,
+        examples: &[Example<'_>],
+        k: usize,
+        p: TrainParams,
+    ) -> Result<(Model, Evaluation), TriageError> {
+        if k < 2 {
+            return Err(TriageError::Training("交叉验证至少需要 2 折".into()));
+        }
+        let (labels, classes) = labels_of(examples)?;
+        let docs = analyze_all(seg, examples);
+        let inner = TrainParams {
+            calibrate: false,
+            ..p
+        };
+        let folds = stratified_folds(&classes, k, p.seed);
+        let mut scores = vec![Vec::new(); docs.len()];
+        let mut eval = Evaluation::new(labels.clone());
+        for f in 0..k {
+            let train: Vec<usize> = (0..docs.len()).filter(|&i| folds[i] != f).collect();
+            let tdocs: Vec<&Analyzed> = train.iter().map(|&i| &docs[i]).collect();
+            let tclasses: Vec<usize> = train.iter().map(|&i| classes[i]).collect();
+            let m = fit_refs(&tdocs, &tclasses, labels.clone(), inner)?;
+            for i in (0..docs.len()).filter(|&i| folds[i] == f) {
+                let x = m.vectorize(&docs[i]);
+                let s = m.scores(&x);
+                let predicted = match s.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
+                    Some((c, _)) if !x.is_empty() => c,
+                    _ => (classes[i] + 1) % labels.len(),
+                };
+                eval.record(classes[i], predicted);
+                scores[i] = s;
+            }
+        }
+        let mut model = fit(&docs, &classes, labels, p)?;
+        if p.calibrate && examples.len() >= 60 {
+            model.temperature = fit_temperature(&scores, &classes);
+        }
+        Ok((model, eval))
     }
 
     /// Classifies a message. `None` when it holds nothing the model knows
@@ -328,6 +358,28 @@ impl Model {
         }
         out
     }
+}
+
+/// The sorted labels of `examples` and each example's class index; at least two classes.
+fn labels_of(examples: &[Example<'_>]) -> Result<(Vec<String>, Vec<usize>), TriageError> {
+    let mut labels: Vec<String> = examples.iter().map(|e| e.label.to_string()).collect();
+    labels.sort();
+    labels.dedup();
+    if labels.len() < 2 {
+        return Err(TriageError::Training(format!(
+            "至少需要两个类别的样本，现有 {} 个",
+            labels.len()
+        )));
+    }
+    let classes: Vec<usize> = examples
+        .iter()
+        .map(|e| {
+            labels
+                .binary_search_by(|l| l.as_str().cmp(e.label))
+                .unwrap_or(0)
+        })
+        .collect();
+    Ok((labels, classes))
 }
 
 fn analyze_all(seg: &Segmenter, examples: &[Example<'_>]) -> Vec<Analyzed> {
@@ -754,6 +806,47 @@ mod tests {
             .predict(&seg, "养老金", "我的养老金三个月没到账")
             .unwrap();
         assert_eq!(model.labels()[p.class], "劳动和社会保障");
+    }
+
+    #[test]
+    fn training_with_folds_evaluates_every_example_once_and_calibrates() {
+        let seg = Segmenter::new();
+        let data = corpus();
+        let examples: Vec<Example<'_>> = data
+            .iter()
+            .map(|(b, l)| Example {
+                title: "",
+                body: b,
+                label: l,
+            })
+            .collect();
+        let (model, eval) =
+            Model::train_cross_validated(&seg, &examples, 3, TrainParams::default()).unwrap();
+        assert_eq!(eval.total(), examples.len() as u64);
+        assert!(eval.accuracy() > 0.8, "accuracy {}", eval.accuracy());
+        let plain = crate::cross_validate(
+            &seg,
+            &examples,
+            3,
+            TrainParams {
+                calibrate: false,
+                ..TrainParams::default()
+            },
+        )
+        .unwrap();
+        assert!(
+            (eval.accuracy() - plain.accuracy()).abs() < 0.05,
+            "{} vs {}",
+            eval.accuracy(),
+            plain.accuracy()
+        );
+        assert!(model.temperature.is_finite() && model.temperature > 0.0);
+        assert_ne!(model.temperature, 1.0, "calibrated from the folds' scores");
+        let p = model
+            .predict(&seg, "", "河口村的河道里倒满垃圾，臭气熏天")
+            .unwrap();
+        assert_eq!(model.labels()[p.class], "环境保护");
+        assert!(Model::train_cross_validated(&seg, &examples, 1, TrainParams::default()).is_err());
     }
 
     #[test]
