@@ -81,13 +81,12 @@ impl UpdateIntent {
 
     pub fn parse(status: &str) -> Option<UpdateIntent> {
         let s = status.to_ascii_uppercase();
-        Self::STATUSES
-            .contains(&s.as_str())
-            .then(|| match s.as_str() {
-                "OPEN" | "REOPEN" => UpdateIntent::NotSolved,
-                "FIXED" | "CLOSED" => UpdateIntent::Solved,
-                _ => UpdateIntent::Note,
-            })
+        let intent = match s.as_str() {
+            "OPEN" | "REOPEN" => UpdateIntent::NotSolved,
+            "FIXED" | "CLOSED" => UpdateIntent::Solved,
+            _ => UpdateIntent::Note,
+        };
+        Self::STATUSES.contains(&s.as_str()).then_some(intent)
     }
 }
 

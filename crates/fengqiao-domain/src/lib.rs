@@ -87,6 +87,18 @@ pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String
     Ok(trimmed.to_string())
 }
 
+/// Checks only the length of an optional text.
+pub fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), DomainError> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(DomainError::Invalid {
+            field,
+            message: format!("{field} 过长：{n} 字，最多 {max} 字"),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,16 +124,4 @@ mod tests {
         let long = format!("https://a.cn/{}", "x".repeat(limits::MEDIA_URL_MAX_CHARS));
         assert!(check_media_url(&long).is_err());
     }
-}
-
-/// Checks only the length of an optional text.
-pub fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), DomainError> {
-    let n = value.chars().count();
-    if n > max {
-        return Err(DomainError::Invalid {
-            field,
-            message: format!("{field} 过长：{n} 字，最多 {max} 字"),
-        });
-    }
-    Ok(())
 }
