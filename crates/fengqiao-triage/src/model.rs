@@ -772,17 +772,20 @@ mod tests {
         out
     }
 
-    fn trained() -> (Segmenter, Model) {
-        let seg = Segmenter::new();
-        let data = corpus();
-        let examples: Vec<Example<'_>> = data
-            .iter()
+    fn examples<'a>(data: &'a [(String, &'static str)]) -> Vec<Example<'a>> {
+        data.iter()
             .map(|(b, l)| Example {
                 title: "",
                 body: b,
                 label: l,
             })
-            .collect();
+            .collect()
+    }
+
+    fn trained() -> (Segmenter, Model) {
+        let seg = Segmenter::new();
+        let data = corpus();
+        let examples = examples(&data);
         let model = Model::train(&seg, &examples, TrainParams::default()).unwrap();
         (seg, model)
     }
@@ -812,14 +815,7 @@ mod tests {
     fn training_with_folds_evaluates_every_example_once_and_calibrates() {
         let seg = Segmenter::new();
         let data = corpus();
-        let examples: Vec<Example<'_>> = data
-            .iter()
-            .map(|(b, l)| Example {
-                title: "",
-                body: b,
-                label: l,
-            })
-            .collect();
+        let examples = examples(&data);
         let (model, eval) =
             Model::train_cross_validated(&seg, &examples, 3, TrainParams::default()).unwrap();
         assert_eq!(eval.total(), examples.len() as u64);
