@@ -597,11 +597,13 @@ async fn post_update(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         )
     })?;
     parse_time(fmt, "updated_datetime", Some(required("updated_datetime")?))?;
+    // An update becomes a note in the case's history: a note's limit, not a request's.
     let description = required("description")?;
-    if description.chars().count() > 4000 {
+    let max = fengqiao_domain::limits::REMARK_MAX_CHARS;
+    if description.chars().count() > max {
         return Err(Failure::bad(
             fmt,
-            "description is longer than 4000 characters",
+            format!("description is longer than {max} characters"),
         ));
     }
     let id = app

@@ -72,7 +72,8 @@ fn build() -> Value {
                     "region_id": { "type": "integer" }, "address": { "type": "string", "maxLength": 300 },
                     "latitude": { "type": "number" }, "longitude": { "type": "number" },
                     "reporter_name": { "type": "string", "maxLength": 100 }, "reporter_phone": { "type": "string", "description": "11 位手机号或带区号的固定电话" },
-                    "idempotency_key": { "type": "string", "maxLength": 128, "description": "同一键重复提交返回第一次创建的工单（也可用 Idempotency-Key 请求头）" } } },
+                    "idempotency_key": { "type": "string", "maxLength": 128, "description": "同一键重复提交返回第一次创建的工单（也可用 Idempotency-Key 请求头）" },
+                    "media_urls": { "type": "array", "maxItems": 10, "items": { "type": "string", "format": "uri", "maxLength": 1000 }, "description": "问题照片等媒体的 http(s) 链接，按原样保存，不下载" } } },
                 "Action": { "type": "object", "required": ["action"], "description": "工单操作；除 action 外的字段随操作而定，见 README。", "properties": {
                     "action": { "type": "string", "enum": action_names },
                     "remark": { "type": "string" }, "reason": { "type": "string" }, "reply": { "type": "string" }, "content": { "type": "string" },

@@ -1466,6 +1466,11 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     assert_eq!(doc.name, "service_request_updates");
     let u2 = doc.one("request_update").get("update_id").to_string();
     assert_ne!(u1, u2);
+    let mut long = update("fms-3", &id, "OPEN");
+    long[5].1 = "坑".repeat(2_001);
+    let (s, body) = post_update(long, "json").await;
+    assert_eq!(s, 400, "{body}");
+    assert!(body.contains("2000"), "the limit is named: {body}");
     for (form, status) in [
         (update("fms-3", &id, "WHATEVER"), 400),
         (update("fms-1", &mid, "OPEN"), 400),
