@@ -56,7 +56,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             AppError::State(m) => ApiError::new(StatusCode::CONFLICT, "invalid_state", m),
             AppError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+                tracing::error!(cause = %chain(&*cause), "internal error");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -65,6 +65,18 @@ impl From<AppError> for ApiError {
             }
         }
     }
+}
+
+/// An error and its sources, outermost first: what the log needs to find the cause.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
 }
 
 impl IntoResponse for ApiError {

@@ -199,7 +199,7 @@ async fn public_case(
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::from(fengqiao_app::AppError::Internal(e.to_string()))
+    ApiError::from(fengqiao_app::AppError::internal(e.to_string()))
 }
 
 #[derive(Deserialize, Default)]

@@ -20,7 +20,7 @@ pub fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+        .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -35,7 +35,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 pub(crate) async fn hash_password_blocking(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::internal(e.to_string()))?
 }
 
 /// Verifies against `hash`, or, for a username that does not exist, against a dummy hash so the
@@ -52,7 +52,7 @@ pub(crate) async fn verify_password_blocking(
         }
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))
+    .map_err(|e| AppError::internal(e.to_string()))
 }
 
 pub(crate) fn new_token() -> String {

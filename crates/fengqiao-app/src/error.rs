@@ -20,8 +20,16 @@ pub enum AppError {
     /// An action the case's state does not allow.
     #[error("{0}")]
     State(String),
+    /// A failure nobody at the edge can correct; its cause is kept for the log.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] fengqiao_store::BackendError),
+}
+
+impl AppError {
+    /// An internal failure described in words.
+    pub fn internal(message: impl Into<String>) -> Self {
+        AppError::Internal(message.into().into())
+    }
 }
 
 impl From<DomainError> for AppError {
@@ -45,7 +53,7 @@ impl From<StoreError> for AppError {
                 field: "reference",
                 message: m,
             },
-            StoreError::Backend(m) => AppError::Internal(m),
+            e @ StoreError::Backend(_) => AppError::Internal(Box::new(e)),
         }
     }
 }

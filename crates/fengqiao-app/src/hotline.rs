@@ -436,13 +436,13 @@ impl App {
         for o in first {
             if batch.len() >= IMPORT_CONCURRENCY {
                 let done = batch.join_next().await.expect("a running row");
-                tally(done.map_err(|e| AppError::Internal(e.to_string()))??);
+                tally(done.map_err(|e| AppError::internal(e.to_string()))??);
             }
             let (app, actor, mapping) = (self.clone(), actor.clone(), mapping.clone());
             batch.spawn(async move { app.import_one(&actor, o, &mapping, dry_run).await });
         }
         while let Some(done) = batch.join_next().await {
-            tally(done.map_err(|e| AppError::Internal(e.to_string()))??);
+            tally(done.map_err(|e| AppError::internal(e.to_string()))??);
         }
         for o in again {
             tally(self.import_one(actor, o, &mapping, dry_run).await?);
@@ -481,7 +481,7 @@ impl App {
                     .store
                     .case(id)
                     .await?
-                    .ok_or_else(|| AppError::Internal(format!("case {id} vanished")))?;
+                    .ok_or_else(|| AppError::internal(format!("case {id} vanished")))?;
                 let c = &rec.case;
                 if c.body == o.content && c.address == o.address && c.priority == o.priority {
                     return Ok(Outcome::Unchanged);
@@ -605,7 +605,7 @@ impl App {
         loop {
             let page: Vec<ExportRow> = next
                 .await
-                .map_err(|e| AppError::Internal(e.to_string()))??;
+                .map_err(|e| AppError::internal(e.to_string()))??;
             let Some(last) = page.last() else { break };
             after = last.case.id;
             next = fetch(after);
@@ -677,7 +677,7 @@ enum Sink<W: Write + Send> {
 }
 
 fn write_error(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(format!("写出失败：{e}"))
+    AppError::internal(format!("写出失败：{e}"))
 }
 
 impl<W: Write + Send> Sink<W> {

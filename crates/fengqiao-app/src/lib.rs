@@ -180,7 +180,7 @@ impl App {
     async fn seed_calendar_if_empty(&self) -> Result<()> {
         if self.store.calendar_days().await?.is_empty() {
             let days = fengqiao_domain::calendar::parse_csv(fengqiao_domain::calendar::BUILTIN_CSV)
-                .map_err(AppError::Internal)?;
+                .map_err(AppError::internal)?;
             let audit = Audit {
                 actor_id: None,
                 actor_name: "系统".into(),

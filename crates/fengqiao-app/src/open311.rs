@@ -309,7 +309,7 @@ impl App {
             // Posted twice at once: the other post recorded it.
             (Err(AppError::Conflict(_)), Some(u)) => known(u),
             (Err(e), _) => Err(e),
-            (Ok(_), None) => Err(AppError::Internal(format!("update {update_id} vanished"))),
+            (Ok(_), None) => Err(AppError::internal(format!("update {update_id} vanished"))),
         }
     }
 

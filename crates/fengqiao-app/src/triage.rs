@@ -156,14 +156,14 @@ impl App {
         let (names, dict) = (self.township_words(), self.config.triage.user_dict.clone());
         let seg = tokio::task::spawn_blocking(move || make_segmenter(&names, &dict))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal(e.to_string()))?;
         *self.triage.segmenter.write().expect("segmenter lock") = Some(Arc::new(seg));
         let model = match self.store.active_triage_model().await? {
             Some((version, blob)) => {
                 let model = tokio::task::spawn_blocking(move || Model::from_bytes(&blob))
                     .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-                    .map_err(|e| AppError::Internal(format!("模型 {version}：{e}")))?;
+                    .map_err(|e| AppError::internal(e.to_string()))?
+                    .map_err(|e| AppError::internal(format!("模型 {version}：{e}")))?;
                 Some(Arc::new(ActiveModel { version, model }))
             }
             None => None,
@@ -194,7 +194,7 @@ impl App {
             (ix, hot)
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal(e.to_string()))?;
         *self.triage.index.write().expect("index lock") = index;
         *self.triage.hot.write().expect("hot lock") = hot;
         Ok(())
@@ -251,7 +251,7 @@ impl App {
             (p, Shingles::of(&format!("{t} {b}")))
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal(e.to_string()))?;
         let suggestion = prediction.map(|(m, p)| {
             let label = m.model.labels()[p.class].clone();
             let category = Self::category_for_label(&self.categories(), &label);
@@ -432,7 +432,7 @@ impl App {
         let seg = self.segmenter();
         let keywords = tokio::task::spawn_blocking(move || keywords(&seg, &texts, 5))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal(e.to_string()))?;
         let members = new;
         let raised = existing.is_none();
         let h = self
@@ -579,7 +579,7 @@ impl App {
             Ok::<_, fengqiao_triage::TriageError>((model, eval, examples.len()))
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::internal(e.to_string()))?
         .map_err(|e| AppError::Invalid {
             field: "training",
             message: e.to_string(),

@@ -1,5 +1,6 @@
 //! Mapping between rows and domain values.
 
+use crate::error::backend;
 use chrono::TimeZone;
 use fengqiao_domain::calendar::{CalendarDay, DayKind};
 use fengqiao_domain::case::*;
@@ -7,7 +8,7 @@ use fengqiao_domain::deadline::{LimitUnit, OverdueLevel, Stage, TimeLimit, TimeP
 use fengqiao_domain::ids::*;
 use fengqiao_domain::org::*;
 use fengqiao_domain::Timestamp;
-use fengqiao_store::{Result, StoreError};
+use fengqiao_store::Result;
 use rusqlite::{params, Connection, Row};
 use std::sync::LazyLock;
 
@@ -52,14 +53,9 @@ pub fn query_all<T, P: rusqlite::Params>(
     p: P,
     f: impl FnMut(&Row) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
-    let mut st = conn
-        .prepare_cached(sql)
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    let rows = st
-        .query_map(p, f)
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| StoreError::Backend(e.to_string()))
+    let mut st = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = st.query_map(p, f).map_err(backend)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
 }
 
 pub const CASE_COLUMNS: &str = "id, case_no, title, body, channel, category_id, priority, region_id, region_path, address, \
@@ -200,6 +196,30 @@ static UPDATE_CASE: LazyLock<String> = LazyLock::new(|| {
         .join(", ");
     format!("UPDATE cases SET {sets}, version = version + 1 WHERE id = ?1 AND version = ?43")
 });
+
+/// The same insert with the id left to the database (`?1` unbound, so NULL).
+static INSERT_NEW_CASE: LazyLock<String> =
+    LazyLock::new(|| INSERT_CASE.replacen("?1,", "NULL,", 1));
+
+/// Inserts a new case whose id the database assigns, then gives it the case number made from
+/// that id (`build` makes the case for an id; the number is set once the id is known).
+pub fn insert_new_case(
+    conn: &Connection,
+    idempotency_key: Option<&str>,
+    build: impl Fn(CaseId) -> Case,
+) -> Result<Case> {
+    // Its number ends in 000000 (no case has id 0): unique while it exists, since it is
+    // replaced in the same job before any other case is inserted.
+    let provisional = build(CaseId(0));
+    conn.prepare_cached(&INSERT_NEW_CASE)
+        .and_then(|mut st| st.execute(case_values!(&provisional, idempotency_key)))
+        .map_err(backend)?;
+    let case = build(CaseId(conn.last_insert_rowid()));
+    conn.prepare_cached("UPDATE cases SET case_no = ?2 WHERE id = ?1")
+        .and_then(|mut st| st.execute(params![case.id.0, case.case_no.as_str()]))
+        .map_err(backend)?;
+    Ok(case)
+}
 
 pub fn insert_case(
     conn: &Connection,

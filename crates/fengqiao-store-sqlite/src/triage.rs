@@ -1,7 +1,11 @@
 //! Triage tables: models, suggestions, feedback, duplicate proposals, hot spots.
 
+use crate::error::backend;
+use crate::query::CLOSED;
 use crate::rows::{ms, query_all, ts};
-use crate::{backend, write_audit, CLOSED};
+use crate::writes::write_audit;
+use crate::SqliteStore;
+use async_trait::async_trait;
 use fengqiao_domain::ids::{CaseId, CategoryId, RegionId, UnitId, UserId};
 use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
@@ -389,4 +393,62 @@ pub fn hotspots(conn: &Connection, since: Timestamp) -> Result<Vec<Hotspot>> {
         |r| r.get::<_, i64>(0),
     )?;
     ids.into_iter().map(|id| hotspot(conn, id)).collect()
+}
+
+#[async_trait]
+impl TriageStore for SqliteStore {
+    async fn insert_triage_model(
+        &self,
+        m: NewTriageModel,
+        audit: Audit,
+    ) -> Result<TriageModelInfo> {
+        self.write(move |conn| insert_model(conn, &m, &audit)).await
+    }
+
+    async fn triage_models(&self) -> Result<Vec<TriageModelInfo>> {
+        self.read(models).await
+    }
+
+    async fn active_triage_model(&self) -> Result<Option<(i64, Vec<u8>)>> {
+        self.read(active_model).await
+    }
+
+    async fn activate_triage_model(&self, version: i64, audit: Audit) -> Result<TriageModelInfo> {
+        self.write(move |conn| activate_model(conn, version, &audit))
+            .await
+    }
+
+    async fn case_suggestion(&self, id: CaseId) -> Result<Option<Suggestion>> {
+        self.read(move |conn| suggestion(conn, id)).await
+    }
+
+    async fn mark_auto_dispatched(&self, id: CaseId) -> Result<()> {
+        self.write(move |conn| mark_auto_dispatched(conn, id)).await
+    }
+
+    async fn labelled_cases(&self) -> Result<Vec<LabelledCase>> {
+        self.read(labelled_cases).await
+    }
+
+    async fn open_texts(&self, since: Timestamp) -> Result<Vec<OpenText>> {
+        self.read(move |conn| open_texts(conn, since)).await
+    }
+
+    async fn duplicate_proposals(&self, id: CaseId) -> Result<Vec<DuplicateProposal>> {
+        self.read(move |conn| proposals(conn, id)).await
+    }
+
+    async fn dismiss_proposal(&self, id: i64, audit: Audit) -> Result<DuplicateProposal> {
+        self.write(move |conn| dismiss_proposal(conn, id, &audit))
+            .await
+    }
+
+    async fn upsert_hotspot(&self, h: HotspotUpdate, audit: Audit) -> Result<Hotspot> {
+        self.write(move |conn| upsert_hotspot(conn, &h, &audit))
+            .await
+    }
+
+    async fn hotspots(&self, since: Timestamp) -> Result<Vec<Hotspot>> {
+        self.read(move |conn| hotspots(conn, since)).await
+    }
 }

@@ -6,7 +6,7 @@
 //!     cargo run --release --example open311_bench -- /tmp/m1.db [ROUNDS]
 
 use fengqiao_app::{App, AppConfig, SystemClock};
-use fengqiao_store::{CaseFilter, Scope, Store};
+use fengqiao_store::{CaseFilter, CaseQueryStore, Scope};
 use fengqiao_store_sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,0 +1,437 @@
+//! Reading cases: single cases, lists by scope and filter, exports, histories in bulk.
+
+use crate::*;
+use fengqiao_domain::ids::{CaseId, UserId};
+use fengqiao_domain::lifecycle::ActionKind;
+use fengqiao_domain::org::{RegionLevel, UnitKind};
+
+/// A town with two villages: 7 cases about street lights in the first, 3 about rubbish in the
+/// second.
+async fn two_villages(store: &dyn Store) -> (Region, Region) {
+    let town = region(store, None, "镇", RegionLevel::Town).await;
+    let v1 = region(store, Some(&town), "一村", RegionLevel::Village).await;
+    let v2 = region(store, Some(&town), "二村", RegionLevel::Village).await;
+    for i in 0..7 {
+        store
+            .intake(new_case(&format!("一村第{i}件 路灯"), None, Some(v1.id)))
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        store
+            .intake(new_case(&format!("二村第{i}件 垃圾"), None, Some(v2.id)))
+            .await
+            .unwrap();
+    }
+    (v1, v2)
+}
+
+fn page(page: u32, page_size: u32) -> CaseFilter {
+    CaseFilter {
+        page,
+        page_size,
+        ..Default::default()
+    }
+}
+
+pub async fn lists_page_in_newest_first_order(store: &dyn Store) {
+    two_villages(store).await;
+    let first = store.list_cases(&Scope::All, &page(1, 4)).await.unwrap();
+    assert_eq!((first.total, first.items.len()), (10, 4));
+    assert!(
+        first.items.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    let last = store.list_cases(&Scope::All, &page(3, 4)).await.unwrap();
+    assert_eq!(last.items.len(), 2);
+    let skip = CaseFilter {
+        skip_total: true,
+        ..page(1, 4)
+    };
+    let fast = store.list_cases(&Scope::All, &skip).await.unwrap();
+    assert_eq!(
+        (fast.total, fast.items.len()),
+        (0, 4),
+        "no count when skipped"
+    );
+}
+
+pub async fn lists_respect_region_scope(store: &dyn Store) {
+    let (v1, v2) = two_villages(store).await;
+    store.intake(new_case("没有村", None, None)).await.unwrap();
+    let v1_scope = Scope::Region {
+        path: v1.path.clone(),
+        include_unplaced: false,
+    };
+    assert_eq!(
+        store
+            .list_cases(&v1_scope, &page(1, 50))
+            .await
+            .unwrap()
+            .total,
+        7
+    );
+    let with_unplaced = Scope::Region {
+        path: v1.path.clone(),
+        include_unplaced: true,
+    };
+    assert_eq!(
+        store
+            .list_cases(&with_unplaced, &page(1, 50))
+            .await
+            .unwrap()
+            .total,
+        8
+    );
+    let by_region = CaseFilter {
+        region_id: Some(v2.id),
+        ..page(1, 50)
+    };
+    assert_eq!(
+        store
+            .list_cases(&Scope::All, &by_region)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    assert_eq!(
+        store.list_cases(&v1_scope, &by_region).await.unwrap().total,
+        0
+    );
+}
+
+pub async fn unit_scope_sees_its_cases_and_its_reporters(store: &dyn Store) {
+    let (v1, _) = two_villages(store).await;
+    let unit = store
+        .insert_unit(
+            NewUnit {
+                name: "城建办".into(),
+                kind: UnitKind::Department,
+                platform: None,
+                region_id: v1.id,
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    let mut case = store
+        .intake(new_case("派给城建办", None, None))
+        .await
+        .unwrap()
+        .case;
+    case.unit_id = Some(unit.id);
+    store
+        .commit(change(
+            case.clone(),
+            ActionKind::Dispatch,
+            CaseState::Dispatched,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let scope = Scope::Unit {
+        unit_id: unit.id,
+        user_id: UserId(999),
+        region_path: None,
+    };
+    let seen = store.list_cases(&scope, &page(1, 50)).await.unwrap();
+    assert_eq!(
+        seen.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![case.id]
+    );
+    let grid_worker = Scope::Unit {
+        unit_id: unit.id,
+        user_id: UserId(999),
+        region_path: Some(v1.path.clone()),
+    };
+    assert_eq!(
+        store
+            .list_cases(&grid_worker, &page(1, 50))
+            .await
+            .unwrap()
+            .total,
+        8,
+        "its unit's case and its region's seven"
+    );
+}
+
+pub async fn search_is_literal(store: &dyn Store) {
+    let (v1, _) = two_villages(store).await;
+    let q = |s: &str| CaseFilter {
+        q: Some(s.into()),
+        ..page(1, 50)
+    };
+    assert_eq!(
+        store
+            .list_cases(&Scope::All, &q("垃圾"))
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    let v1_scope = Scope::Region {
+        path: v1.path.clone(),
+        include_unplaced: false,
+    };
+    assert_eq!(
+        store.list_cases(&v1_scope, &q("垃圾")).await.unwrap().total,
+        0
+    );
+    for wildcard in ["%", "_", "\\"] {
+        assert_eq!(
+            store
+                .list_cases(&Scope::All, &q(wildcard))
+                .await
+                .unwrap()
+                .total,
+            0,
+            "{wildcard} is a literal, not a wildcard"
+        );
+    }
+    let one = store
+        .list_cases(&Scope::All, &page(1, 1))
+        .await
+        .unwrap()
+        .items;
+    let by_no = q(one[0].case_no.as_str());
+    assert_eq!(
+        store.list_cases(&Scope::All, &by_no).await.unwrap().total,
+        1
+    );
+}
+
+pub async fn counts_follow_scope(store: &dyn Store) {
+    let (v1, _) = two_villages(store).await;
+    let v1_scope = Scope::Region {
+        path: v1.path.clone(),
+        include_unplaced: false,
+    };
+    let one = store
+        .list_cases(&v1_scope, &page(1, 1))
+        .await
+        .unwrap()
+        .items;
+    let mut closed = one[0].clone();
+    closed.overdue_level = fengqiao_domain::deadline::OverdueLevel::Red;
+    store
+        .commit(change(
+            closed,
+            ActionKind::Withdraw,
+            CaseState::Withdrawn,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let counts = store.count_cases(&v1_scope).await.unwrap();
+    assert_eq!((counts.total, counts.open), (7, 6));
+    assert_eq!(counts.overdue_red, 0, "a closed case is not overdue");
+    assert_eq!(store.count_cases(&Scope::All).await.unwrap().total, 10);
+}
+
+pub async fn export_pages_walk_every_case_once(store: &dyn Store) {
+    for i in 0..5 {
+        store
+            .intake(new_case(&format!("第{i}件"), Some(&format!("k-{i}")), None))
+            .await
+            .unwrap();
+    }
+    let mut after = CaseId(0);
+    let mut rows = Vec::new();
+    loop {
+        let page = store.export_page(after, 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 2);
+        after = page.last().unwrap().case.id;
+        rows.extend(page);
+    }
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.windows(2).all(|w| w[0].case.id < w[1].case.id),
+        "in id order"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(
+            r.idempotency_key.as_deref(),
+            Some(format!("k-{i}").as_str())
+        );
+        let rep = r.reporter.as_ref().expect("the first reporter");
+        assert_eq!(rep.name.as_deref(), Some("王建国"));
+        assert_eq!(rep.phone.as_ref().unwrap().as_str(), "13800138000");
+    }
+}
+
+pub async fn idempotency_keys_find_their_case(store: &dyn Store) {
+    let a = store
+        .intake(new_case("一", Some("12345:A1"), None))
+        .await
+        .unwrap()
+        .case;
+    store.intake(new_case("二", None, None)).await.unwrap();
+    assert_eq!(
+        store.case_id_by_idempotency_key("12345:A1").await.unwrap(),
+        Some(a.id)
+    );
+    assert_eq!(
+        store.case_id_by_idempotency_key("12345:A2").await.unwrap(),
+        None
+    );
+}
+
+pub async fn open_timed_cases_are_those_on_a_clock(store: &dyn Store) {
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let c = store
+            .intake(new_case(&format!("第{i}件"), None, None))
+            .await
+            .unwrap()
+            .case;
+        ids.push(c);
+    }
+    // 0: still reported (no clock yet); 1, 2, 4: dispatched; 3: dispatched, then withdrawn.
+    for c in [&ids[1], &ids[2], &ids[3], &ids[4]] {
+        store
+            .commit(change(
+                c.clone(),
+                ActionKind::Dispatch,
+                CaseState::Dispatched,
+                vec![],
+            ))
+            .await
+            .unwrap();
+    }
+    let c3 = store.case(ids[3].id).await.unwrap().unwrap().case;
+    store
+        .commit(change(
+            c3,
+            ActionKind::Withdraw,
+            CaseState::Withdrawn,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let first = store.open_timed_cases(CaseId(0), 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![ids[1].id, ids[2].id]
+    );
+    let rest = store.open_timed_cases(ids[2].id, 2).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![ids[4].id]
+    );
+}
+
+pub async fn case_details_for_many_in_one_read(store: &dyn Store) {
+    let photos = vec![
+        "https://img.example.cn/1.jpg".to_string(),
+        "https://img.example.cn/2.jpg".to_string(),
+    ];
+    let a = store
+        .intake(NewCase {
+            media: photos.clone(),
+            attributes: vec![
+                ("depth".into(), "0.3".into()),
+                ("near".into(), "school".into()),
+            ],
+            ..new_case("路面塌陷", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    let b = store
+        .intake(new_case("路灯坏了", None, None))
+        .await
+        .unwrap()
+        .case;
+    store
+        .commit(change(
+            b.clone(),
+            ActionKind::Register,
+            CaseState::Registered,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let d = store
+        .case_details(&[b.id, a.id, CaseId(999_999)])
+        .await
+        .unwrap();
+    let steps: Vec<(CaseId, &str)> = d
+        .events
+        .iter()
+        .map(|e| (e.case_id, e.action.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![(a.id, "intake"), (b.id, "intake"), (b.id, "register")],
+        "by case, then in order"
+    );
+    assert_eq!(
+        d.attributes,
+        vec![
+            (a.id, "depth".to_string(), "0.3".to_string()),
+            (a.id, "near".to_string(), "school".to_string())
+        ]
+    );
+    assert_eq!(
+        d.media,
+        vec![(a.id, photos[0].clone()), (a.id, photos[1].clone())]
+    );
+    assert_eq!(
+        store.case_details(&[]).await.unwrap(),
+        CaseDetails::default()
+    );
+}
+
+pub async fn case_numbers_of_existing_cases(store: &dyn Store) {
+    let a = store.intake(new_case("一", None, None)).await.unwrap().case;
+    let b = store.intake(new_case("二", None, None)).await.unwrap().case;
+    let mut numbers = store
+        .case_numbers(&[b.id, a.id, CaseId(999_999)])
+        .await
+        .unwrap();
+    numbers.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        numbers,
+        vec![(a.id, a.case_no.clone()), (b.id, b.case_no.clone())]
+    );
+}
+
+pub async fn media_and_attributes_keep_their_order(store: &dyn Store) {
+    let photos = vec![
+        "https://img.example.cn/b.jpg".to_string(),
+        "https://img.example.cn/a.jpg".to_string(),
+    ];
+    let with = store
+        .intake(NewCase {
+            media: photos.clone(),
+            attributes: vec![("z".into(), "1".into()), ("a".into(), "2".into())],
+            ..new_case("路面塌陷", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    let without = store
+        .intake(new_case("路灯", None, None))
+        .await
+        .unwrap()
+        .case;
+    assert_eq!(store.case_media(with.id).await.unwrap(), photos, "as given");
+    assert!(store.case_media(without.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.case_attributes(with.id).await.unwrap(),
+        vec![
+            ("z".to_string(), "1".to_string()),
+            ("a".to_string(), "2".to_string())
+        ]
+    );
+    assert_eq!(
+        store.first_media(&[without.id, with.id]).await.unwrap(),
+        vec![(with.id, photos[0].clone())],
+        "lists show the first photo of the cases that have one"
+    );
+    assert!(store.first_media(&[]).await.unwrap().is_empty());
+}

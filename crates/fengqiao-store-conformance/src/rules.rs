@@ -1,0 +1,245 @@
+//! Rules every backend keeps whatever its storage: what may be published, what the model may
+//! learn from, and that history is only ever appended.
+
+use crate::*;
+use chrono::Duration;
+use fengqiao_domain::ids::CategoryId;
+use fengqiao_domain::lifecycle::ActionKind;
+
+async fn category(store: &dyn Store, name: &str, is_petition: bool) -> CategoryId {
+    store
+        .insert_category(
+            NewCategory {
+                parent_id: None,
+                name: name.into(),
+                default_unit_id: None,
+                is_petition,
+            },
+            admin(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn categorised(store: &dyn Store, body: &str, category: CategoryId, petition: bool) -> Case {
+    let mut new = new_case(body, None, None);
+    new.intake.category_id = Some(category);
+    new.intake.is_petition = petition;
+    store.intake(new).await.unwrap().case
+}
+
+pub async fn petitions_and_uncategorised_cases_are_never_published(store: &dyn Store) {
+    let roads = category(store, "道路", false).await;
+    let petitions = category(store, "信访", true).await;
+    let public = categorised(store, "路面塌陷", roads, false).await;
+    let petition = categorised(store, "反映村干部问题", petitions, true).await;
+    let unsorted = store
+        .intake(new_case("说不清的事", None, None))
+        .await
+        .unwrap()
+        .case;
+    let filter = CaseFilter {
+        public_only: true,
+        page: 1,
+        page_size: 50,
+        ..Default::default()
+    };
+    let listed = store.list_cases(&Scope::All, &filter).await.unwrap();
+    assert_eq!(
+        listed.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![public.id]
+    );
+    let events = store
+        .public_events_between(t0(), t0() + Duration::days(1), 100)
+        .await
+        .unwrap();
+    let cases: Vec<_> = events.iter().map(|(e, _)| e.case_id).collect();
+    assert_eq!(cases, vec![public.id]);
+    assert!(!cases.contains(&petition.id) && !cases.contains(&unsorted.id));
+    assert_eq!(events[0].1, public.case_no.as_str());
+}
+
+pub async fn public_events_are_windowed_and_limited(store: &dyn Store) {
+    let roads = category(store, "道路", false).await;
+    let a = categorised(store, "路灯坏了", roads, false).await;
+    let mut later = change(
+        a.clone(),
+        ActionKind::Register,
+        CaseState::Registered,
+        vec![],
+    );
+    later.at = t0() + Duration::hours(2);
+    store.commit(later).await.unwrap();
+    let b = categorised(store, "井盖丢了", roads, false).await;
+    let window = |from: i64, to: i64, limit| {
+        store.public_events_between(
+            t0() + Duration::hours(from),
+            t0() + Duration::hours(to),
+            limit,
+        )
+    };
+    let all = window(0, 3, 100).await.unwrap();
+    let steps: Vec<(fengqiao_domain::ids::CaseId, &str)> = all
+        .iter()
+        .map(|(e, _)| (e.case_id, e.action.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![(a.id, "intake"), (b.id, "intake"), (a.id, "register")],
+        "oldest first"
+    );
+    assert_eq!(
+        window(0, 2, 100).await.unwrap().len(),
+        2,
+        "the end is excluded"
+    );
+    assert_eq!(
+        window(2, 3, 100).await.unwrap().len(),
+        1,
+        "the start is included"
+    );
+    assert_eq!(window(0, 3, 1).await.unwrap().len(), 1, "at most the limit");
+}
+
+pub async fn the_model_never_learns_from_itself(store: &dyn Store) {
+    let roads = category(store, "道路", false).await;
+    let lights = category(store, "路灯", false).await;
+    // A person categorised this one at intake: training data.
+    let by_person = categorised(store, "路面塌陷", roads, false).await;
+    // The system categorised and dispatched this one on its own suggestion: not training data.
+    let model = store
+        .insert_triage_model(
+            NewTriageModel {
+                trained_by: "管理员".into(),
+                source: "测试".into(),
+                examples: 2,
+                labels: vec!["道路".into(), "路灯".into()],
+                metrics: serde_json::json!({}),
+                blob: vec![0],
+                trained_at: t0(),
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    let suggested = Suggestion {
+        model_version: model.version,
+        label: "道路".into(),
+        category_id: Some(roads),
+        unit_id: None,
+        confidence: 0.95,
+        words: vec!["路".into()],
+        auto_dispatched: false,
+    };
+    let suggested_intake = |body: &str| NewCase {
+        suggestion: Some(suggested.clone()),
+        ..new_case(body, None, None)
+    };
+    let by_system = store
+        .intake(suggested_intake("路灯不亮"))
+        .await
+        .unwrap()
+        .case;
+    let mut registered = by_system.clone();
+    registered.category_id = Some(roads);
+    store
+        .commit(change(
+            registered,
+            ActionKind::Register,
+            CaseState::Registered,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    store.mark_auto_dispatched(by_system.id).await.unwrap();
+    // Nobody categorised this one yet: not training data.
+    store
+        .intake(new_case("说不清的事", None, None))
+        .await
+        .unwrap();
+    let labelled = store.labelled_cases().await.unwrap();
+    assert_eq!(
+        labelled
+            .iter()
+            .map(|l| (l.body.as_str(), l.category_id))
+            .collect::<Vec<_>>(),
+        vec![(by_person.body.as_str(), roads)]
+    );
+    // An operator registers a suggested case under another category: training data, with the
+    // person's answer.
+    let corrected = store
+        .intake(suggested_intake("路灯一闪一闪"))
+        .await
+        .unwrap()
+        .case;
+    let mut registered = corrected.clone();
+    registered.category_id = Some(lights);
+    let mut ch = change(
+        registered,
+        ActionKind::Register,
+        CaseState::Registered,
+        vec![],
+    );
+    ch.feedback = Some(TriageFeedback {
+        suggested_category_id: Some(roads),
+        chosen_category_id: lights,
+    });
+    store.commit(ch).await.unwrap();
+    let labelled = store.labelled_cases().await.unwrap();
+    assert_eq!(
+        labelled
+            .iter()
+            .map(|l| (l.body.as_str(), l.category_id))
+            .collect::<Vec<_>>(),
+        vec![(by_person.body.as_str(), roads), ("路灯一闪一闪", lights)]
+    );
+}
+
+pub async fn history_is_only_appended(store: &dyn Store) {
+    let case = store
+        .intake(new_case("路灯坏了", None, None))
+        .await
+        .unwrap()
+        .case;
+    let before = store.events(case.id).await.unwrap();
+    let registered = store
+        .commit(change(
+            case.clone(),
+            ActionKind::Register,
+            CaseState::Registered,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let mut stale = change(case, ActionKind::Withdraw, CaseState::Withdrawn, vec![]);
+    stale.event.remark = Some("改写历史".into());
+    assert!(store.commit(stale).await.is_err());
+    store
+        .commit(change(
+            registered,
+            ActionKind::Withdraw,
+            CaseState::Withdrawn,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let after = store.events(case_id(&before)).await.unwrap();
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "earlier events are unchanged"
+    );
+    assert_eq!(
+        after.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["intake", "register", "withdraw"]
+    );
+    assert!(after.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(after
+        .iter()
+        .all(|e| e.remark.as_deref() != Some("改写历史")));
+}
+
+fn case_id(events: &[fengqiao_domain::case::Event]) -> fengqiao_domain::ids::CaseId {
+    events[0].case_id
+}

@@ -1,0 +1,38 @@
+//! The audit trail and the health check.
+
+use crate::error::backend;
+use crate::rows::*;
+use crate::SqliteStore;
+use async_trait::async_trait;
+use fengqiao_domain::ids::UserId;
+use fengqiao_store::*;
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.read(move |conn| {
+            query_all(
+                conn,
+                "SELECT id, at, actor_id, actor_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+                [limit],
+                |r| {
+                    Ok(AuditEntry {
+                        id: r.get(0)?,
+                        at: ts(r.get(1)?),
+                        actor_id: r.get::<_, Option<i64>>(2)?.map(UserId),
+                        actor_name: r.get(3)?,
+                        action: r.get(4)?,
+                        target: r.get(5)?,
+                        detail: r.get(6)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(backend))
+            .await
+    }
+}

@@ -1,0 +1,117 @@
+//! Users and bearer tokens.
+
+use crate::error::backend;
+use crate::rows::*;
+use crate::writes::*;
+use crate::SqliteStore;
+use async_trait::async_trait;
+use fengqiao_domain::ids::UserId;
+use fengqiao_domain::org::User;
+use fengqiao_domain::Timestamp;
+use fengqiao_store::*;
+use rusqlite::{params, OptionalExtension};
+
+#[async_trait]
+impl AuthStore for SqliteStore {
+    async fn insert_user(&self, u: NewUser, audit: Audit) -> Result<User> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO users (username, display_name, role, region_id, unit_id, password_hash, active, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, TRUE, ?7)",
+                params![u.username, u.display_name, u.role.as_str(), u.region_id.0, u.unit_id.map(|x| x.0), u.password_hash, ms(u.created_at)],
+            )
+            .map_err(|e| match backend(e) {
+                StoreError::Duplicate(_) => StoreError::Duplicate(format!("用户名「{}」已被使用", u.username)),
+                other => other,
+            })?;
+            let id = conn.last_insert_rowid();
+            write_audit(conn, &audit, "user.create", &format!("user:{id}"), &format!("{} ({})", u.username, u.role.as_str()))?;
+            Ok(User {
+                id: UserId(id),
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role,
+                region_id: u.region_id,
+                unit_id: u.unit_id,
+                active: true,
+            })
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"),
+                [],
+                user_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let username = username.to_string();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"),
+                [username],
+                |r| Ok((user_from_row(r)?, r.get::<_, String>(7)?)),
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn insert_token(
+        &self,
+        user_id: UserId,
+        token_hash: &str,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, user_id.0, ms(created_at), ms(expires_at)],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| {
+            let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+            conn.query_row(
+                &format!(
+                    "SELECT {cols} FROM tokens t JOIN users u ON u.id = t.user_id
+                     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.active"
+                ),
+                params![token_hash, ms(now)],
+                user_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+                params![token_hash, ms(now)],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,320 @@
+//! Writing cases: intake, accepted actions (a changeset and its effects), amendments and bulk loads.
+
+use crate::case_queries::load_record;
+use crate::error::backend;
+use crate::query::*;
+use crate::rows::*;
+use crate::writes::*;
+use crate::SqliteStore;
+use async_trait::async_trait;
+use fengqiao_domain::case::{Case, CaseState, Event};
+use fengqiao_domain::ids::CaseId;
+use fengqiao_domain::lifecycle::Effect;
+use fengqiao_domain::Timestamp;
+use fengqiao_store::*;
+use rusqlite::{params, Connection, OptionalExtension};
+
+fn notify_reporters(
+    conn: &Connection,
+    case_id: CaseId,
+    message: &str,
+    at: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO notifications (case_id, phone, message, created_at)
+         SELECT case_id, phone, ?2, ?3 FROM reporters WHERE case_id = ?1",
+        params![case_id.0, message, ms(at)],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Bumps the version of another case a change touches (merge, split), refusing when it has
+/// closed meanwhile; returns its state.
+fn touch_open_case(conn: &Connection, id: CaseId, at: Timestamp) -> Result<CaseState> {
+    let closed = &*CLOSED;
+    let n = conn
+        .execute(
+            &format!("UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ({closed})"),
+            params![id.0, ms(at)],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::Conflict);
+    }
+    let state: String = conn
+        .query_row("SELECT state FROM cases WHERE id = ?1", [id.0], |r| {
+            r.get(0)
+        })
+        .map_err(backend)?;
+    Ok(CaseState::parse(&state).unwrap_or(CaseState::Registered))
+}
+
+fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
+    let mut case = ch.case.clone();
+    let n = update_case(conn, &case).map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::Conflict);
+    }
+    case.version += 1;
+    let event = |case_id: CaseId,
+                 action: &str,
+                 from: Option<CaseState>,
+                 to: CaseState,
+                 remark: Option<String>| Event {
+        id: 0,
+        case_id,
+        action: action.to_string(),
+        from_state: from,
+        to_state: to,
+        actor_id: ch.actor_id,
+        actor_name: ch.actor_name.clone(),
+        remark,
+        at: ch.at,
+    };
+    insert_event(
+        conn,
+        &event(
+            case.id,
+            ch.event.action.as_str(),
+            ch.event.from,
+            ch.event.to,
+            ch.event.remark.clone(),
+        ),
+    )?;
+    if let Some(r) = &ch.external {
+        let event_id = conn.last_insert_rowid();
+        conn.prepare_cached(
+            "INSERT INTO external_updates (client_id, external_id, case_id, event_id) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut st| st.execute(params![r.client_id, r.external_id, case.id.0, event_id]))
+        .map_err(|e| match backend(e) {
+            StoreError::Duplicate(_) => StoreError::Duplicate(format!(
+                "更新 {} 已经提交过",
+                r.external_id
+            )),
+            e => e,
+        })?;
+    }
+    for effect in &ch.effects {
+        match effect {
+            Effect::CreateChild(child) => {
+                let c = insert_new_case(conn, None, |id| {
+                    fengqiao_domain::case::child_case(&case, child, id, ch.at)
+                })?;
+                let id = c.id;
+                insert_event(
+                    conn,
+                    &event(
+                        id,
+                        "sub_dispatch",
+                        None,
+                        c.state,
+                        Some(format!(
+                            "由 {} 二次派单：{}",
+                            case.case_no, child.instructions
+                        )),
+                    ),
+                )?;
+            }
+            Effect::CreateTasks(tasks) => {
+                for t in tasks {
+                    insert_task(
+                        conn,
+                        &fengqiao_domain::case::Task {
+                            id: fengqiao_domain::ids::TaskId(0),
+                            case_id: case.id,
+                            unit_id: t.unit_id,
+                            instructions: t.instructions.clone(),
+                            due_at: t.due_at,
+                            state: fengqiao_domain::case::TaskState::Dispatched,
+                            reply: None,
+                            replied_at: None,
+                        },
+                    )?;
+                }
+            }
+            Effect::UpdateTask(t) => {
+                conn.execute(
+                    "UPDATE case_tasks SET state = ?1, reply = ?2, replied_at = ?3 WHERE id = ?4 AND case_id = ?5",
+                    params![t.state.as_str(), t.reply, t.replied_at.map(ms), t.id.0, case.id.0],
+                )
+                .map_err(backend)?;
+            }
+            Effect::MergeInto { target } => {
+                let ts = touch_open_case(conn, *target, ch.at)?;
+                let reporters = load_record(conn, case.id)?
+                    .map(|r| r.reporters)
+                    .unwrap_or_default();
+                for r in &reporters {
+                    insert_reporter(conn, *target, r)?;
+                }
+                let note = format!("并入工单 {}（{} 位诉求人）", case.case_no, reporters.len());
+                insert_event(conn, &event(*target, "merge_in", Some(ts), ts, Some(note)))?;
+            }
+            Effect::SplitFrom { target } => {
+                let ts = touch_open_case(conn, *target, ch.at)?;
+                // The reporters this case brought (its own and any merged into it before) leave
+                // the target; the target's own reporters stay.
+                let removed = conn
+                    .execute(
+                        "DELETE FROM reporters WHERE case_id = ?1 AND original_case_id IN
+                           (SELECT original_case_id FROM reporters WHERE case_id = ?2)",
+                        params![target.0, case.id.0],
+                    )
+                    .map_err(backend)?;
+                let note = format!("拆出工单 {}（{removed} 位诉求人）", case.case_no);
+                insert_event(conn, &event(*target, "split_out", Some(ts), ts, Some(note)))?;
+            }
+            Effect::NotifyReporters { message } => notify_reporters(conn, case.id, message, ch.at)?,
+            Effect::NotifyParent { parent } => {
+                let st: Option<String> = conn
+                    .query_row("SELECT state FROM cases WHERE id = ?1", [parent.0], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(backend)?;
+                if let Some(ps) = st.as_deref().and_then(CaseState::parse) {
+                    insert_event(
+                        conn,
+                        &event(
+                            *parent,
+                            "child_replied",
+                            Some(ps),
+                            ps,
+                            Some(format!("下级工单 {} 已办结", case.case_no)),
+                        ),
+                    )?;
+                }
+            }
+        }
+    }
+    if let Some(f) = &ch.feedback {
+        crate::triage::insert_feedback(conn, case.id, f, ch.actor_id, ch.at)?;
+    }
+    for (a, b, status) in &ch.settles {
+        crate::triage::settle(conn, *a, *b, *status, ch.at)?;
+    }
+    Ok(case)
+}
+
+#[async_trait]
+impl CaseCommandStore for SqliteStore {
+    async fn intake(&self, new: NewCase) -> Result<IntakeOutcome> {
+        self.write(move |conn| {
+            if let Some(key) = &new.idempotency_key {
+                let existing: Option<i64> = conn
+                    .prepare_cached("SELECT id FROM cases WHERE idempotency_key = ?1")
+                    .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+                    .map_err(backend)?;
+                if let Some(id) = existing {
+                    let rec = load_record(conn, CaseId(id))?
+                        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                    return Ok(IntakeOutcome {
+                        case: rec.case,
+                        created: false,
+                    });
+                }
+            }
+            let mut intake = new.intake;
+            intake.region_path = match intake.region_id {
+                Some(r) => Some(
+                    conn.prepare_cached("SELECT path FROM regions WHERE id = ?1")
+                        .and_then(|mut st| st.query_row([r.0], |row| row.get(0)).optional())
+                        .map_err(backend)?
+                        .ok_or_else(|| StoreError::InvalidReference(format!("区域 {r} 不存在")))?,
+                ),
+                None => None,
+            };
+            let case = insert_new_case(conn, new.idempotency_key.as_deref(), |id| {
+                fengqiao_domain::case::new_case(id, intake.clone(), new.received_at)
+            })?;
+            let id = case.id;
+            insert_reporter(
+                conn,
+                id,
+                &fengqiao_domain::case::Reporter {
+                    name: new.reporter_name,
+                    phone: new.reporter_phone,
+                    channel: case.channel,
+                    reported_at: new.received_at,
+                    original_case_id: id,
+                },
+            )?;
+            insert_event(
+                conn,
+                &Event::intake(&case, case.created_by, &new.actor_name),
+            )?;
+            if let Some(s) = &new.suggestion {
+                crate::triage::insert_suggestion(conn, id, s)?;
+            }
+            for (code, value) in &new.attributes {
+                conn.prepare_cached(
+                    "INSERT INTO case_attributes (case_id, code, value) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut st| st.execute(params![id.0, code, value]))
+                .map_err(backend)?;
+            }
+            for (position, url) in new.media.iter().enumerate() {
+                conn.prepare_cached(
+                    "INSERT INTO case_media (case_id, position, url) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut st| st.execute(params![id.0, position as i64, url]))
+                .map_err(backend)?;
+            }
+            if let Some(client) = new.client_id {
+                conn.execute(
+                    "UPDATE cases SET client_id = ?2 WHERE id = ?1",
+                    params![id.0, client],
+                )
+                .map_err(backend)?;
+            }
+            crate::triage::insert_proposals(conn, id, &new.duplicates, new.received_at)?;
+            Ok(IntakeOutcome {
+                case,
+                created: true,
+            })
+        })
+        .await
+    }
+
+    async fn commit(&self, change: Changeset) -> Result<Case> {
+        self.write(move |conn| apply_changeset(conn, &change)).await
+    }
+
+    async fn amend_reported_case(&self, a: CaseAmendment, audit: Audit) -> Result<bool> {
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE cases SET title = ?2, body = ?3, address = ?4, priority = ?5, version = version + 1, updated_at = ?6
+                     WHERE id = ?1 AND state = 'reported'",
+                    params![a.id.0, a.title, a.body, a.address, a.priority.as_str(), ms(audit.at)],
+                )
+                .map_err(backend)?;
+            if n == 1 {
+                write_audit(conn, &audit, "case.amend", &format!("case:{}", a.id), "重新导入，更新诉求内容")?;
+            }
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()> {
+        self.write(move |conn| {
+            for b in &bundles {
+                insert_case(conn, &b.case, b.idempotency_key.as_deref()).map_err(backend)?;
+                for r in &b.reporters {
+                    insert_reporter(conn, b.case.id, r)?;
+                }
+                for t in &b.tasks {
+                    insert_task(conn, t)?;
+                }
+                for e in &b.events {
+                    insert_event(conn, e)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,62 @@
+//! Opening connections and applying migrations.
+
+use crate::error::backend;
+use fengqiao_store::*;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_triage.sql")),
+    (3, include_str!("../migrations/0003_api_clients.sql")),
+    (4, include_str!("../migrations/0004_service_attributes.sql")),
+    (5, include_str!("../migrations/0005_external_updates.sql")),
+    (6, include_str!("../migrations/0006_case_media.sql")),
+    (7, include_str!("../migrations/0007_cases_category.sql")),
+];
+
+pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(backend)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Applies the migrations not yet applied. Each migration is one transaction.
+pub fn migrate(conn: &Connection) -> Result<usize> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .map_err(backend)?;
+    let mut applied = 0;
+    for (version, sql) in MIGRATIONS {
+        let done: Option<i64> = conn
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?;
+        if done.is_some() {
+            continue;
+        }
+        let tx = conn.unchecked_transaction().map_err(backend)?;
+        tx.execute_batch(sql).map_err(backend)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![version, chrono::Utc::now().timestamp_millis()],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        applied += 1;
+    }
+    Ok(applied)
+}

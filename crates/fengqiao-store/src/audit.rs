@@ -1,0 +1,26 @@
+//! The append-only audit trail, and the health check.
+
+use crate::*;
+use async_trait::async_trait;
+use fengqiao_domain::ids::UserId;
+use fengqiao_domain::Timestamp;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub action: String,
+    pub target: String,
+    pub detail: Option<String>,
+}
+
+/// The audit trail and a health check.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// A cheap round trip to the database, for health checks.
+    async fn ping(&self) -> Result<()>;
+}

@@ -1,0 +1,91 @@
+//! Writing cases: intake, accepted actions, corrections and bulk loads.
+
+use crate::*;
+use async_trait::async_trait;
+use fengqiao_domain::case::{Case, Event, Intake, Reporter, Task};
+use fengqiao_domain::ids::{CaseId, Phone, UserId};
+use fengqiao_domain::lifecycle::{Effect, EventDraft};
+use fengqiao_domain::Timestamp;
+
+/// A case as it arrives at the one door, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// The case itself; the store fills in `region_path` from `region_id`.
+    pub intake: Intake,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<Phone>,
+    pub idempotency_key: Option<String>,
+    pub actor_name: String,
+    pub received_at: Timestamp,
+    /// Triage's suggestion, stored with the case.
+    pub suggestion: Option<Suggestion>,
+    /// Open cases this one resembles, with their similarity: stored as open proposals.
+    pub duplicates: Vec<(CaseId, f32)>,
+    /// The API client that sent it (Open311, the 12345 platform), if any.
+    pub client_id: Option<i64>,
+    /// Answers to the category's attributes, checked: `(code, value)`, one row per value.
+    pub attributes: Vec<(String, String)>,
+    /// Links to photos or other media of the report, checked, in order.
+    pub media: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IntakeOutcome {
+    pub case: Case,
+    /// False when the idempotency key matched an earlier intake: `case` is that first case.
+    pub created: bool,
+}
+
+/// One accepted action, ready to be written atomically: the case's new row (carrying the version
+/// it was read at), its event, and the effects on other rows.
+#[derive(Debug, Clone)]
+pub struct Changeset {
+    pub case: Case,
+    pub event: EventDraft,
+    pub effects: Vec<Effect>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub at: Timestamp,
+    /// An operator's verdict on the triage suggestion, recorded with the change.
+    pub feedback: Option<TriageFeedback>,
+    /// Duplicate proposals this change settles (e.g. a merge), with their outcome.
+    pub settles: Vec<(CaseId, CaseId, ProposalStatus)>,
+    /// The change is an update a client posted under its own id: recorded with the event, so
+    /// the same id cannot be applied twice (`Duplicate`).
+    pub external: Option<ExternalRef>,
+}
+
+/// New intake text for a case still waiting to be registered.
+#[derive(Debug, Clone)]
+pub struct CaseAmendment {
+    pub id: CaseId,
+    pub title: String,
+    pub body: String,
+    pub address: Option<String>,
+    pub priority: fengqiao_domain::case::Priority,
+}
+
+/// A complete case with its history, written as-is (demo generation, bulk import).
+#[derive(Debug, Clone)]
+pub struct CaseBundle {
+    pub case: Case,
+    pub reporters: Vec<Reporter>,
+    pub tasks: Vec<Task>,
+    pub events: Vec<Event>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Writes to cases. Each call is one transaction.
+#[async_trait]
+pub trait CaseCommandStore: Send + Sync + 'static {
+    /// Registers a new case (state `reported`) with its first reporter and an `intake` event.
+    /// Idempotent by `idempotency_key`.
+    async fn intake(&self, new: NewCase) -> Result<IntakeOutcome>;
+    /// Writes one accepted action atomically; `Conflict` if the case changed since it was read.
+    async fn commit(&self, change: Changeset) -> Result<Case>;
+    /// Corrects the intake text of a case nobody has registered yet (a re-imported work order
+    /// that changed at the source). False, and nothing written, once it is registered.
+    async fn amend_reported_case(&self, amend: CaseAmendment, audit: Audit) -> Result<bool>;
+    /// Writes complete cases with their histories in large transactions (demo, bulk import).
+    async fn insert_bundles(&self, bundles: Vec<CaseBundle>) -> Result<()>;
+}
