@@ -671,6 +671,8 @@ impl ExportFormat {
 }
 
 /// The rows of an export on their way out.
+// One per export: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Sink<W: Write + Send> {
     Csv(csv::Writer<W>),
     Xlsx(crate::xlsx::SheetWriter<W>),

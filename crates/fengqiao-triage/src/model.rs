@@ -635,7 +635,7 @@ impl Model {
         let title_weight = r.f32()?;
         let temperature = r.f32()?;
         let nc = r.u32()? as usize;
-        if nc < 2 || nc > 100_000 {
+        if !(2..=100_000).contains(&nc) {
             return Err(TriageError::Format(format!("类别数 {nc} 不合理")));
         }
         let labels = (0..nc).map(|_| r.string()).collect::<Result<Vec<_>, _>>()?;

@@ -137,7 +137,7 @@ fn luhn_ok(d: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// `text` with personal data masked: a phone keeps its first three and last
