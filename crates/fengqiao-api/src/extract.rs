@@ -82,7 +82,7 @@ impl FromRequestParts<Arc<App>> for Auth {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("Authorization 头格式应为 Bearer <token>"))?;
-        let (user, actor) = app.authenticate(token).await?;
+        let (user, actor) = app.auth.authenticate(token).await?;
         Ok(Auth {
             user,
             actor,

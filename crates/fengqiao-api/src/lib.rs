@@ -81,7 +81,7 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {
-    match app.store.ping().await {
+    match app.core.ping().await {
         Ok(_) => (StatusCode::OK, Json(json!({"status": "ok"}))).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
@@ -105,14 +105,14 @@ async fn login(
     State(app): State<Arc<App>>,
     ApiJson(b): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
-    let (token, user) = app.login(&b.username, &b.password).await?;
+    let (token, user) = app.auth.login(&b.username, &b.password).await?;
     Ok(Json(
-        json!({ "token": token, "token_type": "Bearer", "expires_in": app.config.token_ttl.num_seconds(), "user": user }),
+        json!({ "token": token, "token_type": "Bearer", "expires_in": app.core.config.token_ttl.num_seconds(), "user": user }),
     ))
 }
 
 async fn logout(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<StatusCode> {
-    app.logout(&auth.token).await?;
+    app.auth.logout(&auth.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -146,13 +146,13 @@ async fn create_case(
     ApiJson(mut input): ApiJson<IntakeInput>,
 ) -> ApiResult<Response> {
     idempotency(&headers, &mut input)?;
-    let out = app.intake(&auth.actor, input).await?;
+    let out = app.intake.submit(&auth.actor, input).await?;
     let status = if out.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let view = app.case_view(&auth.actor, out.case.id).await?;
+    let view = app.queries.case_view(&auth.actor, out.case.id).await?;
     Ok((status, Json(view)).into_response())
 }
 
@@ -164,7 +164,8 @@ async fn public_create_case(
     idempotency(&headers, &mut input)?;
     let name = input.reporter_name.clone().unwrap_or_else(|| "群众".into());
     let out = app
-        .intake(&fengqiao_domain::org::Actor::citizen(&name), input)
+        .intake
+        .submit(&fengqiao_domain::org::Actor::citizen(&name), input)
         .await?;
     let status = if out.created {
         StatusCode::CREATED
@@ -194,7 +195,8 @@ async fn public_case(
     ApiQuery(q): ApiQuery<PublicQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        serde_json::to_value(app.public_case(&case_no, &q.phone_tail).await?).map_err(internal)?,
+        serde_json::to_value(app.queries.public_case(&case_no, &q.phone_tail).await?)
+            .map_err(internal)?,
     ))
 }
 
@@ -281,7 +283,7 @@ async fn list_cases(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     let filter = parse_list_query(q)?;
-    let page = app.list_cases(&auth.actor, filter).await?;
+    let page = app.queries.list_cases(&auth.actor, filter).await?;
     Ok(Json(serde_json::to_value(page).map_err(internal)?))
 }
 
@@ -291,7 +293,8 @@ async fn get_case(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        serde_json::to_value(app.case_view(&auth.actor, CaseId(id)).await?).map_err(internal)?,
+        serde_json::to_value(app.queries.case_view(&auth.actor, CaseId(id)).await?)
+            .map_err(internal)?,
     ))
 }
 
@@ -301,7 +304,7 @@ async fn case_events(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        json!({ "items": app.events(&auth.actor, CaseId(id)).await? }),
+        json!({ "items": app.queries.events(&auth.actor, CaseId(id)).await? }),
     ))
 }
 
@@ -311,7 +314,7 @@ async fn case_notifications(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        json!({ "items": app.notifications(&auth.actor, CaseId(id)).await? }),
+        json!({ "items": app.queries.notifications(&auth.actor, CaseId(id)).await? }),
     ))
 }
 
@@ -328,9 +331,10 @@ async fn case_action(
             "超时标记只能由系统执行",
         ));
     }
-    let case = app.act(&auth.actor, CaseId(id), action).await?;
+    let case = app.actions.act(&auth.actor, CaseId(id), action).await?;
     Ok(Json(
-        serde_json::to_value(app.case_view(&auth.actor, case.id).await?).map_err(internal)?,
+        serde_json::to_value(app.queries.case_view(&auth.actor, case.id).await?)
+            .map_err(internal)?,
     ))
 }
 
@@ -340,7 +344,7 @@ async fn case_duplicates(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        json!({ "items": app.duplicate_proposals(&auth.actor, CaseId(id)).await? }),
+        json!({ "items": app.triage.duplicate_proposals(&auth.actor, CaseId(id)).await? }),
     ))
 }
 
@@ -351,7 +355,8 @@ async fn dismiss_duplicate(
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(
-            app.dismiss_proposal(&auth.actor, CaseId(id), proposal)
+            app.triage
+                .dismiss_proposal(&auth.actor, CaseId(id), proposal)
                 .await?,
         )
         .map_err(internal)?,
@@ -360,7 +365,7 @@ async fn dismiss_duplicate(
 
 async fn list_clients(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
     Ok(Json(
-        json!({ "items": app.api_clients(&auth.actor).await? }),
+        json!({ "items": app.clients.list(&auth.actor).await? }),
     ))
 }
 
@@ -375,7 +380,7 @@ async fn create_client(
     auth: Auth,
     ApiJson(b): ApiJson<ClientBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (client, key) = app.issue_api_key(&auth.actor, &b.name).await?;
+    let (client, key) = app.clients.issue_key(&auth.actor, &b.name).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "client": client, "api_key": key })),
@@ -388,7 +393,7 @@ async fn revoke_client(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        serde_json::to_value(app.revoke_api_client(&auth.actor, id).await?).map_err(internal)?,
+        serde_json::to_value(app.clients.revoke(&auth.actor, id).await?).map_err(internal)?,
     ))
 }
 
@@ -397,7 +402,7 @@ async fn list_category_attributes(
     _auth: Auth,
     Path(id): Path<i64>,
 ) -> Json<Value> {
-    Json(json!({ "items": app.category_attributes(CategoryId(id)) }))
+    Json(json!({ "items": app.core.category_attributes(CategoryId(id)) }))
 }
 
 #[derive(Deserialize)]
@@ -427,6 +432,7 @@ async fn create_category_attribute(
     ApiJson(b): ApiJson<AttributeBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let a = app
+        .admin
         .create_category_attribute(
             &auth.actor,
             fengqiao_domain::attributes::ServiceAttribute {
@@ -450,12 +456,14 @@ async fn create_category_attribute(
 }
 
 async fn hotspots(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "items": app.hotspots(&auth.actor).await? })))
+    Ok(Json(
+        json!({ "items": app.triage.hotspots(&auth.actor).await? }),
+    ))
 }
 
 async fn triage_models(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
     Ok(Json(
-        json!({ "items": app.triage_models(&auth.actor).await? }),
+        json!({ "items": app.triage.models(&auth.actor).await? }),
     ))
 }
 
@@ -478,7 +486,7 @@ async fn train_model(
         }
         .into());
     }
-    let outcome = app.train_from_cases(&auth.actor, b.folds).await?;
+    let outcome = app.triage.train_from_cases(&auth.actor, b.folds).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::to_value(outcome).map_err(internal)?),
@@ -491,19 +499,19 @@ async fn activate_model(
     Path(version): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        serde_json::to_value(app.activate_triage_model(&auth.actor, version).await?)
+        serde_json::to_value(app.triage.activate_model(&auth.actor, version).await?)
             .map_err(internal)?,
     ))
 }
 
 async fn overview(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
     Ok(Json(
-        serde_json::to_value(app.overview(&auth.actor).await?).map_err(internal)?,
+        serde_json::to_value(app.queries.overview(&auth.actor).await?).map_err(internal)?,
     ))
 }
 
 async fn list_regions(State(app): State<Arc<App>>, _auth: Auth) -> Json<Value> {
-    Json(json!({ "items": *app.regions() }))
+    Json(json!({ "items": *app.core.regions() }))
 }
 
 #[derive(Deserialize)]
@@ -522,13 +530,14 @@ async fn create_region(
     let level = RegionLevel::parse(&b.level)
         .ok_or_else(|| ApiError::invalid("level", "level 须为 town、village、community 或 grid"))?;
     let r = app
+        .admin
         .create_region(&auth.actor, b.parent_id.map(RegionId), &b.name, level)
         .await?;
     Ok((StatusCode::CREATED, Json(json!(r))))
 }
 
 async fn list_units(State(app): State<Arc<App>>, _auth: Auth) -> Json<Value> {
-    Json(json!({ "items": *app.units() }))
+    Json(json!({ "items": *app.core.units() }))
 }
 
 #[derive(Deserialize)]
@@ -561,13 +570,14 @@ async fn create_unit(
         None => None,
     };
     let u = app
+        .admin
         .create_unit(&auth.actor, &b.name, kind, platform, RegionId(b.region_id))
         .await?;
     Ok((StatusCode::CREATED, Json(json!(u))))
 }
 
 async fn list_categories(State(app): State<Arc<App>>, _auth: Auth) -> Json<Value> {
-    Json(json!({ "items": *app.categories() }))
+    Json(json!({ "items": *app.core.categories() }))
 }
 
 #[derive(Deserialize)]
@@ -586,6 +596,7 @@ async fn create_category(
     ApiJson(b): ApiJson<CategoryBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let c = app
+        .admin
         .create_category(
             &auth.actor,
             b.parent_id.map(CategoryId),
@@ -598,7 +609,9 @@ async fn create_category(
 }
 
 async fn list_users(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "items": app.users(&auth.actor).await? })))
+    Ok(Json(
+        json!({ "items": app.admin.users(&auth.actor).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -624,6 +637,7 @@ async fn create_user(
         )
     })?;
     let u = app
+        .admin
         .create_user(
             &auth.actor,
             &b.username,
@@ -638,7 +652,7 @@ async fn create_user(
 }
 
 async fn list_policies(State(app): State<Arc<App>>, _auth: Auth) -> Json<Value> {
-    Json(json!({ "items": *app.policies() }))
+    Json(json!({ "items": *app.core.policies() }))
 }
 
 #[derive(Deserialize)]
@@ -672,6 +686,7 @@ async fn set_policy(
         )
     })?;
     let p = app
+        .admin
         .set_policy(
             &auth.actor,
             TimePolicy {
@@ -697,8 +712,8 @@ async fn get_calendar(
     _auth: Auth,
     ApiQuery(q): ApiQuery<CalendarQuery>,
 ) -> ApiResult<Json<Value>> {
-    let days = app.calendar_days(q.year).await?;
-    let cal = app.calendar();
+    let days = app.admin.calendar_days(q.year).await?;
+    let cal = app.core.calendar();
     Ok(Json(
         json!({ "known_years": cal.known_years().collect::<Vec<_>>(), "items": days }),
     ))
@@ -735,7 +750,7 @@ async fn import_calendar(
             name: d.name,
         });
     }
-    let n = app.import_calendar(&auth.actor, days).await?;
+    let n = app.admin.import_calendar(&auth.actor, days).await?;
     Ok(Json(json!({ "written": n })))
 }
 
@@ -751,6 +766,6 @@ async fn audit_log(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        json!({ "items": app.audit_log(&auth.actor, q.limit.unwrap_or(100)).await? }),
+        json!({ "items": app.admin.audit_log(&auth.actor, q.limit.unwrap_or(100)).await? }),
     ))
 }

@@ -352,10 +352,11 @@ fn discovery(headers: &HeaderMap, fmt: Fmt) -> O311 {
 
 fn services(app: &App, fmt: Fmt) -> O311 {
     let items = app
-        .open311_services()
+        .open311
+        .services()
         .into_iter()
         .map(|s| {
-            let metadata = !app.category_attributes(s.category.id).is_empty();
+            let metadata = !app.core.category_attributes(s.category.id).is_empty();
             let mut v = json!({
                 "service_code": s.category.id.0.to_string(),
                 "service_name": s.category.name,
@@ -388,7 +389,7 @@ async fn service_definition(State(app): State<Arc<App>>, Path(file): Path<String
         Ok(x) => x,
         Err(r) => return r,
     };
-    match app.open311_service(code) {
+    match app.open311.service(code) {
         None => {
             Failure::new(fmt, StatusCode::NOT_FOUND, format!("no service {code}")).into_response()
         }
@@ -399,7 +400,7 @@ async fn service_definition(State(app): State<Arc<App>>, Path(file): Path<String
                 value: json!({
                     "service_code": s.category.id.0.to_string(),
                     "attributes": app
-                        .category_attributes(s.category.id)
+                        .core.category_attributes(s.category.id)
                         .iter()
                         .map(|a| {
                             let mut v = json!({
@@ -428,13 +429,15 @@ async fn service_definition(State(app): State<Arc<App>>, Path(file): Path<String
 
 async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
     let client = app
-        .client_for_key(param(p, "api_key"))
+        .clients
+        .for_key(param(p, "api_key"))
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     let code =
         param(p, "service_code").ok_or_else(|| Failure::bad(fmt, "service_code is required"))?;
     let service = app
-        .open311_service(code)
+        .open311
+        .service(code)
         .ok_or_else(|| Failure::new(fmt, StatusCode::NOT_FOUND, format!("no service {code}")))?;
     let number = |name: &str| -> Result<Option<f64>, Failure> {
         param(p, name)
@@ -508,7 +511,8 @@ async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
             .collect(),
     };
     let out = app
-        .intake_from_client(&client, input)
+        .intake
+        .submit_from_client(&client, input)
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     Ok(Reply {
@@ -564,7 +568,8 @@ async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respons
     };
     // Requests are registered synchronously, so a token is the request's own number.
     let found = app
-        .open311_request(tok)
+        .open311
+        .request(tok)
         .await
         .map(|c| json!({ "service_request_id": c.case_no.to_string(), "token": tok }));
     single(fmt, "service_requests", "request", found)
@@ -576,7 +581,8 @@ async fn token(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respons
 /// returns the first answer.
 async fn post_update(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
     let client = app
-        .client_for_key(param(p, "api_key"))
+        .clients
+        .for_key(param(p, "api_key"))
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     let required =
@@ -607,7 +613,8 @@ async fn post_update(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         ));
     }
     let id = app
-        .open311_post_update(&client, request_id, update_id, intent, description)
+        .open311
+        .post_update(&client, request_id, update_id, intent, description)
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     ok(
@@ -627,7 +634,8 @@ async fn update_token(State(app): State<Arc<App>>, Path(file): Path<String>) -> 
         Err(r) => return r,
     };
     let found = app
-        .open311_update_token(tok)
+        .open311
+        .update_token(tok)
         .await
         .map(|id| json!({ "update_id": id.to_string(), "token": tok }));
     single(fmt, "service_request_updates", "request_update", found)
@@ -658,14 +666,14 @@ fn request_item(app: &App, c: &Case, media_url: Option<&String>) -> Value {
     if let Some(cat) = c.category_id {
         m.insert("service_code".into(), cat.0.to_string().into());
     }
-    if let Some(name) = app.category_name(c.category_id) {
+    if let Some(name) = app.core.category_name(c.category_id) {
         m.insert("service_name".into(), name.into());
     }
     m.insert(
         "description".into(),
         fengqiao_triage::pii::mask(&c.body).into(),
     );
-    if let Some(unit) = app.unit_name(c.unit_id) {
+    if let Some(unit) = app.core.unit_name(c.unit_id) {
         m.insert("agency_responsible".into(), unit.into());
     }
     m.insert("requested_datetime".into(), w3c(c.created_at).into());
@@ -756,7 +764,7 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         let start = parse_time(fmt, "start_date", param(p, "start_date"))?;
         let end = parse_time(fmt, "end_date", param(p, "end_date"))?;
         let (start, end) = match (start, end) {
-            (None, None) => (Some(app.now() - chrono::Duration::days(90)), None),
+            (None, None) => (Some(app.core.now() - chrono::Duration::days(90)), None),
             (Some(s), None) => (Some(s), Some(s + chrono::Duration::days(90))),
             (None, Some(e)) => (Some(e - chrono::Duration::days(90)), Some(e)),
             (Some(s), Some(e)) => {
@@ -817,16 +825,19 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         filter.page_size = page_size;
     }
     let page = app
-        .open311_requests(filter)
+        .open311
+        .requests(filter)
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     let extended = param(p, "extensions") == Some("true");
     let media = app
-        .open311_media(&page.items)
+        .open311
+        .media(&page.items)
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     let mut extensions = if extended {
-        app.open311_extensions(&page.items)
+        app.open311
+            .extensions(&page.items)
             .await
             .map_err(|e| Failure::from_app(fmt, e))?
     } else {
@@ -853,7 +864,7 @@ async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
 /// mySociety's `GET servicerequestupdates`: the public steps of requests between `start_date`
 /// and `end_date` (default: the last 24 hours; at most 90 days), oldest first, at most 1,000.
 async fn updates(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
-    let end = parse_time(fmt, "end_date", param(p, "end_date"))?.unwrap_or_else(|| app.now());
+    let end = parse_time(fmt, "end_date", param(p, "end_date"))?.unwrap_or_else(|| app.core.now());
     let start = parse_time(fmt, "start_date", param(p, "start_date"))?
         .unwrap_or(end - chrono::Duration::hours(24));
     if end < start {
@@ -866,7 +877,8 @@ async fn updates(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
         ));
     }
     let list = app
-        .open311_updates(start, end + chrono::Duration::milliseconds(1), 1000)
+        .open311
+        .updates(start, end + chrono::Duration::milliseconds(1), 1000)
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
     ok(
@@ -895,9 +907,10 @@ async fn one_request(State(app): State<Arc<App>>, Path(file): Path<String>) -> R
         Ok(x) => x,
         Err(r) => return r,
     };
-    let found = match app.open311_request(id).await {
+    let found = match app.open311.request(id).await {
         Ok(c) => app
-            .open311_media(std::slice::from_ref(&c))
+            .open311
+            .media(std::slice::from_ref(&c))
             .await
             .map(|media| request_item(&app, &c, media.get(&c.id))),
         Err(e) => Err(e),

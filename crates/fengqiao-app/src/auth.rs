@@ -1,10 +1,13 @@
 //! Passwords (argon2id) and bearer tokens (32 random bytes, stored as SHA-256).
 
+use crate::core::Core;
 use crate::{AppError, Result};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use fengqiao_domain::org::{Actor, User};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// A real hash of a random password, verified against when a username does not exist, so that a
 /// wrong username costs as much time as a wrong password.
@@ -63,6 +66,60 @@ pub(crate) fn new_token() -> String {
 
 pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Logins and bearer tokens.
+pub struct AuthService {
+    core: Arc<Core>,
+}
+
+impl AuthService {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        AuthService { core }
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<(String, User)> {
+        let creds = self.core.store.user_credentials(username.trim()).await?;
+        let (user, hash) = creds
+            .map(|(u, h)| (Some(u), Some(h)))
+            .unwrap_or((None, None));
+        let verified = verify_password_blocking(password.to_string(), hash).await?;
+        let user = match user {
+            Some(u) if verified && u.active => u,
+            _ => return Err(AppError::Unauthorized("用户名或密码错误".into())),
+        };
+        let token = new_token();
+        let now = self.core.now();
+        self.core
+            .store
+            .insert_token(
+                user.id,
+                &token_hash(&token),
+                now,
+                now + self.core.config.token_ttl,
+            )
+            .await?;
+        Ok((token, user))
+    }
+
+    pub async fn authenticate(&self, token: &str) -> Result<(User, Actor)> {
+        let user = self
+            .core
+            .store
+            .user_by_token(&token_hash(token), self.core.now())
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("登录已失效，请重新登录".into()))?;
+        let actor = self.core.actor_for(&user);
+        Ok((user, actor))
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        Ok(self
+            .core
+            .store
+            .revoke_token(&token_hash(token), self.core.now())
+            .await?)
+    }
 }
 
 #[cfg(test)]

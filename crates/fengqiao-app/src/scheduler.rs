@@ -2,7 +2,8 @@
 //! (urge first, then supervision) at the configured thresholds. Every change it makes is an event
 //! by the actor 系统.
 
-use crate::App;
+use crate::actions::CaseActions;
+use crate::core::Core;
 use fengqiao_domain::case::Case;
 
 use fengqiao_domain::ids::CaseId;
@@ -19,21 +20,32 @@ pub struct TickReport {
     pub errors: u64,
 }
 
-impl App {
+/// The deadline scheduler.
+pub struct Scheduler {
+    core: Arc<Core>,
+    actions: Arc<CaseActions>,
+}
+
+impl Scheduler {
+    pub(crate) fn new(core: Arc<Core>, actions: Arc<CaseActions>) -> Self {
+        Scheduler { core, actions }
+    }
+
     /// One pass over every open timed case.
-    pub async fn scheduler_tick(&self) -> crate::Result<TickReport> {
+    pub async fn tick(&self) -> crate::Result<TickReport> {
         let system = Actor::system();
         let mut report = TickReport::default();
         let mut after = CaseId(0);
         loop {
-            let batch = self.store.open_timed_cases(after, 1000).await?;
+            let batch = self.core.store.open_timed_cases(after, 1000).await?;
             let Some(last) = batch.last() else { break };
             after = last.id;
             for case in batch {
                 report.scanned += 1;
-                let now = self.now();
-                if let Some(level) = overdue_change(&case, now, self.config.yellow_share) {
+                let now = self.core.now();
+                if let Some(level) = overdue_change(&case, now, self.core.config.yellow_share) {
                     match self
+                        .actions
                         .act(&system, case.id, Action::MarkOverdue { level })
                         .await
                     {
@@ -53,7 +65,7 @@ impl App {
                             remark: Some("超时未办结，系统自动提请督办".into()),
                         },
                     };
-                    match self.act(&system, case.id, action).await {
+                    match self.actions.act(&system, case.id, action).await {
                         Ok(_) if step == Escalation::Urge => report.urged += 1,
                         Ok(_) => report.supervised += 1,
                         Err(e) => {
@@ -81,12 +93,12 @@ impl App {
             return None;
         }
         let late = now - due;
-        if let Some(h) = self.config.supervise_after_hours {
+        if let Some(h) = self.core.config.supervise_after_hours {
             if case.supervise_count == 0 && late >= chrono::Duration::hours(h) {
                 return Some(Escalation::Supervise);
             }
         }
-        if let Some(h) = self.config.urge_after_hours {
+        if let Some(h) = self.core.config.urge_after_hours {
             if case.urge_count == 0 && late >= chrono::Duration::hours(h) {
                 return Some(Escalation::Urge);
             }
@@ -95,17 +107,14 @@ impl App {
     }
 
     /// Runs the scheduler every `period` until the process ends.
-    pub fn spawn_scheduler(
-        self: &Arc<Self>,
-        period: std::time::Duration,
-    ) -> tokio::task::JoinHandle<()> {
+    pub fn spawn(self: &Arc<Self>, period: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(period);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
-                match app.scheduler_tick().await {
+                match app.tick().await {
                     Ok(r) if r.level_changes + r.urged + r.supervised > 0 => {
                         tracing::info!(?r, "scheduler pass")
                     }

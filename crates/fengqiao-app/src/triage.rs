@@ -3,7 +3,8 @@
 //!
 //! CPU work (segmentation, prediction, training) runs in `spawn_blocking`.
 
-use crate::{App, AppError, Result};
+use crate::core::Core;
+use crate::{AppError, Result};
 use fengqiao_domain::ids::{CaseId, CategoryId, RegionId};
 use fengqiao_domain::org::{Actor, Category, RegionLevel, Role};
 use fengqiao_domain::Timestamp;
@@ -55,8 +56,9 @@ struct ActiveModel {
     model: Model,
 }
 
-/// Triage state held by the app.
-pub(crate) struct TriageState {
+/// Triage in the service: the classifier, the indexes and the hot spots.
+pub struct Triage {
+    core: Arc<Core>,
     segmenter: RwLock<Option<Arc<Segmenter>>>,
     model: RwLock<Option<Arc<ActiveModel>>>,
     /// Open cases by place, for the duplicate finder.
@@ -77,9 +79,10 @@ pub(crate) struct Analysis {
     partition: i64,
 }
 
-impl Default for TriageState {
-    fn default() -> Self {
-        TriageState {
+impl Triage {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        Triage {
+            core,
             segmenter: RwLock::new(None),
             model: RwLock::new(None),
             index: RwLock::new(SimilarityIndex::new()),
@@ -116,34 +119,28 @@ fn ms(t: Timestamp) -> i64 {
     t.timestamp_millis()
 }
 
-impl App {
+impl Triage {
     /// The segmenter with the township's words. Built on first use and by `reload_triage`.
     pub(crate) fn segmenter(&self) -> Arc<Segmenter> {
-        if let Some(s) = self
-            .triage
-            .segmenter
-            .read()
-            .expect("segmenter lock")
-            .as_ref()
-        {
+        if let Some(s) = self.segmenter.read().expect("segmenter lock").as_ref() {
             return s.clone();
         }
         let seg = Arc::new(self.build_segmenter());
-        *self.triage.segmenter.write().expect("segmenter lock") = Some(seg.clone());
+        *self.segmenter.write().expect("segmenter lock") = Some(seg.clone());
         seg
     }
 
     fn build_segmenter(&self) -> Segmenter {
-        make_segmenter(&self.township_words(), &self.config.triage.user_dict)
+        make_segmenter(&self.township_words(), &self.core.config.triage.user_dict)
     }
 
     /// Region and unit names as dictionary lines.
     fn township_words(&self) -> String {
         let mut names = String::new();
-        for r in self.regions().iter() {
+        for r in self.core.regions().iter() {
             names.push_str(&format!("{} 2000 ns\n", r.name));
         }
-        for u in self.units().iter() {
+        for u in self.core.units().iter() {
             names.push_str(&format!("{} 2000 nt\n", u.name));
         }
         names
@@ -151,14 +148,17 @@ impl App {
 
     /// Loads the active model and indexes the open cases of the look-back window. Called at
     /// start-up and after bulk loads.
-    pub async fn reload_triage(&self) -> Result<()> {
+    pub async fn reload(&self) -> Result<()> {
         // Region and unit names may have changed: rebuild the segmenter's dictionary.
-        let (names, dict) = (self.township_words(), self.config.triage.user_dict.clone());
+        let (names, dict) = (
+            self.township_words(),
+            self.core.config.triage.user_dict.clone(),
+        );
         let seg = tokio::task::spawn_blocking(move || make_segmenter(&names, &dict))
             .await
             .map_err(|e| AppError::internal(e.to_string()))?;
-        *self.triage.segmenter.write().expect("segmenter lock") = Some(Arc::new(seg));
-        let model = match self.store.active_triage_model().await? {
+        *self.segmenter.write().expect("segmenter lock") = Some(Arc::new(seg));
+        let model = match self.core.store.active_triage_model().await? {
             Some((version, blob)) => {
                 let model = tokio::task::spawn_blocking(move || Model::from_bytes(&blob))
                     .await
@@ -168,10 +168,11 @@ impl App {
             }
             None => None,
         };
-        *self.triage.model.write().expect("model lock") = model;
-        let window = chrono::Duration::days(self.config.triage.duplicate_days)
-            .max(chrono::Duration::hours(self.config.triage.hotspot_hours));
-        let open = self.store.open_texts(self.now() - window).await?;
+        *self.model.write().expect("model lock") = model;
+        let window = chrono::Duration::days(self.core.config.triage.duplicate_days).max(
+            chrono::Duration::hours(self.core.config.triage.hotspot_hours),
+        );
+        let open = self.core.store.open_texts(self.core.now() - window).await?;
         let keyed: Vec<(OpenText, i64)> = open
             .into_iter()
             .map(|o| {
@@ -179,7 +180,8 @@ impl App {
                 (o, p)
             })
             .collect();
-        let hot_since = ms(self.now() - chrono::Duration::hours(self.config.triage.hotspot_hours));
+        let hot_since =
+            ms(self.core.now() - chrono::Duration::hours(self.core.config.triage.hotspot_hours));
         let (index, hot) = tokio::task::spawn_blocking(move || {
             let mut ix = SimilarityIndex::new();
             let mut hot = SimilarityIndex::with_global_idf();
@@ -195,8 +197,8 @@ impl App {
         })
         .await
         .map_err(|e| AppError::internal(e.to_string()))?;
-        *self.triage.index.write().expect("index lock") = index;
-        *self.triage.hot.write().expect("hot lock") = hot;
+        *self.index.write().expect("index lock") = index;
+        *self.hot.write().expect("hot lock") = hot;
         Ok(())
     }
 
@@ -204,7 +206,7 @@ impl App {
     /// else "unplaced" (0).
     fn partition(&self, region: Option<RegionId>) -> i64 {
         let Some(region) = region else { return 0 };
-        let regions = self.regions();
+        let regions = self.core.regions();
         let Some(r) = regions.iter().find(|r| r.id == region) else {
             return region.0;
         };
@@ -241,7 +243,7 @@ impl App {
         region: Option<RegionId>,
         now: Timestamp,
     ) -> Result<Analysis> {
-        let model = self.triage.model.read().expect("model lock").clone();
+        let model = self.model.read().expect("model lock").clone();
         let seg = self.segmenter();
         let (t, b) = (title.to_string(), body.to_string());
         let (prediction, shingles) = tokio::task::spawn_blocking(move || {
@@ -254,7 +256,7 @@ impl App {
         .map_err(|e| AppError::internal(e.to_string()))?;
         let suggestion = prediction.map(|(m, p)| {
             let label = m.model.labels()[p.class].clone();
-            let category = Self::category_for_label(&self.categories(), &label);
+            let category = Self::category_for_label(&self.core.categories(), &label);
             Suggestion {
                 model_version: m.version,
                 category_id: category.as_ref().map(|c| c.id),
@@ -266,9 +268,8 @@ impl App {
             }
         });
         let partition = self.partition(region);
-        let since = ms(now - chrono::Duration::days(self.config.triage.duplicate_days));
+        let since = ms(now - chrono::Duration::days(self.core.config.triage.duplicate_days));
         let duplicates = self
-            .triage
             .index
             .read()
             .expect("index lock")
@@ -276,7 +277,7 @@ impl App {
                 partition,
                 since,
                 &shingles,
-                self.config.triage.duplicate_threshold,
+                self.core.config.triage.duplicate_threshold,
                 5,
             )
             .into_iter()
@@ -290,18 +291,17 @@ impl App {
         })
     }
 
-    /// After a new case is stored: index it, raise or extend a hot spot, and dispatch it
-    /// automatically when the suggestion is confident and nothing else needs a person's eye.
-    pub(crate) async fn after_intake(
+    /// Adds a stored case to the duplicate finder's index and the hot-spot index, raising or
+    /// extending a hot spot when its cluster is large enough.
+    pub(crate) async fn record(
         &self,
         case: &fengqiao_domain::case::Case,
-        analysis: Analysis,
-        category_given: bool,
-    ) -> Result<fengqiao_domain::case::Case> {
-        let cfg = &self.config.triage;
+        analysis: &Analysis,
+    ) -> Result<()> {
+        let cfg = &self.core.config.triage;
         let at = ms(case.created_at);
         {
-            let mut ix = self.triage.index.write().expect("index lock");
+            let mut ix = self.index.write().expect("index lock");
             ix.insert(case.id.0, analysis.partition, at, &analysis.shingles);
             if case.id.0 % 1024 == 0 {
                 let window = (cfg.duplicate_days * 24).max(cfg.hotspot_hours);
@@ -319,13 +319,13 @@ impl App {
             let key = hot_key(analysis.partition, kind.as_deref());
             let since = at - cfg.hotspot_hours * 3_600_000;
             {
-                let mut hot = self.triage.hot.write().expect("hot lock");
+                let mut hot = self.hot.write().expect("hot lock");
                 hot.insert(case.id.0, key, at, &analysis.shingles);
                 if case.id.0 % 256 == 0 {
                     hot.prune(since);
                 }
             }
-            let hot = self.triage.hot.read().expect("hot lock");
+            let hot = self.hot.read().expect("hot lock");
             // Most reports resemble nothing recent nearby: only those that do are clustered.
             let linked = hot
                 .search(key, since, &analysis.shingles, cfg.hotspot_similarity, 2)
@@ -342,59 +342,7 @@ impl App {
                 tracing::warn!(case = %case.case_no, error = %e, "hot-spot detection failed");
             }
         }
-        let mut current = case.clone();
-        let Some(s) = analysis.suggestion else {
-            return Ok(current);
-        };
-        let confident = cfg
-            .auto_dispatch_threshold
-            .is_some_and(|t| s.confidence >= t);
-        let (Some(category_id), Some(unit_id)) = (s.category_id, s.unit_id) else {
-            return Ok(current);
-        };
-        if !confident || category_given || case.is_petition || !analysis.duplicates.is_empty() {
-            return Ok(current);
-        }
-        let actor = Actor {
-            name: "智能分拨".into(),
-            ..Actor::system()
-        };
-        let register = fengqiao_domain::lifecycle::Action::Register {
-            category_id: Some(category_id),
-            priority: None,
-            region_id: None,
-            remark: Some(format!(
-                "自动分类：{}（置信度 {:.0}%，依据：{}）",
-                self.categories()
-                    .iter()
-                    .find(|c| c.id == category_id)
-                    .map_or("", |c| c.name.as_str()),
-                s.confidence * 100.0,
-                s.words.join("、")
-            )),
-        };
-        match self.act(&actor, case.id, register).await {
-            Ok(c) => current = c,
-            Err(e) => {
-                tracing::warn!(case = %case.case_no, error = %e, "automatic registration failed; the case waits for an operator");
-                return Ok(current);
-            }
-        }
-        let dispatch = fengqiao_domain::lifecycle::Action::Dispatch {
-            unit_id,
-            co_units: Vec::new(),
-            remark: Some("按分类默认承办单位自动派发".into()),
-        };
-        match self.act(&actor, case.id, dispatch).await {
-            Ok(c) => {
-                current = c;
-                self.store.mark_auto_dispatched(case.id).await?;
-            }
-            Err(e) => {
-                tracing::warn!(case = %case.case_no, error = %e, "automatic dispatch failed; the case waits for an operator");
-            }
-        }
-        Ok(current)
+        Ok(())
     }
 
     async fn raise_hotspot(
@@ -403,10 +351,17 @@ impl App {
         partition: i64,
         cluster: &[i64],
     ) -> Result<()> {
-        let since = case.created_at - chrono::Duration::hours(self.config.triage.hotspot_hours);
-        let existing = self.store.hotspots(since).await?.into_iter().find(|h| {
-            h.region_id.0 == partition && h.members.iter().any(|m| cluster.contains(&m.0))
-        });
+        let since =
+            case.created_at - chrono::Duration::hours(self.core.config.triage.hotspot_hours);
+        let existing = self
+            .core
+            .store
+            .hotspots(since)
+            .await?
+            .into_iter()
+            .find(|h| {
+                h.region_id.0 == partition && h.members.iter().any(|m| cluster.contains(&m.0))
+            });
         // The new members; the key words describe the whole cluster as it stands, so a hot spot
         // that grew out of a few look-alike reports names what most of its reports are about.
         let new: Vec<CaseId> = match &existing {
@@ -424,7 +379,7 @@ impl App {
         let mut first_at = existing.as_ref().map_or(case.created_at, |h| h.first_at);
         let all = existing.iter().flat_map(|h| h.members.iter()).chain(&new);
         for id in all {
-            if let Some(rec) = self.store.case(*id).await? {
+            if let Some(rec) = self.core.store.case(*id).await? {
                 first_at = first_at.min(rec.case.created_at);
                 texts.push(format!("{} {}", rec.case.title, rec.case.body));
             }
@@ -436,6 +391,7 @@ impl App {
         let members = new;
         let raised = existing.is_none();
         let h = self
+            .core
             .store
             .upsert_hotspot(
                 HotspotUpdate {
@@ -449,7 +405,7 @@ impl App {
                 Audit {
                     actor_id: None,
                     actor_name: "热点监测".into(),
-                    at: self.now(),
+                    at: self.core.now(),
                 },
             )
             .await?;
@@ -461,14 +417,16 @@ impl App {
 
     /// Hot spots active in the window, within the viewer's region.
     pub async fn hotspots(&self, actor: &Actor) -> Result<Vec<HotspotView>> {
-        Self::require_role(
+        Core::require_role(
             actor,
             &[Role::Operator, Role::Admin, Role::Leader],
             "查看热点",
         )?;
-        let since = self.now() - chrono::Duration::hours(self.config.triage.hotspot_hours);
-        let regions = self.regions();
+        let since =
+            self.core.now() - chrono::Duration::hours(self.core.config.triage.hotspot_hours);
+        let regions = self.core.regions();
         Ok(self
+            .core
             .store
             .hotspots(since)
             .await?
@@ -491,8 +449,8 @@ impl App {
         actor: &Actor,
         id: CaseId,
     ) -> Result<Vec<DuplicateProposal>> {
-        self.case_view(actor, id).await?;
-        Ok(self.store.duplicate_proposals(id).await?)
+        self.core.visible_case(actor, id).await?;
+        Ok(self.core.store.duplicate_proposals(id).await?)
     }
 
     /// "Not the same problem": the proposal is closed and the case stays on its own.
@@ -502,16 +460,17 @@ impl App {
         id: CaseId,
         proposal: i64,
     ) -> Result<DuplicateProposal> {
-        Self::require_role(actor, &[Role::Operator, Role::Admin], "处理重复件提示")?;
-        self.case_view(actor, id).await?;
-        let props = self.store.duplicate_proposals(id).await?;
+        Core::require_role(actor, &[Role::Operator, Role::Admin], "处理重复件提示")?;
+        self.core.visible_case(actor, id).await?;
+        let props = self.core.store.duplicate_proposals(id).await?;
         if !props.iter().any(|p| p.id == proposal) {
             return Err(AppError::NotFound(format!(
                 "工单 {id} 没有重复件提示 {proposal}"
             )));
         }
-        self.store
-            .dismiss_proposal(proposal, self.audit(actor))
+        self.core
+            .store
+            .dismiss_proposal(proposal, self.core.audit(actor))
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => AppError::Conflict("该提示已处理".into()),
@@ -519,24 +478,27 @@ impl App {
             })
     }
 
-    pub async fn triage_models(&self, actor: &Actor) -> Result<Vec<TriageModelInfo>> {
-        Self::require_admin(actor, "查看分类模型")?;
-        Ok(self.store.triage_models().await?)
+    pub async fn models(&self, actor: &Actor) -> Result<Vec<TriageModelInfo>> {
+        Core::require_admin(actor, "查看分类模型")?;
+        Ok(self.core.store.triage_models().await?)
     }
 
     /// Switches the active model (e.g. back to an earlier version).
-    pub async fn activate_triage_model(
-        &self,
-        actor: &Actor,
-        version: i64,
-    ) -> Result<TriageModelInfo> {
-        Self::require_admin(actor, "切换分类模型")?;
+    pub async fn activate_model(&self, actor: &Actor, version: i64) -> Result<TriageModelInfo> {
+        Core::require_admin(actor, "切换分类模型")?;
         let info = self
+            .core
             .store
-            .activate_triage_model(version, self.audit(actor))
+            .activate_triage_model(version, self.core.audit(actor))
             .await?;
-        self.reload_triage().await?;
+        self.core.reload().await?;
         Ok(info)
+    }
+
+    /// The cases a person categorised, oldest first: what a model may learn from (admin).
+    pub async fn labelled_cases(&self, actor: &Actor) -> Result<Vec<LabelledCase>> {
+        Core::require_admin(actor, "读取训练数据")?;
+        Ok(self.core.store.labelled_cases().await?)
     }
 
     /// Trains a model on the cases people have categorised and makes it active. With
@@ -546,8 +508,8 @@ impl App {
         actor: &Actor,
         folds: Option<usize>,
     ) -> Result<TrainOutcome> {
-        Self::require_admin(actor, "训练分类模型")?;
-        let cases = self.store.labelled_cases().await?;
+        Core::require_admin(actor, "训练分类模型")?;
+        let cases = self.core.store.labelled_cases().await?;
         let rows: Vec<(String, String, String)> = cases
             .into_iter()
             .map(|c| (c.title, c.body, c.category_id.0.to_string()))
@@ -564,7 +526,7 @@ impl App {
         source: String,
         folds: Option<usize>,
     ) -> Result<TrainOutcome> {
-        Self::require_admin(actor, "训练分类模型")?;
+        Core::require_admin(actor, "训练分类模型")?;
         let seg = self.segmenter();
         let (model, eval, n) = tokio::task::spawn_blocking(move || {
             let examples = Example::from_rows(&rows);
@@ -597,6 +559,7 @@ impl App {
             None => serde_json::json!({}),
         };
         let info = self
+            .core
             .store
             .insert_triage_model(
                 NewTriageModel {
@@ -606,12 +569,12 @@ impl App {
                     labels: model.labels().to_vec(),
                     metrics,
                     blob: model.to_bytes(),
-                    trained_at: self.now(),
+                    trained_at: self.core.now(),
                 },
-                self.audit(actor),
+                self.core.audit(actor),
             )
             .await?;
-        *self.triage.model.write().expect("model lock") = Some(Arc::new(ActiveModel {
+        *self.model.write().expect("model lock") = Some(Arc::new(ActiveModel {
             version: info.version,
             model,
         }));
@@ -631,7 +594,7 @@ impl App {
         let Some(chosen) = chosen else {
             return Ok(None);
         };
-        let suggested = self.store.case_suggestion(case).await?;
+        let suggested = self.core.store.case_suggestion(case).await?;
         Ok(suggested.map(|s| TriageFeedback {
             suggested_category_id: s.category_id,
             chosen_category_id: chosen,
@@ -642,7 +605,7 @@ impl App {
     pub(crate) fn index_case(&self, case: &fengqiao_domain::case::Case) {
         let shingles = Shingles::of(&format!("{} {}", case.title, case.body));
         let partition = self.partition(case.region_id);
-        self.triage.index.write().expect("index lock").insert(
+        self.index.write().expect("index lock").insert(
             case.id.0,
             partition,
             ms(case.created_at),
@@ -654,7 +617,7 @@ impl App {
     pub(crate) fn forget_case(&self, id: CaseId) {
         // The hot-spot index keeps it: a report counts towards a hot spot in its window even
         // once handled or merged.
-        self.triage.index.write().expect("index lock").remove(id.0);
+        self.index.write().expect("index lock").remove(id.0);
     }
 }
 

@@ -87,16 +87,19 @@ async fn township(path: std::path::PathBuf, train: &[(String, String, String)]) 
     .unwrap();
     let sys = Actor::system();
     let town = app
+        .admin
         .create_region(&sys, None, "甘霖镇", RegionLevel::Town)
         .await
         .unwrap();
     for v in VILLAGES {
-        app.create_region(&sys, Some(town.id), v, RegionLevel::Village)
+        app.admin
+            .create_region(&sys, Some(town.id), v, RegionLevel::Village)
             .await
             .unwrap();
     }
     for (i, label) in LABELS.iter().enumerate() {
         let unit = app
+            .admin
             .create_unit(
                 &sys,
                 &format!("第{i}办"),
@@ -106,12 +109,14 @@ async fn township(path: std::path::PathBuf, train: &[(String, String, String)]) 
             )
             .await
             .unwrap();
-        app.create_category(&sys, None, label, Some(unit.id), false)
+        app.admin
+            .create_category(&sys, None, label, Some(unit.id), false)
             .await
             .unwrap();
     }
     if !train.is_empty() {
-        app.train_and_store(&sys, train.to_vec(), "bench".into(), None)
+        app.triage
+            .train_and_store(&sys, train.to_vec(), "bench".into(), None)
             .await
             .unwrap();
     }
@@ -159,7 +164,8 @@ async fn main() {
         };
         let parsed = t.elapsed();
         let report = app
-            .import_hotline(&Actor::system(), orders, errors, &m, false)
+            .hotline
+            .import(&Actor::system(), orders, errors, &m, false)
             .await
             .unwrap();
         let total = t.elapsed();

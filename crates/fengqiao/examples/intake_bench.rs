@@ -48,21 +48,23 @@ async fn main() {
     .await
     .unwrap();
     let town = app
+        .admin
         .create_region(&Actor::system(), None, "甘霖镇", RegionLevel::Town)
         .await
         .unwrap();
-    app.create_user(
-        &Actor::system(),
-        "op",
-        "受理员",
-        "bench-password",
-        Role::Operator,
-        town.id,
-        None,
-    )
-    .await
-    .unwrap();
-    let (token, _) = app.login("op", "bench-password").await.unwrap();
+    app.admin
+        .create_user(
+            &Actor::system(),
+            "op",
+            "受理员",
+            "bench-password",
+            Role::Operator,
+            town.id,
+            None,
+        )
+        .await
+        .unwrap();
+    let (token, _) = app.auth.login("op", "bench-password").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/v1/cases", listener.local_addr().unwrap());
     tokio::spawn(async move {

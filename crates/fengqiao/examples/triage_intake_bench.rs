@@ -29,10 +29,12 @@ async fn township(dir: &std::path::Path, name: &str, hotspots: bool) -> (Arc<App
     .unwrap();
     let sys = Actor::system();
     let town = app
+        .admin
         .create_region(&sys, None, "甘霖镇", RegionLevel::Town)
         .await
         .unwrap();
     let village = app
+        .admin
         .create_region(&sys, Some(town.id), "苍岩村", RegionLevel::Village)
         .await
         .unwrap();
@@ -51,7 +53,7 @@ async fn run(app: &App, village: i64, messages: &[Vec<String>]) -> Vec<Duration>
             ..Default::default()
         };
         let t = Instant::now();
-        app.intake(&sys, input).await.unwrap();
+        app.intake.submit(&sys, input).await.unwrap();
         lat.push(t.elapsed());
     }
     lat.sort();
@@ -87,6 +89,7 @@ async fn main() {
         .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
         .collect();
     triaged
+        .triage
         .train_and_store(&Actor::system(), rows, "bench".into(), None)
         .await
         .unwrap();

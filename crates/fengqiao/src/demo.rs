@@ -34,9 +34,10 @@ pub struct Summary {
 /// A third-party app that already reports through Open311: a key, and a few of its reports.
 async fn open311_client(app: &Arc<App>, rng: &mut Rng) -> anyhow::Result<String> {
     let (client, key) = app
-        .issue_api_key(&Actor::system(), "随手拍（演示 Open311 应用）")
+        .clients
+        .issue_key(&Actor::system(), "随手拍（演示 Open311 应用）")
         .await?;
-    let services = app.open311_services();
+    let services = app.open311.services();
     for (service_name, detail, address) in [
         (
             "路灯故障",
@@ -60,7 +61,8 @@ async fn open311_client(app: &Arc<App>, rng: &mut Rng) -> anyhow::Result<String>
         // The app hosts its users' photos itself (.example: a demo address, never fetched).
         let photo = |n: u32| format!("https://photos.suishoupai.example/{n}.jpg");
         let out = app
-            .intake_from_client(
+            .intake
+            .submit_from_client(
                 &client,
                 fengqiao_app::IntakeInput {
                     media_urls: match service_name {
@@ -81,14 +83,15 @@ async fn open311_client(app: &Arc<App>, rng: &mut Rng) -> anyhow::Result<String>
             .await?;
         // The reporter adds to the road report through the app (mySociety update).
         if service_name == "道路破损" {
-            app.open311_post_update(
-                &client,
-                out.case.case_no.as_str(),
-                "ssp-update-1",
-                fengqiao_app::UpdateIntent::Note,
-                "今天又有一辆电瓶车在断护栏那里摔了，请尽快处理",
-            )
-            .await?;
+            app.open311
+                .post_update(
+                    &client,
+                    out.case.case_no.as_str(),
+                    "ssp-update-1",
+                    fengqiao_app::UpdateIntent::Note,
+                    "今天又有一辆电瓶车在断护栏那里摔了，请尽快处理",
+                )
+                .await?;
         }
     }
     Ok(key)
@@ -98,8 +101,8 @@ async fn open311_client(app: &Arc<App>, rng: &mut Rng) -> anyhow::Result<String>
 /// (the generator's messages, nothing from outside), cross-validated first so the model carries
 /// its figures.
 async fn train_triage(app: &Arc<App>) -> anyhow::Result<String> {
-    app.reload_triage().await?;
-    let labelled = app.store.labelled_cases().await?;
+    app.triage.reload().await?;
+    let labelled = app.triage.labelled_cases(&Actor::system()).await?;
     let recent = labelled.len().saturating_sub(6000);
     let rows: Vec<(String, String, String)> = labelled[recent..]
         .iter()
@@ -114,6 +117,7 @@ async fn train_triage(app: &Arc<App>) -> anyhow::Result<String> {
     };
     let n = rows.len();
     let out = app
+        .triage
         .train_and_store(
             &actor,
             rows,
@@ -580,6 +584,7 @@ struct Org {
 async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
     let sys = Actor::system();
     let town = app
+        .admin
         .create_region(&sys, None, TOWN, RegionLevel::Town)
         .await?;
     let mut logins = Vec::new();
@@ -588,6 +593,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
             let app = app.clone();
             async move {
                 let u = app
+                    .admin
                     .create_user(
                         &Actor::system(),
                         &username,
@@ -602,6 +608,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
             }
         };
     let centre = app
+        .admin
         .create_unit(&sys, "甘霖镇社会治理中心", UnitKind::Centre, None, town.id)
         .await?;
     let mut units = HashMap::new();
@@ -650,6 +657,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
     let mut staff_logins = Vec::new();
     for (i, (name, kind, platform)) in departments.iter().enumerate() {
         let u = app
+            .admin
             .create_unit(&sys, name, *kind, Some(*platform), town.id)
             .await?;
         units.insert(*name, u.id);
@@ -662,7 +670,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
             Some(u.id),
         )
         .await?;
-        actors.insert(u.id, app.actor_for(&user));
+        actors.insert(u.id, app.core.actor_for(&user));
         staff_logins.push((username, format!("承办人员 · {name}")));
     }
     let mut villages = Vec::new();
@@ -674,8 +682,12 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
         .collect();
     let mut village_logins = Vec::new();
     for (vi, (name, level)) in names.iter().enumerate() {
-        let v = app.create_region(&sys, Some(town.id), name, *level).await?;
+        let v = app
+            .admin
+            .create_region(&sys, Some(town.id), name, *level)
+            .await?;
         let committee = app
+            .admin
             .create_unit(
                 &sys,
                 &format!(
@@ -700,11 +712,12 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
             Some(committee.id),
         )
         .await?;
-        actors.insert(committee.id, app.actor_for(&user));
+        actors.insert(committee.id, app.core.actor_for(&user));
         village_logins.push((username, format!("村（社区）干部 · {name}")));
         let mut grids = Vec::new();
         for g in 0..(2 + vi % 3) {
             let grid = app
+                .admin
                 .create_region(
                     &sys,
                     Some(v.id),
@@ -784,6 +797,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
             Some(p) => *p,
             None => {
                 let c = app
+                    .admin
                     .create_category(&sys, None, sub.parent, None, sub.parent == "信访事项")
                     .await?;
                 parents.insert(sub.parent, c.id);
@@ -800,6 +814,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
             )
         };
         let c = app
+            .admin
             .create_category(&sys, Some(parent), sub.name, unit, sub.parent == "信访事项")
             .await?;
         if sub.parent == "信访事项" {
@@ -865,7 +880,7 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
         ),
     ];
     for p in policies {
-        app.set_policy(&sys, p).await?;
+        app.admin.set_policy(&sys, p).await?;
     }
     Ok(Org {
         town,
@@ -874,8 +889,8 @@ async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
         categories,
         petition_category,
         actors,
-        operators: vec![app.actor_for(&op1), app.actor_for(&op2)],
-        leader: app.actor_for(&leader),
+        operators: vec![app.core.actor_for(&op1), app.core.actor_for(&op2)],
+        leader: app.core.actor_for(&leader),
         logins,
     })
 }
@@ -1177,9 +1192,10 @@ fn compose(rng: &mut Rng, village: &str, sub: &Sub) -> (String, String) {
 pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<Summary> {
     let org = build_org(app).await?;
     let mut rng = Rng::new(seed);
-    let now = app.now();
-    let calendar = app.calendar();
-    let (policies, categories, units) = (app.policies(), app.categories(), app.units());
+    let now = app.core.now();
+    let calendar = app.core.calendar();
+    let (policies, categories, units) =
+        (app.core.policies(), app.core.categories(), app.core.units());
     let sim = Sim {
         now,
         calendar: &calendar,
@@ -1351,11 +1367,13 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
             idempotency_key: None,
         });
         if batch.len() == 5000 {
-            app.store.insert_bundles(std::mem::take(&mut batch)).await?;
+            app.admin
+                .load_history(&Actor::system(), std::mem::take(&mut batch))
+                .await?;
         }
     }
     if !batch.is_empty() {
-        app.store.insert_bundles(batch).await?;
+        app.admin.load_history(&Actor::system(), batch).await?;
     }
     let triage = train_triage(app).await?;
     live_actions(app, &org, &mut rng).await?;
@@ -1642,7 +1660,7 @@ fn simulate(
 /// handling), so they exist in the demo exactly as the API makes them.
 async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Result<()> {
     use fengqiao_domain::lifecycle::CoUnit;
-    use fengqiao_store::{CaseFilter, Scope};
+    use fengqiao_store::CaseFilter;
     let op = &org.operators[0];
     let page = |states: Vec<CaseState>| CaseFilter {
         states,
@@ -1653,11 +1671,11 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
     // Today's new reports, waiting in the operator's queue; some repeat an open case through
     // another channel and are merged into it.
     let open = app
-        .store
-        .list_cases(
-            &Scope::All,
-            &CaseFilter {
-                created_from: Some(app.now() - Duration::days(20)),
+        .queries
+        .records(
+            &Actor::system(),
+            CaseFilter {
+                created_from: Some(app.core.now() - Duration::days(20)),
                 ..page(vec![
                     CaseState::Dispatched,
                     CaseState::Accepted,
@@ -1693,36 +1711,39 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
             reporter_phone: Some(phone(rng).as_str().to_string()),
             ..Default::default()
         };
-        let out = app.intake(via, input).await?;
+        let out = app.intake.submit(via, input).await?;
         if out.case.state != CaseState::Reported {
             // Triage was confident and dispatched it already.
             continue;
         }
         match repeat {
             Some(o) if i < 8 => {
-                app.act(
-                    op,
-                    out.case.id,
-                    Action::Register {
-                        category_id: o.category_id,
-                        priority: None,
-                        region_id: None,
-                        remark: None,
-                    },
-                )
-                .await?;
-                app.act(
-                    op,
-                    out.case.id,
-                    Action::Merge {
-                        into: o.id,
-                        remark: Some("同一问题多渠道反映".into()),
-                    },
-                )
-                .await?;
+                app.actions
+                    .act(
+                        op,
+                        out.case.id,
+                        Action::Register {
+                            category_id: o.category_id,
+                            priority: None,
+                            region_id: None,
+                            remark: None,
+                        },
+                    )
+                    .await?;
+                app.actions
+                    .act(
+                        op,
+                        out.case.id,
+                        Action::Merge {
+                            into: o.id,
+                            remark: Some("同一问题多渠道反映".into()),
+                        },
+                    )
+                    .await?;
             }
             _ if i >= 30 => {
                 let c = app
+                    .actions
                     .act(
                         op,
                         out.case.id,
@@ -1765,31 +1786,32 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
             "hotline" | "grid_patrol" => op,
             _ => &citizen,
         };
-        app.intake(
-            via,
-            fengqiao_app::IntakeInput {
-                title: Some(format!("{v}溪里死鱼")),
-                body,
-                channel: Some(channel.to_string()),
-                region_id: Some(grids[k % grids.len()].id.0),
-                reporter_name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
-                reporter_phone: Some(phone(rng).as_str().to_string()),
-                ..Default::default()
-            },
-        )
-        .await?;
+        app.intake
+            .submit(
+                via,
+                fengqiao_app::IntakeInput {
+                    title: Some(format!("{v}溪里死鱼")),
+                    body,
+                    channel: Some(channel.to_string()),
+                    region_id: Some(grids[k % grids.len()].id.0),
+                    reporter_name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                    reporter_phone: Some(phone(rng).as_str().to_string()),
+                    ..Default::default()
+                },
+            )
+            .await?;
     }
     // Sub-dispatch and joint handling on cases a township office is working on.
     let working = app
-        .store
-        .list_cases(
-            &Scope::All,
-            &page(vec![CaseState::Accepted, CaseState::InProgress]),
+        .queries
+        .records(
+            &Actor::system(),
+            page(vec![CaseState::Accepted, CaseState::InProgress]),
         )
         .await?
         .items;
     // Only cases still inside their limit: a child's deadline must fall before the parent's.
-    let now = app.now();
+    let now = app.core.now();
     let in_time = working
         .iter()
         .filter(|c| c.reply_due.is_some_and(|d| d > now + Duration::hours(2)));
@@ -1802,36 +1824,38 @@ async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> anyhow::Resul
         if *committee == unit {
             continue;
         }
-        app.act(
-            staff,
-            case.id,
-            Action::SubDispatch {
-                unit_id: *committee,
-                instructions: "请村里配合现场核查并反馈情况".into(),
-                due_at: None,
-            },
-        )
-        .await?;
+        app.actions
+            .act(
+                staff,
+                case.id,
+                Action::SubDispatch {
+                    unit_id: *committee,
+                    instructions: "请村里配合现场核查并反馈情况".into(),
+                    due_at: None,
+                },
+            )
+            .await?;
     }
     for (dup, _) in registered.iter().zip(0..6) {
         let lead = org.units["综合行政执法队"];
         let co = org.units["生态环境办公室"];
-        app.act(
-            op,
-            dup.id,
-            Action::Dispatch {
-                unit_id: lead,
-                co_units: vec![CoUnit {
-                    unit_id: co,
-                    instructions: "请配合开展环境执法检查".into(),
-                    due_at: None,
-                }],
-                remark: Some("联合办理".into()),
-            },
-        )
-        .await?;
+        app.actions
+            .act(
+                op,
+                dup.id,
+                Action::Dispatch {
+                    unit_id: lead,
+                    co_units: vec![CoUnit {
+                        unit_id: co,
+                        instructions: "请配合开展环境执法检查".into(),
+                        due_at: None,
+                    }],
+                    remark: Some("联合办理".into()),
+                },
+            )
+            .await?;
     }
-    let tick = app.scheduler_tick().await?;
+    let tick = app.scheduler.tick().await?;
     anyhow::ensure!(
         tick.errors == 0,
         "the scheduler failed on {} demo cases",

@@ -358,7 +358,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    app.spawn_scheduler(scheduler_period);
+    app.scheduler.spawn(scheduler_period);
     tracing::info!("serving on http://{}", listener.local_addr()?);
     axum::serve(listener, fengqiao_api::router(app))
         .with_graceful_shutdown(async {
@@ -420,11 +420,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init { db, town, admin } => {
             let file = db.config_file()?;
             let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
-            if !app.regions().is_empty() {
+            if !app.core.regions().is_empty() {
                 bail!("this database is already set up (it has regions); add users with `fengqiao user add`");
             }
             let password = read_password()?;
             let region = app
+                .admin
                 .create_region(
                     &Actor::system(),
                     None,
@@ -433,6 +434,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await?;
             let user = app
+                .admin
                 .create_user(
                     &Actor::system(),
                     &admin,
@@ -469,6 +471,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             let password = read_password()?;
             let user = app
+                .admin
                 .create_user(
                     &Actor::system(),
                     &username,
@@ -496,8 +499,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", csv.display()))?;
             let days = fengqiao_domain::calendar::parse_csv(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", csv.display()))?;
-            let n = app.import_calendar(&Actor::system(), days).await?;
-            let years: Vec<i32> = app.calendar().known_years().collect();
+            let n = app.admin.import_calendar(&Actor::system(), days).await?;
+            let years: Vec<i32> = app.core.calendar().known_years().collect();
             println!("imported {n} days; the calendar now knows {years:?}");
             Ok(())
         }
@@ -538,7 +541,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         fengqiao_app::hotline::read_csv(bytes.as_slice(), &mapping)
                     };
                     let r = app
-                        .import_hotline(&actor, orders, errors, &mapping, dry_run)
+                        .hotline
+                        .import(&actor, orders, errors, &mapping, dry_run)
                         .await?;
                     println!(
                         "{}{} 行：新建 {}，更新 {}，未变 {}，已在办理未更新 {}，出错 {}",
@@ -565,12 +569,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     use fengqiao_app::hotline::ExportFormat;
                     let n = if file.as_os_str() == "-" {
                         let out = std::io::BufWriter::new(std::io::stdout());
-                        app.export_hotline(&actor, out, ExportFormat::Csv).await?
+                        app.hotline.export(&actor, out, ExportFormat::Csv).await?
                     } else {
                         let out = std::fs::File::create(&file)
                             .with_context(|| format!("cannot create {}", file.display()))?;
                         let format = ExportFormat::for_path(&file);
-                        app.export_hotline(&actor, std::io::BufWriter::new(out), format)
+                        app.hotline
+                            .export(&actor, std::io::BufWriter::new(out), format)
                             .await?
                     };
                     eprintln!("导出 {n} 件工单");
@@ -592,7 +597,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             match command {
                 ClientCommand::Add { name, .. } => {
-                    let (client, key) = app.issue_api_key(&actor, &name).await?;
+                    let (client, key) = app.clients.issue_key(&actor, &name).await?;
                     println!(
                         "接入方 {} 已登记（id {}）。密钥只显示这一次，请妥善交付：",
                         client.name, client.id
@@ -600,7 +605,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{key}");
                 }
                 ClientCommand::List { .. } => {
-                    for c in app.api_clients(&actor).await? {
+                    for c in app.clients.list(&actor).await? {
                         println!(
                             "{:>4}  {:<20} {}…  {}  {}",
                             c.id,
@@ -615,7 +620,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 ClientCommand::Revoke { id, .. } => {
-                    let c = app.revoke_api_client(&actor, id).await?;
+                    let c = app.clients.revoke(&actor, id).await?;
                     println!("已吊销 {} 的密钥", c.name);
                 }
             }
@@ -632,10 +637,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let outcome = match csv {
                 Some(path) => {
                     let data = triage_cli::LabelledCsv::read(&path)?;
-                    app.train_and_store(&actor, data.rows, format!("CSV {}", path.display()), folds)
+                    app.triage
+                        .train_and_store(
+                            &actor,
+                            data.rows,
+                            format!("CSV {}", path.display()),
+                            folds,
+                        )
                         .await?
                 }
-                None => app.train_from_cases(&actor, folds).await?,
+                None => app.triage.train_from_cases(&actor, folds).await?,
             };
             println!(
                 "模型版本 {} 已启用：{} 条样本，{} 个类别{}，用时 {:.1} 秒",
@@ -658,10 +669,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ..Actor::system()
             };
             if let Some(v) = activate {
-                app.activate_triage_model(&actor, v).await?;
+                app.triage.activate_model(&actor, v).await?;
                 println!("已启用模型版本 {v}");
             }
-            for m in app.triage_models(&actor).await? {
+            for m in app.triage.models(&actor).await? {
                 println!(
                     "{} v{:<4} {}  {} 条样本  {}  {}{}",
                     if m.active { "*" } else { " " },

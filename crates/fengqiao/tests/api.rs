@@ -4,6 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use fengqiao_app::{App, AppConfig, ManualClock};
 use fengqiao_domain::org::{Actor, RegionLevel, Role, UnitKind};
+use fengqiao_store::CaseQueryStore;
 use fengqiao_store_sqlite::SqliteStore;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,6 +15,8 @@ struct TestApp {
     http: reqwest::Client,
     clock: Arc<ManualClock>,
     app: Arc<App>,
+    /// The database under the app, for checks of what was stored.
+    store: Arc<SqliteStore>,
     unit: i64,
     other_unit: i64,
     village: i64,
@@ -40,27 +43,33 @@ async fn spawn_with(config: AppConfig) -> TestApp {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap(),
     ));
-    let app = App::new(Arc::new(store), clock.clone(), config)
+    let store = Arc::new(store);
+    let app = App::new(store.clone(), clock.clone(), config)
         .await
         .unwrap();
     let sys = Actor::system();
     let town = app
+        .admin
         .create_region(&sys, None, "甘霖镇", RegionLevel::Town)
         .await
         .unwrap();
     let village = app
+        .admin
         .create_region(&sys, Some(town.id), "苍岩村", RegionLevel::Village)
         .await
         .unwrap();
     let other_village = app
+        .admin
         .create_region(&sys, Some(town.id), "长安村", RegionLevel::Village)
         .await
         .unwrap();
     let unit = app
+        .admin
         .create_unit(&sys, "农业农村办公室", UnitKind::Department, None, town.id)
         .await
         .unwrap();
     let other = app
+        .admin
         .create_unit(
             &sys,
             "苍岩村村委会",
@@ -71,6 +80,7 @@ async fn spawn_with(config: AppConfig) -> TestApp {
         .await
         .unwrap();
     let road = app
+        .admin
         .create_category(&sys, None, "道路破损", Some(unit.id), false)
         .await
         .unwrap();
@@ -82,7 +92,8 @@ async fn spawn_with(config: AppConfig) -> TestApp {
         ("staff", Role::UnitStaff, town.id, Some(unit.id)),
         ("village", Role::UnitStaff, village.id, Some(other.id)),
     ] {
-        app.create_user(&sys, name, name, PW, role, region, u)
+        app.admin
+            .create_user(&sys, name, name, PW, role, region, u)
             .await
             .unwrap();
     }
@@ -95,6 +106,7 @@ async fn spawn_with(config: AppConfig) -> TestApp {
         http: reqwest::Client::new(),
         clock,
         app,
+        store,
         unit: unit.id.0,
         other_unit: other.id.0,
         village: village.id.0,
@@ -170,7 +182,7 @@ async fn a_case_lives_its_whole_life_over_http() {
     let id = case["id"].as_i64().unwrap();
     assert_eq!(case["state"], "reported");
     assert!(case["case_no"].as_str().unwrap().starts_with("FQ20261123"));
-    let cat = t.app.categories()[0].id.0;
+    let cat = t.app.core.categories()[0].id.0;
     t.step(
         &op,
         id,
@@ -393,7 +405,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     t.act(
         &op,
         id,
-        json!({"action": "register", "category_id": t.app.categories()[0].id.0}),
+        json!({"action": "register", "category_id": t.app.core.categories()[0].id.0}),
     )
     .await;
     let (s, v) = t
@@ -484,7 +496,7 @@ async fn intake_is_idempotent_scope_is_enforced_and_personal_data_masked() {
     assert_eq!(t.get(&village, &format!("/cases/{id}")).await.0, 404);
     let (_, list) = t.get(&village, "/cases").await;
     assert_eq!(list["total"], 0);
-    t.act(&op, id, json!({"action": "register", "category_id": t.app.categories()[0].id.0, "region_id": t.village})).await;
+    t.act(&op, id, json!({"action": "register", "category_id": t.app.core.categories()[0].id.0, "region_id": t.village})).await;
     // An operator scoped to another village cannot touch a case in 苍岩村.
     assert_eq!(
         t.act(&far_op, id, json!({"action": "withdraw", "reason": "x"}))
@@ -546,7 +558,7 @@ async fn the_scheduler_marks_overdue_and_escalates() {
     t.act(
         &op,
         id,
-        json!({"action": "register", "category_id": t.app.categories()[0].id.0}),
+        json!({"action": "register", "category_id": t.app.core.categories()[0].id.0}),
     )
     .await;
     t.act(&op, id, json!({"action": "dispatch", "unit_id": t.unit}))
@@ -554,7 +566,7 @@ async fn the_scheduler_marks_overdue_and_escalates() {
     // Accept is due at the end of Tuesday; Tuesday 22:00 is past 80% of the limit.
     t.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 14, 0, 0).unwrap());
-    let r = t.app.scheduler_tick().await.unwrap();
+    let r = t.app.scheduler.tick().await.unwrap();
     assert_eq!(r.level_changes, 1);
     let op = t.login("op").await; // the morning's token has expired (12 hours)
     let (s, v) = t.get(&op, &format!("/cases/{id}")).await;
@@ -562,8 +574,8 @@ async fn the_scheduler_marks_overdue_and_escalates() {
     // Two days late: red, urged and put under supervision.
     t.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 26, 16, 0, 0).unwrap());
-    t.app.scheduler_tick().await.unwrap();
-    t.app.scheduler_tick().await.unwrap();
+    t.app.scheduler.tick().await.unwrap();
+    t.app.scheduler.tick().await.unwrap();
     let op = t.login("op").await;
     let (_, v) = t.get(&op, &format!("/cases/{id}")).await;
     assert_eq!(v["overdue_level"], "red");
@@ -571,7 +583,7 @@ async fn the_scheduler_marks_overdue_and_escalates() {
     assert_eq!(v["urge_count"], 1);
     let (_, red) = t.get(&op, "/cases?overdue=red").await;
     assert_eq!(red["total"], 1);
-    let again = t.app.scheduler_tick().await.unwrap();
+    let again = t.app.scheduler.tick().await.unwrap();
     assert_eq!(
         again.level_changes + again.urged + again.supervised,
         0,
@@ -773,6 +785,7 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
     let sys = Actor::system();
     let river_cat = t
         .app
+        .admin
         .create_category(
             &sys,
             None,
@@ -937,7 +950,7 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
         "registered",
     )
     .await;
-    let labelled = t.app.store.labelled_cases().await.unwrap();
+    let labelled = t.app.triage.labelled_cases(&Actor::system()).await.unwrap();
     assert!(labelled
         .iter()
         .any(|c| c.body.starts_with("桥头路边") && c.category_id == river_cat.id));
@@ -1059,7 +1072,6 @@ async fn personal_data_in_text_is_masked_for_those_without_the_right() {
         .clone();
     assert_eq!(row["title"], "低保没发，联系139****5678");
     let stored = t
-        .app
         .store
         .case(fengqiao_domain::ids::CaseId(id))
         .await
@@ -1293,7 +1305,6 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         "the case records its client"
     );
     let rec = t
-        .app
         .store
         .case(fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap()))
         .await
@@ -1301,7 +1312,6 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .unwrap();
     assert_eq!(rec.case.channel, fengqiao_domain::Channel::Open311);
     let answers = t
-        .app
         .store
         .case_attributes(fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap()))
         .await
@@ -1483,7 +1493,6 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     }
     let case_id = fengqiao_domain::ids::CaseId(case["id"].as_i64().unwrap());
     let supplements: Vec<_> = t
-        .app
         .store
         .events(case_id)
         .await
@@ -1537,6 +1546,7 @@ async fn an_address_that_names_a_village_puts_the_case_there() {
     let (_, case) = t.post(&op, "/cases", post("甘霖镇老街菜市场门口")).await;
     let town = t
         .app
+        .core
         .regions()
         .iter()
         .find(|r| r.name == "甘霖镇")
@@ -1549,6 +1559,7 @@ async fn an_address_that_names_a_village_puts_the_case_there() {
     // A region chosen by the operator is kept, whatever the address says.
     let other = t
         .app
+        .core
         .regions()
         .iter()
         .find(|r| r.name == "长安村")

@@ -2,14 +2,25 @@
 //! key. Keys are 32 random bytes shown once; only their SHA-256 is stored.
 
 use crate::auth::{new_token, token_hash};
-use crate::{App, AppError, Result};
+use crate::core::Core;
+use crate::{AppError, Result};
 use fengqiao_domain::org::Actor;
 use fengqiao_store::{ApiClient, NewApiClient, StoreError};
+use std::sync::Arc;
 
-impl App {
+/// API clients and their keys.
+pub struct ApiClients {
+    core: Arc<Core>,
+}
+
+impl ApiClients {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        ApiClients { core }
+    }
+
     /// Registers a client and returns it with its key, which is shown this once.
-    pub async fn issue_api_key(&self, actor: &Actor, name: &str) -> Result<(ApiClient, String)> {
-        Self::require_admin(actor, "发放接口密钥")?;
+    pub async fn issue_key(&self, actor: &Actor, name: &str) -> Result<(ApiClient, String)> {
+        Core::require_admin(actor, "发放接口密钥")?;
         let name = name.trim();
         fengqiao_domain::check_len("name", name, fengqiao_domain::limits::NAME_MAX_CHARS)?;
         if name.is_empty() {
@@ -20,6 +31,7 @@ impl App {
         }
         let key = format!("fq_{}", new_token());
         let client = self
+            .core
             .store
             .insert_api_client(
                 NewApiClient {
@@ -27,21 +39,22 @@ impl App {
                     key_hash: token_hash(&key),
                     key_prefix: key.chars().take(10).collect(),
                 },
-                self.audit(actor),
+                self.core.audit(actor),
             )
             .await?;
         Ok((client, key))
     }
 
-    pub async fn api_clients(&self, actor: &Actor) -> Result<Vec<ApiClient>> {
-        Self::require_admin(actor, "查看接入方")?;
-        Ok(self.store.api_clients().await?)
+    pub async fn list(&self, actor: &Actor) -> Result<Vec<ApiClient>> {
+        Core::require_admin(actor, "查看接入方")?;
+        Ok(self.core.store.api_clients().await?)
     }
 
-    pub async fn revoke_api_client(&self, actor: &Actor, id: i64) -> Result<ApiClient> {
-        Self::require_admin(actor, "吊销接口密钥")?;
-        self.store
-            .revoke_api_client(id, self.audit(actor))
+    pub async fn revoke(&self, actor: &Actor, id: i64) -> Result<ApiClient> {
+        Core::require_admin(actor, "吊销接口密钥")?;
+        self.core
+            .store
+            .revoke_api_client(id, self.core.audit(actor))
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => AppError::Conflict("该密钥已吊销".into()),
@@ -50,12 +63,13 @@ impl App {
     }
 
     /// The client a key belongs to; `Forbidden` for a missing, unknown or revoked key.
-    pub async fn client_for_key(&self, key: Option<&str>) -> Result<ApiClient> {
+    pub async fn for_key(&self, key: Option<&str>) -> Result<ApiClient> {
         let key = key
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| AppError::Forbidden("缺少 api_key".into()))?;
-        self.store
+        self.core
+            .store
             .api_client_by_key_hash(&token_hash(key))
             .await?
             .ok_or_else(|| AppError::Forbidden("api_key 无效或已吊销".into()))

@@ -1,22 +1,14 @@
-//! 12345 hotline work orders: import from the platform's CSV export with a column mapping, and
-//! export cases with their replies in the same layout.
-//!
-//! Import is idempotent by the external work-order number (the case's idempotency key is
-//! `12345:{number}`): a re-import creates nothing twice, corrects the text of a work order nobody
-//! has registered yet, and leaves cases already in handling alone. Each row is its own
-//! transaction (the ordinary intake), so a bad row never half-imports and never stops the good
-//! ones; every bad row is reported with its row number, column and reason.
+//! The 12345 platform's file formats, with no service in them: work orders read from CSV and
+//! from workbooks (XLSX, XLS, ODS) through a column mapping, each bad cell reported by row and
+//! column; and the export's rows written as CSV or XLSX, cells a spreadsheet would run as
+//! formulas neutralised.
 
-use crate::{App, AppError, IntakeInput, Result};
+use crate::{AppError, Result};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use fengqiao_domain::case::Priority;
-use fengqiao_domain::ids::CaseId;
-use fengqiao_domain::org::{Actor, Role};
 use fengqiao_domain::{china_offset, Timestamp};
-use fengqiao_store::{CaseAmendment, ExportRow};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
-use std::sync::Arc;
 
 /// Which column holds what, by header text. The default is a typical 12345 export.
 #[derive(Debug, Clone, Deserialize)]
@@ -74,19 +66,6 @@ pub struct RowError {
     pub reason: String,
 }
 
-/// What an import did, or with `dry_run`, would do.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ImportReport {
-    pub dry_run: bool,
-    pub rows: usize,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Already registered here: the source's changes are not applied to a case in handling.
-    pub in_handling: usize,
-    pub errors: Vec<RowError>,
-}
-
 /// One work order read from a file.
 #[derive(Debug, Clone)]
 pub struct WorkOrder {
@@ -100,23 +79,6 @@ pub struct WorkOrder {
     pub category: Option<String>,
     pub priority: Priority,
 }
-
-const KEY_PREFIX: &str = "12345:";
-
-/// Rows imported at once.
-const IMPORT_CONCURRENCY: usize = 64;
-
-/// What became of one row.
-enum Outcome {
-    Created,
-    Updated,
-    Unchanged,
-    InHandling,
-    Failed(RowError),
-}
-
-/// Cases read per query when exporting.
-const EXPORT_PAGE: u32 = 5_000;
 
 /// Longest cell read; longer cells are reported, not truncated silently.
 const CELL_MAX_CHARS: usize = 20_000;
@@ -152,7 +114,7 @@ fn parse_priority(s: &str) -> Option<Priority> {
     }
 }
 
-fn priority_text(p: Priority) -> &'static str {
+pub(crate) fn priority_text(p: Priority) -> &'static str {
     match p {
         Priority::Normal => "一般",
         Priority::Urgent => "紧急",
@@ -399,260 +361,6 @@ fn parse_table(
     (out, errors)
 }
 
-impl App {
-    /// Imports work orders (admins and operators; the command line acts as the system).
-    pub async fn import_hotline(
-        self: &Arc<Self>,
-        actor: &Actor,
-        orders: Vec<WorkOrder>,
-        mut errors: Vec<RowError>,
-        mapping: &Mapping,
-        dry_run: bool,
-    ) -> Result<ImportReport> {
-        if actor.role != fengqiao_domain::org::ActorRole::System {
-            Self::require_role(actor, &[Role::Admin, Role::Operator], "导入 12345 工单")?;
-        }
-        let mut report = ImportReport {
-            dry_run,
-            rows: orders.len() + errors.len(),
-            ..ImportReport::default()
-        };
-        // Rows run concurrently, so the durable commits of many rows share their fsyncs. A
-        // number seen again later in the file waits for a second, sequential pass: it then
-        // finds the case its first row created.
-        let mut seen = std::collections::HashSet::new();
-        let (first, again): (Vec<WorkOrder>, Vec<WorkOrder>) = orders
-            .into_iter()
-            .partition(|o| seen.insert(o.number.clone()));
-        let mapping = Arc::new(mapping.clone());
-        let mut tally = |outcome: Outcome| match outcome {
-            Outcome::Created => report.created += 1,
-            Outcome::Updated => report.updated += 1,
-            Outcome::Unchanged => report.unchanged += 1,
-            Outcome::InHandling => report.in_handling += 1,
-            Outcome::Failed(e) => errors.push(e),
-        };
-        let mut batch = tokio::task::JoinSet::new();
-        for o in first {
-            if batch.len() >= IMPORT_CONCURRENCY {
-                let done = batch.join_next().await.expect("a running row");
-                tally(done.map_err(|e| AppError::internal(e.to_string()))??);
-            }
-            let (app, actor, mapping) = (self.clone(), actor.clone(), mapping.clone());
-            batch.spawn(async move { app.import_one(&actor, o, &mapping, dry_run).await });
-        }
-        while let Some(done) = batch.join_next().await {
-            tally(done.map_err(|e| AppError::internal(e.to_string()))??);
-        }
-        for o in again {
-            tally(self.import_one(actor, o, &mapping, dry_run).await?);
-        }
-        errors.sort_by_key(|e| e.row);
-        report.errors = errors;
-        Ok(report)
-    }
-
-    async fn import_one(
-        &self,
-        actor: &Actor,
-        o: WorkOrder,
-        mapping: &Mapping,
-        dry_run: bool,
-    ) -> Result<Outcome> {
-        let fail = |column: &String, reason: String| {
-            Ok(Outcome::Failed(RowError {
-                row: o.row,
-                column: column.clone(),
-                reason,
-            }))
-        };
-        let key = format!("{KEY_PREFIX}{}", o.number);
-        let category_id = match &o.category {
-            None => None,
-            Some(name) => match self.categories().iter().find(|c| &c.name == name) {
-                Some(c) => Some(c.id.0),
-                None => return fail(&mapping.category, format!("没有名为「{name}」的分类")),
-            },
-        };
-        let title: String = o.content.chars().take(30).collect();
-        match self.store.case_id_by_idempotency_key(&key).await? {
-            Some(id) => {
-                let rec = self
-                    .store
-                    .case(id)
-                    .await?
-                    .ok_or_else(|| AppError::internal(format!("case {id} vanished")))?;
-                let c = &rec.case;
-                if c.body == o.content && c.address == o.address && c.priority == o.priority {
-                    return Ok(Outcome::Unchanged);
-                }
-                if c.state != fengqiao_domain::case::CaseState::Reported {
-                    return Ok(Outcome::InHandling);
-                }
-                if dry_run {
-                    return Ok(Outcome::Updated);
-                }
-                let amendment = CaseAmendment {
-                    id: CaseId(id.0),
-                    title,
-                    body: o.content.clone(),
-                    address: o.address.clone(),
-                    priority: o.priority,
-                };
-                Ok(
-                    match self
-                        .store
-                        .amend_reported_case(amendment, self.audit(actor))
-                        .await?
-                    {
-                        true => Outcome::Updated,
-                        false => Outcome::InHandling,
-                    },
-                )
-            }
-            None if dry_run => {
-                // Check what intake would check, without writing.
-                let limit = fengqiao_domain::limits::BODY_MAX_CHARS;
-                if let Err(e) = fengqiao_domain::check_text("body", &o.content, limit) {
-                    return fail(&mapping.content, e.to_string());
-                }
-                if let Some(Err(reason)) =
-                    o.phone.as_deref().map(fengqiao_domain::ids::Phone::parse)
-                {
-                    return fail(&mapping.phone, reason);
-                }
-                Ok(Outcome::Created)
-            }
-            None => {
-                let input = IntakeInput {
-                    title: Some(title),
-                    body: o.content.clone(),
-                    channel: Some("hotline".into()),
-                    category_id,
-                    priority: Some(o.priority.as_str().to_string()),
-                    address: o.address.clone(),
-                    reporter_name: o.name.clone(),
-                    reporter_phone: o.phone.clone(),
-                    idempotency_key: Some(key),
-                    received_at: o.received_at,
-                    ..IntakeInput::default()
-                };
-                match self.intake(actor, input).await {
-                    Ok(_) => Ok(Outcome::Created),
-                    Err(AppError::Invalid { field, message }) => fail(
-                        match field {
-                            "reporter_phone" => &mapping.phone,
-                            "address" => &mapping.address,
-                            "reporter_name" => &mapping.name,
-                            "priority" => &mapping.priority,
-                            _ => &mapping.content,
-                        },
-                        message,
-                    ),
-                    Err(e) => Err(e),
-                }
-            }
-        }
-    }
-
-    /// Writes every case with its reply in the 12345 layout, as CSV or XLSX, page by page, so
-    /// memory stays flat however many cases there are (XLSX in the writer's constant-memory
-    /// mode). Returns the number of rows written.
-    pub async fn export_hotline<W: Write + Send>(
-        &self,
-        actor: &Actor,
-        out: W,
-        format: ExportFormat,
-    ) -> Result<u64> {
-        if actor.role != fengqiao_domain::org::ActorRole::System {
-            Self::require_role(actor, &[Role::Admin, Role::Operator], "导出工单")?;
-        }
-        let m = Mapping::default();
-        let header: Vec<String> = m
-            .headers()
-            .into_iter()
-            .chain(["本地编号", "办理状态", "承办单位", "答复内容", "答复时间"])
-            .map(str::to_string)
-            .collect();
-        let mut sink = Sink::new(format, out)?;
-        sink.row(&header)?;
-        let categories = self.categories();
-        let units = self.units();
-        // China time as the 12345 platform writes it. Formatted by hand: chrono's `format`
-        // parses its pattern for every call, a tenth of an export's time.
-        let local = |t: Timestamp| {
-            use chrono::{Datelike, Timelike};
-            let t = t.with_timezone(&china_offset());
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        };
-        let mut after = CaseId(0);
-        let mut n = 0u64;
-        // The next page is read (on the store's thread) while this one is written, so reading
-        // and writing each keep a core busy.
-        let fetch = |after: CaseId| {
-            let store = self.store.clone();
-            tokio::spawn(async move { store.export_page(after, EXPORT_PAGE).await })
-        };
-        let mut next = fetch(after);
-        loop {
-            let page: Vec<ExportRow> = next
-                .await
-                .map_err(|e| AppError::internal(e.to_string()))??;
-            let Some(last) = page.last() else { break };
-            after = last.case.id;
-            next = fetch(after);
-            for r in &page {
-                let c = &r.case;
-                let number = r
-                    .idempotency_key
-                    .as_deref()
-                    .and_then(|k| k.strip_prefix(KEY_PREFIX))
-                    .map(str::to_string)
-                    .unwrap_or_else(|| c.case_no.to_string());
-                let cat = c
-                    .category_id
-                    .and_then(|id| categories.iter().find(|x| x.id == id))
-                    .map(|x| x.name.clone());
-                let unit = c
-                    .unit_id
-                    .and_then(|id| units.iter().find(|u| u.id == id))
-                    .map(|u| u.name.clone());
-                let reporter = r.reporter.as_ref();
-                sink.row(&[
-                    number,
-                    local(c.created_at),
-                    reporter.and_then(|p| p.name.clone()).unwrap_or_default(),
-                    reporter
-                        .and_then(|p| p.phone.as_ref())
-                        .map(|p| p.as_str().to_string())
-                        .unwrap_or_default(),
-                    c.body.clone(),
-                    c.address.clone().unwrap_or_default(),
-                    cat.unwrap_or_default(),
-                    priority_text(c.priority).to_string(),
-                    c.reply_due.map(local).unwrap_or_default(),
-                    c.case_no.to_string(),
-                    c.state.label().to_string(),
-                    unit.unwrap_or_default(),
-                    c.reply.clone().unwrap_or_default(),
-                    c.replied_at.map(local).unwrap_or_default(),
-                ])?;
-                n += 1;
-            }
-        }
-        sink.finish()?;
-        Ok(n)
-    }
-}
-
 /// What an export writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -673,9 +381,9 @@ impl ExportFormat {
 /// The rows of an export on their way out.
 // One per export: the size of its variants does not matter.
 #[allow(clippy::large_enum_variant)]
-enum Sink<W: Write + Send> {
+pub(crate) enum Sink<W: Write + Send> {
     Csv(csv::Writer<W>),
-    Xlsx(crate::xlsx::SheetWriter<W>),
+    Xlsx(crate::formats::xlsx::SheetWriter<W>),
 }
 
 fn write_error(e: impl std::fmt::Display) -> AppError {
@@ -683,18 +391,18 @@ fn write_error(e: impl std::fmt::Display) -> AppError {
 }
 
 impl<W: Write + Send> Sink<W> {
-    fn new(format: ExportFormat, out: W) -> Result<Self> {
+    pub(crate) fn new(format: ExportFormat, out: W) -> Result<Self> {
         Ok(match format {
             ExportFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
             // Level 1: the sheet is a gigabyte of repetitive XML per million rows; a higher
             // level costs seconds for a file a few per cent smaller (BENCHMARKS.md).
-            ExportFormat::Xlsx => {
-                Sink::Xlsx(crate::xlsx::SheetWriter::new(out, "工单", 1).map_err(xlsx_error)?)
-            }
+            ExportFormat::Xlsx => Sink::Xlsx(
+                crate::formats::xlsx::SheetWriter::new(out, "工单", 1).map_err(xlsx_error)?,
+            ),
         })
     }
 
-    fn row(&mut self, cells: &[String]) -> Result<()> {
+    pub(crate) fn row(&mut self, cells: &[String]) -> Result<()> {
         match self {
             Sink::Csv(w) => w
                 .write_record(cells.iter().map(|c| match formula_guarded(c) {
@@ -706,7 +414,7 @@ impl<W: Write + Send> Sink<W> {
         }
     }
 
-    fn finish(self) -> Result<()> {
+    pub(crate) fn finish(self) -> Result<()> {
         match self {
             Sink::Csv(mut w) => w.flush().map_err(write_error),
             Sink::Xlsx(w) => w
@@ -728,15 +436,15 @@ fn formula_guarded(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn formula_guard_removed(cell: &str) -> &str {
+pub(crate) fn formula_guard_removed(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
         _ => cell,
     }
 }
 
-fn xlsx_error(e: crate::xlsx::XlsxError) -> AppError {
-    use crate::xlsx::XlsxError;
+fn xlsx_error(e: crate::formats::xlsx::XlsxError) -> AppError {
+    use crate::formats::xlsx::XlsxError;
     match e {
         XlsxError::TooManyRows | XlsxError::CellTooLong { .. } => AppError::Invalid {
             field: "format",

@@ -3,13 +3,16 @@
 //! reporters, personal data in the text masked, and only cases with a category (every Open311
 //! request has a service; a report waiting for triage appears once registered).
 
-use crate::{App, AppError, Result};
+use crate::actions::CaseActions;
+use crate::core::Core;
+use crate::{AppError, Result};
 use fengqiao_domain::case::Case;
 use fengqiao_domain::ids::CaseNo;
 use fengqiao_domain::lifecycle::Action;
 use fengqiao_domain::org::Actor;
 use fengqiao_domain::org::Category;
 use fengqiao_store::{ApiClient, CaseFilter, ExternalRef, ExternalUpdate, Page, Scope};
+use std::sync::Arc;
 
 /// The extra fields of a request under `extensions=true`.
 #[derive(Debug, Clone)]
@@ -97,10 +100,20 @@ pub struct Service {
     pub group: Option<String>,
 }
 
-impl App {
+/// Open311 GeoReport v2: what may be published, and what a client's posts do.
+pub struct Open311 {
+    core: Arc<Core>,
+    actions: Arc<CaseActions>,
+}
+
+impl Open311 {
+    pub(crate) fn new(core: Arc<Core>, actions: Arc<CaseActions>) -> Self {
+        Open311 { core, actions }
+    }
+
     /// The services: categories without sub-categories, petitions left out.
-    pub fn open311_services(&self) -> Vec<Service> {
-        let cats = self.categories();
+    pub fn services(&self) -> Vec<Service> {
+        let cats = self.core.categories();
         cats.iter()
             .filter(|c| !c.is_petition && !cats.iter().any(|x| x.parent_id == Some(c.id)))
             .map(|c| Service {
@@ -113,27 +126,32 @@ impl App {
             .collect()
     }
 
-    pub fn open311_service(&self, code: &str) -> Option<Service> {
-        self.open311_services()
+    pub fn service(&self, code: &str) -> Option<Service> {
+        self.services()
             .into_iter()
             .find(|s| s.category.id.0.to_string() == code)
     }
 
     /// Requests for the public list, newest first. Petitions never appear; a case appears once
     /// it has a category (its Open311 service).
-    pub async fn open311_requests(&self, mut filter: CaseFilter) -> Result<Page<Case>> {
+    pub async fn requests(&self, mut filter: CaseFilter) -> Result<Page<Case>> {
         filter.public_only = true;
         // Open311 pages without totals (clients page until a short page).
         filter.skip_total = true;
-        Ok(self.store.list_cases(&Scope::All, &filter).await?)
+        Ok(self.core.store.list_cases(&Scope::All, &filter).await?)
     }
 
     /// One request by its public number (the case number).
-    pub async fn open311_request(&self, case_no: &str) -> Result<Case> {
+    pub async fn request(&self, case_no: &str) -> Result<Case> {
         let not_found = || AppError::NotFound(format!("没有编号为 {case_no} 的诉求"));
         let no = CaseNo::parse(case_no).map_err(|_| not_found())?;
-        let id = self.store.case_id_by_no(&no).await?.ok_or_else(not_found)?;
-        let rec = self.store.case(id).await?.ok_or_else(not_found)?;
+        let id = self
+            .core
+            .store
+            .case_id_by_no(&no)
+            .await?
+            .ok_or_else(not_found)?;
+        let rec = self.core.store.case(id).await?.ok_or_else(not_found)?;
         if rec.case.is_petition || rec.case.category_id.is_none() {
             return Err(not_found());
         }
@@ -143,20 +161,21 @@ impl App {
     /// What `extensions=true` adds to each request of a page: the answers to its attributes,
     /// its channel, the request it was merged into or split from, its public history as notes
     /// and its photos. Two reads for the whole page, however many requests it holds.
-    pub async fn open311_extensions(
+    pub async fn extensions(
         &self,
         cases: &[Case],
     ) -> Result<std::collections::HashMap<fengqiao_domain::ids::CaseId, Extensions>> {
         use fengqiao_domain::lifecycle::ActionKind as A;
         use std::collections::HashMap;
         let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
-        let details = self.store.case_details(&ids).await?;
+        let details = self.core.store.case_details(&ids).await?;
         let linked: Vec<_> = cases
             .iter()
             .flat_map(|c| [c.merged_into, c.parent_id])
             .flatten()
             .collect();
         let numbers: HashMap<_, _> = self
+            .core
             .store
             .case_numbers(&linked)
             .await?
@@ -217,23 +236,33 @@ impl App {
     }
 
     /// The first media link of each listed request that has one: Open311's `media_url`.
-    pub async fn open311_media(
+    pub async fn media(
         &self,
         cases: &[Case],
     ) -> Result<std::collections::HashMap<fengqiao_domain::ids::CaseId, String>> {
         let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
-        Ok(self.store.first_media(&ids).await?.into_iter().collect())
+        Ok(self
+            .core
+            .store
+            .first_media(&ids)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     /// The public steps of publishable requests in `[from, to)`, oldest first, at most `limit`.
-    pub async fn open311_updates(
+    pub async fn updates(
         &self,
         from: fengqiao_domain::Timestamp,
         to: fengqiao_domain::Timestamp,
         limit: u32,
     ) -> Result<Vec<Update>> {
         use fengqiao_domain::lifecycle::ActionKind as A;
-        let events = self.store.public_events_between(from, to, limit).await?;
+        let events = self
+            .core
+            .store
+            .public_events_between(from, to, limit)
+            .await?;
         Ok(events
             .into_iter()
             .filter_map(|(e, case_no)| {
@@ -264,7 +293,7 @@ impl App {
     /// handling unit and the centre; "not solved" on a finished case is recorded as a request
     /// to reopen, which the centre decides. Idempotent by the client's `update_id`. Returns our
     /// id for the update.
-    pub async fn open311_post_update(
+    pub async fn post_update(
         &self,
         client: &ApiClient,
         service_request_id: &str,
@@ -272,7 +301,7 @@ impl App {
         intent: UpdateIntent,
         description: &str,
     ) -> Result<i64> {
-        let case = self.open311_request(service_request_id).await?;
+        let case = self.request(service_request_id).await?;
         let external = ExternalRef {
             client_id: client.id,
             external_id: update_id.to_string(),
@@ -286,7 +315,7 @@ impl App {
                 )))
             }
         };
-        if let Some(u) = self.store.external_update(&external).await? {
+        if let Some(u) = self.core.store.external_update(&external).await? {
             return known(u);
         }
         let content = match intent {
@@ -302,9 +331,10 @@ impl App {
             reopen_requested: intent == UpdateIntent::NotSolved,
         };
         let applied = self
+            .actions
             .act_as(&actor, case.id, action, Some(external.clone()))
             .await;
-        match (applied, self.store.external_update(&external).await?) {
+        match (applied, self.core.store.external_update(&external).await?) {
             (Ok(_), Some(u)) => known(u),
             // Posted twice at once: the other post recorded it.
             (Err(AppError::Conflict(_)), Some(u)) => known(u),
@@ -314,31 +344,14 @@ impl App {
     }
 
     /// A posted update by our id for it (`GET update_tokens`: the token is the id).
-    pub async fn open311_update_token(&self, token: &str) -> Result<i64> {
+    pub async fn update_token(&self, token: &str) -> Result<i64> {
         let not_found = || AppError::NotFound(format!("没有令牌为 {token} 的更新"));
         let id: i64 = token.parse().map_err(|_| not_found())?;
-        self.store
+        self.core
+            .store
             .external_update_by_event(id)
             .await?
             .map(|u| u.event_id)
             .ok_or_else(not_found)
-    }
-
-    pub fn unit_name(&self, id: Option<fengqiao_domain::ids::UnitId>) -> Option<String> {
-        id.and_then(|id| {
-            self.units()
-                .iter()
-                .find(|u| u.id == id)
-                .map(|u| u.name.clone())
-        })
-    }
-
-    pub fn category_name(&self, id: Option<fengqiao_domain::ids::CategoryId>) -> Option<String> {
-        id.and_then(|id| {
-            self.categories()
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.name.clone())
-        })
     }
 }

@@ -1,0 +1,242 @@
+//! Administration of the organisation and the configuration: regions, units, categories and
+//! their questions, users, time limits, the calendar; the audit log. Admin only (the CLI acts as
+//! the system); every change is written with its audit entry.
+
+use crate::core::Core;
+use crate::error::duplicate_means;
+use crate::{auth, invalid, AppError, Result};
+use fengqiao_domain::attributes::ServiceAttribute;
+use fengqiao_domain::calendar::CalendarDay;
+use fengqiao_domain::check_text;
+use fengqiao_domain::deadline::TimePolicy;
+use fengqiao_domain::ids::{CategoryId, RegionId, UnitId};
+use fengqiao_domain::limits::*;
+use fengqiao_domain::org::{
+    Actor, ActorRole, Category, Platform, Region, RegionLevel, Role, Unit, UnitKind, User,
+};
+use fengqiao_store::*;
+use std::sync::Arc;
+
+/// Organisation and configuration.
+pub struct Admin {
+    core: Arc<Core>,
+}
+
+impl Admin {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        Admin { core }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        role: Role,
+        region_id: RegionId,
+        unit_id: Option<UnitId>,
+    ) -> Result<User> {
+        Core::require_admin(actor, "管理用户")?;
+        let username = username.trim();
+        if username.is_empty()
+            || username.chars().count() > 64
+            || !username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err(invalid("username", "用户名须为 1–64 位字母、数字或 . _ -"));
+        }
+        let display_name = check_text("display_name", display_name, NAME_MAX_CHARS)?;
+        if password.chars().count() < 8 {
+            return Err(invalid("password", "密码至少 8 位"));
+        }
+        let region = self.core.region_exists(region_id)?;
+        if actor.role != ActorRole::System && !actor.covers(Some(&region.path)) {
+            return Err(AppError::Forbidden("只能在自己负责的区域内创建用户".into()));
+        }
+        self.core.unit_exists("unit_id", unit_id)?;
+        if matches!(role, Role::UnitStaff | Role::GridWorker) && unit_id.is_none() {
+            return Err(invalid("unit_id", "承办人员和网格员须指定所在单位"));
+        }
+        let password_hash = auth::hash_password_blocking(password.to_string()).await?;
+        let new = NewUser {
+            username: username.to_string(),
+            display_name,
+            role,
+            region_id,
+            unit_id,
+            password_hash,
+            created_at: self.core.now(),
+        };
+        Ok(self
+            .core
+            .store
+            .insert_user(new, self.core.audit(actor))
+            .await?)
+    }
+
+    pub async fn create_region(
+        &self,
+        actor: &Actor,
+        parent_id: Option<RegionId>,
+        name: &str,
+        level: RegionLevel,
+    ) -> Result<Region> {
+        Core::require_admin(actor, "管理区域")?;
+        let name = check_text("name", name, NAME_MAX_CHARS)?;
+        let region = self
+            .core
+            .store
+            .insert_region(
+                NewRegion {
+                    parent_id,
+                    name,
+                    level,
+                },
+                self.core.audit(actor),
+            )
+            .await
+            .map_err(duplicate_means("同一上级下已有同名区域"))?;
+        self.core.reload().await?;
+        Ok(region)
+    }
+
+    pub async fn create_unit(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: UnitKind,
+        platform: Option<Platform>,
+        region_id: RegionId,
+    ) -> Result<Unit> {
+        Core::require_admin(actor, "管理单位")?;
+        let name = check_text("name", name, NAME_MAX_CHARS)?;
+        self.core.region_exists(region_id)?;
+        let unit = self
+            .core
+            .store
+            .insert_unit(
+                NewUnit {
+                    name,
+                    kind,
+                    platform,
+                    region_id,
+                },
+                self.core.audit(actor),
+            )
+            .await
+            .map_err(duplicate_means("同名单位已存在"))?;
+        self.core.reload().await?;
+        Ok(unit)
+    }
+
+    pub async fn create_category(
+        &self,
+        actor: &Actor,
+        parent_id: Option<CategoryId>,
+        name: &str,
+        default_unit_id: Option<UnitId>,
+        is_petition: bool,
+    ) -> Result<Category> {
+        Core::require_admin(actor, "管理分类")?;
+        let name = check_text("name", name, NAME_MAX_CHARS)?;
+        self.core.category_exists("parent_id", parent_id)?;
+        self.core.unit_exists("default_unit_id", default_unit_id)?;
+        let new = NewCategory {
+            parent_id,
+            name,
+            default_unit_id,
+            is_petition,
+        };
+        let cat = self
+            .core
+            .store
+            .insert_category(new, self.core.audit(actor))
+            .await
+            .map_err(duplicate_means("同一上级下已有同名分类"))?;
+        self.core.reload().await?;
+        Ok(cat)
+    }
+
+    /// Adds a question to a category (admin).
+    pub async fn create_category_attribute(
+        &self,
+        actor: &Actor,
+        attribute: ServiceAttribute,
+    ) -> Result<ServiceAttribute> {
+        Core::require_admin(actor, "管理分类属性")?;
+        self.core
+            .category_exists("category_id", Some(attribute.category_id))?;
+        fengqiao_domain::attributes::check_definition(&attribute)?;
+        let a = self
+            .core
+            .store
+            .insert_category_attribute(attribute, self.core.audit(actor))
+            .await
+            .map_err(duplicate_means("该分类已有同代码或同顺序的属性"))?;
+        self.core.reload().await?;
+        Ok(a)
+    }
+
+    pub async fn set_policy(&self, actor: &Actor, policy: TimePolicy) -> Result<TimePolicy> {
+        Core::require_admin(actor, "设置时限")?;
+        if policy.limit.amount == 0 || policy.limit.amount > 10_000 {
+            return Err(invalid("amount", "时限须为 1–10000"));
+        }
+        self.core
+            .category_exists("category_id", policy.category_id)?;
+        let p = self
+            .core
+            .store
+            .upsert_policy(policy, self.core.audit(actor))
+            .await?;
+        self.core.reload().await?;
+        Ok(p)
+    }
+
+    /// Imports calendar days (e.g. a newly published year) and returns how many were written.
+    pub async fn import_calendar(&self, actor: &Actor, days: Vec<CalendarDay>) -> Result<usize> {
+        Core::require_admin(actor, "维护节假日日历")?;
+        if days.is_empty() {
+            return Err(invalid("days", "没有要导入的日期"));
+        }
+        let n = self
+            .core
+            .store
+            .upsert_calendar_days(days, self.core.audit(actor))
+            .await?;
+        self.core.reload().await?;
+        Ok(n)
+    }
+
+    /// The calendar's listed days, optionally of one year.
+    pub async fn calendar_days(&self, year: Option<i32>) -> Result<Vec<CalendarDay>> {
+        use chrono::Datelike;
+        let days = self.core.store.calendar_days().await?;
+        Ok(days
+            .into_iter()
+            .filter(|d| year.is_none_or(|y| d.date.year() == y))
+            .collect())
+    }
+
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
+        Core::require_role(actor, &[Role::Admin], "查看用户")?;
+        Ok(self.core.store.users().await?)
+    }
+
+    pub async fn audit_log(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditEntry>> {
+        Core::require_role(actor, &[Role::Admin], "查看审计日志")?;
+        Ok(self.core.store.audit_log(limit.clamp(1, 1000)).await?)
+    }
+
+    /// Writes complete cases with their histories as they are (the demo's generated years, a
+    /// migration from another system). The system only: nothing here passes the lifecycle.
+    pub async fn load_history(&self, actor: &Actor, bundles: Vec<CaseBundle>) -> Result<()> {
+        if actor.role != ActorRole::System {
+            return Err(AppError::Forbidden("只有系统可以批量载入历史工单".into()));
+        }
+        Ok(self.core.store.insert_bundles(bundles).await?)
+    }
+}

@@ -1,0 +1,354 @@
+//! The one door: intake from every channel is parsed here, analysed by triage, stored with its
+//! first event, and — when triage is confident — registered and dispatched by the system.
+
+use crate::actions::CaseActions;
+use crate::core::Core;
+use crate::triage::Triage;
+use crate::{invalid, AppError, Result};
+use fengqiao_domain::case::{Channel, Intake, Priority};
+use fengqiao_domain::ids::{Phone, RegionId};
+use fengqiao_domain::limits::*;
+use fengqiao_domain::org::{Actor, ActorRole, Role};
+use fengqiao_domain::{check_len, check_text, Timestamp};
+use fengqiao_store::*;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Intake as it arrives from any channel, before parsing.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeInput {
+    pub title: Option<String>,
+    pub body: String,
+    pub channel: Option<String>,
+    pub category_id: Option<i64>,
+    pub priority: Option<String>,
+    pub region_id: Option<i64>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// Answers to the category's attributes, `(code, value)` (set by Open311; not part of the
+    /// JSON body yet).
+    #[serde(skip)]
+    pub attributes: Vec<(String, String)>,
+    /// When the report was first received, for imports of older work orders (now otherwise).
+    #[serde(skip)]
+    pub received_at: Option<Timestamp>,
+    /// Links to photos of the problem (Open311 `media_url`), at most ten, http(s) only.
+    #[serde(default)]
+    pub media_urls: Vec<String>,
+}
+
+/// Intake from every channel.
+pub struct IntakeService {
+    core: Arc<Core>,
+    triage: Arc<Triage>,
+    actions: Arc<CaseActions>,
+}
+
+impl IntakeService {
+    pub(crate) fn new(core: Arc<Core>, triage: Arc<Triage>, actions: Arc<CaseActions>) -> Self {
+        IntakeService {
+            core,
+            triage,
+            actions,
+        }
+    }
+
+    /// Parses intake from any channel and registers the case (state `reported`). With an
+    /// idempotency key, a repeat returns the first case (created = false).
+    pub async fn submit(&self, actor: &Actor, input: IntakeInput) -> Result<IntakeOutcome> {
+        self.intake_inner(actor, input, None).await
+    }
+
+    /// Intake from a registered API client (Open311, the 12345 platform): the same path as
+    /// every channel, with the client recorded on the case.
+    pub async fn submit_from_client(
+        &self,
+        client: &ApiClient,
+        mut input: IntakeInput,
+    ) -> Result<IntakeOutcome> {
+        if input.channel.is_none() {
+            input.channel = Some(Channel::Open311.as_str().to_string());
+        }
+        let actor = Actor {
+            name: client.name.clone(),
+            ..Actor::system()
+        };
+        self.intake_inner(&actor, input, Some(client.id)).await
+    }
+
+    async fn intake_inner(
+        &self,
+        actor: &Actor,
+        input: IntakeInput,
+        client_id: Option<i64>,
+    ) -> Result<IntakeOutcome> {
+        let channel = match input.channel.as_deref() {
+            None => match actor.role {
+                ActorRole::Citizen => Channel::CitizenWeb,
+                ActorRole::User(Role::GridWorker) => Channel::GridPatrol,
+                _ => Channel::Hotline,
+            },
+            Some(c) => Channel::parse(c).ok_or_else(|| {
+                invalid(
+                    "channel",
+                    format!(
+                        "未知的渠道「{c}」，可选：{}",
+                        Channel::ALL
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ),
+                )
+            })?,
+        };
+        match actor.role {
+            ActorRole::Citizen if !matches!(channel, Channel::CitizenWeb | Channel::CitizenQr) => {
+                return Err(AppError::Forbidden(
+                    "群众只能通过网上留言或民情码反映问题".into(),
+                ))
+            }
+            ActorRole::User(Role::Leader) => {
+                return Err(AppError::Forbidden("领导账号不能登记工单".into()))
+            }
+            _ => {}
+        }
+        let body = check_text("body", &input.body, BODY_MAX_CHARS)?;
+        let title = match input
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => {
+                check_len("title", t, TITLE_MAX_CHARS)?;
+                t.to_string()
+            }
+            None => body.chars().take(30).collect(),
+        };
+        let priority = match input.priority.as_deref() {
+            None => Priority::Normal,
+            Some(p) => Priority::parse(p).ok_or_else(|| {
+                invalid(
+                    "priority",
+                    format!("未知的紧急程度「{p}」，可选 emergency、urgent、normal"),
+                )
+            })?,
+        };
+        let mut is_petition = channel == Channel::PetitionDesk;
+        let category_id = match input.category_id {
+            None => None,
+            Some(c) => {
+                let cat = self
+                    .core
+                    .categories()
+                    .iter()
+                    .find(|x| x.id.0 == c)
+                    .cloned()
+                    .ok_or_else(|| invalid("category_id", format!("分类 {c} 不存在")))?;
+                is_petition |= cat.is_petition;
+                Some(cat.id)
+            }
+        };
+        let attributes = match (
+            category_id,
+            input.attributes.is_empty() && client_id.is_none(),
+        ) {
+            (_, true) => Vec::new(),
+            (Some(c), false) => fengqiao_domain::attributes::check_answers(
+                &self.core.category_attributes(c),
+                &input.attributes,
+            )?,
+            (None, false) => {
+                return Err(invalid("attribute", "填写属性须同时指定分类"));
+            }
+        };
+        let address = match input
+            .address
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            Some(a) => {
+                check_len("address", a, ADDRESS_MAX_CHARS)?;
+                Some(a.to_string())
+            }
+            None => None,
+        };
+        // Without a chosen region, the place the address names (a 12345 work order's
+        // 事发地址, a citizen's "苍岩村三组"), so the case reaches that village's view, its
+        // duplicates and its hot spots.
+        let region_id = match input.region_id {
+            Some(r) => Some(self.core.region_exists(RegionId(r))?.id),
+            None => address
+                .as_deref()
+                .and_then(|a| self.core.region_in_address(a)),
+        };
+        match (input.latitude, input.longitude) {
+            (None, None) => {}
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
+            (Some(_), Some(_)) => return Err(invalid("latitude", "经纬度超出范围")),
+            _ => return Err(invalid("latitude", "纬度和经度须同时填写")),
+        }
+        let reporter_name = match input
+            .reporter_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            Some(n) => {
+                check_len("reporter_name", n, NAME_MAX_CHARS)?;
+                Some(n.to_string())
+            }
+            None => None,
+        };
+        let reporter_phone = match input
+            .reporter_phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            Some(p) => Some(Phone::parse(p).map_err(|m| invalid("reporter_phone", m))?),
+            None => None,
+        };
+        if actor.role == ActorRole::Citizen && reporter_phone.is_none() {
+            return Err(invalid(
+                "reporter_phone",
+                "请留下联系电话，以便办理单位联系您并告知结果",
+            ));
+        }
+        let idempotency_key = match input
+            .idempotency_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            Some(k) => {
+                check_len("idempotency_key", k, IDEMPOTENCY_KEY_MAX_CHARS)?;
+                Some(k.to_string())
+            }
+            None => None,
+        };
+        if input.media_urls.len() > fengqiao_domain::limits::MEDIA_PER_CASE_MAX {
+            return Err(invalid(
+                "media_url",
+                format!(
+                    "一件诉求最多 {} 个媒体链接",
+                    fengqiao_domain::limits::MEDIA_PER_CASE_MAX
+                ),
+            ));
+        }
+        let media = input
+            .media_urls
+            .iter()
+            .map(|u| fengqiao_domain::check_media_url(u))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let now = input.received_at.unwrap_or_else(|| self.core.now());
+        let analysis = self.triage.analyze(&title, &body, region_id, now).await?;
+        let mut outcome = self
+            .core
+            .store
+            .intake(NewCase {
+                intake: Intake {
+                    category_id,
+                    priority,
+                    region_id,
+                    address,
+                    latitude: input.latitude,
+                    longitude: input.longitude,
+                    is_petition,
+                    created_by: actor.user_id,
+                    ..Intake::text(title, body, channel)
+                },
+                reporter_name,
+                reporter_phone,
+                idempotency_key,
+                actor_name: actor.name.clone(),
+                received_at: now,
+                suggestion: analysis.suggestion.clone(),
+                duplicates: analysis.duplicates.clone(),
+                client_id,
+                attributes,
+                media,
+            })
+            .await?;
+        if outcome.created {
+            outcome.case = self
+                .after_intake(&outcome.case, analysis, category_id.is_some())
+                .await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Indexes the new case and, when triage is confident, registers and dispatches it as the
+    /// system ("智能分拨"); a refused step leaves the case for an operator.
+    async fn after_intake(
+        &self,
+        case: &fengqiao_domain::case::Case,
+        analysis: crate::triage::Analysis,
+        category_given: bool,
+    ) -> Result<fengqiao_domain::case::Case> {
+        self.triage.record(case, &analysis).await?;
+        let cfg = &self.core.config.triage;
+        let mut current = case.clone();
+        let Some(s) = analysis.suggestion else {
+            return Ok(current);
+        };
+        let confident = cfg
+            .auto_dispatch_threshold
+            .is_some_and(|t| s.confidence >= t);
+        let (Some(category_id), Some(unit_id)) = (s.category_id, s.unit_id) else {
+            return Ok(current);
+        };
+        if !confident || category_given || case.is_petition || !analysis.duplicates.is_empty() {
+            return Ok(current);
+        }
+        let actor = Actor {
+            name: "智能分拨".into(),
+            ..Actor::system()
+        };
+        let register = fengqiao_domain::lifecycle::Action::Register {
+            category_id: Some(category_id),
+            priority: None,
+            region_id: None,
+            remark: Some(format!(
+                "自动分类：{}（置信度 {:.0}%，依据：{}）",
+                self.core
+                    .categories()
+                    .iter()
+                    .find(|c| c.id == category_id)
+                    .map_or("", |c| c.name.as_str()),
+                s.confidence * 100.0,
+                s.words.join("、")
+            )),
+        };
+        match self.actions.act(&actor, case.id, register).await {
+            Ok(c) => current = c,
+            Err(e) => {
+                tracing::warn!(case = %case.case_no, error = %e, "automatic registration failed; the case waits for an operator");
+                return Ok(current);
+            }
+        }
+        let dispatch = fengqiao_domain::lifecycle::Action::Dispatch {
+            unit_id,
+            co_units: Vec::new(),
+            remark: Some("按分类默认承办单位自动派发".into()),
+        };
+        match self.actions.act(&actor, case.id, dispatch).await {
+            Ok(c) => {
+                current = c;
+                self.core.store.mark_auto_dispatched(case.id).await?;
+            }
+            Err(e) => {
+                tracing::warn!(case = %case.case_no, error = %e, "automatic dispatch failed; the case waits for an operator");
+            }
+        }
+        Ok(current)
+    }
+}

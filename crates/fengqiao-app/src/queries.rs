@@ -1,0 +1,160 @@
+//! Reads of cases for people: scoped to the actor, with personal data masked for those who may
+//! not see it.
+
+use crate::core::Core;
+use crate::views::*;
+use crate::{invalid, AppError, Result};
+use fengqiao_domain::case::Case;
+use fengqiao_domain::ids::{CaseId, CaseNo, Phone, UnitId};
+use fengqiao_domain::org::{Actor, ActorRole};
+use fengqiao_domain::permission::{can_see_personal_data, can_view};
+use fengqiao_store::*;
+use std::sync::Arc;
+
+/// Case views, lists, histories and the citizen's status page.
+pub struct CaseQueries {
+    core: Arc<Core>,
+}
+
+impl CaseQueries {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        CaseQueries { core }
+    }
+
+    pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
+        let rec = self
+            .core
+            .store
+            .case(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("工单 {id} 不存在")))?;
+        let parent_unit = match rec.case.parent_id {
+            Some(p) => self.core.store.case(p).await?.and_then(|r| r.case.unit_id),
+            None => None,
+        };
+        let task_units: Vec<UnitId> = rec.tasks.iter().map(|t| t.unit_id).collect();
+        if !can_view(actor, &rec.case, &task_units, parent_unit) {
+            // Not "forbidden": a case outside one's scope is not acknowledged to exist.
+            return Err(AppError::NotFound(format!("工单 {id} 不存在")));
+        }
+        let mut view = self.view(actor, rec);
+        view.suggestion = self
+            .core
+            .store
+            .case_suggestion(id)
+            .await?
+            .map(|s| SuggestionView::build(s, &self.core.units(), &self.core.categories()));
+        view.duplicate_proposals = self.core.store.duplicate_proposals(id).await?;
+        view.client_name = self.core.store.case_client(id).await?.map(|c| c.name);
+        view.attributes = self
+            .core
+            .store
+            .case_attributes(id)
+            .await?
+            .into_iter()
+            .map(|(code, value)| AttributeAnswer { code, value })
+            .collect();
+        view.media_urls = self.core.store.case_media(id).await?;
+        Ok(view)
+    }
+
+    fn view(&self, actor: &Actor, rec: CaseRecord) -> CaseView {
+        let unmasked = can_see_personal_data(actor, &rec.case);
+        CaseView::build(
+            rec,
+            unmasked,
+            &self.core.units(),
+            &self.core.categories(),
+            &self.core.regions(),
+        )
+    }
+
+    pub async fn list_cases(&self, actor: &Actor, filter: CaseFilter) -> Result<Page<CaseSummary>> {
+        let page = self
+            .core
+            .store
+            .list_cases(&self.core.scope_for(actor), &filter)
+            .await?;
+        let (units, cats) = (self.core.units(), self.core.categories());
+        Ok(Page {
+            items: page
+                .items
+                .iter()
+                .map(|c| CaseSummary::build(c, can_see_personal_data(actor, c), &units, &cats))
+                .collect(),
+            total: page.total,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+
+    pub async fn events(&self, actor: &Actor, id: CaseId) -> Result<Vec<EventView>> {
+        self.case_view(actor, id).await?;
+        Ok(self
+            .core
+            .store
+            .events(id)
+            .await?
+            .into_iter()
+            .map(EventView::from)
+            .collect())
+    }
+
+    pub async fn notifications(&self, actor: &Actor, id: CaseId) -> Result<Vec<Notification>> {
+        let view = self.case_view(actor, id).await?;
+        let mut list = self.core.store.notifications(id).await?;
+        if !view.personal_data_visible {
+            for n in &mut list {
+                n.phone = n
+                    .phone
+                    .as_deref()
+                    .and_then(|p| Phone::parse(p).ok())
+                    .map(|p| p.masked());
+            }
+        }
+        Ok(list)
+    }
+
+    pub async fn overview(&self, actor: &Actor) -> Result<StateCount> {
+        Ok(self
+            .core
+            .store
+            .count_cases(&self.core.scope_for(actor))
+            .await?)
+    }
+
+    /// What a citizen may see of their case: given the ticket number and the last four digits of
+    /// the phone they reported with.
+    pub async fn public_case(&self, case_no: &str, phone_tail: &str) -> Result<PublicCaseView> {
+        let no = CaseNo::parse(case_no).map_err(|m| invalid("case_no", m))?;
+        let not_found =
+            || AppError::NotFound("没有找到该工单，请核对工单编号和手机号后四位".into());
+        let id = self
+            .core
+            .store
+            .case_id_by_no(&no)
+            .await?
+            .ok_or_else(not_found)?;
+        let rec = self.core.store.case(id).await?.ok_or_else(not_found)?;
+        let tail = phone_tail.trim();
+        let matches = tail.len() == 4
+            && rec
+                .reporters
+                .iter()
+                .any(|r| r.phone.as_ref().is_some_and(|p| p.as_str().ends_with(tail)));
+        if !matches {
+            return Err(not_found());
+        }
+        let events = self.core.store.events(id).await?;
+        Ok(PublicCaseView::build(&rec.case, &events))
+    }
+
+    /// Whole cases as stored, for the system itself (the command line, the demo): no masking,
+    /// so no person may call it.
+    pub async fn records(&self, actor: &Actor, filter: CaseFilter) -> Result<Page<Case>> {
+        if actor.role != ActorRole::System {
+            return Err(AppError::Forbidden("只有系统可以读取未脱敏的工单".into()));
+        }
+        Ok(self.core.store.list_cases(&Scope::All, &filter).await?)
+    }
+}
