@@ -4,12 +4,12 @@
 use crate::core::Core;
 use crate::triage::Triage;
 use crate::{AppError, Result};
+use fengqiao_domain::access::can_view;
 use fengqiao_domain::case::Case;
 use fengqiao_domain::deadline::local_date;
 use fengqiao_domain::ids::{CaseId, UnitId};
 use fengqiao_domain::lifecycle::{decide, Action, DecideContext};
 use fengqiao_domain::org::{Actor, ActorRole};
-use fengqiao_domain::permission::can_view;
 use fengqiao_store::*;
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@
 use crate::core::Core;
 use crate::error::duplicate_means;
 use crate::{auth, invalid, AppError, Result};
+use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::attributes::ServiceAttribute;
 use fengqiao_domain::calendar::CalendarDay;
 use fengqiao_domain::check_text;
@@ -38,7 +39,7 @@ impl Admin {
         region_id: RegionId,
         unit_id: Option<UnitId>,
     ) -> Result<User> {
-        Core::require_admin(actor, "管理用户")?;
+        access::require(actor, Capability::ManageUsers)?;
         let username = username.trim();
         if username.is_empty()
             || username.chars().count() > 64
@@ -84,7 +85,7 @@ impl Admin {
         name: &str,
         level: RegionLevel,
     ) -> Result<Region> {
-        Core::require_admin(actor, "管理区域")?;
+        access::require(actor, Capability::ManageRegions)?;
         let name = check_text("name", name, NAME_MAX_CHARS)?;
         let region = self
             .core
@@ -111,7 +112,7 @@ impl Admin {
         platform: Option<Platform>,
         region_id: RegionId,
     ) -> Result<Unit> {
-        Core::require_admin(actor, "管理单位")?;
+        access::require(actor, Capability::ManageUnits)?;
         let name = check_text("name", name, NAME_MAX_CHARS)?;
         self.core.region_exists(region_id)?;
         let unit = self
@@ -140,7 +141,7 @@ impl Admin {
         default_unit_id: Option<UnitId>,
         is_petition: bool,
     ) -> Result<Category> {
-        Core::require_admin(actor, "管理分类")?;
+        access::require(actor, Capability::ManageCategories)?;
         let name = check_text("name", name, NAME_MAX_CHARS)?;
         self.core.category_exists("parent_id", parent_id)?;
         self.core.unit_exists("default_unit_id", default_unit_id)?;
@@ -166,7 +167,7 @@ impl Admin {
         actor: &Actor,
         attribute: ServiceAttribute,
     ) -> Result<ServiceAttribute> {
-        Core::require_admin(actor, "管理分类属性")?;
+        access::require(actor, Capability::ManageCategories)?;
         self.core
             .category_exists("category_id", Some(attribute.category_id))?;
         fengqiao_domain::attributes::check_definition(&attribute)?;
@@ -181,7 +182,7 @@ impl Admin {
     }
 
     pub async fn set_policy(&self, actor: &Actor, policy: TimePolicy) -> Result<TimePolicy> {
-        Core::require_admin(actor, "设置时限")?;
+        access::require(actor, Capability::SetTimeLimits)?;
         if policy.limit.amount == 0 || policy.limit.amount > 10_000 {
             return Err(invalid("amount", "时限须为 1–10000"));
         }
@@ -198,7 +199,7 @@ impl Admin {
 
     /// Imports calendar days (e.g. a newly published year) and returns how many were written.
     pub async fn import_calendar(&self, actor: &Actor, days: Vec<CalendarDay>) -> Result<usize> {
-        Core::require_admin(actor, "维护节假日日历")?;
+        access::require(actor, Capability::MaintainCalendar)?;
         if days.is_empty() {
             return Err(invalid("days", "没有要导入的日期"));
         }
@@ -222,21 +223,19 @@ impl Admin {
     }
 
     pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
-        Core::require_role(actor, &[Role::Admin], "查看用户")?;
+        access::require(actor, Capability::ViewUsers)?;
         Ok(self.core.store.users().await?)
     }
 
     pub async fn audit_log(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditEntry>> {
-        Core::require_role(actor, &[Role::Admin], "查看审计日志")?;
+        access::require(actor, Capability::ViewAuditLog)?;
         Ok(self.core.store.audit_log(limit.clamp(1, 1000)).await?)
     }
 
     /// Writes complete cases with their histories as they are (the demo's generated years, a
     /// migration from another system). The system only: nothing here passes the lifecycle.
     pub async fn load_history(&self, actor: &Actor, bundles: Vec<CaseBundle>) -> Result<()> {
-        if actor.role != ActorRole::System {
-            return Err(AppError::Forbidden("只有系统可以批量载入历史工单".into()));
-        }
+        access::require(actor, Capability::LoadHistory)?;
         Ok(self.core.store.insert_bundles(bundles).await?)
     }
 }

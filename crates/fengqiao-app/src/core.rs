@@ -4,12 +4,12 @@
 
 use crate::error::AppError;
 use crate::{invalid, AppConfig, Clock, Result};
+use fengqiao_domain::access::can_view;
 use fengqiao_domain::attributes::ServiceAttribute;
 use fengqiao_domain::calendar::Calendar;
 use fengqiao_domain::deadline::TimePolicy;
 use fengqiao_domain::ids::{CaseId, CategoryId, RegionId, UnitId};
-use fengqiao_domain::org::{Actor, ActorRole, Category, Region, Role, Unit, User};
-use fengqiao_domain::permission::can_view;
+use fengqiao_domain::org::{Actor, ActorRole, Category, Region, Unit, User};
 use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
 use std::sync::{Arc, RwLock};
@@ -148,37 +148,7 @@ impl Core {
     }
 
     pub(crate) fn scope_for(&self, actor: &Actor) -> Scope {
-        match actor.role {
-            ActorRole::System => Scope::All,
-            ActorRole::Citizen => Scope::Region {
-                path: "/nothing/".into(),
-                include_unplaced: false,
-            },
-            ActorRole::User(Role::Operator | Role::Admin | Role::Leader) => Scope::Region {
-                path: actor.region_path.clone(),
-                include_unplaced: actor.covers(None),
-            },
-            ActorRole::User(role @ (Role::UnitStaff | Role::GridWorker)) => Scope::Unit {
-                unit_id: actor.unit_id.unwrap_or(UnitId(-1)),
-                user_id: actor.user_id.unwrap_or(fengqiao_domain::ids::UserId(-1)),
-                region_path: (role == Role::GridWorker).then(|| actor.region_path.clone()),
-            },
-        }
-    }
-
-    pub(crate) fn require_role(actor: &Actor, roles: &[Role], what: &str) -> Result<()> {
-        match actor.role() {
-            Some(r) if roles.contains(&r) => Ok(()),
-            _ => Err(AppError::Forbidden(format!("无权{what}"))),
-        }
-    }
-
-    /// Administration is for admins (and for the CLI, acting as the system).
-    pub(crate) fn require_admin(actor: &Actor, what: &str) -> Result<()> {
-        if actor.role == ActorRole::System {
-            return Ok(());
-        }
-        Core::require_role(actor, &[Role::Admin], what)
+        fengqiao_domain::access::scope_of(actor)
     }
 
     /// The audit stamp a change by `actor` is stored with.

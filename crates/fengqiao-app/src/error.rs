@@ -38,6 +38,8 @@ impl From<DomainError> for AppError {
             DomainError::Invalid { field, message } => AppError::Invalid { field, message },
             e @ DomainError::NotAllowedInState { .. } => AppError::State(e.to_string()),
             e @ DomainError::Forbidden { .. } => AppError::Forbidden(e.to_string()),
+            e @ DomainError::NotPermitted { .. } => AppError::Forbidden(e.to_string()),
+            DomainError::NotPermittedBecause(m) => AppError::Forbidden(m),
             DomainError::Conflict(m) => AppError::Conflict(m),
         }
     }

@@ -4,11 +4,12 @@
 use crate::actions::CaseActions;
 use crate::core::Core;
 use crate::triage::Triage;
-use crate::{invalid, AppError, Result};
+use crate::{invalid, Result};
+use fengqiao_domain::access;
 use fengqiao_domain::case::{Channel, Intake, Priority};
 use fengqiao_domain::ids::{Phone, RegionId};
 use fengqiao_domain::limits::*;
-use fengqiao_domain::org::{Actor, ActorRole, Role};
+use fengqiao_domain::org::{Actor, ActorRole};
 use fengqiao_domain::{check_len, check_text, Timestamp};
 use fengqiao_store::*;
 use serde::Deserialize;
@@ -88,11 +89,7 @@ impl IntakeService {
         client_id: Option<i64>,
     ) -> Result<IntakeOutcome> {
         let channel = match input.channel.as_deref() {
-            None => match actor.role {
-                ActorRole::Citizen => Channel::CitizenWeb,
-                ActorRole::User(Role::GridWorker) => Channel::GridPatrol,
-                _ => Channel::Hotline,
-            },
+            None => access::default_channel(actor),
             Some(c) => Channel::parse(c).ok_or_else(|| {
                 invalid(
                     "channel",
@@ -107,17 +104,7 @@ impl IntakeService {
                 )
             })?,
         };
-        match actor.role {
-            ActorRole::Citizen if !matches!(channel, Channel::CitizenWeb | Channel::CitizenQr) => {
-                return Err(AppError::Forbidden(
-                    "群众只能通过网上留言或民情码反映问题".into(),
-                ))
-            }
-            ActorRole::User(Role::Leader) => {
-                return Err(AppError::Forbidden("领导账号不能登记工单".into()))
-            }
-            _ => {}
-        }
+        access::may_intake(actor, channel)?;
         let body = check_text("body", &input.body, BODY_MAX_CHARS)?;
         let title = match input
             .title

@@ -4,10 +4,11 @@
 use crate::core::Core;
 use crate::views::*;
 use crate::{invalid, AppError, Result};
+use fengqiao_domain::access::can_see_personal_data;
+use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::case::Case;
-use fengqiao_domain::ids::{CaseId, CaseNo, Phone, UnitId};
-use fengqiao_domain::org::{Actor, ActorRole};
-use fengqiao_domain::permission::{can_see_personal_data, can_view};
+use fengqiao_domain::ids::{CaseId, CaseNo, Phone};
+use fengqiao_domain::org::Actor;
 use fengqiao_store::*;
 use std::sync::Arc;
 
@@ -22,21 +23,7 @@ impl CaseQueries {
     }
 
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
-        let rec = self
-            .core
-            .store
-            .case(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("工单 {id} 不存在")))?;
-        let parent_unit = match rec.case.parent_id {
-            Some(p) => self.core.store.case(p).await?.and_then(|r| r.case.unit_id),
-            None => None,
-        };
-        let task_units: Vec<UnitId> = rec.tasks.iter().map(|t| t.unit_id).collect();
-        if !can_view(actor, &rec.case, &task_units, parent_unit) {
-            // Not "forbidden": a case outside one's scope is not acknowledged to exist.
-            return Err(AppError::NotFound(format!("工单 {id} 不存在")));
-        }
+        let rec = self.core.visible_case(actor, id).await?;
         let mut view = self.view(actor, rec);
         view.suggestion = self
             .core
@@ -152,9 +139,7 @@ impl CaseQueries {
     /// Whole cases as stored, for the system itself (the command line, the demo): no masking,
     /// so no person may call it.
     pub async fn records(&self, actor: &Actor, filter: CaseFilter) -> Result<Page<Case>> {
-        if actor.role != ActorRole::System {
-            return Err(AppError::Forbidden("只有系统可以读取未脱敏的工单".into()));
-        }
+        access::require(actor, Capability::ReadUnmaskedRecords)?;
         Ok(self.core.store.list_cases(&Scope::All, &filter).await?)
     }
 }

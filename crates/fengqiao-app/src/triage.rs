@@ -5,8 +5,9 @@
 
 use crate::core::Core;
 use crate::{AppError, Result};
+use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::ids::{CaseId, CategoryId, RegionId};
-use fengqiao_domain::org::{Actor, Category, RegionLevel, Role};
+use fengqiao_domain::org::{Actor, Category, RegionLevel};
 use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
 use fengqiao_triage::{Example, Model, Segmenter, Shingles, SimilarityIndex, TrainParams};
@@ -417,11 +418,7 @@ impl Triage {
 
     /// Hot spots active in the window, within the viewer's region.
     pub async fn hotspots(&self, actor: &Actor) -> Result<Vec<HotspotView>> {
-        Core::require_role(
-            actor,
-            &[Role::Operator, Role::Admin, Role::Leader],
-            "查看热点",
-        )?;
+        access::require(actor, Capability::ViewHotspots)?;
         let since =
             self.core.now() - chrono::Duration::hours(self.core.config.triage.hotspot_hours);
         let regions = self.core.regions();
@@ -460,7 +457,7 @@ impl Triage {
         id: CaseId,
         proposal: i64,
     ) -> Result<DuplicateProposal> {
-        Core::require_role(actor, &[Role::Operator, Role::Admin], "处理重复件提示")?;
+        access::require(actor, Capability::SettleDuplicates)?;
         self.core.visible_case(actor, id).await?;
         let props = self.core.store.duplicate_proposals(id).await?;
         if !props.iter().any(|p| p.id == proposal) {
@@ -479,13 +476,13 @@ impl Triage {
     }
 
     pub async fn models(&self, actor: &Actor) -> Result<Vec<TriageModelInfo>> {
-        Core::require_admin(actor, "查看分类模型")?;
+        access::require(actor, Capability::ViewModels)?;
         Ok(self.core.store.triage_models().await?)
     }
 
     /// Switches the active model (e.g. back to an earlier version).
     pub async fn activate_model(&self, actor: &Actor, version: i64) -> Result<TriageModelInfo> {
-        Core::require_admin(actor, "切换分类模型")?;
+        access::require(actor, Capability::SwitchModels)?;
         let info = self
             .core
             .store
@@ -497,7 +494,7 @@ impl Triage {
 
     /// The cases a person categorised, oldest first: what a model may learn from (admin).
     pub async fn labelled_cases(&self, actor: &Actor) -> Result<Vec<LabelledCase>> {
-        Core::require_admin(actor, "读取训练数据")?;
+        access::require(actor, Capability::ReadTrainingData)?;
         Ok(self.core.store.labelled_cases().await?)
     }
 
@@ -508,7 +505,7 @@ impl Triage {
         actor: &Actor,
         folds: Option<usize>,
     ) -> Result<TrainOutcome> {
-        Core::require_admin(actor, "训练分类模型")?;
+        access::require(actor, Capability::TrainModels)?;
         let cases = self.core.store.labelled_cases().await?;
         let rows: Vec<(String, String, String)> = cases
             .into_iter()
@@ -526,7 +523,7 @@ impl Triage {
         source: String,
         folds: Option<usize>,
     ) -> Result<TrainOutcome> {
-        Core::require_admin(actor, "训练分类模型")?;
+        access::require(actor, Capability::TrainModels)?;
         let seg = self.segmenter();
         let (model, eval, n) = tokio::task::spawn_blocking(move || {
             let examples = Example::from_rows(&rows);

@@ -16,6 +16,12 @@ pub enum DomainError {
     },
     #[error("无权执行「{}」：{reason}", .action.label())]
     Forbidden { action: ActionKind, reason: String },
+    /// Something outside a case's lifecycle the actor's role does not allow.
+    #[error("无权{what}")]
+    NotPermitted { what: &'static str },
+    /// The same, with the reason in words.
+    #[error("{0}")]
+    NotPermittedBecause(String),
     #[error("{0}")]
     Conflict(String),
 }

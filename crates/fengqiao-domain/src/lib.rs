@@ -4,6 +4,7 @@
 //! Invariant: this crate does no I/O and knows nothing of databases or HTTP. Time is always passed
 //! in, so every rule here can be tested with a fixed clock.
 
+pub mod access;
 pub mod attributes;
 pub mod calendar;
 pub mod case;
@@ -12,7 +13,8 @@ pub mod error;
 pub mod ids;
 pub mod lifecycle;
 pub mod org;
-pub mod permission;
+pub mod publication;
+pub mod training;
 
 pub use calendar::{Calendar, CalendarDay, DayKind};
 pub use case::{

@@ -2,6 +2,7 @@
 //! `decide(case, action, ctx)`, which either refuses (and nothing changes) or returns the new case,
 //! the event to append and the effects on other records (child cases, co-unit tasks, merges).
 
+use crate::access::authorize;
 use crate::calendar::Calendar;
 use crate::case::{Case, CaseState, ExtensionRequest, Priority, Satisfaction, Task, TaskState};
 use crate::deadline::{resolve_limit, LimitUnit, OverdueLevel, Stage, TimeLimit, TimePolicy};
@@ -9,7 +10,6 @@ use crate::error::DomainError;
 use crate::ids::{CaseId, CategoryId, RegionId, TaskId, UnitId};
 use crate::limits::*;
 use crate::org::{category_chain, str_enum, Actor, Category, Region};
-use crate::permission::authorize;
 use crate::{check_len, check_text, Timestamp};
 use serde::{Deserialize, Serialize};
 

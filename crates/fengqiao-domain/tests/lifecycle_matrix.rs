@@ -233,22 +233,22 @@ fn role_allowed(
             kind,
             K::MarkOverdue | K::Urge | K::Supervise | K::Register | K::Dispatch | K::Supplement
         ),
-        Some(r) => match fengqiao_domain::permission::duty(kind) {
-            permission::Duty::Centre => matches!(r, Role::Operator | Role::Admin),
-            permission::Duty::CentreOrLeader => {
+        Some(r) => match fengqiao_domain::access::duty(kind) {
+            access::Duty::Centre => matches!(r, Role::Operator | Role::Admin),
+            access::Duty::CentreOrLeader => {
                 matches!(r, Role::Operator | Role::Admin | Role::Leader)
             }
-            permission::Duty::Leader => matches!(r, Role::Leader | Role::Admin),
-            permission::Duty::HandlingUnit => {
+            access::Duty::Leader => matches!(r, Role::Leader | Role::Admin),
+            access::Duty::HandlingUnit => {
                 matches!(r, Role::UnitStaff | Role::GridWorker)
                     && unit.is_some()
                     && unit == case_unit
             }
-            permission::Duty::TaskUnit => {
+            access::Duty::TaskUnit => {
                 matches!(r, Role::UnitStaff | Role::GridWorker) && unit == Some(TASK_UNIT)
             }
-            permission::Duty::Reviewer => matches!(r, Role::Operator | Role::Admin),
-            permission::Duty::System => false,
+            access::Duty::Reviewer => matches!(r, Role::Operator | Role::Admin),
+            access::Duty::System => false,
         },
     }
 }

@@ -5,6 +5,8 @@ use crate::*;
 use chrono::Duration;
 use fengqiao_domain::ids::CategoryId;
 use fengqiao_domain::lifecycle::ActionKind;
+use fengqiao_domain::publication::may_publish;
+use fengqiao_domain::training::{is_training_example, CategoryOrigin};
 
 async fn category(store: &dyn Store, name: &str, is_petition: bool) -> CategoryId {
     store
@@ -32,13 +34,27 @@ async fn categorised(store: &dyn Store, body: &str, category: CategoryId, petiti
 pub async fn petitions_and_uncategorised_cases_are_never_published(store: &dyn Store) {
     let roads = category(store, "道路", false).await;
     let petitions = category(store, "信访", true).await;
-    let public = categorised(store, "路面塌陷", roads, false).await;
-    let petition = categorised(store, "反映村干部问题", petitions, true).await;
-    let unsorted = store
-        .intake(new_case("说不清的事", None, None))
-        .await
-        .unwrap()
-        .case;
+    // Every combination of the facts the rule reads; the backend must agree with the domain.
+    let mut cases = Vec::new();
+    for (petition, category) in [
+        (false, Some(roads)),
+        (true, Some(petitions)),
+        (true, Some(roads)),
+        (false, None),
+        (true, None),
+    ] {
+        let mut new = new_case("一件事", None, None);
+        new.intake.category_id = category;
+        new.intake.is_petition = petition;
+        cases.push(store.intake(new).await.unwrap().case);
+    }
+    let expected: Vec<_> = cases
+        .iter()
+        .rev()
+        .filter(|c| may_publish(c))
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(expected.len(), 1, "only the categorised non-petition");
     let filter = CaseFilter {
         public_only: true,
         page: 1,
@@ -48,16 +64,17 @@ pub async fn petitions_and_uncategorised_cases_are_never_published(store: &dyn S
     let listed = store.list_cases(&Scope::All, &filter).await.unwrap();
     assert_eq!(
         listed.items.iter().map(|c| c.id).collect::<Vec<_>>(),
-        vec![public.id]
+        expected
     );
     let events = store
         .public_events_between(t0(), t0() + Duration::days(1), 100)
         .await
         .unwrap();
-    let cases: Vec<_> = events.iter().map(|(e, _)| e.case_id).collect();
-    assert_eq!(cases, vec![public.id]);
-    assert!(!cases.contains(&petition.id) && !cases.contains(&unsorted.id));
-    assert_eq!(events[0].1, public.case_no.as_str());
+    assert_eq!(
+        events.iter().map(|(e, _)| e.case_id).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(events[0].1, cases[0].case_no.as_str());
 }
 
 pub async fn public_events_are_windowed_and_limited(store: &dyn Store) {
@@ -194,6 +211,19 @@ pub async fn the_model_never_learns_from_itself(store: &dyn Store) {
             .collect::<Vec<_>>(),
         vec![(by_person.body.as_str(), roads), ("路灯一闪一闪", lights)]
     );
+    // The same verdicts from the domain's rule, case by case.
+    let origin = |categorised, by_system, confirmed_by_person| CategoryOrigin {
+        categorised,
+        by_system,
+        confirmed_by_person,
+    };
+    assert!(is_training_example(origin(true, false, false)), "by_person");
+    assert!(!is_training_example(origin(true, true, false)), "by_system");
+    assert!(
+        !is_training_example(origin(false, false, false)),
+        "uncategorised"
+    );
+    assert!(is_training_example(origin(true, true, true)), "corrected");
 }
 
 pub async fn history_is_only_appended(store: &dyn Store) {

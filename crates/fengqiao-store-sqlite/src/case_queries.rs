@@ -188,10 +188,10 @@ impl CaseQueryStore for SqliteStore {
         self.read(move |conn| {
             query_all(
                 conn,
-                "SELECT e.id, e.case_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_name, e.remark, e.at, c.case_no
+                &format!("SELECT e.id, e.case_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_name, e.remark, e.at, c.case_no
                  FROM case_events e JOIN cases c ON c.id = e.case_id
-                 WHERE e.at >= ?1 AND e.at < ?2 AND NOT c.is_petition AND c.category_id IS NOT NULL
-                 ORDER BY e.at, e.id LIMIT ?3",
+                 WHERE e.at >= ?1 AND e.at < ?2 AND {PUBLISHABLE}
+                 ORDER BY e.at, e.id LIMIT ?3"),
                 params![ms(from), ms(to), limit as i64],
                 |r| Ok((event_from_row(r)?, r.get(9)?)),
             )

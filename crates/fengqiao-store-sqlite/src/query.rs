@@ -168,7 +168,7 @@ pub(crate) fn filter_sql(
         clauses.push(format!("c.case_no IN ({})", marks.join(",")));
     }
     if f.public_only {
-        clauses.push("NOT c.is_petition AND c.category_id IS NOT NULL".into());
+        clauses.push(PUBLISHABLE.into());
     }
     if let Some(t) = f.created_to {
         args.push(Value::Integer(ms(t)));
@@ -176,3 +176,7 @@ pub(crate) fn filter_sql(
     }
     (clauses.join(" AND "), args)
 }
+
+/// `fengqiao_domain::publication::may_publish` as SQL over `cases c`; the conformance suite
+/// checks the two agree on every combination of the facts the rule reads.
+pub(crate) const PUBLISHABLE: &str = "NOT c.is_petition AND c.category_id IS NOT NULL";

@@ -184,6 +184,8 @@ pub fn insert_feedback(
     Ok(())
 }
 
+/// `fengqiao_domain::training::is_training_example` as SQL; the conformance suite checks that
+/// the two agree.
 pub fn labelled_cases(conn: &Connection) -> Result<Vec<LabelledCase>> {
     // The latest operator verdict wins; cases the system categorised itself and nobody
     // confirmed are left out.

@@ -4,7 +4,7 @@ use crate::*;
 use async_trait::async_trait;
 use fengqiao_domain::case::{Case, CaseState, Channel, Event, Reporter, Task};
 use fengqiao_domain::deadline::OverdueLevel;
-use fengqiao_domain::ids::{CaseId, CaseNo, CategoryId, RegionId, UnitId, UserId};
+use fengqiao_domain::ids::{CaseId, CaseNo, CategoryId, RegionId, UnitId};
 use fengqiao_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -34,23 +34,8 @@ pub struct CaseDetails {
     pub media: Vec<(CaseId, String)>,
 }
 
-/// Which cases a viewer may list. Built by the service from the actor, never from the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    /// Cases in a region subtree; `include_unplaced` adds cases with no region yet.
-    Region {
-        path: String,
-        include_unplaced: bool,
-    },
-    /// Cases of a unit (lead, co-unit task or parent of a child), plus those the user reported,
-    /// plus, for grid workers, a region subtree.
-    Unit {
-        unit_id: UnitId,
-        user_id: UserId,
-        region_path: Option<String>,
-    },
-}
+/// Which cases a viewer may list: the domain's access rule, as a filter.
+pub use fengqiao_domain::access::Scope;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CaseFilter {

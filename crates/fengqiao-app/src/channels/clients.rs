@@ -4,6 +4,7 @@
 use crate::auth::{new_token, token_hash};
 use crate::core::Core;
 use crate::{AppError, Result};
+use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::org::Actor;
 use fengqiao_store::{ApiClient, NewApiClient, StoreError};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ impl ApiClients {
 
     /// Registers a client and returns it with its key, which is shown this once.
     pub async fn issue_key(&self, actor: &Actor, name: &str) -> Result<(ApiClient, String)> {
-        Core::require_admin(actor, "发放接口密钥")?;
+        access::require(actor, Capability::IssueApiKeys)?;
         let name = name.trim();
         fengqiao_domain::check_len("name", name, fengqiao_domain::limits::NAME_MAX_CHARS)?;
         if name.is_empty() {
@@ -46,12 +47,12 @@ impl ApiClients {
     }
 
     pub async fn list(&self, actor: &Actor) -> Result<Vec<ApiClient>> {
-        Core::require_admin(actor, "查看接入方")?;
+        access::require(actor, Capability::ViewApiClients)?;
         Ok(self.core.store.api_clients().await?)
     }
 
     pub async fn revoke(&self, actor: &Actor, id: i64) -> Result<ApiClient> {
-        Core::require_admin(actor, "吊销接口密钥")?;
+        access::require(actor, Capability::RevokeApiKeys)?;
         self.core
             .store
             .revoke_api_client(id, self.core.audit(actor))

@@ -11,8 +11,9 @@ use crate::core::Core;
 use crate::formats::hotline::*;
 use crate::intake::IntakeService;
 use crate::{AppError, IntakeInput, Result};
+use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::ids::CaseId;
-use fengqiao_domain::org::{Actor, Role};
+use fengqiao_domain::org::Actor;
 use fengqiao_domain::{china_offset, Timestamp};
 use fengqiao_store::{CaseAmendment, ExportRow};
 use serde::Serialize;
@@ -69,9 +70,7 @@ impl Hotline {
         mapping: &Mapping,
         dry_run: bool,
     ) -> Result<ImportReport> {
-        if actor.role != fengqiao_domain::org::ActorRole::System {
-            Core::require_role(actor, &[Role::Admin, Role::Operator], "导入 12345 工单")?;
-        }
+        access::require(actor, Capability::ImportHotline)?;
         let mut report = ImportReport {
             dry_run,
             rows: orders.len() + errors.len(),
@@ -226,9 +225,7 @@ impl Hotline {
         out: W,
         format: ExportFormat,
     ) -> Result<u64> {
-        if actor.role != fengqiao_domain::org::ActorRole::System {
-            Core::require_role(actor, &[Role::Admin, Role::Operator], "导出工单")?;
-        }
+        access::require(actor, Capability::ExportCases)?;
         let m = Mapping::default();
         let header: Vec<String> = m
             .headers()

@@ -152,7 +152,7 @@ impl Open311 {
             .await?
             .ok_or_else(not_found)?;
         let rec = self.core.store.case(id).await?.ok_or_else(not_found)?;
-        if rec.case.is_petition || rec.case.category_id.is_none() {
+        if !fengqiao_domain::publication::may_publish(&rec.case) {
             return Err(not_found());
         }
         Ok(rec.case)

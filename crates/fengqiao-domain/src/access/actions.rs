@@ -1,5 +1,5 @@
-//! Who may do what: decided by role and scope. Operators, leaders and admins act within their
-//! region's subtree; unit staff and grid workers act on cases and tasks of their own unit.
+//! Who may take which lifecycle action on a case: the duty an action needs, checked against the
+//! actor's role and scope.
 
 use crate::case::Case;
 use crate::error::DomainError;
@@ -130,45 +130,5 @@ pub fn authorize(
                 _ => deny("只有受理中心（或下级工单的上级承办单位）可以审核"),
             }
         }
-    }
-}
-
-/// May this actor see the case at all?
-pub fn can_view(
-    actor: &Actor,
-    case: &Case,
-    task_units: &[crate::ids::UnitId],
-    parent_unit: Option<crate::ids::UnitId>,
-) -> bool {
-    match actor.role {
-        ActorRole::System => true,
-        ActorRole::Citizen => false,
-        ActorRole::User(Role::Operator | Role::Admin | Role::Leader) => {
-            actor.covers(case.region_path.as_deref())
-        }
-        ActorRole::User(Role::UnitStaff | Role::GridWorker) => {
-            let Some(unit) = actor.unit_id else {
-                return false;
-            };
-            case.unit_id == Some(unit)
-                || task_units.contains(&unit)
-                || parent_unit == Some(unit)
-                || (actor.role == ActorRole::User(Role::GridWorker)
-                    && (case.created_by == actor.user_id
-                        || actor.covers(case.region_path.as_deref())))
-        }
-    }
-}
-
-/// May this actor see reporters' phone numbers and ID numbers unmasked? The centre (which calls
-/// citizens back) and the unit handling the case (which must contact them) may; leaders and
-/// everyone else see them masked.
-pub fn can_see_personal_data(actor: &Actor, case: &Case) -> bool {
-    match actor.role {
-        ActorRole::User(Role::Operator | Role::Admin) => true,
-        ActorRole::User(Role::UnitStaff | Role::GridWorker) => {
-            actor.unit_id.is_some() && actor.unit_id == case.unit_id
-        }
-        _ => false,
     }
 }

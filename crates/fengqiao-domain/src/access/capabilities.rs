@@ -1,0 +1,145 @@
+//! What an actor may do outside a case's lifecycle: administer the organisation and the
+//! configuration, read the audit trail, manage API clients and models, move cases in bulk, and
+//! through which channels they may file a case.
+
+use crate::case::Channel;
+use crate::error::DomainError;
+use crate::org::{Actor, ActorRole, Role};
+
+/// A thing an actor may be allowed to do outside a case's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    ManageRegions,
+    ManageUnits,
+    ManageCategories,
+    ManageUsers,
+    SetTimeLimits,
+    MaintainCalendar,
+    ViewUsers,
+    ViewAuditLog,
+    IssueApiKeys,
+    ViewApiClients,
+    RevokeApiKeys,
+    ViewModels,
+    TrainModels,
+    SwitchModels,
+    ReadTrainingData,
+    ViewHotspots,
+    SettleDuplicates,
+    ImportHotline,
+    ExportCases,
+    /// Writing whole histories past the lifecycle (the demo, a migration).
+    LoadHistory,
+    /// Reading cases with nothing masked (the command line, the demo).
+    ReadUnmaskedRecords,
+}
+
+use Capability::*;
+
+impl Capability {
+    /// What it is, in the words of the refusal ("无权…").
+    pub fn label(self) -> &'static str {
+        match self {
+            ManageRegions => "管理区域",
+            ManageUnits => "管理单位",
+            ManageCategories => "管理分类",
+            ManageUsers => "管理用户",
+            SetTimeLimits => "设置时限",
+            MaintainCalendar => "维护节假日日历",
+            ViewUsers => "查看用户",
+            ViewAuditLog => "查看审计日志",
+            IssueApiKeys => "发放接口密钥",
+            ViewApiClients => "查看接入方",
+            RevokeApiKeys => "吊销接口密钥",
+            ViewModels => "查看分类模型",
+            TrainModels => "训练分类模型",
+            SwitchModels => "切换分类模型",
+            ReadTrainingData => "读取训练数据",
+            ViewHotspots => "查看热点",
+            SettleDuplicates => "处理重复件提示",
+            ImportHotline => "导入 12345 工单",
+            ExportCases => "导出工单",
+            LoadHistory => "批量载入历史工单",
+            ReadUnmaskedRecords => "读取未脱敏的工单",
+        }
+    }
+
+    /// The roles that have it. The system (the command line, the scheduler) has every
+    /// capability except where this says otherwise.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            ManageRegions | ManageUnits | ManageCategories | ManageUsers | SetTimeLimits
+            | MaintainCalendar | ViewUsers | ViewAuditLog | IssueApiKeys | ViewApiClients
+            | RevokeApiKeys | ViewModels | TrainModels | SwitchModels | ReadTrainingData => {
+                &[Role::Admin]
+            }
+            ViewHotspots => &[Role::Operator, Role::Admin, Role::Leader],
+            SettleDuplicates | ImportHotline | ExportCases => &[Role::Operator, Role::Admin],
+            LoadHistory | ReadUnmaskedRecords => &[],
+        }
+    }
+
+    pub const ALL: [Capability; 21] = [
+        ManageRegions,
+        ManageUnits,
+        ManageCategories,
+        ManageUsers,
+        SetTimeLimits,
+        MaintainCalendar,
+        ViewUsers,
+        ViewAuditLog,
+        IssueApiKeys,
+        ViewApiClients,
+        RevokeApiKeys,
+        ViewModels,
+        TrainModels,
+        SwitchModels,
+        ReadTrainingData,
+        ViewHotspots,
+        SettleDuplicates,
+        ImportHotline,
+        ExportCases,
+        LoadHistory,
+        ReadUnmaskedRecords,
+    ];
+}
+
+/// Refuses what the actor's role does not allow.
+pub fn require(actor: &Actor, capability: Capability) -> Result<(), DomainError> {
+    let allowed = match actor.role {
+        ActorRole::System => true,
+        ActorRole::Citizen => false,
+        ActorRole::User(role) => capability.roles().contains(&role),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::NotPermitted {
+            what: capability.label(),
+        })
+    }
+}
+
+/// The channel a case comes in through when the intake names none: citizens report on the web,
+/// grid workers from their patrols, everyone else takes calls.
+pub fn default_channel(actor: &Actor) -> Channel {
+    match actor.role {
+        ActorRole::Citizen => Channel::CitizenWeb,
+        ActorRole::User(Role::GridWorker) => Channel::GridPatrol,
+        _ => Channel::Hotline,
+    }
+}
+
+/// Refuses an intake the actor may not file through this channel: citizens report through the
+/// web or a 民情码 only, leaders do not register cases.
+pub fn may_intake(actor: &Actor, channel: Channel) -> Result<(), DomainError> {
+    match actor.role {
+        ActorRole::Citizen if !matches!(channel, Channel::CitizenWeb | Channel::CitizenQr) => Err(
+            DomainError::NotPermittedBecause("群众只能通过网上留言或民情码反映问题".into()),
+        ),
+        ActorRole::User(Role::Leader) => Err(DomainError::NotPermittedBecause(
+            "领导账号不能登记工单".into(),
+        )),
+        _ => Ok(()),
+    }
+}
