@@ -1,0 +1,53 @@
+//! Oversight: urging, supervision, listed supervision, and the scheduler's overdue marks.
+
+use super::*;
+
+pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), DomainError> {
+    let (case, from, kind) = (s.case, s.from, s.kind);
+    let not_allowed = || DomainError::NotAllowedInState {
+        state: from,
+        action: kind,
+    };
+    let (next, note) = (&mut s.next, &mut s.note);
+    use CaseState as S;
+    match action {
+        Action::Urge { remark: r }
+        | Action::Supervise { remark: r }
+        | Action::ListedSupervision { remark: r } => {
+            if !from.is_open()
+                || case.unit_id.is_none()
+                || matches!(from, S::Reported | S::Registered)
+            {
+                return Err(not_allowed());
+            }
+            match kind {
+                ActionKind::Urge => next.urge_count += 1,
+                ActionKind::Supervise => next.supervise_count += 1,
+                _ => {
+                    if case.listed_supervision {
+                        return Err(DomainError::Conflict("该工单已挂牌督办".into()));
+                    }
+                    next.listed_supervision = true;
+                }
+            }
+            *note = remark("remark", r)?;
+        }
+        Action::MarkOverdue { level } => {
+            if !from.is_open() || case.overdue_level == *level {
+                return Err(not_allowed());
+            }
+            next.overdue_level = *level;
+            *note = Some(format!(
+                "超时等级：{}",
+                match level {
+                    OverdueLevel::Green => "正常",
+                    OverdueLevel::Yellow => "黄色预警",
+                    OverdueLevel::Red => "红色超时",
+                }
+            ));
+        }
+
+        _ => unreachable!("{kind:?} is not decided here"),
+    }
+    Ok(())
+}

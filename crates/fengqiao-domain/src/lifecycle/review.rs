@@ -1,0 +1,99 @@
+//! Review of a reply and the follow-up with the citizen, reopening, closure and archiving.
+
+use super::*;
+
+pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), DomainError> {
+    let (case, ctx, from, kind) = (s.case, s.ctx, s.from, s.kind);
+    let not_allowed = || DomainError::NotAllowedInState {
+        state: from,
+        action: kind,
+    };
+    let (next, effects, note) = (&mut s.next, &mut s.effects, &mut s.note);
+    use CaseState as S;
+    match action {
+        Action::ReviewPass { remark: r } => {
+            if from != S::Replied {
+                return Err(not_allowed());
+            }
+            if case.parent_id.is_some() {
+                // A child case ends when the parent unit accepts its work; the citizen is
+                // followed up once, on the parent.
+                next.state = S::Closed;
+                next.closed_at = Some(ctx.now);
+            } else {
+                next.state = S::Reviewed;
+            }
+            *note = remark("remark", r)?;
+        }
+        Action::ReviewFail { reason: r } => {
+            if from != S::Replied {
+                return Err(not_allowed());
+            }
+            next.state = S::InProgress;
+            next.replied_at = None;
+            next.follow_up_due = None;
+            next.stage_started_at = next.dispatched_at;
+            next.overdue_level = recompute_level(next, ctx);
+            *note = Some(reason("reason", r)?);
+        }
+        Action::FollowUp {
+            satisfaction,
+            unit_at_fault,
+            remark: r,
+        } => {
+            if from != S::Reviewed {
+                return Err(not_allowed());
+            }
+            next.state = S::FollowedUp;
+            next.satisfaction = Some(*satisfaction);
+            next.unit_at_fault = *unit_at_fault && *satisfaction == Satisfaction::Unsatisfied;
+            next.overdue_level = OverdueLevel::Green;
+            let r = remark("remark", r)?;
+            *note = Some(match r {
+                Some(r) => format!("{}：{r}", satisfaction.label()),
+                None => satisfaction.label().to_string(),
+            });
+        }
+        Action::Reopen { reason: r } => {
+            if from != S::FollowedUp {
+                return Err(not_allowed());
+            }
+            if case.satisfaction != Some(Satisfaction::Unsatisfied) || !case.unit_at_fault {
+                return Err(DomainError::Conflict(
+                    "只有群众不满意且经核实承办单位有责的工单才能重办".into(),
+                ));
+            }
+            next.state = S::Dispatched;
+            next.reopen_count += 1;
+            next.reply = None;
+            next.replied_at = None;
+            next.satisfaction = None;
+            next.unit_at_fault = false;
+            ctx.start_dispatch(next);
+            *note = Some(reason("reason", r)?);
+        }
+        Action::Close { remark: r } => {
+            if from != S::FollowedUp {
+                return Err(not_allowed());
+            }
+            next.state = S::Closed;
+            next.closed_at = Some(ctx.now);
+            effects.push(Effect::NotifyReporters {
+                message: format!(
+                    "您反映的问题已办结：{}",
+                    case.reply.clone().unwrap_or_default()
+                ),
+            });
+            *note = remark("remark", r)?;
+        }
+        Action::Archive { remark: r } => {
+            if from != S::Closed {
+                return Err(not_allowed());
+            }
+            next.state = S::Archived;
+            *note = remark("remark", r)?;
+        }
+        _ => unreachable!("{kind:?} is not decided here"),
+    }
+    Ok(())
+}
