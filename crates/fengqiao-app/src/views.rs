@@ -244,9 +244,7 @@ pub struct EventView {
 
 impl From<Event> for EventView {
     fn from(event: Event) -> Self {
-        let action_label = fengqiao_domain::lifecycle::ActionKind::parse(&event.action)
-            .map(|k| k.label())
-            .unwrap_or("其他");
+        let action_label = event.action.label();
         EventView {
             event,
             action_label,
@@ -296,11 +294,10 @@ pub fn is_public_step(k: fengqiao_domain::lifecycle::ActionKind) -> bool {
 
 impl PublicCaseView {
     pub fn build(c: &Case, events: &[Event]) -> Self {
-        use fengqiao_domain::lifecycle::ActionKind as A;
         let progress = events
             .iter()
             .filter_map(|e| {
-                let k = A::parse(&e.action)?;
+                let k = e.action;
                 is_public_step(k).then(|| PublicStep {
                     at: e.at,
                     step: k.label(),

@@ -2,6 +2,7 @@
 
 use crate::deadline::OverdueLevel;
 use crate::ids::{CaseId, CaseNo, CategoryId, Phone, RegionId, TaskId, UnitId, UserId};
+use crate::lifecycle::{ActionKind, EventDraft};
 use crate::org::str_enum;
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -242,18 +243,26 @@ pub struct Task {
     pub replied_at: Option<Timestamp>,
 }
 
-/// An append-only record of one accepted action.
+/// An append-only record of one accepted action, with the facts KPIs are counted from: which
+/// unit was responsible, the deadline in force and whether the step met it. Recorded when it
+/// happens, so per-unit rates survive a later reassignment or reopening.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub id: i64,
     pub case_id: CaseId,
-    pub action: String,
+    pub action: ActionKind,
     pub from_state: Option<CaseState>,
     pub to_state: CaseState,
     pub actor_id: Option<UserId>,
     pub actor_name: String,
     pub remark: Option<String>,
     pub at: Timestamp,
+    /// The unit responsible for the case from this event on (the lead unit after it).
+    pub unit_id: Option<UnitId>,
+    /// The deadline of the stage the case was in when the action was taken.
+    pub due_at: Option<Timestamp>,
+    /// Whether the action came by that deadline.
+    pub on_time: Option<bool>,
 }
 
 /// What intake knows about a new case.
@@ -299,13 +308,40 @@ impl Event {
         Event {
             id: 0,
             case_id: case.id,
-            action: "intake".into(),
+            action: ActionKind::Intake,
             from_state: None,
             to_state: CaseState::Reported,
             actor_id,
             actor_name: actor_name.to_string(),
             remark: Some(format!("经「{}」登记", case.channel.label())),
             at: case.created_at,
+            unit_id: case.unit_id,
+            due_at: None,
+            on_time: None,
+        }
+    }
+
+    /// The event of a decided action, as the store appends it.
+    pub fn from_draft(
+        case_id: CaseId,
+        draft: &EventDraft,
+        actor_id: Option<UserId>,
+        actor_name: &str,
+        at: Timestamp,
+    ) -> Event {
+        Event {
+            id: 0,
+            case_id,
+            action: draft.action,
+            from_state: draft.from,
+            to_state: draft.to,
+            actor_id,
+            actor_name: actor_name.to_string(),
+            remark: draft.remark.clone(),
+            at,
+            unit_id: draft.unit_id,
+            due_at: draft.due_at,
+            on_time: draft.due_at.map(|due| at <= due),
         }
     }
 }

@@ -515,3 +515,50 @@ fn a_supplement_on_a_finished_case_records_the_reopen_request_and_changes_nothin
         })
     ));
 }
+
+#[test]
+fn events_record_the_unit_responsible_and_whether_the_step_met_its_deadline() {
+    let cal = Calendar::builtin();
+    let staff = actor(Some(Role::UnitStaff), Some(UNIT));
+    let case = base_case(CaseState::Dispatched);
+    let accept_due = case.accept_due.unwrap();
+    let accept = Action::Accept { remark: None };
+    let in_time = decide(&case, &accept, &DecideContext::new(now(), &staff, &cal)).unwrap();
+    assert_eq!(in_time.event.unit_id, Some(UNIT));
+    assert_eq!(
+        in_time.event.due_at,
+        Some(accept_due),
+        "the accept limit was in force"
+    );
+    let event = Event::from_draft(case.id, &in_time.event, None, "测试", now());
+    assert_eq!(event.on_time, Some(true));
+    let late_at = accept_due + Duration::minutes(1);
+    let late = decide(&case, &accept, &DecideContext::new(late_at, &staff, &cal)).unwrap();
+    let event = Event::from_draft(case.id, &late.event, None, "测试", late_at);
+    assert_eq!(event.on_time, Some(false));
+    // A reassignment records the new unit: from then on, the case is its responsibility.
+    let op = actor(Some(Role::Operator), None);
+    let d = decide(
+        &base_case(CaseState::ReturnRequested),
+        &Action::Reassign {
+            unit_id: OTHER_UNIT,
+            remark: None,
+        },
+        &DecideContext::new(now(), &op, &cal),
+    )
+    .unwrap();
+    assert_eq!(d.event.unit_id, Some(OTHER_UNIT));
+    // Registering a reported case has no deadline running yet.
+    let reg = decide(
+        &base_case(CaseState::Reported),
+        &Action::Register {
+            category_id: None,
+            priority: None,
+            region_id: None,
+            remark: None,
+        },
+        &DecideContext::new(now(), &op, &cal),
+    )
+    .unwrap();
+    assert_eq!((reg.event.due_at, reg.event.unit_id), (None, None));
+}

@@ -33,7 +33,7 @@ pub async fn intake_is_idempotent(store: &dyn Store) {
     );
     let events = store.events(a.case.id).await.unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].action, "intake");
+    assert_eq!(events[0].action, ActionKind::Intake);
     assert_eq!(
         store.case_id_by_no(&a.case.case_no).await.unwrap(),
         Some(a.case.id)
@@ -140,7 +140,7 @@ pub async fn merge_moves_reporters_and_notifies(store: &dyn Store) {
         .await
         .unwrap()
         .iter()
-        .any(|e| e.action == "merge_in"));
+        .any(|e| e.action == ActionKind::MergeIn));
     assert_eq!(store.notifications(a.id).await.unwrap().len(), 1);
 }
 
@@ -367,5 +367,55 @@ pub async fn external_updates_apply_once(store: &dyn Store) {
     assert_eq!(
         store.case(case.id).await.unwrap().unwrap().case.version,
         saved.version
+    );
+}
+
+pub async fn events_record_the_unit_and_the_deadline_in_force(store: &dyn Store) {
+    let town = region(store, None, "镇", RegionLevel::Town).await;
+    let unit = store
+        .insert_unit(
+            NewUnit {
+                name: "城建办".into(),
+                kind: UnitKind::Department,
+                platform: None,
+                region_id: town.id,
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    let case = store
+        .intake(new_case("路灯坏了", None, None))
+        .await
+        .unwrap()
+        .case;
+    let mut dispatched = case.clone();
+    dispatched.unit_id = Some(unit.id);
+    let dispatched = store
+        .commit(change(
+            dispatched,
+            ActionKind::Dispatch,
+            CaseState::Dispatched,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    // Accepted an hour after a deadline that passed: late, and the unit is on record.
+    let due = t0() - chrono::Duration::hours(1);
+    let mut accept = change(dispatched, ActionKind::Accept, CaseState::Accepted, vec![]);
+    accept.event.due_at = Some(due);
+    store.commit(accept).await.unwrap();
+    let events = store.events(case.id).await.unwrap();
+    let facts: Vec<_> = events
+        .iter()
+        .map(|e| (e.action, e.unit_id, e.due_at, e.on_time))
+        .collect();
+    assert_eq!(
+        facts,
+        vec![
+            (ActionKind::Intake, None, None, None),
+            (ActionKind::Dispatch, Some(unit.id), None, None),
+            (ActionKind::Accept, Some(unit.id), Some(due), Some(false)),
+        ]
     );
 }

@@ -52,7 +52,7 @@ macro_rules! conformance_tests {
                 commit_refuses_stale_versions, merge_moves_reporters_and_notifies,
                 sub_dispatch_creates_a_child_case, only_reported_cases_are_amended,
                 bundles_are_written_whole, external_updates_apply_once,
-                ids_and_numbers_are_distinct,
+                ids_and_numbers_are_distinct, events_record_the_unit_and_the_deadline_in_force,
             }
             case_queries {
                 lists_page_in_newest_first_order, lists_respect_region_scope,
@@ -153,7 +153,7 @@ pub fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewC
 }
 
 pub fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect>) -> Changeset {
-    let from = case.state;
+    let (from, unit_id) = (case.state, case.unit_id);
     let mut case = case;
     case.state = to;
     Changeset {
@@ -163,6 +163,8 @@ pub fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect
             from: Some(from),
             to,
             remark: None,
+            unit_id,
+            due_at: None,
         },
         effects,
         actor_id: None,

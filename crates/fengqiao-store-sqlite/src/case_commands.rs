@@ -9,7 +9,9 @@ use crate::SqliteStore;
 use async_trait::async_trait;
 use fengqiao_domain::case::{Case, CaseState, Event};
 use fengqiao_domain::ids::CaseId;
+use fengqiao_domain::ids::UnitId;
 use fengqiao_domain::lifecycle::Effect;
+use fengqiao_domain::lifecycle::{ActionKind, EventDraft};
 use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -30,8 +32,12 @@ fn notify_reporters(
 }
 
 /// Bumps the version of another case a change touches (merge, split), refusing when it has
-/// closed meanwhile; returns its state.
-fn touch_open_case(conn: &Connection, id: CaseId, at: Timestamp) -> Result<CaseState> {
+/// closed meanwhile; returns its state and the unit responsible for it.
+fn touch_open_case(
+    conn: &Connection,
+    id: CaseId,
+    at: Timestamp,
+) -> Result<(CaseState, Option<UnitId>)> {
     let closed = &*CLOSED;
     let n = conn
         .execute(
@@ -42,12 +48,23 @@ fn touch_open_case(conn: &Connection, id: CaseId, at: Timestamp) -> Result<CaseS
     if n == 0 {
         return Err(StoreError::Conflict);
     }
-    let state: String = conn
-        .query_row("SELECT state FROM cases WHERE id = ?1", [id.0], |r| {
-            r.get(0)
-        })
-        .map_err(backend)?;
-    Ok(CaseState::parse(&state).unwrap_or(CaseState::Registered))
+    state_and_unit(conn, id)?.ok_or(StoreError::Conflict)
+}
+
+/// A case's state and the unit responsible for it.
+fn state_and_unit(conn: &Connection, id: CaseId) -> Result<Option<(CaseState, Option<UnitId>)>> {
+    conn.query_row(
+        "SELECT state, unit_id FROM cases WHERE id = ?1",
+        [id.0],
+        |r| {
+            Ok((
+                parse_enum(r, 0, CaseState::parse)?,
+                r.get::<_, Option<i64>>(1)?.map(UnitId),
+            ))
+        },
+    )
+    .optional()
+    .map_err(backend)
 }
 
 fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
@@ -57,30 +74,25 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
         return Err(StoreError::Conflict);
     }
     case.version += 1;
-    let event = |case_id: CaseId,
-                 action: &str,
+    // What a change records on the other cases it touches: no deadline of theirs is in play.
+    let event = |(case_id, unit_id): (CaseId, Option<UnitId>),
+                 action: ActionKind,
                  from: Option<CaseState>,
                  to: CaseState,
-                 remark: Option<String>| Event {
-        id: 0,
-        case_id,
-        action: action.to_string(),
-        from_state: from,
-        to_state: to,
-        actor_id: ch.actor_id,
-        actor_name: ch.actor_name.clone(),
-        remark,
-        at: ch.at,
+                 remark: Option<String>| {
+        let draft = EventDraft {
+            action,
+            from,
+            to,
+            remark,
+            unit_id,
+            due_at: None,
+        };
+        Event::from_draft(case_id, &draft, ch.actor_id, &ch.actor_name, ch.at)
     };
     insert_event(
         conn,
-        &event(
-            case.id,
-            ch.event.action.as_str(),
-            ch.event.from,
-            ch.event.to,
-            ch.event.remark.clone(),
-        ),
+        &Event::from_draft(case.id, &ch.event, ch.actor_id, &ch.actor_name, ch.at),
     )?;
     if let Some(r) = &ch.external {
         let event_id = conn.last_insert_rowid();
@@ -106,8 +118,8 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                 insert_event(
                     conn,
                     &event(
-                        id,
-                        "sub_dispatch",
+                        (id, c.unit_id),
+                        ActionKind::SubDispatch,
                         None,
                         c.state,
                         Some(format!(
@@ -142,7 +154,7 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                 .map_err(backend)?;
             }
             Effect::MergeInto { target } => {
-                let ts = touch_open_case(conn, *target, ch.at)?;
+                let (ts, unit) = touch_open_case(conn, *target, ch.at)?;
                 let reporters = load_record(conn, case.id)?
                     .map(|r| r.reporters)
                     .unwrap_or_default();
@@ -150,10 +162,19 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                     insert_reporter(conn, *target, r)?;
                 }
                 let note = format!("并入工单 {}（{} 位诉求人）", case.case_no, reporters.len());
-                insert_event(conn, &event(*target, "merge_in", Some(ts), ts, Some(note)))?;
+                insert_event(
+                    conn,
+                    &event(
+                        (*target, unit),
+                        ActionKind::MergeIn,
+                        Some(ts),
+                        ts,
+                        Some(note),
+                    ),
+                )?;
             }
             Effect::SplitFrom { target } => {
-                let ts = touch_open_case(conn, *target, ch.at)?;
+                let (ts, unit) = touch_open_case(conn, *target, ch.at)?;
                 // The reporters this case brought (its own and any merged into it before) leave
                 // the target; the target's own reporters stay.
                 let removed = conn
@@ -164,22 +185,25 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                     )
                     .map_err(backend)?;
                 let note = format!("拆出工单 {}（{removed} 位诉求人）", case.case_no);
-                insert_event(conn, &event(*target, "split_out", Some(ts), ts, Some(note)))?;
+                insert_event(
+                    conn,
+                    &event(
+                        (*target, unit),
+                        ActionKind::SplitOut,
+                        Some(ts),
+                        ts,
+                        Some(note),
+                    ),
+                )?;
             }
             Effect::NotifyReporters { message } => notify_reporters(conn, case.id, message, ch.at)?,
             Effect::NotifyParent { parent } => {
-                let st: Option<String> = conn
-                    .query_row("SELECT state FROM cases WHERE id = ?1", [parent.0], |r| {
-                        r.get(0)
-                    })
-                    .optional()
-                    .map_err(backend)?;
-                if let Some(ps) = st.as_deref().and_then(CaseState::parse) {
+                if let Some((ps, unit)) = state_and_unit(conn, *parent)? {
                     insert_event(
                         conn,
                         &event(
-                            *parent,
-                            "child_replied",
+                            (*parent, unit),
+                            ActionKind::ChildReplied,
                             Some(ps),
                             ps,
                             Some(format!("下级工单 {} 已办结", case.case_no)),

@@ -171,7 +171,7 @@ impl CaseQueryStore for SqliteStore {
         self.read(move |conn| {
             query_all(
                 conn,
-                "SELECT id, case_id, action, from_state, to_state, actor_id, actor_name, remark, at FROM case_events WHERE case_id = ?1 ORDER BY id",
+                &format!("SELECT {EVENT_COLUMNS} FROM case_events WHERE case_id = ?1 ORDER BY id"),
                 [id.0],
                 event_from_row,
             )
@@ -188,12 +188,12 @@ impl CaseQueryStore for SqliteStore {
         self.read(move |conn| {
             query_all(
                 conn,
-                &format!("SELECT e.id, e.case_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_name, e.remark, e.at, c.case_no
+                &format!("SELECT e.id, e.case_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_name, e.remark, e.at, e.unit_id, e.due_at, e.on_time, c.case_no
                  FROM case_events e JOIN cases c ON c.id = e.case_id
                  WHERE e.at >= ?1 AND e.at < ?2 AND {PUBLISHABLE}
                  ORDER BY e.at, e.id LIMIT ?3"),
                 params![ms(from), ms(to), limit as i64],
-                |r| Ok((event_from_row(r)?, r.get(9)?)),
+                |r| Ok((event_from_row(r)?, r.get(12)?)),
             )
         })
         .await
@@ -297,7 +297,7 @@ impl CaseQueryStore for SqliteStore {
                 let args = || rusqlite::params_from_iter(chunk.iter());
                 d.events.extend(query_all(
                     conn,
-                    &format!("SELECT id, case_id, action, from_state, to_state, actor_id, actor_name, remark, at FROM case_events WHERE case_id IN ({marks}) ORDER BY case_id, id"),
+                    &format!("SELECT {EVENT_COLUMNS} FROM case_events WHERE case_id IN ({marks}) ORDER BY case_id, id"),
                     args(),
                     event_from_row,
                 )?);

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_external_updates.sql")),
     (6, include_str!("../migrations/0006_case_media.sql")),
     (7, include_str!("../migrations/0007_cases_category.sql")),
+    (8, include_str!("../migrations/0008_event_facts.sql")),
 ];
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {

@@ -6,6 +6,7 @@ use fengqiao_domain::calendar::{CalendarDay, DayKind};
 use fengqiao_domain::case::*;
 use fengqiao_domain::deadline::{LimitUnit, OverdueLevel, Stage, TimeLimit, TimePolicy};
 use fengqiao_domain::ids::*;
+use fengqiao_domain::lifecycle::ActionKind;
 use fengqiao_domain::org::*;
 use fengqiao_domain::Timestamp;
 use fengqiao_store::Result;
@@ -261,17 +262,24 @@ pub fn task_from_row(r: &Row) -> rusqlite::Result<Task> {
     })
 }
 
+/// The columns [`event_from_row`] reads, in order.
+pub const EVENT_COLUMNS: &str =
+    "id, case_id, action, from_state, to_state, actor_id, actor_name, remark, at, unit_id, due_at, on_time";
+
 pub fn event_from_row(r: &Row) -> rusqlite::Result<Event> {
     Ok(Event {
         id: r.get(0)?,
         case_id: CaseId(r.get(1)?),
-        action: r.get(2)?,
+        action: parse_enum(r, 2, ActionKind::parse)?,
         from_state: parse_opt_enum(r, 3, CaseState::parse)?,
         to_state: parse_enum(r, 4, CaseState::parse)?,
         actor_id: r.get::<_, Option<i64>>(5)?.map(UserId),
         actor_name: r.get(6)?,
         remark: r.get(7)?,
         at: ts(r.get(8)?),
+        unit_id: r.get::<_, Option<i64>>(9)?.map(UnitId),
+        due_at: opt_ts(r, 10)?,
+        on_time: r.get(11)?,
     })
 }
 

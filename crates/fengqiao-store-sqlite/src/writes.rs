@@ -24,19 +24,22 @@ pub(crate) fn write_audit(
 
 pub(crate) fn insert_event(conn: &Connection, e: &Event) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO case_events (case_id, action, from_state, to_state, actor_id, actor_name, remark, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO case_events (case_id, action, from_state, to_state, actor_id, actor_name, remark, at, unit_id, due_at, on_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )
     .and_then(|mut st| {
         st.execute(params![
             e.case_id.0,
-            e.action,
+            e.action.as_str(),
             e.from_state.map(|s| s.as_str()),
             e.to_state.as_str(),
             e.actor_id.map(|u| u.0),
             e.actor_name,
             e.remark,
-            ms(e.at)
+            ms(e.at),
+            e.unit_id.map(|u| u.0),
+            e.due_at.map(ms),
+            e.on_time
         ])
     })
     .map_err(backend)?;

@@ -930,17 +930,13 @@ impl Sim<'_> {
         let kind = action.kind();
         let d = decide(case, &action, &ctx)
             .with_context(|| format!("demo case {} refused {}", case.case_no, kind.as_str()))?;
-        events.push(Event {
-            id: 0,
-            case_id: case.id,
-            action: d.event.action.as_str().to_string(),
-            from_state: d.event.from,
-            to_state: d.event.to,
-            actor_id: actor.user_id,
-            actor_name: actor.name.clone(),
-            remark: d.event.remark,
+        events.push(Event::from_draft(
+            case.id,
+            &d.event,
+            actor.user_id,
+            &actor.name,
             at,
-        });
+        ));
         *case = d.case;
         case.version += 1;
         Ok(true)

@@ -1498,7 +1498,7 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.action == "supplement")
+        .filter(|e| e.action == fengqiao_domain::lifecycle::ActionKind::Supplement)
         .collect();
     assert_eq!(supplements.len(), 2, "two updates, each once");
     assert_eq!(supplements[0].actor_name, "市12345平台");

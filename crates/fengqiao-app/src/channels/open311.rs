@@ -266,7 +266,7 @@ impl Open311 {
         Ok(events
             .into_iter()
             .filter_map(|(e, case_no)| {
-                let kind = A::parse(&e.action).filter(|k| crate::is_public_step(*k))?;
+                let kind = Some(e.action).filter(|k| crate::is_public_step(*k))?;
                 // What a unit wrote to the citizen, and what the reporter added, is public;
                 // internal remarks are not.
                 let said = matches!(

@@ -75,6 +75,10 @@ pub struct EventDraft {
     pub from: Option<CaseState>,
     pub to: CaseState,
     pub remark: Option<String>,
+    /// The unit responsible from this event on.
+    pub unit_id: Option<UnitId>,
+    /// The deadline in force when the action was taken (the current stage's).
+    pub due_at: Option<Timestamp>,
 }
 
 /// A new child case created by a sub-dispatch.
@@ -237,6 +241,8 @@ pub fn decide(
             from: Some(s.from),
             to: s.next.state,
             remark: s.note,
+            unit_id: s.next.unit_id,
+            due_at: case.current_deadline().map(|(_, due)| due),
         },
         case: s.next,
         effects: s.effects,
