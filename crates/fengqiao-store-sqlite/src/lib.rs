@@ -28,11 +28,15 @@ use fengqiao_store::{Result, StoreError};
 use migrate::open_connection;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
-use writer::{writer_loop, Job};
+use writer::{writer_loop, Job, Writer};
+
+pub use writer::{WriterHold, WriterStats};
 
 pub struct SqliteStore {
     path: PathBuf,
     writer: mpsc::Sender<Job>,
+    /// What the writer thread shares with the handles: its gate and its counters.
+    shared: Arc<Writer>,
     readers: Arc<Mutex<Vec<rusqlite::Connection>>>,
 }
 
@@ -49,13 +53,16 @@ impl SqliteStore {
         let conn = open_connection(&path)?;
         migrate(&conn)?;
         let (tx, rx) = mpsc::channel::<Job>();
+        let shared = Arc::new(Writer::default());
+        let thread_shared = shared.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, &thread_shared))
             .map_err(|e| StoreError::Backend(e.into()))?;
         Ok(SqliteStore {
             path,
             writer: tx,
+            shared,
             readers: Arc::new(Mutex::new(Vec::new())),
         })
     }

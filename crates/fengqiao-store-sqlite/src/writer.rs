@@ -3,7 +3,8 @@
 use crate::SqliteStore;
 use fengqiao_store::*;
 use rusqlite::Connection;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Mutex, MutexGuard};
 
 /// Most jobs one transaction takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
@@ -15,7 +16,47 @@ type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// batch's fate is known.
 pub(crate) type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
 
+/// What the writer thread shares with the store's handles.
+#[derive(Default)]
+pub(crate) struct Writer {
+    /// Taken by the writer before it forms each batch; [`SqliteStore::hold_writer`] takes it to
+    /// let jobs queue up.
+    gate: Mutex<()>,
+    sent: AtomicU64,
+    taken: AtomicU64,
+    batches: AtomicU64,
+}
+
+/// The writer's counters since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Jobs handed to the writer.
+    pub sent: u64,
+    /// Jobs the writer has taken into a batch.
+    pub taken: u64,
+    /// Transactions (batches) it has run.
+    pub batches: u64,
+}
+
+/// While held, the writer forms no new batch: writes queue up and then commit together.
+pub struct WriterHold<'a>(#[allow(dead_code)] MutexGuard<'a, ()>);
+
 impl SqliteStore {
+    /// How much the writer has done, for tests, benchmarks and operators' diagnostics.
+    pub fn writer_stats(&self) -> WriterStats {
+        WriterStats {
+            sent: self.shared.sent.load(Ordering::SeqCst),
+            taken: self.shared.taken.load(Ordering::SeqCst),
+            batches: self.shared.batches.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Keeps the writer from starting another batch until the hold is dropped (a batch already
+    /// running finishes). Tests use it to make concurrent writes share one transaction.
+    pub fn hold_writer(&self) -> WriterHold<'_> {
+        WriterHold(self.shared.gate.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// Runs `f` on the writer thread inside the next group commit.
     pub(crate) async fn write<T: Send + 'static>(
         &self,
@@ -39,6 +80,7 @@ impl SqliteStore {
         self.writer
             .send(job)
             .map_err(|_| StoreError::backend("the database writer has stopped"))?;
+        self.shared.sent.fetch_add(1, Ordering::SeqCst);
         rx.await
             .map_err(|_| StoreError::backend("the database writer has stopped"))?
     }
@@ -68,8 +110,9 @@ impl SqliteStore {
     }
 }
 
-pub(crate) fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+pub(crate) fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>, shared: &Writer) {
     while let Ok(first) = rx.recv() {
+        let gate = shared.gate.lock().unwrap_or_else(|e| e.into_inner());
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -77,6 +120,9 @@ pub(crate) fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        drop(gate);
+        shared.taken.fetch_add(batch.len() as u64, Ordering::SeqCst);
+        shared.batches.fetch_add(1, Ordering::SeqCst);
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             let msg = format!("could not begin a write transaction: {e}");
             tracing::error!("{msg}");

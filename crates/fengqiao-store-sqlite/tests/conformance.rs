@@ -86,7 +86,9 @@ fn history_is_append_only() {
 }
 
 /// Group commit must not couple strangers: in one batch, a job that fails half-way is rolled back
-/// alone (its savepoint) and the others still commit.
+/// alone (its savepoint) and the others still commit. The writer is held while the jobs queue,
+/// so all of them — failing and succeeding — go into one transaction, which the writer's
+/// counters confirm.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_write_does_not_sink_its_batch() {
     use fengqiao_domain::case::{new_case, Intake};
@@ -104,6 +106,8 @@ async fn a_failing_write_does_not_sink_its_batch() {
         events: vec![],
         idempotency_key: None,
     };
+    let before = store.writer_stats();
+    let hold = store.hold_writer();
     let mut intakes = Vec::new();
     let mut broken = Vec::new();
     for i in 0..300 {
@@ -118,6 +122,13 @@ async fn a_failing_write_does_not_sink_its_batch() {
             ));
         }
     }
+    // Every job is queued behind the hold before the writer may take any of them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.writer_stats().sent < before.sent + 300 {
+        assert!(std::time::Instant::now() < deadline, "jobs were not queued");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    drop(hold);
     for h in broken {
         assert!(h.await.unwrap().is_err(), "a colliding bundle must fail");
     }
@@ -128,6 +139,12 @@ async fn a_failing_write_does_not_sink_its_batch() {
             .expect("an intake batched with a failing job still commits");
         assert!(store.case(out.case.id).await.unwrap().is_some());
     }
+    let after = store.writer_stats();
+    assert_eq!(
+        (after.batches - before.batches, after.taken - before.taken),
+        (1, 300),
+        "all 300 jobs, failing and succeeding, shared one transaction"
+    );
     for i in (0..300).step_by(10) {
         assert!(
             store

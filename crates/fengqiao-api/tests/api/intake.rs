@@ -1,0 +1,43 @@
+//! Intake: where a case lands.
+
+use fengqiao_testkit::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_address_that_names_a_village_puts_the_case_there() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let post = |address: &str| json!({"body": "路灯坏了一个多月，晚上出行不方便", "channel": "hotline", "address": address});
+    let (s, case) = t
+        .post(&op, "/cases", post("甘霖镇苍岩村三组祠堂前面"))
+        .await;
+    assert_eq!(s, 201, "{case}");
+    assert_eq!(case["region_id"], t.village, "the deepest place named wins");
+    let case = t.post_ok(&op, "/cases", post("甘霖镇老街菜市场门口")).await;
+    let town = t
+        .app
+        .core
+        .regions()
+        .iter()
+        .find(|r| r.name == "甘霖镇")
+        .unwrap()
+        .id
+        .0;
+    assert_eq!(case["region_id"], town);
+    let case = t.post_ok(&op, "/cases", post("县城人民路")).await;
+    assert!(case["region_id"].is_null(), "{case}");
+    // A region chosen by the operator is kept, whatever the address says.
+    let other = t
+        .app
+        .core
+        .regions()
+        .iter()
+        .find(|r| r.name == "长安村")
+        .unwrap()
+        .id
+        .0;
+    let mut body = post("苍岩村三组");
+    body["region_id"] = json!(other);
+    let case = t.post_ok(&op, "/cases", body).await;
+    assert_eq!(case["region_id"], other);
+}

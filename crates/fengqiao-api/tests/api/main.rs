@@ -1,0 +1,11 @@
+//! End-to-end tests of the JSON API and Open311: the app served on a free port with a fresh
+//! database and a manual clock, one file per feature.
+
+mod access;
+mod intake;
+mod lifecycle;
+mod open311;
+mod openapi;
+mod scheduler;
+mod support;
+mod triage;
