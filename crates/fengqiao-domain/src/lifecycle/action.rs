@@ -9,8 +9,7 @@ use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A co-unit named at dispatch, with its own task and (optionally) its own deadline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoUnit {
     pub unit_id: UnitId,
     pub instructions: String,
@@ -18,9 +17,10 @@ pub struct CoUnit {
     pub due_at: Option<Timestamp>,
 }
 
-/// Everything a person (or the scheduler) can do to a case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+/// Everything a person (or the scheduler) can do to a case. Its wire form is the API's own
+/// (`fengqiao-api`'s `dto::action`); serialised here only for logs and fixtures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Register {
         #[serde(default)]
