@@ -45,7 +45,36 @@ pub async fn spawn() -> TestApp {
     spawn_with(AppConfig::default()).await
 }
 
-pub async fn spawn_with(config: AppConfig) -> TestApp {
+/// The test township on a fresh database, without HTTP: a town with two villages (苍岩村,
+/// 长安村), the 农业农村办公室 and 苍岩村村委会, the category 道路破损 routed to the office, and
+/// one user per role (password [`PW`]). The clock stands at Monday 23 November 2026, 09:00
+/// China time, and moves only when told.
+pub struct Township {
+    pub app: Arc<App>,
+    /// The database under the app, for checks of what was stored.
+    pub store: Arc<SqliteStore>,
+    pub clock: Arc<ManualClock>,
+    pub unit: i64,
+    pub other_unit: i64,
+    pub village: i64,
+    pub other_village: i64,
+    /// The category 道路破损 (default unit: `unit`).
+    pub road: i64,
+}
+
+impl Township {
+    /// The actor a user of the township acts as.
+    pub async fn actor(&self, username: &str) -> Actor {
+        let users = self.app.admin.users(&Actor::system()).await.unwrap();
+        let user = users
+            .iter()
+            .find(|u| u.username == username)
+            .unwrap_or_else(|| panic!("no user {username}"));
+        self.app.core.actor_for(user)
+    }
+}
+
+pub async fn township(config: AppConfig) -> Township {
     let store = SqliteStore::open(temp_dir("fengqiao-api").join("t.db")).unwrap();
     // Monday 23 November 2026, 09:00 China time.
     let clock = Arc::new(ManualClock::new(
@@ -105,20 +134,35 @@ pub async fn spawn_with(config: AppConfig) -> TestApp {
             .await
             .unwrap();
     }
+    Township {
+        app,
+        store,
+        clock,
+        unit: unit.id.0,
+        other_unit: other.id.0,
+        village: village.id.0,
+        other_village: other_village.id.0,
+        road: road.id.0,
+    }
+}
+
+/// The test township served on a free port.
+pub async fn spawn_with(config: AppConfig) -> TestApp {
+    let t = township(config).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = fengqiao_api::router(app.clone());
+    let router = fengqiao_api::router(t.app.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
-        clock,
-        app,
-        store,
-        unit: unit.id.0,
-        other_unit: other.id.0,
-        village: village.id.0,
-        road: road.id.0,
+        clock: t.clock,
+        app: t.app,
+        store: t.store,
+        unit: t.unit,
+        other_unit: t.other_unit,
+        village: t.village,
+        road: t.road,
     }
 }
 
