@@ -51,6 +51,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(m) => AppError::NotFound(m),
             StoreError::Duplicate(m) => AppError::Conflict(m),
             StoreError::Conflict => AppError::Conflict("工单正被他人同时处理，请刷新后重试".into()),
+            StoreError::KeyReused(_) => AppError::Invalid {
+                field: "idempotency_key",
+                message: "该幂等键已用于另一份内容不同的诉求；新的诉求请换一个键（同一请求重发时内容须完全相同）".into(),
+            },
             StoreError::InvalidReference(m) => AppError::Invalid {
                 field: "reference",
                 message: m,

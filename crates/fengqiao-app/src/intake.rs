@@ -41,6 +41,77 @@ pub struct IntakeInput {
     /// Links to photos of the problem (Open311 `media_url`), at most ten, http(s) only.
     #[serde(default)]
     pub media_urls: Vec<String>,
+    /// Whose key `idempotency_key` is, when a channel says (the 12345 import); otherwise it is
+    /// the sender's own. Never from the request.
+    #[serde(skip)]
+    pub key_scope: Option<KeyScope>,
+}
+
+/// Whose idempotency key it is. Keys are matched only within one sender's own, so a key one
+/// sender used can never return, or swallow, another sender's case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyScope {
+    /// A logged-in user.
+    User(fengqiao_domain::ids::UserId),
+    /// An API client (Open311 app, the 12345 platform's push).
+    Client(i64),
+    /// The 12345 import: the work-order number is the key, whoever imports it.
+    Hotline,
+    /// The system itself (the command line).
+    System,
+}
+
+impl KeyScope {
+    /// The scope an actor's keys fall in; `None` for citizens, whose keys are not honoured
+    /// (anyone can claim to be anyone without logging in).
+    fn of(actor: &Actor, client_id: Option<i64>) -> Option<KeyScope> {
+        match (client_id, actor.user_id, actor.role) {
+            (Some(c), _, _) => Some(KeyScope::Client(c)),
+            (None, Some(u), _) => Some(KeyScope::User(u)),
+            (None, None, ActorRole::System) => Some(KeyScope::System),
+            _ => None,
+        }
+    }
+
+    /// The key as stored: the scope, a colon, the sender's key.
+    pub fn stored_key(&self, key: &str) -> String {
+        match self {
+            KeyScope::User(u) => format!("u{}:{key}", u.0),
+            KeyScope::Client(c) => format!("c{c}:{key}"),
+            KeyScope::Hotline => format!("12345:{key}"),
+            KeyScope::System => format!("sys:{key}"),
+        }
+    }
+}
+
+/// A digest of what a request asks for, so a key replayed with other content is told apart from
+/// a retry.
+fn fingerprint(input: &IntakeInput) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut part = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    let opt = |v: &Option<String>| v.as_deref().unwrap_or("\u{0}").to_string();
+    part(&opt(&input.title));
+    part(&input.body);
+    part(&opt(&input.channel));
+    part(&format!("{:?}", input.category_id));
+    part(&opt(&input.priority));
+    part(&format!("{:?}", input.region_id));
+    part(&opt(&input.address));
+    part(&format!("{:?}/{:?}", input.latitude, input.longitude));
+    part(&opt(&input.reporter_name));
+    part(&opt(&input.reporter_phone));
+    for m in &input.media_urls {
+        part(m);
+    }
+    for (code, value) in &input.attributes {
+        part(code);
+        part(value);
+    }
+    hex::encode(h.finalize())
 }
 
 /// Intake from every channel.
@@ -170,12 +241,15 @@ impl IntakeService {
         // Without a chosen region, the place the address names (a 12345 work order's
         // 事发地址, a citizen's "苍岩村三组"), so the case reaches that village's view, its
         // duplicates and its hot spots.
-        let region_id = match input.region_id {
-            Some(r) => Some(self.core.region_exists(RegionId(r))?.id),
+        let region = match input.region_id {
+            Some(r) => Some(self.core.region_exists(RegionId(r))?),
             None => address
                 .as_deref()
-                .and_then(|a| self.core.region_in_address(a)),
+                .and_then(|a| self.core.region_in_address(a))
+                .and_then(|r| self.core.region_exists(r).ok()),
         };
+        access::may_file_in(actor, region.as_ref().map(|r| r.path.as_str()))?;
+        let region_id = region.map(|r| r.id);
         match (input.latitude, input.longitude) {
             (None, None) => {}
             (Some(lat), Some(lon))
@@ -210,6 +284,10 @@ impl IntakeService {
                 "请留下联系电话，以便办理单位联系您并告知结果",
             ));
         }
+        let scope = input
+            .key_scope
+            .clone()
+            .or_else(|| KeyScope::of(actor, client_id));
         let idempotency_key = match input
             .idempotency_key
             .as_deref()
@@ -218,10 +296,11 @@ impl IntakeService {
         {
             Some(k) => {
                 check_len("idempotency_key", k, IDEMPOTENCY_KEY_MAX_CHARS)?;
-                Some(k.to_string())
+                scope.as_ref().map(|s| s.stored_key(k))
             }
             None => None,
         };
+        let fingerprint = idempotency_key.as_ref().map(|_| fingerprint(&input));
         if input.media_urls.len() > fengqiao_domain::limits::MEDIA_PER_CASE_MAX {
             return Err(invalid(
                 "media_url",
@@ -256,6 +335,7 @@ impl IntakeService {
                 reporter_name,
                 reporter_phone,
                 idempotency_key,
+                fingerprint,
                 actor_name: actor.name.clone(),
                 received_at: now,
                 suggestion: analysis.suggestion.clone(),

@@ -38,7 +38,7 @@ pub use channels::open311::{
     UpdateIntent,
 };
 pub use error::AppError;
-pub use intake::{IntakeInput, IntakeService};
+pub use intake::{IntakeInput, IntakeService, KeyScope};
 pub use queries::CaseQueries;
 pub use scheduler::Scheduler;
 pub use triage::{keywords, HotspotView, TrainOutcome, Triage, TriageConfig};

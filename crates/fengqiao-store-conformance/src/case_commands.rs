@@ -419,3 +419,27 @@ pub async fn events_record_the_unit_and_the_deadline_in_force(store: &dyn Store)
         ]
     );
 }
+
+pub async fn a_key_replayed_with_other_content_is_refused(store: &dyn Store) {
+    let first = store
+        .intake(new_case("路灯坏了", Some("u7:k-1"), None))
+        .await
+        .unwrap();
+    assert!(first.created);
+    let retry = store
+        .intake(new_case("路灯坏了", Some("u7:k-1"), None))
+        .await
+        .unwrap();
+    assert!(!retry.created, "the same content again is a retry");
+    assert_eq!(retry.case.id, first.case.id);
+    let other = NewCase {
+        fingerprint: Some("another request".into()),
+        ..new_case("井盖丢了", Some("u7:k-1"), None)
+    };
+    let err = store.intake(other).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::KeyReused(ref k) if k == "u7:k-1"),
+        "{err:?}"
+    );
+    assert_eq!(store.count_cases(&Scope::All).await.unwrap().total, 1);
+}

@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
                 sub_dispatch_creates_a_child_case, only_reported_cases_are_amended,
                 bundles_are_written_whole, external_updates_apply_once,
                 ids_and_numbers_are_distinct, events_record_the_unit_and_the_deadline_in_force,
+                a_key_replayed_with_other_content_is_refused,
             }
             case_queries {
                 lists_page_in_newest_first_order, lists_respect_region_scope,
@@ -142,6 +143,7 @@ pub fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewC
         reporter_name: Some("王建国".into()),
         reporter_phone: Some(Phone::parse("13800138000").unwrap()),
         idempotency_key: key.map(str::to_string),
+        fingerprint: key.map(|_| "f".to_string()),
         actor_name: "受理员".into(),
         received_at: t0(),
         suggestion: None,

@@ -227,11 +227,21 @@ impl CaseCommandStore for SqliteStore {
     async fn intake(&self, new: NewCase) -> Result<IntakeOutcome> {
         self.write(move |conn| {
             if let Some(key) = &new.idempotency_key {
-                let existing: Option<i64> = conn
-                    .prepare_cached("SELECT id FROM cases WHERE idempotency_key = ?1")
-                    .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+                let existing: Option<(i64, Option<String>)> = conn
+                    .prepare_cached(
+                        "SELECT id, idempotency_fingerprint FROM cases WHERE idempotency_key = ?1",
+                    )
+                    .and_then(|mut st| {
+                        st.query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                    })
                     .map_err(backend)?;
-                if let Some(id) = existing {
+                if let Some((id, stored)) = existing {
+                    if let (Some(stored), Some(new)) = (&stored, &new.fingerprint) {
+                        if stored != new {
+                            return Err(StoreError::KeyReused(key.clone()));
+                        }
+                    }
                     let rec = load_record(conn, CaseId(id))?
                         .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
                     return Ok(IntakeOutcome {
@@ -254,6 +264,11 @@ impl CaseCommandStore for SqliteStore {
                 fengqiao_domain::case::new_case(id, intake.clone(), new.received_at)
             })?;
             let id = case.id;
+            if new.fingerprint.is_some() {
+                conn.prepare_cached("UPDATE cases SET idempotency_fingerprint = ?2 WHERE id = ?1")
+                    .and_then(|mut st| st.execute(params![id.0, new.fingerprint]))
+                    .map_err(backend)?;
+            }
             insert_reporter(
                 conn,
                 id,

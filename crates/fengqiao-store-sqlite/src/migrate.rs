@@ -14,6 +14,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_case_media.sql")),
     (7, include_str!("../migrations/0007_cases_category.sql")),
     (8, include_str!("../migrations/0008_event_facts.sql")),
+    (
+        9,
+        include_str!("../migrations/0009_idempotency_fingerprint.sql"),
+    ),
 ];
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {

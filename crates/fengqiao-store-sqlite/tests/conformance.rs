@@ -47,6 +47,7 @@ fn intake(i: usize) -> NewCase {
         reporter_name: None,
         reporter_phone: None,
         idempotency_key: Some(format!("key-{i}")),
+        fingerprint: None,
         actor_name: "t".into(),
         received_at: chrono::Utc::now(),
         suggestion: None,

@@ -14,7 +14,11 @@ pub struct NewCase {
     pub intake: Intake,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<Phone>,
+    /// Scoped to whoever sent it (`u7:…`, `c2:…`, `12345:…`), so nobody can claim another's key.
     pub idempotency_key: Option<String>,
+    /// A digest of the request's content: a replay of the key with other content is refused
+    /// ([`StoreError::KeyReused`]) instead of answered with the first case.
+    pub fingerprint: Option<String>,
     pub actor_name: String,
     pub received_at: Timestamp,
     /// Triage's suggestion, stored with the case.

@@ -48,6 +48,9 @@ pub enum StoreError {
     /// A reference to a row that does not exist.
     #[error("{0}")]
     InvalidReference(String),
+    /// An idempotency key came again with different content: not a retry of the first request.
+    #[error("idempotency key {0} was used for a different request")]
+    KeyReused(String),
     /// The backend failed (I/O, corruption, a bug): nothing a caller can correct.
     #[error("storage failure")]
     Backend(#[from] BackendError),

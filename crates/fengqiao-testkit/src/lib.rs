@@ -35,6 +35,7 @@ pub struct TestApp {
     pub unit: i64,
     pub other_unit: i64,
     pub village: i64,
+    pub other_village: i64,
     /// The category 道路破损 (default unit: `unit`).
     pub road: i64,
 }
@@ -162,6 +163,7 @@ pub async fn spawn_with(config: AppConfig) -> TestApp {
         unit: t.unit,
         other_unit: t.other_unit,
         village: t.village,
+        other_village: t.other_village,
         road: t.road,
     }
 }

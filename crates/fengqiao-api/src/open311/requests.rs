@@ -77,6 +77,7 @@ pub(super) async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) ->
         reporter_name: name,
         reporter_phone: param(p, "phone").map(str::to_string),
         idempotency_key: None,
+        key_scope: None,
         attributes: attribute_answers(p),
         received_at: None,
         // `media_url` once (the spec) or repeated, also as `media_url[]` (FixMyStreet).

@@ -7,5 +7,6 @@ mod lifecycle;
 mod open311;
 mod openapi;
 mod scheduler;
+mod security;
 mod support;
 mod triage;

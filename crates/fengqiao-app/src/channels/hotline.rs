@@ -194,7 +194,8 @@ impl Hotline {
                     address: o.address.clone(),
                     reporter_name: o.name.clone(),
                     reporter_phone: o.phone.clone(),
-                    idempotency_key: Some(key),
+                    idempotency_key: Some(o.number.clone()),
+                    key_scope: Some(crate::KeyScope::Hotline),
                     received_at: o.received_at,
                     ..IntakeInput::default()
                 };

@@ -78,13 +78,23 @@ async fn the_same_key_returns_the_first_case() {
         ..pothole(body)
     };
     let first = t.app.intake.submit(&op, keyed("路灯坏了")).await.unwrap();
-    let again = t
-        .app
-        .intake
-        .submit(&op, keyed("路灯坏了（重发）"))
-        .await
-        .unwrap();
+    let again = t.app.intake.submit(&op, keyed("路灯坏了")).await.unwrap();
     assert!(first.created && !again.created);
     assert_eq!(again.case.id, first.case.id);
-    assert_eq!(again.case.body, "路灯坏了");
+    let other = t
+        .app
+        .intake
+        .submit(&op, keyed("井盖丢了"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            other,
+            AppError::Invalid {
+                field: "idempotency_key",
+                ..
+            }
+        ),
+        "another request under the same key is refused: {other:?}"
+    );
 }

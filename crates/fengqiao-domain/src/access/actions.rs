@@ -73,6 +73,18 @@ pub fn authorize(
         ActorRole::Citizen => return deny("群众不能直接操作工单，请联系受理中心"),
         ActorRole::User(r) => r,
     };
+    // Placing a case in a region one does not cover would hand it out of one's own sight.
+    if let (
+        Action::Register {
+            region_id: Some(_), ..
+        },
+        Some(r),
+    ) = (action, ctx.region)
+    {
+        if !actor.covers(Some(&r.path)) {
+            return deny("所选区域不在您的辖区内");
+        }
+    }
     let in_region = actor.covers(case.region_path.as_deref());
     let own_unit = actor.unit_id.is_some() && actor.unit_id == case.unit_id;
     match duty(kind) {

@@ -131,15 +131,43 @@ pub fn default_channel(actor: &Actor) -> Channel {
 }
 
 /// Refuses an intake the actor may not file through this channel: citizens report through the
-/// web or a 民情码 only, leaders do not register cases.
+/// web or a 民情码 only, grid workers from their patrols and inspections, leaders and handling
+/// units do not register cases (a unit passes what it hears to the centre).
 pub fn may_intake(actor: &Actor, channel: Channel) -> Result<(), DomainError> {
     match actor.role {
+        ActorRole::User(Role::GridWorker)
+            if !matches!(channel, Channel::GridPatrol | Channel::Inspection) =>
+        {
+            Err(DomainError::NotPermittedBecause(
+                "网格员通过巡查或检查上报问题（渠道 grid_patrol 或 inspection）".into(),
+            ))
+        }
+        ActorRole::User(Role::UnitStaff) => Err(DomainError::NotPermittedBecause(
+            "承办单位不登记工单；群众反映的问题请转社会治理中心受理".into(),
+        )),
         ActorRole::Citizen if !matches!(channel, Channel::CitizenWeb | Channel::CitizenQr) => Err(
             DomainError::NotPermittedBecause("群众只能通过网上留言或民情码反映问题".into()),
         ),
         ActorRole::User(Role::Leader) => Err(DomainError::NotPermittedBecause(
             "领导账号不能登记工单".into(),
         )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a case the actor would file where they could not see it afterwards: staff file only
+/// inside their own area, and a case with no place yet belongs to the whole township. Checked
+/// before anything is written.
+pub fn may_file_in(actor: &Actor, region_path: Option<&str>) -> Result<(), DomainError> {
+    match actor.role {
+        ActorRole::User(Role::Operator | Role::Admin | Role::GridWorker)
+            if !actor.covers(region_path) =>
+        {
+            Err(DomainError::NotPermittedBecause(match region_path {
+                None => "请选择事发的村（社区）：您只能登记本辖区内的工单".into(),
+                Some(_) => "所选区域不在您的辖区内，只能登记本辖区内的工单".into(),
+            }))
+        }
         _ => Ok(()),
     }
 }
