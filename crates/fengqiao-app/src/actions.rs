@@ -60,12 +60,14 @@ impl CaseActions {
             {
                 return Err(AppError::NotFound(format!("工单 {id} 不存在")));
             }
+            // The other case a merge or split touches must be one the actor may see too: out of
+            // scope it is "not found", whatever the action.
             let merge_target = match (&action, rec.case.merged_into) {
                 (Action::Merge { into, .. }, _) => {
-                    self.core.store.case(*into).await?.map(|r| r.case)
+                    Some(self.core.visible_case(actor, *into).await?.case)
                 }
                 (Action::Split { .. }, Some(into)) => {
-                    self.core.store.case(into).await?.map(|r| r.case)
+                    Some(self.core.visible_case(actor, into).await?.case)
                 }
                 _ => None,
             };

@@ -4,7 +4,7 @@
 
 use crate::core::Core;
 use crate::error::duplicate_means;
-use crate::{auth, invalid, AppError, Result};
+use crate::{auth, invalid, Result};
 use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::attributes::ServiceAttribute;
 use fengqiao_domain::calendar::CalendarDay;
@@ -54,10 +54,14 @@ impl Admin {
             return Err(invalid("password", "密码至少 8 位"));
         }
         let region = self.core.region_exists(region_id)?;
-        if actor.role != ActorRole::System && !actor.covers(Some(&region.path)) {
-            return Err(AppError::Forbidden("只能在自己负责的区域内创建用户".into()));
-        }
+        access::require_within(actor, Capability::ManageUsers, Some(&region.path))?;
         self.core.unit_exists("unit_id", unit_id)?;
+        if let Some(unit) =
+            unit_id.and_then(|u| self.core.units().iter().find(|x| x.id == u).cloned())
+        {
+            let unit_region = self.core.region_exists(unit.region_id)?;
+            access::require_within(actor, Capability::ManageUsers, Some(&unit_region.path))?;
+        }
         if matches!(role, Role::UnitStaff | Role::GridWorker) && unit_id.is_none() {
             return Err(invalid("unit_id", "承办人员和网格员须指定所在单位"));
         }
@@ -85,7 +89,29 @@ impl Admin {
         name: &str,
         level: RegionLevel,
     ) -> Result<Region> {
-        access::require(actor, Capability::ManageRegions)?;
+        let parent = parent_id.map(|p| self.core.region_exists(p)).transpose()?;
+        access::require_within(
+            actor,
+            Capability::ManageRegions,
+            parent.as_ref().map(|p| p.path.as_str()),
+        )?;
+        let fits = match &parent {
+            None => level == RegionLevel::Town,
+            Some(p) => level.depth() > p.level.depth(),
+        };
+        if !fits {
+            return Err(invalid(
+                "level",
+                match &parent {
+                    None => "最上级区域须为乡镇".to_string(),
+                    Some(p) => format!(
+                        "「{}」之下不能再设「{}」：乡镇之下为村（社区），村（社区）之下为网格",
+                        p.level.label(),
+                        level.label()
+                    ),
+                },
+            ));
+        }
         let name = check_text("name", name, NAME_MAX_CHARS)?;
         let region = self
             .core
@@ -112,9 +138,9 @@ impl Admin {
         platform: Option<Platform>,
         region_id: RegionId,
     ) -> Result<Unit> {
-        access::require(actor, Capability::ManageUnits)?;
+        let region = self.core.region_exists(region_id)?;
+        access::require_within(actor, Capability::ManageUnits, Some(&region.path))?;
         let name = check_text("name", name, NAME_MAX_CHARS)?;
-        self.core.region_exists(region_id)?;
         let unit = self
             .core
             .store
@@ -224,7 +250,11 @@ impl Admin {
 
     pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
         access::require(actor, Capability::ViewUsers)?;
-        Ok(self.core.store.users().await?)
+        let regions = self.core.regions();
+        let path_of = |id| regions.iter().find(|r| r.id == id).map(|r| r.path.as_str());
+        let mut users = self.core.store.users().await?;
+        users.retain(|u| actor.role == ActorRole::System || actor.covers(path_of(u.region_id)));
+        Ok(users)
     }
 
     pub async fn audit_log(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditEntry>> {

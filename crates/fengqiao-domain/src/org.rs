@@ -55,6 +55,17 @@ str_enum!(RegionLevel {
     Grid => "grid" / "网格",
 });
 
+impl RegionLevel {
+    /// How deep in the tree the level sits: a region's children sit deeper than it.
+    pub fn depth(self) -> u8 {
+        match self {
+            RegionLevel::Town => 0,
+            RegionLevel::Village | RegionLevel::Community => 1,
+            RegionLevel::Grid => 2,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Region {
     pub id: RegionId,

@@ -123,3 +123,142 @@ async fn nothing_is_written_that_its_author_could_not_see() {
         "reported"
     );
 }
+
+/// A village's admin: everything within the village, nothing beyond it, no township settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_village_admin_stays_in_the_village() {
+    let t = spawn().await;
+    let admin = t.login("admin").await;
+    t.post_ok(
+        &admin,
+        "/users",
+        json!({"username": "admin_cangyan", "display_name": "苍岩村管理员", "password": PW,
+               "role": "admin", "region_id": t.village}),
+    )
+    .await;
+    let local = t.login("admin_cangyan").await;
+    // Staff for a township office (whose unit lies outside the village): refused.
+    let (s, e) = t
+        .post(
+            &local,
+            "/users",
+            json!({"username": "mole", "display_name": "x", "password": PW, "role": "unit_staff",
+                   "region_id": t.village, "unit_id": t.unit}),
+        )
+        .await;
+    assert_eq!(s, 403, "{e}");
+    // Regions: a grid in its own village yes; under the other village or a new root, no.
+    t.post_ok(
+        &local,
+        "/regions",
+        json!({"parent_id": t.village, "name": "苍岩村第九网格", "level": "grid"}),
+    )
+    .await;
+    for body in [
+        json!({"parent_id": t.other_village, "name": "长安村第九网格", "level": "grid"}),
+        json!({"name": "新乡镇", "level": "town"}),
+    ] {
+        let (s, e) = t.post(&local, "/regions", body).await;
+        assert_eq!(s, 403, "{e}");
+    }
+    // A unit in another village: no.
+    let (s, _) = t
+        .post(
+            &local,
+            "/units",
+            json!({"name": "长安村物业", "kind": "village_committee", "region_id": t.other_village}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    // Township settings and the township's records: no.
+    let (s, _) = t
+        .post(
+            &local,
+            "/policies",
+            json!({"stage": "reply", "amount": 1, "unit": "working_days"}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = t
+        .post(
+            &local,
+            "/calendar",
+            json!({"days": [{"date": "2027-01-01", "kind": "holiday"}]}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_eq!(t.get(&local, "/audit").await.0, 403);
+    assert_eq!(t.post(&local, "/clients/1/revoke", json!({})).await.0, 403);
+    // Users: only the village's own.
+    let users = t.get_ok(&local, "/users").await;
+    let names: Vec<&str> = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"village") && names.contains(&"admin_cangyan"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"op") && !names.contains(&"op_changan"),
+        "{names:?}"
+    );
+    // A grid under a grid, or a town under a village: refused as nonsense, whoever asks.
+    let (s, e) = t
+        .post(
+            &admin,
+            "/regions",
+            json!({"parent_id": t.village, "name": "错层", "level": "town"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_into_a_case_out_of_scope_is_not_found_and_changes_nothing() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let far = t.login("op_changan").await;
+    let theirs = t
+        .post_ok(
+            &op,
+            "/cases",
+            json!({"body": "苍岩村村口路灯坏了", "channel": "hotline", "region_id": t.village}),
+        )
+        .await;
+    let mine = t
+        .post_ok(
+            &far,
+            "/cases",
+            json!({"body": "长安村路灯坏了", "channel": "hotline", "region_id": t.other_village}),
+        )
+        .await;
+    let (mine_id, theirs_id) = (mine["id"].as_i64().unwrap(), theirs["id"].as_i64().unwrap());
+    t.act_ok(
+        &far,
+        mine_id,
+        json!({"action": "register", "category_id": t.road}),
+    )
+    .await;
+    let (s, e) = t
+        .act(&far, mine_id, json!({"action": "merge", "into": theirs_id}))
+        .await;
+    assert_eq!(s, 404, "{e}");
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("状态"),
+        "no word of the other case's state: {message}"
+    );
+    let target = t.get_ok(&op, &format!("/cases/{theirs_id}")).await;
+    assert_eq!(
+        target["reporters"].as_array().unwrap().len(),
+        1,
+        "no reporter added"
+    );
+    assert_eq!(
+        t.get_ok(&far, &format!("/cases/{mine_id}")).await["state"],
+        "registered"
+    );
+}

@@ -79,6 +79,25 @@ impl Capability {
         }
     }
 
+    /// Township-wide settings and data: only an admin of the whole township (whose region is the
+    /// root) may touch them; other capabilities are exercised within the admin's own region.
+    pub fn is_global(self) -> bool {
+        matches!(
+            self,
+            ManageCategories
+                | SetTimeLimits
+                | MaintainCalendar
+                | ViewAuditLog
+                | IssueApiKeys
+                | ViewApiClients
+                | RevokeApiKeys
+                | ViewModels
+                | TrainModels
+                | SwitchModels
+                | ReadTrainingData
+        )
+    }
+
     pub const ALL: [Capability; 21] = [
         ManageRegions,
         ManageUnits,
@@ -104,19 +123,43 @@ impl Capability {
     ];
 }
 
-/// Refuses what the actor's role does not allow.
+/// Refuses what the actor's role does not allow, and township-wide capabilities to anyone
+/// below the township.
 pub fn require(actor: &Actor, capability: Capability) -> Result<(), DomainError> {
     let allowed = match actor.role {
         ActorRole::System => true,
         ActorRole::Citizen => false,
         ActorRole::User(role) => capability.roles().contains(&role),
     };
-    if allowed {
+    if !allowed {
+        return Err(DomainError::NotPermitted {
+            what: capability.label(),
+        });
+    }
+    if capability.is_global() && actor.role != ActorRole::System && !actor.covers(None) {
+        return Err(DomainError::NotPermittedBecause(format!(
+            "「{}」是全镇设置，须由乡镇级管理员操作",
+            capability.label()
+        )));
+    }
+    Ok(())
+}
+
+/// [`require`], for something located in a region (`None`: the whole township): an admin of a
+/// village manages only what lies within the village.
+pub fn require_within(
+    actor: &Actor,
+    capability: Capability,
+    region_path: Option<&str>,
+) -> Result<(), DomainError> {
+    require(actor, capability)?;
+    if actor.role == ActorRole::System || actor.covers(region_path) {
         Ok(())
     } else {
-        Err(DomainError::NotPermitted {
-            what: capability.label(),
-        })
+        Err(DomainError::NotPermittedBecause(format!(
+            "只能在自己负责的区域内{}",
+            capability.label()
+        )))
     }
 }
 

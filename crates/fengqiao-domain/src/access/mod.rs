@@ -8,5 +8,7 @@ mod capabilities;
 mod cases;
 
 pub use actions::{authorize, duty, Duty};
-pub use capabilities::{default_channel, may_file_in, may_intake, require, Capability};
+pub use capabilities::{
+    default_channel, may_file_in, may_intake, require, require_within, Capability,
+};
 pub use cases::{can_see_personal_data, can_view, scope_of, Scope};
