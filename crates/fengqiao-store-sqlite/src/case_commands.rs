@@ -261,7 +261,7 @@ impl CaseCommandStore for SqliteStore {
                 None => None,
             };
             let case = insert_new_case(conn, new.idempotency_key.as_deref(), |id| {
-                fengqiao_domain::case::new_case(id, intake.clone(), new.received_at)
+                fengqiao_domain::case::new_case(id, intake, new.received_at)
             })?;
             let id = case.id;
             if new.fingerprint.is_some() {
@@ -351,6 +351,9 @@ impl CaseCommandStore for SqliteStore {
                 for e in &b.events {
                     insert_event(conn, e)?;
                 }
+            }
+            if let Some(last) = bundles.iter().map(|b| b.case.id).max() {
+                advance_case_sequence(conn, last)?;
             }
             Ok(())
         })

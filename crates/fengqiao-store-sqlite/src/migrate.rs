@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/0009_idempotency_fingerprint.sql"),
     ),
+    (10, include_str!("../migrations/0010_case_sequence.sql")),
 ];
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {

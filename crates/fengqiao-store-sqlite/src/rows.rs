@@ -198,28 +198,33 @@ static UPDATE_CASE: LazyLock<String> = LazyLock::new(|| {
     format!("UPDATE cases SET {sets}, version = version + 1 WHERE id = ?1 AND version = ?43")
 });
 
-/// The same insert with the id left to the database (`?1` unbound, so NULL).
-static INSERT_NEW_CASE: LazyLock<String> =
-    LazyLock::new(|| INSERT_CASE.replacen("?1,", "NULL,", 1));
-
-/// Inserts a new case whose id the database assigns, then gives it the case number made from
-/// that id (`build` makes the case for an id; the number is set once the id is known).
+/// Inserts a new case under the next id of the database's case sequence (`id_sequences`, like
+/// a PostgreSQL sequence): the case number is made from the id before the row is written, so
+/// one INSERT writes the case whole.
 pub fn insert_new_case(
     conn: &Connection,
     idempotency_key: Option<&str>,
-    build: impl Fn(CaseId) -> Case,
+    build: impl FnOnce(CaseId) -> Case,
 ) -> Result<Case> {
-    // Its number ends in 000000 (no case has id 0): unique while it exists, since it is
-    // replaced in the same job before any other case is inserted.
-    let provisional = build(CaseId(0));
-    conn.prepare_cached(&INSERT_NEW_CASE)
-        .and_then(|mut st| st.execute(case_values!(&provisional, idempotency_key)))
+    let id: i64 = conn
+        .prepare_cached(
+            "UPDATE id_sequences SET next_id = next_id + 1 WHERE name = 'cases' RETURNING next_id - 1",
+        )
+        .and_then(|mut st| st.query_row([], |r| r.get(0)))
         .map_err(backend)?;
-    let case = build(CaseId(conn.last_insert_rowid()));
-    conn.prepare_cached("UPDATE cases SET case_no = ?2 WHERE id = ?1")
-        .and_then(|mut st| st.execute(params![case.id.0, case.case_no.as_str()]))
-        .map_err(backend)?;
+    let case = build(CaseId(id));
+    insert_case(conn, &case, idempotency_key).map_err(backend)?;
     Ok(case)
+}
+
+/// Moves the case sequence past ids written as they are (bulk loads of whole histories).
+pub fn advance_case_sequence(conn: &Connection, past: CaseId) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE id_sequences SET next_id = MAX(next_id, ?1 + 1) WHERE name = 'cases'",
+    )
+    .and_then(|mut st| st.execute([past.0]))
+    .map_err(backend)?;
+    Ok(())
 }
 
 pub fn insert_case(
