@@ -45,7 +45,7 @@ impl CaseActions {
                 .case(id)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("工单 {id} 不存在")))?;
-            let parent = match rec.case.parent_id {
+            let parent = match rec.case.handling.parent_id {
                 Some(p) => self.core.store.case(p).await?.map(|r| r.case),
                 None => None,
             };
@@ -55,14 +55,14 @@ impl CaseActions {
                     actor,
                     &rec.case,
                     &task_units,
-                    parent.as_ref().and_then(|p| p.unit_id),
+                    parent.as_ref().and_then(|p| p.handling.unit_id),
                 )
             {
                 return Err(AppError::NotFound(format!("工单 {id} 不存在")));
             }
             // The other case a merge or split touches must be one the actor may see too: out of
             // scope it is "not found", whatever the action.
-            let merge_target = match (&action, rec.case.merged_into) {
+            let merge_target = match (&action, rec.case.outcome.merged_into) {
                 (Action::Merge { into, .. }, _) => {
                     Some(self.core.visible_case(actor, *into).await?.case)
                 }
@@ -110,12 +110,12 @@ impl CaseActions {
                 }
                 _ => None,
             };
-            let settles = match (&action, rec.case.merged_into) {
+            let settles = match (&action, rec.case.outcome.merged_into) {
                 (Action::Merge { into, .. }, _) => vec![(id, *into, ProposalStatus::Merged)],
                 (Action::Split { .. }, Some(into)) => vec![(id, into, ProposalStatus::Dismissed)],
                 _ => Vec::new(),
             };
-            if let Some(due) = decision.case.reply_due {
+            if let Some(due) = decision.case.deadlines.reply_due {
                 let gaps = calendar.unknown_years_between(local_date(now), local_date(due));
                 if !gaps.is_empty() {
                     tracing::warn!(years = ?gaps, case = %rec.case.case_no, "no holiday calendar for these years: counting Monday–Friday; import the official calendar with `fengqiao calendar import`");

@@ -235,8 +235,12 @@ impl Core {
         if actor.role == ActorRole::System {
             return Ok(rec);
         }
-        let parent_unit = match rec.case.parent_id {
-            Some(p) => self.store.case(p).await?.and_then(|r| r.case.unit_id),
+        let parent_unit = match rec.case.handling.parent_id {
+            Some(p) => self
+                .store
+                .case(p)
+                .await?
+                .and_then(|r| r.case.handling.unit_id),
             None => None,
         };
         let task_units: Vec<UnitId> = rec.tasks.iter().map(|t| t.unit_id).collect();

@@ -82,7 +82,7 @@ impl Scheduler {
     fn escalation_due(&self, case: &Case, now: fengqiao_domain::Timestamp) -> Option<Escalation> {
         let (_, due) = case.current_deadline()?;
         if now <= due
-            || case.unit_id.is_none()
+            || case.handling.unit_id.is_none()
             || !matches!(
                 case.state,
                 fengqiao_domain::CaseState::Dispatched
@@ -94,12 +94,12 @@ impl Scheduler {
         }
         let late = now - due;
         if let Some(h) = self.core.config.supervise_after_hours {
-            if case.supervise_count == 0 && late >= chrono::Duration::hours(h) {
+            if case.oversight.supervise_count == 0 && late >= chrono::Duration::hours(h) {
                 return Some(Escalation::Supervise);
             }
         }
         if let Some(h) = self.core.config.urge_after_hours {
-            if case.urge_count == 0 && late >= chrono::Duration::hours(h) {
+            if case.oversight.urge_count == 0 && late >= chrono::Duration::hours(h) {
                 return Some(Escalation::Urge);
             }
         }

@@ -382,7 +382,7 @@ impl Triage {
         for id in all {
             if let Some(rec) = self.core.store.case(*id).await? {
                 first_at = first_at.min(rec.case.created_at);
-                texts.push(format!("{} {}", rec.case.title, rec.case.body));
+                texts.push(format!("{} {}", rec.case.text.title, rec.case.text.body));
             }
         }
         let seg = self.segmenter();
@@ -600,8 +600,8 @@ impl Triage {
 
     /// Puts an open case (back) into the duplicate index, e.g. after a split.
     pub(crate) fn index_case(&self, case: &fengqiao_domain::case::Case) {
-        let shingles = Shingles::of(&format!("{} {}", case.title, case.body));
-        let partition = self.partition(case.region_id);
+        let shingles = Shingles::of(&format!("{} {}", case.text.title, case.text.body));
+        let partition = self.partition(case.location.region_id);
         self.index.write().expect("index lock").insert(
             case.id.0,
             partition,

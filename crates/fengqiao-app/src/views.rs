@@ -139,18 +139,19 @@ impl CaseView {
         regions: &[Region],
     ) -> Self {
         let mut c = rec.case;
-        c.title = shown(&c.title, unmasked);
-        c.body = shown(&c.body, unmasked);
+        c.text.title = shown(&c.text.title, unmasked);
+        c.text.body = shown(&c.text.body, unmasked);
         CaseView {
             state_label: c.state.label(),
             channel_label: c.channel.label(),
             priority_label: c.priority.label(),
-            unit_name: unit_name(units, c.unit_id),
+            unit_name: unit_name(units, c.handling.unit_id),
             category_name: c
                 .category_id
                 .and_then(|id| categories.iter().find(|x| x.id == id))
                 .map(|x| x.name.clone()),
             region_name: c
+                .location
                 .region_id
                 .and_then(|id| regions.iter().find(|x| x.id == id))
                 .map(|x| x.name.clone()),
@@ -214,7 +215,7 @@ impl CaseSummary {
         CaseSummary {
             id: c.id.0,
             case_no: c.case_no.to_string(),
-            title: shown(&c.title, unmasked),
+            title: shown(&c.text.title, unmasked),
             state: c.state.as_str(),
             state_label: c.state.label(),
             channel: c.channel.as_str(),
@@ -223,13 +224,13 @@ impl CaseSummary {
                 .category_id
                 .and_then(|id| categories.iter().find(|x| x.id == id))
                 .map(|x| x.name.clone()),
-            unit_name: unit_name(units, c.unit_id),
-            overdue_level: c.overdue_level.as_str(),
-            reply_due: c.reply_due,
-            reopen_count: c.reopen_count,
-            urge_count: c.urge_count,
-            listed_supervision: c.listed_supervision,
-            parent_id: c.parent_id.map(|p| p.0),
+            unit_name: unit_name(units, c.handling.unit_id),
+            overdue_level: c.deadlines.overdue_level.as_str(),
+            reply_due: c.deadlines.reply_due,
+            reopen_count: c.oversight.reopen_count,
+            urge_count: c.oversight.urge_count,
+            listed_supervision: c.oversight.listed_supervision,
+            parent_id: c.handling.parent_id.map(|p| p.0),
             created_at: c.created_at,
         }
     }
@@ -306,11 +307,11 @@ impl PublicCaseView {
             .collect();
         PublicCaseView {
             case_no: c.case_no.to_string(),
-            title: shown(&c.title, false),
+            title: shown(&c.text.title, false),
             state_label: c.state.label(),
             created_at: c.created_at,
-            reply: c.reply.clone(),
-            replied_at: c.replied_at,
+            reply: c.handling.reply.clone(),
+            replied_at: c.handling.replied_at,
             progress,
         }
     }

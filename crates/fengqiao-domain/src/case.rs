@@ -142,48 +142,108 @@ pub struct ExtensionRequest {
     pub requested_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Case {
-    pub id: CaseId,
-    pub case_no: CaseNo,
+/// What was reported, in the reporter's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseText {
     pub title: String,
     pub body: String,
-    pub channel: Channel,
-    pub category_id: Option<CategoryId>,
-    pub priority: Priority,
+}
+
+/// Where it is: the region (with its materialised path, denormalised for scope checks), the
+/// address as given and coordinates. Places, hazards and projects carry the same part.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Location {
     pub region_id: Option<RegionId>,
-    /// The region's materialised path, denormalised for scope checks.
     pub region_path: Option<String>,
     pub address: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
-    pub state: CaseState,
-    /// The lead handling unit (主办单位).
+}
+
+/// Who handles it and how far they got: the lead unit (主办单位), the parent case of a
+/// sub-dispatch, and the times of dispatch, acceptance and reply.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Handling {
     pub unit_id: Option<UnitId>,
     pub parent_id: Option<CaseId>,
-    pub merged_into: Option<CaseId>,
-    pub is_petition: bool,
-    pub reopen_count: u32,
-    pub return_count: u32,
-    pub urge_count: u32,
-    pub supervise_count: u32,
-    pub listed_supervision: bool,
-    pub overdue_level: OverdueLevel,
-    pub extension: Option<ExtensionRequest>,
-    pub extended_days: u32,
+    pub dispatched_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
+    pub replied_at: Option<Timestamp>,
+    pub reply: Option<String>,
+}
+
+/// The clock: each stage's due time, the current stage's start (for the overdue share), a
+/// pending extension and the days granted, and the overdue level. Hazards reuse it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deadlines {
     /// Start of the current timed stage (dispatch, accept, reply…), for the overdue share.
     pub stage_started_at: Option<Timestamp>,
     pub accept_due: Option<Timestamp>,
     pub return_due: Option<Timestamp>,
     pub reply_due: Option<Timestamp>,
     pub follow_up_due: Option<Timestamp>,
-    pub dispatched_at: Option<Timestamp>,
-    pub accepted_at: Option<Timestamp>,
-    pub replied_at: Option<Timestamp>,
+    pub extension: Option<ExtensionRequest>,
+    pub extended_days: u32,
+    pub overdue_level: OverdueLevel,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            stage_started_at: None,
+            accept_due: None,
+            return_due: None,
+            reply_due: None,
+            follow_up_due: None,
+            extension: None,
+            extended_days: 0,
+            overdue_level: OverdueLevel::Green,
+        }
+    }
+}
+
+/// Counts of what oversight and the unit did to it: reopenings, returns, urging, supervision.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Oversight {
+    pub reopen_count: u32,
+    pub return_count: u32,
+    pub urge_count: u32,
+    pub supervise_count: u32,
+    pub listed_supervision: bool,
+}
+
+/// How it ended: merged into another case, closed, and the reporter's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Outcome {
+    pub merged_into: Option<CaseId>,
     pub closed_at: Option<Timestamp>,
-    pub reply: Option<String>,
     pub satisfaction: Option<Satisfaction>,
     pub unit_at_fault: bool,
+}
+
+/// A case (工单): its identity and state, and its parts. The parts serialise flat, so the wire
+/// form is one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: CaseId,
+    pub case_no: CaseNo,
+    #[serde(flatten)]
+    pub text: CaseText,
+    pub channel: Channel,
+    pub category_id: Option<CategoryId>,
+    pub priority: Priority,
+    #[serde(flatten)]
+    pub location: Location,
+    pub state: CaseState,
+    pub is_petition: bool,
+    #[serde(flatten)]
+    pub handling: Handling,
+    #[serde(flatten)]
+    pub deadlines: Deadlines,
+    #[serde(flatten)]
+    pub oversight: Oversight,
+    #[serde(flatten)]
+    pub outcome: Outcome,
     pub created_by: Option<UserId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -194,13 +254,13 @@ pub struct Case {
 impl Case {
     /// The deadline the case is currently running against, with the instant it started.
     pub fn current_deadline(&self) -> Option<(Timestamp, Timestamp)> {
-        let start = self.stage_started_at?;
+        let start = self.deadlines.stage_started_at?;
         let due = match self.state {
-            CaseState::Dispatched => self.accept_due,
+            CaseState::Dispatched => self.deadlines.accept_due,
             CaseState::ReturnRequested | CaseState::Accepted | CaseState::InProgress => {
-                self.reply_due
+                self.deadlines.reply_due
             }
-            CaseState::Replied | CaseState::Reviewed => self.follow_up_due,
+            CaseState::Replied | CaseState::Reviewed => self.deadlines.follow_up_due,
             _ => None,
         }?;
         Some((start, due))
@@ -315,7 +375,7 @@ impl Event {
             actor_name: actor_name.to_string(),
             remark: Some(format!("经「{}」登记", case.channel.label())),
             at: case.created_at,
-            unit_id: case.unit_id,
+            unit_id: case.handling.unit_id,
             due_at: None,
             on_time: None,
         }
@@ -351,41 +411,26 @@ pub fn new_case(id: CaseId, i: Intake, now: Timestamp) -> Case {
     Case {
         id,
         case_no: CaseNo::new(crate::deadline::local_date(now), id),
-        title: i.title,
-        body: i.body,
+        text: CaseText {
+            title: i.title,
+            body: i.body,
+        },
         channel: i.channel,
         category_id: i.category_id,
         priority: i.priority,
-        region_id: i.region_id,
-        region_path: i.region_path,
-        address: i.address,
-        latitude: i.latitude,
-        longitude: i.longitude,
+        location: Location {
+            region_id: i.region_id,
+            region_path: i.region_path,
+            address: i.address,
+            latitude: i.latitude,
+            longitude: i.longitude,
+        },
         state: CaseState::Reported,
-        unit_id: None,
-        parent_id: None,
-        merged_into: None,
         is_petition: i.is_petition,
-        reopen_count: 0,
-        return_count: 0,
-        urge_count: 0,
-        supervise_count: 0,
-        listed_supervision: false,
-        overdue_level: OverdueLevel::Green,
-        extension: None,
-        extended_days: 0,
-        stage_started_at: None,
-        accept_due: None,
-        return_due: None,
-        reply_due: None,
-        follow_up_due: None,
-        dispatched_at: None,
-        accepted_at: None,
-        replied_at: None,
-        closed_at: None,
-        reply: None,
-        satisfaction: None,
-        unit_at_fault: false,
+        handling: Handling::default(),
+        deadlines: Deadlines::default(),
+        oversight: Oversight::default(),
+        outcome: Outcome::default(),
         created_by: i.created_by,
         created_at: now,
         updated_at: now,
@@ -405,27 +450,69 @@ pub fn child_case(
         Intake {
             category_id: parent.category_id,
             priority: parent.priority,
-            region_id: parent.region_id,
-            region_path: parent.region_path.clone(),
-            address: parent.address.clone(),
-            latitude: parent.latitude,
-            longitude: parent.longitude,
+            region_id: parent.location.region_id,
+            region_path: parent.location.region_path.clone(),
+            address: parent.location.address.clone(),
+            latitude: parent.location.latitude,
+            longitude: parent.location.longitude,
             is_petition: parent.is_petition,
             ..Intake::text(
-                format!("【二次派单】{}", parent.title),
-                format!("{}\n\n——原诉求——\n{}", child.instructions, parent.body),
+                format!("【二次派单】{}", parent.text.title),
+                format!("{}\n\n——原诉求——\n{}", child.instructions, parent.text.body),
                 parent.channel,
             )
         },
         now,
     );
-    c.parent_id = Some(parent.id);
-    c.unit_id = Some(child.unit_id);
+    c.handling.parent_id = Some(parent.id);
+    c.handling.unit_id = Some(child.unit_id);
     c.state = CaseState::Dispatched;
-    c.dispatched_at = Some(now);
-    c.stage_started_at = Some(now);
-    c.accept_due = Some(child.accept_due);
-    c.return_due = Some(child.accept_due);
-    c.reply_due = Some(child.reply_due);
+    c.handling.dispatched_at = Some(now);
+    c.deadlines.stage_started_at = Some(now);
+    c.deadlines.accept_due = Some(child.accept_due);
+    c.deadlines.return_due = Some(child.accept_due);
+    c.deadlines.reply_due = Some(child.reply_due);
     c
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    /// The parts are how the code is organised, not the wire: a case is one flat object.
+    #[test]
+    fn a_case_serialises_flat_and_reads_back() {
+        let now = chrono::Utc::now();
+        let mut case = new_case(
+            CaseId(7),
+            Intake::text("路灯", "村口路灯坏了", Channel::Hotline),
+            now,
+        );
+        case.deadlines.reply_due = Some(now);
+        case.handling.unit_id = Some(UnitId(3));
+        let v = serde_json::to_value(&case).unwrap();
+        for key in [
+            "title",
+            "body",
+            "region_id",
+            "unit_id",
+            "reply_due",
+            "urge_count",
+            "closed_at",
+        ] {
+            assert!(v.get(key).is_some(), "{key} at the top level: {v}");
+        }
+        for part in [
+            "text",
+            "location",
+            "handling",
+            "deadlines",
+            "oversight",
+            "outcome",
+        ] {
+            assert!(v.get(part).is_none(), "{part} is not a wire field");
+        }
+        let back: Case = serde_json::from_value(v).unwrap();
+        assert_eq!(back, case);
+    }
 }

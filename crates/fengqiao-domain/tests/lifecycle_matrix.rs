@@ -45,27 +45,27 @@ fn base_case(state: CaseState) -> Case {
         state,
         CaseState::Reported | CaseState::Registered | CaseState::Rejected
     ) {
-        c.unit_id = Some(UNIT);
-        c.dispatched_at = Some(now() - Duration::hours(2));
-        c.stage_started_at = c.dispatched_at;
-        c.accept_due = Some(now() + Duration::hours(20));
-        c.return_due = Some(now() + Duration::days(2));
-        c.reply_due = Some(now() + Duration::days(5));
+        c.handling.unit_id = Some(UNIT);
+        c.handling.dispatched_at = Some(now() - Duration::hours(2));
+        c.deadlines.stage_started_at = c.handling.dispatched_at;
+        c.deadlines.accept_due = Some(now() + Duration::hours(20));
+        c.deadlines.return_due = Some(now() + Duration::days(2));
+        c.deadlines.reply_due = Some(now() + Duration::days(5));
     }
     if state == CaseState::Merged {
-        c.merged_into = Some(CaseId(2));
+        c.outcome.merged_into = Some(CaseId(2));
     }
     if state == CaseState::FollowedUp {
-        c.satisfaction = Some(Satisfaction::Unsatisfied);
-        c.unit_at_fault = true;
+        c.outcome.satisfaction = Some(Satisfaction::Unsatisfied);
+        c.outcome.unit_at_fault = true;
     }
     if matches!(
         state,
         CaseState::Replied | CaseState::Reviewed | CaseState::FollowedUp
     ) {
-        c.replied_at = Some(now() - Duration::hours(1));
-        c.reply = Some("已修复".into());
-        c.follow_up_due = Some(now() + Duration::days(3));
+        c.handling.replied_at = Some(now() - Duration::hours(1));
+        c.handling.reply = Some("已修复".into());
+        c.deadlines.follow_up_due = Some(now() + Duration::days(3));
     }
     c
 }
@@ -309,7 +309,7 @@ fn every_state_action_and_role() {
                     action,
                     Action::ApproveExtension { .. } | Action::DenyExtension { .. }
                 ) {
-                    case.extension = Some(ExtensionRequest {
+                    case.deadlines.extension = Some(ExtensionRequest {
                         days: 3,
                         reason: "需协调".into(),
                         requested_at: now(),
@@ -330,7 +330,7 @@ fn every_state_action_and_role() {
                 };
                 let before = case.clone();
                 let result = decide(&case, &action, &ctx);
-                let allowed_role = role_allowed(role, unit, case.unit_id, &action);
+                let allowed_role = role_allowed(role, unit, case.handling.unit_id, &action);
                 let to = expected(state, &action);
                 let label = format!("{state:?} {:?} by {role:?}/{unit:?}", action.kind());
                 match (&result, allowed_role, to) {
@@ -411,7 +411,7 @@ fn extension_only_before_the_due_date_and_within_the_cap() {
         Err(DomainError::Invalid { field: "days", .. })
     ));
     assert!(decide(&case, &ask(10), &mk(now())).is_ok());
-    case.reply_due = Some(now() - Duration::minutes(1));
+    case.deadlines.reply_due = Some(now() - Duration::minutes(1));
     assert!(matches!(
         decide(&case, &ask(2), &mk(now())),
         Err(DomainError::Conflict(_))
@@ -425,10 +425,10 @@ fn approved_extension_moves_the_due_date_by_working_days() {
     let mut case = base_case(CaseState::InProgress);
     // Due Friday 25 Sep 2026 (a holiday) end of day; 3 working days later skips the Mid-Autumn
     // and National Day holidays: 28, 29, 30 September.
-    case.reply_due = Some(deadline::end_of_local_day(
+    case.deadlines.reply_due = Some(deadline::end_of_local_day(
         chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
     ));
-    case.extension = Some(ExtensionRequest {
+    case.deadlines.extension = Some(ExtensionRequest {
         days: 3,
         reason: "x".into(),
         requested_at: now(),
@@ -440,11 +440,11 @@ fn approved_extension_moves_the_due_date_by_working_days() {
     let ctx = DecideContext::new(now, &op, &cal);
     let d = decide(&case, &Action::ApproveExtension { remark: None }, &ctx).unwrap();
     assert_eq!(
-        deadline::local_date(d.case.reply_due.unwrap()),
+        deadline::local_date(d.case.deadlines.reply_due.unwrap()),
         chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()
     );
-    assert_eq!(d.case.extended_days, 3);
-    assert!(d.case.extension.is_none());
+    assert_eq!(d.case.deadlines.extended_days, 3);
+    assert!(d.case.deadlines.extension.is_none());
 }
 
 /// The actions of a walk: every action, plus an unsatisfied follow-up with the unit at fault
@@ -504,7 +504,11 @@ fn walk(start: CaseState, steps: &[(usize, usize, i64)]) -> Vec<ActionKind> {
         let (role, unit) = roles[ri % roles.len()];
         let a = actor(role, unit);
         // A task belongs to the case only once it has been dispatched with it.
-        let visible_tasks: &[Task] = if case.unit_id.is_some() { &tasks } else { &[] };
+        let visible_tasks: &[Task] = if case.handling.unit_id.is_some() {
+            &tasks
+        } else {
+            &[]
+        };
         let ctx = DecideContext {
             categories: &categories,
             merge_target: Some(&target),
@@ -517,12 +521,16 @@ fn walk(start: CaseState, steps: &[(usize, usize, i64)]) -> Vec<ActionKind> {
                 assert_eq!(d.event.from, Some(case.state));
                 assert_eq!(d.event.to, d.case.state);
                 assert_eq!(d.event.action, action.kind());
-                assert!(d.case.reopen_count >= case.reopen_count);
+                assert!(d.case.oversight.reopen_count >= case.oversight.reopen_count);
                 if matches!(
                     action.kind(),
                     ActionKind::Dispatch | ActionKind::Reassign | ActionKind::Reopen
                 ) {
-                    let due = d.case.reply_due.expect("a dispatched case has a reply due");
+                    let due = d
+                        .case
+                        .deadlines
+                        .reply_due
+                        .expect("a dispatched case has a reply due");
                     assert!(cal.is_working_day(deadline::local_date(due)));
                 }
                 for e in &d.effects {
@@ -597,7 +605,7 @@ fn a_supplement_on_a_finished_case_records_the_reopen_request_and_changes_nothin
         CaseState::Closed,
         "reopening is the centre's call"
     );
-    assert_eq!(d.case.reopen_count, closed.reopen_count);
+    assert_eq!(d.case.oversight.reopen_count, closed.oversight.reopen_count);
     assert_eq!(
         d.event.remark.as_deref(),
         Some("群众反映问题仍未解决，申请重办：路灯又不亮了")
@@ -627,7 +635,7 @@ fn events_record_the_unit_responsible_and_whether_the_step_met_its_deadline() {
     let cal = Calendar::builtin();
     let staff = actor(Some(Role::UnitStaff), Some(UNIT));
     let case = base_case(CaseState::Dispatched);
-    let accept_due = case.accept_due.unwrap();
+    let accept_due = case.deadlines.accept_due.unwrap();
     let accept = Action::Accept { remark: None };
     let in_time = decide(&case, &accept, &DecideContext::new(now(), &staff, &cal)).unwrap();
     assert_eq!(in_time.event.unit_id, Some(UNIT));

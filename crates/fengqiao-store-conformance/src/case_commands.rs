@@ -19,7 +19,7 @@ pub async fn intake_is_idempotent(store: &dyn Store) {
         .unwrap();
     assert!(!b.created, "the same key must return the first case");
     assert_eq!(a.case.id, b.case.id);
-    assert_eq!(b.case.body, "路灯坏了");
+    assert_eq!(b.case.text.body, "路灯坏了");
     let c = store
         .intake(new_case("另一件事", None, None))
         .await
@@ -112,7 +112,7 @@ pub async fn merge_moves_reporters_and_notifies(store: &dyn Store) {
         .case;
     // Merge A into B: B gains A's reporter and a merge_in event; A is merged.
     let mut merged = a.clone();
-    merged.merged_into = Some(b.id);
+    merged.outcome.merged_into = Some(b.id);
     store
         .commit(change(
             merged,
@@ -166,7 +166,7 @@ pub async fn sub_dispatch_creates_a_child_case(store: &dyn Store) {
     // Sub-dispatch creates a child case, dispatched to the unit, with its own event.
     let mut parent = store.case(b.id).await.unwrap().unwrap().case;
     parent.state = CaseState::Accepted;
-    parent.reply_due = Some(t0() + chrono::Duration::days(5));
+    parent.deadlines.reply_due = Some(t0() + chrono::Duration::days(5));
     let child = fengqiao_domain::lifecycle::NewChild {
         unit_id: unit.id,
         instructions: "请核实".into(),
@@ -187,8 +187,8 @@ pub async fn sub_dispatch_creates_a_child_case(store: &dyn Store) {
     let (child_id, child_state) = rb.children[0];
     assert_eq!(child_state, CaseState::Dispatched);
     let child = store.case(child_id).await.unwrap().unwrap().case;
-    assert_eq!(child.parent_id, Some(b.id));
-    assert_eq!(child.unit_id, Some(unit.id));
+    assert_eq!(child.handling.parent_id, Some(b.id));
+    assert_eq!(child.handling.unit_id, Some(unit.id));
     assert_eq!(store.events(child_id).await.unwrap().len(), 1);
 }
 
@@ -212,9 +212,9 @@ pub async fn only_reported_cases_are_amended(store: &dyn Store) {
     let stored = store.case(case.id).await.unwrap().unwrap().case;
     assert_eq!(
         (
-            stored.title.as_str(),
-            stored.body.as_str(),
-            stored.address.as_deref()
+            stored.text.title.as_str(),
+            stored.text.body.as_str(),
+            stored.location.address.as_deref()
         ),
         ("新标题", "路灯坏了三盏", Some("村口"))
     );
@@ -390,7 +390,7 @@ pub async fn events_record_the_unit_and_the_deadline_in_force(store: &dyn Store)
         .unwrap()
         .case;
     let mut dispatched = case.clone();
-    dispatched.unit_id = Some(unit.id);
+    dispatched.handling.unit_id = Some(unit.id);
     let dispatched = store
         .commit(change(
             dispatched,

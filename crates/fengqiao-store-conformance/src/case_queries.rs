@@ -120,7 +120,7 @@ pub async fn unit_scope_sees_its_cases_and_its_reporters(store: &dyn Store) {
         .await
         .unwrap()
         .case;
-    case.unit_id = Some(unit.id);
+    case.handling.unit_id = Some(unit.id);
     store
         .commit(change(
             case.clone(),
@@ -213,7 +213,7 @@ pub async fn counts_follow_scope(store: &dyn Store) {
         .unwrap()
         .items;
     let mut closed = one[0].clone();
-    closed.overdue_level = fengqiao_domain::deadline::OverdueLevel::Red;
+    closed.deadlines.overdue_level = fengqiao_domain::deadline::OverdueLevel::Red;
     store
         .commit(change(
             closed,

@@ -155,7 +155,7 @@ pub fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewC
 }
 
 pub fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect>) -> Changeset {
-    let (from, unit_id) = (case.state, case.unit_id);
+    let (from, unit_id) = (case.state, case.handling.unit_id);
     let mut case = case;
     case.state = to;
     Changeset {

@@ -181,7 +181,7 @@ pub async fn the_model_never_learns_from_itself(store: &dyn Store) {
             .iter()
             .map(|l| (l.body.as_str(), l.category_id))
             .collect::<Vec<_>>(),
-        vec![(by_person.body.as_str(), roads)]
+        vec![(by_person.text.body.as_str(), roads)]
     );
     // An operator registers a suggested case under another category: training data, with the
     // person's answer.
@@ -209,7 +209,10 @@ pub async fn the_model_never_learns_from_itself(store: &dyn Store) {
             .iter()
             .map(|l| (l.body.as_str(), l.category_id))
             .collect::<Vec<_>>(),
-        vec![(by_person.body.as_str(), roads), ("路灯一闪一闪", lights)]
+        vec![
+            (by_person.text.body.as_str(), roads),
+            ("路灯一闪一闪", lights)
+        ]
     );
     // The same verdicts from the domain's rule, case by case.
     let origin = |categorised, by_system, confirmed_by_person| CategoryOrigin {

@@ -118,7 +118,7 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                 insert_event(
                     conn,
                     &event(
-                        (id, c.unit_id),
+                        (id, c.handling.unit_id),
                         ActionKind::SubDispatch,
                         None,
                         c.state,

@@ -228,7 +228,7 @@ pub(super) fn request_item(app: &App, c: &Case, media_url: Option<&String>) -> V
     let mut m = Map::new();
     m.insert("service_request_id".into(), c.case_no.to_string().into());
     m.insert("status".into(), if open { "open" } else { "closed" }.into());
-    if let Some(reply) = &c.reply {
+    if let Some(reply) = &c.handling.reply {
         m.insert(
             "status_notes".into(),
             fengqiao_triage::pii::mask(reply).into(),
@@ -247,25 +247,25 @@ pub(super) fn request_item(app: &App, c: &Case, media_url: Option<&String>) -> V
     }
     m.insert(
         "description".into(),
-        fengqiao_triage::pii::mask(&c.body).into(),
+        fengqiao_triage::pii::mask(&c.text.body).into(),
     );
-    if let Some(unit) = app.core.unit_name(c.unit_id) {
+    if let Some(unit) = app.core.unit_name(c.handling.unit_id) {
         m.insert("agency_responsible".into(), unit.into());
     }
     m.insert("requested_datetime".into(), w3c(c.created_at).into());
     let updated = if open {
         c.updated_at
     } else {
-        c.closed_at.unwrap_or(c.updated_at)
+        c.outcome.closed_at.unwrap_or(c.updated_at)
     };
     m.insert("updated_datetime".into(), w3c(updated).into());
-    if let (Some(due), true) = (c.reply_due, open) {
+    if let (Some(due), true) = (c.deadlines.reply_due, open) {
         m.insert("expected_datetime".into(), w3c(due).into());
     }
-    if let Some(a) = &c.address {
+    if let Some(a) = &c.location.address {
         m.insert("address".into(), a.clone().into());
     }
-    if let (Some(lat), Some(long)) = (c.latitude, c.longitude) {
+    if let (Some(lat), Some(long)) = (c.location.latitude, c.location.longitude) {
         m.insert("lat".into(), lat.into());
         m.insert("long".into(), long.into());
     }

@@ -141,5 +141,8 @@ async fn personal_data_in_text_is_masked_for_those_without_the_right() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.case.body, body, "the stored text is never changed");
+    assert_eq!(
+        stored.case.text.body, body,
+        "the stored text is never changed"
+    );
 }

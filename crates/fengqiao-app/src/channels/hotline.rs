@@ -143,7 +143,10 @@ impl Hotline {
                     .await?
                     .ok_or_else(|| AppError::internal(format!("case {id} vanished")))?;
                 let c = &rec.case;
-                if c.body == o.content && c.address == o.address && c.priority == o.priority {
+                if c.text.body == o.content
+                    && c.location.address == o.address
+                    && c.priority == o.priority
+                {
                     return Ok(Outcome::Unchanged);
                 }
                 if c.state != fengqiao_domain::case::CaseState::Reported {
@@ -282,6 +285,7 @@ impl Hotline {
                     .and_then(|id| categories.iter().find(|x| x.id == id))
                     .map(|x| x.name.clone());
                 let unit = c
+                    .handling
                     .unit_id
                     .and_then(|id| units.iter().find(|u| u.id == id))
                     .map(|u| u.name.clone());
@@ -294,16 +298,16 @@ impl Hotline {
                         .and_then(|p| p.phone.as_ref())
                         .map(|p| p.as_str().to_string())
                         .unwrap_or_default(),
-                    c.body.clone(),
-                    c.address.clone().unwrap_or_default(),
+                    c.text.body.clone(),
+                    c.location.address.clone().unwrap_or_default(),
                     cat.unwrap_or_default(),
                     priority_text(c.priority).to_string(),
-                    c.reply_due.map(local).unwrap_or_default(),
+                    c.deadlines.reply_due.map(local).unwrap_or_default(),
                     c.case_no.to_string(),
                     c.state.label().to_string(),
                     unit.unwrap_or_default(),
-                    c.reply.clone().unwrap_or_default(),
-                    c.replied_at.map(local).unwrap_or_default(),
+                    c.handling.reply.clone().unwrap_or_default(),
+                    c.handling.replied_at.map(local).unwrap_or_default(),
                 ])?;
                 n += 1;
             }

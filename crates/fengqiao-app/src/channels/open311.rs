@@ -171,7 +171,7 @@ impl Open311 {
         let details = self.core.store.case_details(&ids).await?;
         let linked: Vec<_> = cases
             .iter()
-            .flat_map(|c| [c.merged_into, c.parent_id])
+            .flat_map(|c| [c.outcome.merged_into, c.handling.parent_id])
             .flatten()
             .collect();
         let numbers: HashMap<_, _> = self
@@ -225,8 +225,8 @@ impl Open311 {
                 let x = Extensions {
                     attributes: attributes.remove(&c.id).unwrap_or_default(),
                     channel: c.channel.as_str(),
-                    duplicate_of: number(c.merged_into),
-                    parent: number(c.parent_id),
+                    duplicate_of: number(c.outcome.merged_into),
+                    parent: number(c.handling.parent_id),
                     notes,
                     photos: photos.remove(&c.id).unwrap_or_default(),
                 };

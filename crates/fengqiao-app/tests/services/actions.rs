@@ -81,7 +81,7 @@ async fn the_unit_responsible_is_on_every_step_it_takes() {
         .unwrap();
     assert_eq!(accept.event.unit_id, Some(UnitId(t.unit)));
     assert_eq!(
-        accept.event.due_at, accepted.accept_due,
+        accept.event.due_at, accepted.deadlines.accept_due,
         "the accept limit in force"
     );
     assert_eq!(accept.event.on_time, Some(true));

@@ -66,7 +66,7 @@ async fn an_address_naming_a_village_places_the_case_there() {
         )
         .await
         .unwrap();
-    assert_eq!(out.case.region_id, Some(RegionId(t.village)));
+    assert_eq!(out.case.location.region_id, Some(RegionId(t.village)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,7 +38,7 @@ async fn a_case_past_its_accept_limit_turns_red_and_is_urged_once() {
     );
     // Past the one-working-day accept limit, nobody having accepted.
     t.clock
-        .set(dispatched.accept_due.unwrap() + chrono::Duration::hours(1));
+        .set(dispatched.deadlines.accept_due.unwrap() + chrono::Duration::hours(1));
     let report = t.app.scheduler.tick().await.unwrap();
     assert_eq!((report.level_changes, report.urged), (1, 1), "{report:?}");
     let now = t
@@ -47,8 +47,8 @@ async fn a_case_past_its_accept_limit_turns_red_and_is_urged_once() {
         .case_view(&Actor::system(), case.id)
         .await
         .unwrap();
-    assert_eq!(now.case.overdue_level, OverdueLevel::Red);
-    assert_eq!(now.case.urge_count, 1);
+    assert_eq!(now.case.deadlines.overdue_level, OverdueLevel::Red);
+    assert_eq!(now.case.oversight.urge_count, 1);
     let again = t.app.scheduler.tick().await.unwrap();
     assert_eq!(
         (again.level_changes, again.urged),

@@ -44,7 +44,7 @@ async fn a_repeat_in_the_same_village_is_proposed_as_a_duplicate() {
         .await
         .unwrap()
         .case;
-    assert_eq!(repeat.region_id, Some(RegionId(t.village)));
+    assert_eq!(repeat.location.region_id, Some(RegionId(t.village)));
     let proposals = t
         .app
         .triage

@@ -85,8 +85,8 @@ pub fn authorize(
             return deny("所选区域不在您的辖区内");
         }
     }
-    let in_region = actor.covers(case.region_path.as_deref());
-    let own_unit = actor.unit_id.is_some() && actor.unit_id == case.unit_id;
+    let in_region = actor.covers(case.location.region_path.as_deref());
+    let own_unit = actor.unit_id.is_some() && actor.unit_id == case.handling.unit_id;
     match duty(kind) {
         Duty::System => deny("该操作只能由系统执行"),
         Duty::Centre => match role {
@@ -129,11 +129,11 @@ pub fn authorize(
             }
         }
         Duty::Reviewer => {
-            let parent_unit = ctx.parent.and_then(|p| p.unit_id);
+            let parent_unit = ctx.parent.and_then(|p| p.handling.unit_id);
             match role {
                 Role::Operator | Role::Admin if in_region => Ok(()),
                 Role::UnitStaff | Role::GridWorker
-                    if case.parent_id.is_some()
+                    if case.handling.parent_id.is_some()
                         && parent_unit.is_some()
                         && parent_unit == actor.unit_id =>
                 {

@@ -53,18 +53,18 @@ pub fn can_view(
         ActorRole::System => true,
         ActorRole::Citizen => false,
         ActorRole::User(Role::Operator | Role::Admin | Role::Leader) => {
-            actor.covers(case.region_path.as_deref())
+            actor.covers(case.location.region_path.as_deref())
         }
         ActorRole::User(Role::UnitStaff | Role::GridWorker) => {
             let Some(unit) = actor.unit_id else {
                 return false;
             };
-            case.unit_id == Some(unit)
+            case.handling.unit_id == Some(unit)
                 || task_units.contains(&unit)
                 || parent_unit == Some(unit)
                 || (actor.role == ActorRole::User(Role::GridWorker)
                     && (case.created_by == actor.user_id
-                        || actor.covers(case.region_path.as_deref())))
+                        || actor.covers(case.location.region_path.as_deref())))
         }
     }
 }
@@ -76,7 +76,7 @@ pub fn can_see_personal_data(actor: &Actor, case: &Case) -> bool {
     match actor.role {
         ActorRole::User(Role::Operator | Role::Admin) => true,
         ActorRole::User(Role::UnitStaff | Role::GridWorker) => {
-            actor.unit_id.is_some() && actor.unit_id == case.unit_id
+            actor.unit_id.is_some() && actor.unit_id == case.handling.unit_id
         }
         _ => false,
     }

@@ -25,11 +25,11 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if !ctx.units_exist {
                 return Err(invalid("unit_id", "所选承办单位不存在"));
             }
-            next.unit_id = Some(*unit_id);
+            next.handling.unit_id = Some(*unit_id);
             next.state = S::Dispatched;
             ctx.start_dispatch(next);
             if !co_units.is_empty() {
-                let reply_due = next.reply_due.expect("set by start_dispatch");
+                let reply_due = next.deadlines.reply_due.expect("set by start_dispatch");
                 let mut tasks = Vec::new();
                 for co in co_units {
                     if co.unit_id == *unit_id {
@@ -62,16 +62,16 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 return Err(not_allowed());
             }
             next.state = S::Accepted;
-            next.accepted_at = Some(ctx.now);
-            next.stage_started_at = next.dispatched_at;
-            next.overdue_level = recompute_level(next, ctx);
+            next.handling.accepted_at = Some(ctx.now);
+            next.deadlines.stage_started_at = next.handling.dispatched_at;
+            next.deadlines.overdue_level = recompute_level(next, ctx);
             *note = remark("remark", r)?;
         }
         Action::RequestReturn { reason: r } => {
             if from != S::Dispatched {
                 return Err(not_allowed());
             }
-            if let Some(due) = case.return_due {
+            if let Some(due) = case.deadlines.return_due {
                 if ctx.now > due {
                     return Err(DomainError::Conflict(
                         "已超过退单时限（派单后 2 个工作日内），请签收办理或联系受理中心".into(),
@@ -79,7 +79,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 }
             }
             next.state = S::ReturnRequested;
-            next.return_count += 1;
+            next.oversight.return_count += 1;
             *note = Some(reason("reason", r)?);
         }
         Action::DenyReturn { reason: r } => {
@@ -93,7 +93,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if from != S::ReturnRequested {
                 return Err(not_allowed());
             }
-            if Some(*unit_id) == case.unit_id {
+            if Some(*unit_id) == case.handling.unit_id {
                 return Err(invalid(
                     "unit_id",
                     "改派须选择另一个承办单位；维持原单位请驳回退单",
@@ -102,7 +102,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if !ctx.units_exist {
                 return Err(invalid("unit_id", "所选承办单位不存在"));
             }
-            next.unit_id = Some(*unit_id);
+            next.handling.unit_id = Some(*unit_id);
             next.state = S::Dispatched;
             ctx.start_dispatch(next);
             *note = remark("remark", r)?;

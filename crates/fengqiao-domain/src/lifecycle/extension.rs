@@ -15,28 +15,28 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if !matches!(from, S::Accepted | S::InProgress) {
                 return Err(not_allowed());
             }
-            if case.extension.is_some() {
+            if case.deadlines.extension.is_some() {
                 return Err(DomainError::Conflict("已有一项延期申请待审批".into()));
             }
-            let due = case.reply_due.ok_or_else(not_allowed)?;
+            let due = case.deadlines.reply_due.ok_or_else(not_allowed)?;
             if ctx.now >= due {
                 return Err(DomainError::Conflict(
                     "延期须在办结时限届满前申请，本工单已超时".into(),
                 ));
             }
             let (max, unit_label) = extension_cap(ctx.limit(case, Stage::Reply).unit);
-            if *days == 0 || case.extended_days + days > max {
+            if *days == 0 || case.deadlines.extended_days + days > max {
                 return Err(invalid(
                     "days",
                     format!(
                         "延期天数须为 1–{} 个{unit_label}（已延期 {} 天）",
-                        max - case.extended_days.min(max),
-                        case.extended_days
+                        max - case.deadlines.extended_days.min(max),
+                        case.deadlines.extended_days
                     ),
                 ));
             }
             let r = reason("reason", r)?;
-            next.extension = Some(ExtensionRequest {
+            next.deadlines.extension = Some(ExtensionRequest {
                 days: *days,
                 reason: r.clone(),
                 requested_at: ctx.now,
@@ -44,7 +44,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             *note = Some(format!("申请延期 {days} 个{unit_label}：{r}"));
         }
         Action::ApproveExtension { remark: r } => {
-            let req = match (&case.extension, from) {
+            let req = match (&case.deadlines.extension, from) {
                 (Some(req), S::Accepted | S::InProgress) => req,
                 _ => return Err(not_allowed()),
             };
@@ -54,21 +54,22 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             } else {
                 LimitUnit::WorkingDays
             };
-            let due = case.reply_due.ok_or_else(not_allowed)?;
-            next.reply_due = Some(TimeLimit::new(req.days, unit).extend(due, ctx.calendar));
-            next.extended_days += req.days;
-            next.extension = None;
-            next.overdue_level = recompute_level(next, ctx);
+            let due = case.deadlines.reply_due.ok_or_else(not_allowed)?;
+            next.deadlines.reply_due =
+                Some(TimeLimit::new(req.days, unit).extend(due, ctx.calendar));
+            next.deadlines.extended_days += req.days;
+            next.deadlines.extension = None;
+            next.deadlines.overdue_level = recompute_level(next, ctx);
             effects.push(Effect::NotifyReporters {
                 message: format!("您反映的问题办理时限已延长 {} 天：{}", req.days, req.reason),
             });
             *note = remark("remark", r)?;
         }
         Action::DenyExtension { reason: r } => {
-            if case.extension.is_none() || !matches!(from, S::Accepted | S::InProgress) {
+            if case.deadlines.extension.is_none() || !matches!(from, S::Accepted | S::InProgress) {
                 return Err(not_allowed());
             }
-            next.extension = None;
+            next.deadlines.extension = None;
             *note = Some(reason("reason", r)?);
         }
         _ => unreachable!("{kind:?} is not decided here"),

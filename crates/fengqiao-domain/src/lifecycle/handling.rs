@@ -26,14 +26,14 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if !matches!(from, S::Accepted | S::InProgress) {
                 return Err(not_allowed());
             }
-            if Some(*unit_id) == case.unit_id {
+            if Some(*unit_id) == case.handling.unit_id {
                 return Err(invalid("unit_id", "二次派单须派给下级单位，不能派给本单位"));
             }
             if !ctx.units_exist {
                 return Err(invalid("unit_id", "所选承办单位不存在"));
             }
             let instructions = check_text("instructions", instructions, REMARK_MAX_CHARS)?;
-            let parent_due = case.reply_due.unwrap_or(ctx.now);
+            let parent_due = case.deadlines.reply_due.unwrap_or(ctx.now);
             let reply_due = due_at.unwrap_or(parent_due);
             if reply_due <= ctx.now || reply_due > parent_due {
                 return Err(invalid(
@@ -75,16 +75,16 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             }
             let content = check_text("content", content, BODY_MAX_CHARS)?;
             next.state = S::Replied;
-            next.reply = Some(content.clone());
-            next.replied_at = Some(ctx.now);
-            next.extension = None;
-            next.stage_started_at = Some(ctx.now);
-            next.follow_up_due = Some(
+            next.handling.reply = Some(content.clone());
+            next.handling.replied_at = Some(ctx.now);
+            next.deadlines.extension = None;
+            next.deadlines.stage_started_at = Some(ctx.now);
+            next.deadlines.follow_up_due = Some(
                 ctx.limit(case, Stage::FollowUp)
                     .due_from(ctx.now, ctx.calendar),
             );
-            next.overdue_level = OverdueLevel::Green;
-            if let Some(p) = case.parent_id {
+            next.deadlines.overdue_level = OverdueLevel::Green;
+            if let Some(p) = case.handling.parent_id {
                 effects.push(Effect::NotifyParent { parent: p });
             }
             *note = Some(content);

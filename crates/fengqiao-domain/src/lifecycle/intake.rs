@@ -36,8 +36,8 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 let region = ctx
                     .region
                     .ok_or_else(|| invalid("region_id", "所选区域不存在"))?;
-                next.region_id = Some(region.id);
-                next.region_path = Some(region.path.clone());
+                next.location.region_id = Some(region.id);
+                next.location.region_path = Some(region.path.clone());
             }
             next.state = S::Registered;
             *note = remark("remark", r)?;
@@ -48,7 +48,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             }
             let r = reason("reason", r)?;
             next.state = S::Rejected;
-            next.closed_at = Some(ctx.now);
+            next.outcome.closed_at = Some(ctx.now);
             effects.push(Effect::NotifyReporters {
                 message: format!("您反映的问题不予受理：{r}"),
             });
@@ -60,9 +60,9 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             }
             let reply = reason("reply", reply)?;
             next.state = S::Closed;
-            next.reply = Some(reply.clone());
-            next.replied_at = Some(ctx.now);
-            next.closed_at = Some(ctx.now);
+            next.handling.reply = Some(reply.clone());
+            next.handling.replied_at = Some(ctx.now);
+            next.outcome.closed_at = Some(ctx.now);
             effects.push(Effect::NotifyReporters {
                 message: reply.clone(),
             });

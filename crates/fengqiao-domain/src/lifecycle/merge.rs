@@ -22,8 +22,8 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             }
             let r = reason("reason", r)?;
             next.state = S::Withdrawn;
-            next.closed_at = Some(ctx.now);
-            next.extension = None;
+            next.outcome.closed_at = Some(ctx.now);
+            next.deadlines.extension = None;
             effects.push(Effect::NotifyReporters {
                 message: format!("您反映的问题已撤回：{r}"),
             });
@@ -46,15 +46,18 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                     target.state.label()
                 )));
             }
-            if !ctx.children.is_empty() || !ctx.tasks.is_empty() || case.parent_id.is_some() {
+            if !ctx.children.is_empty()
+                || !ctx.tasks.is_empty()
+                || case.handling.parent_id.is_some()
+            {
                 return Err(DomainError::Conflict(
                     "已二次派单、联合办理或本身是下级工单的工单不能合并".into(),
                 ));
             }
             next.state = S::Merged;
-            next.merged_into = Some(target.id);
-            next.closed_at = Some(ctx.now);
-            next.extension = None;
+            next.outcome.merged_into = Some(target.id);
+            next.outcome.closed_at = Some(ctx.now);
+            next.deadlines.extension = None;
             effects.push(Effect::MergeInto { target: target.id });
             let r = remark("remark", r)?;
             *note = Some(match r {
@@ -69,7 +72,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             let r = reason("reason", r)?;
             let target = ctx
                 .merge_target
-                .filter(|t| Some(t.id) == case.merged_into)
+                .filter(|t| Some(t.id) == case.outcome.merged_into)
                 .ok_or_else(|| DomainError::Conflict("找不到该工单并入的工单，无法拆分".into()))?;
             if !target.state.is_open() {
                 return Err(DomainError::Conflict(format!(
@@ -79,8 +82,8 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 )));
             }
             next.state = S::Registered;
-            next.merged_into = None;
-            next.closed_at = None;
+            next.outcome.merged_into = None;
+            next.outcome.closed_at = None;
             effects.push(Effect::SplitFrom { target: target.id });
             *note = Some(format!("从 {} 拆分：{r}", target.case_no));
         }

@@ -160,16 +160,19 @@ impl DecideContext<'_> {
     /// Sets the deadlines of a (re)dispatch starting now.
     fn start_dispatch(&self, case: &mut Case) {
         let now = self.now;
-        case.dispatched_at = Some(now);
-        case.stage_started_at = Some(now);
-        case.accepted_at = None;
-        case.accept_due = Some(self.limit(case, Stage::Accept).due_from(now, self.calendar));
-        case.return_due = Some(self.limit(case, Stage::Return).due_from(now, self.calendar));
-        case.reply_due = Some(self.limit(case, Stage::Reply).due_from(now, self.calendar));
-        case.follow_up_due = None;
-        case.extension = None;
-        case.extended_days = 0;
-        case.overdue_level = OverdueLevel::Green;
+        case.handling.dispatched_at = Some(now);
+        case.deadlines.stage_started_at = Some(now);
+        case.handling.accepted_at = None;
+        case.deadlines.accept_due =
+            Some(self.limit(case, Stage::Accept).due_from(now, self.calendar));
+        case.deadlines.return_due =
+            Some(self.limit(case, Stage::Return).due_from(now, self.calendar));
+        case.deadlines.reply_due =
+            Some(self.limit(case, Stage::Reply).due_from(now, self.calendar));
+        case.deadlines.follow_up_due = None;
+        case.deadlines.extension = None;
+        case.deadlines.extended_days = 0;
+        case.deadlines.overdue_level = OverdueLevel::Green;
     }
 }
 
@@ -241,7 +244,7 @@ pub fn decide(
             from: Some(s.from),
             to: s.next.state,
             remark: s.note,
-            unit_id: s.next.unit_id,
+            unit_id: s.next.handling.unit_id,
             due_at: case.current_deadline().map(|(_, due)| due),
         },
         case: s.next,
@@ -274,5 +277,5 @@ pub fn overdue_change(case: &Case, now: Timestamp, yellow_share: f64) -> Option<
         Some((start, due)) => OverdueLevel::compute(start, due, now, yellow_share),
         None => OverdueLevel::Green,
     };
-    (level != case.overdue_level).then_some(level)
+    (level != case.deadlines.overdue_level).then_some(level)
 }

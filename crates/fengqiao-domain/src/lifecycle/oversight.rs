@@ -15,28 +15,28 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
         | Action::Supervise { remark: r }
         | Action::ListedSupervision { remark: r } => {
             if !from.is_open()
-                || case.unit_id.is_none()
+                || case.handling.unit_id.is_none()
                 || matches!(from, S::Reported | S::Registered)
             {
                 return Err(not_allowed());
             }
             match kind {
-                ActionKind::Urge => next.urge_count += 1,
-                ActionKind::Supervise => next.supervise_count += 1,
+                ActionKind::Urge => next.oversight.urge_count += 1,
+                ActionKind::Supervise => next.oversight.supervise_count += 1,
                 _ => {
-                    if case.listed_supervision {
+                    if case.oversight.listed_supervision {
                         return Err(DomainError::Conflict("该工单已挂牌督办".into()));
                     }
-                    next.listed_supervision = true;
+                    next.oversight.listed_supervision = true;
                 }
             }
             *note = remark("remark", r)?;
         }
         Action::MarkOverdue { level } => {
-            if !from.is_open() || case.overdue_level == *level {
+            if !from.is_open() || case.deadlines.overdue_level == *level {
                 return Err(not_allowed());
             }
-            next.overdue_level = *level;
+            next.deadlines.overdue_level = *level;
             *note = Some(format!(
                 "超时等级：{}",
                 match level {

@@ -15,11 +15,11 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if from != S::Replied {
                 return Err(not_allowed());
             }
-            if case.parent_id.is_some() {
+            if case.handling.parent_id.is_some() {
                 // A child case ends when the parent unit accepts its work; the citizen is
                 // followed up once, on the parent.
                 next.state = S::Closed;
-                next.closed_at = Some(ctx.now);
+                next.outcome.closed_at = Some(ctx.now);
             } else {
                 next.state = S::Reviewed;
             }
@@ -30,10 +30,10 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 return Err(not_allowed());
             }
             next.state = S::InProgress;
-            next.replied_at = None;
-            next.follow_up_due = None;
-            next.stage_started_at = next.dispatched_at;
-            next.overdue_level = recompute_level(next, ctx);
+            next.handling.replied_at = None;
+            next.deadlines.follow_up_due = None;
+            next.deadlines.stage_started_at = next.handling.dispatched_at;
+            next.deadlines.overdue_level = recompute_level(next, ctx);
             *note = Some(reason("reason", r)?);
         }
         Action::FollowUp {
@@ -45,9 +45,10 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 return Err(not_allowed());
             }
             next.state = S::FollowedUp;
-            next.satisfaction = Some(*satisfaction);
-            next.unit_at_fault = *unit_at_fault && *satisfaction == Satisfaction::Unsatisfied;
-            next.overdue_level = OverdueLevel::Green;
+            next.outcome.satisfaction = Some(*satisfaction);
+            next.outcome.unit_at_fault =
+                *unit_at_fault && *satisfaction == Satisfaction::Unsatisfied;
+            next.deadlines.overdue_level = OverdueLevel::Green;
             let r = remark("remark", r)?;
             *note = Some(match r {
                 Some(r) => format!("{}：{r}", satisfaction.label()),
@@ -58,17 +59,19 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if from != S::FollowedUp {
                 return Err(not_allowed());
             }
-            if case.satisfaction != Some(Satisfaction::Unsatisfied) || !case.unit_at_fault {
+            if case.outcome.satisfaction != Some(Satisfaction::Unsatisfied)
+                || !case.outcome.unit_at_fault
+            {
                 return Err(DomainError::Conflict(
                     "只有群众不满意且经核实承办单位有责的工单才能重办".into(),
                 ));
             }
             next.state = S::Dispatched;
-            next.reopen_count += 1;
-            next.reply = None;
-            next.replied_at = None;
-            next.satisfaction = None;
-            next.unit_at_fault = false;
+            next.oversight.reopen_count += 1;
+            next.handling.reply = None;
+            next.handling.replied_at = None;
+            next.outcome.satisfaction = None;
+            next.outcome.unit_at_fault = false;
             ctx.start_dispatch(next);
             *note = Some(reason("reason", r)?);
         }
@@ -77,11 +80,11 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 return Err(not_allowed());
             }
             next.state = S::Closed;
-            next.closed_at = Some(ctx.now);
+            next.outcome.closed_at = Some(ctx.now);
             effects.push(Effect::NotifyReporters {
                 message: format!(
                     "您反映的问题已办结：{}",
-                    case.reply.clone().unwrap_or_default()
+                    case.handling.reply.clone().unwrap_or_default()
                 ),
             });
             *note = remark("remark", r)?;

@@ -189,7 +189,7 @@ pub(super) fn simulate(
         }
     }
     for round in 0..2 {
-        let accept_due = case.accept_due.unwrap_or(*t);
+        let accept_due = case.deadlines.accept_due.unwrap_or(*t);
         *t = if rng.chance(0.07) {
             accept_due + hours(rng, 1, 72)
         } else {
@@ -212,7 +212,7 @@ pub(super) fn simulate(
         }
         // Extensions are asked for before the due date, as the rules require.
         let ask_at = *t + hours(rng, 2, 30);
-        if rng.chance(0.05) && case.reply_due.is_some_and(|due| ask_at < due) {
+        if rng.chance(0.05) && case.deadlines.reply_due.is_some_and(|due| ask_at < due) {
             *t = ask_at;
             if !sim.step(
                 case,
@@ -238,7 +238,7 @@ pub(super) fn simulate(
                 return Ok(());
             }
         }
-        let reply_due = case.reply_due.unwrap_or(*t);
+        let reply_due = case.deadlines.reply_due.unwrap_or(*t);
         *t = if rng.chance(0.03) {
             // A stalled case: the unit sits on it for weeks.
             reply_due + hours(rng, 48, 500)

@@ -37,7 +37,10 @@ pub(super) async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> an
         let (village, grids, _) = rng.pick(&org.villages);
         let repeat = open.get(i).filter(|_| i < 10);
         let (title, body) = match repeat {
-            Some(o) => (o.title.clone(), format!("{}（又一位群众反映）", o.body)),
+            Some(o) => (
+                o.text.title.clone(),
+                format!("{}（又一位群众反映）", o.text.body),
+            ),
             None => message(rng, &village.name, sub),
         };
         let channel = *rng.pick(&["citizen_qr", "citizen_web", "hotline"]);
@@ -49,7 +52,7 @@ pub(super) async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> an
             channel: Some(channel.to_string()),
             region_id: Some(
                 repeat
-                    .and_then(|o| o.region_id)
+                    .and_then(|o| o.location.region_id)
                     .unwrap_or(rng.pick(grids).id)
                     .0,
             ),
@@ -158,11 +161,15 @@ pub(super) async fn live_actions(app: &Arc<App>, org: &Org, rng: &mut Rng) -> an
         .items;
     // Only cases still inside their limit: a child's deadline must fall before the parent's.
     let now = app.core.now();
-    let in_time = working
-        .iter()
-        .filter(|c| c.reply_due.is_some_and(|d| d > now + Duration::hours(2)));
+    let in_time = working.iter().filter(|c| {
+        c.deadlines
+            .reply_due
+            .is_some_and(|d| d > now + Duration::hours(2))
+    });
     for case in in_time.take(10) {
-        let Some(unit) = case.unit_id else { continue };
+        let Some(unit) = case.handling.unit_id else {
+            continue;
+        };
         let Some(staff) = org.actors.get(&unit) else {
             continue;
         };

@@ -197,7 +197,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
                 Action::MarkOverdue { level },
             )?;
         }
-        if case.overdue_level == OverdueLevel::Red {
+        if case.deadlines.overdue_level == OverdueLevel::Red {
             sim.step(
                 &mut case,
                 &mut events,
