@@ -12,6 +12,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<&'static str>,
+    /// Seconds to wait, sent as `Retry-After` (with 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,6 +23,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -49,11 +52,19 @@ impl From<AppError> for ApiError {
                 code: "invalid",
                 message,
                 field: Some(field),
+                retry_after: None,
             },
             AppError::Unauthorized(m) => ApiError::unauthorized(m),
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             AppError::NotFound(m) => ApiError::not_found(m),
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            AppError::RateLimited {
+                message,
+                retry_after_seconds,
+            } => ApiError {
+                retry_after: Some(retry_after_seconds),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+            },
             AppError::State(m) => ApiError::new(StatusCode::CONFLICT, "invalid_state", m),
             AppError::Internal(cause) => {
                 tracing::error!(cause = %chain(&*cause), "internal error");
@@ -85,6 +96,13 @@ impl IntoResponse for ApiError {
         if let Some(f) = self.field {
             body["error"]["field"] = json!(f);
         }
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }

@@ -26,6 +26,14 @@ type ApiResult<T> = Result<T, ApiError>;
 /// Largest request body accepted (a case body is at most 10,000 characters).
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
+/// The router as a service that knows each connection's peer address (for login throttling
+/// and the access log): what `axum::serve` should be given.
+pub fn service(
+    app: Arc<App>,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router(app).into_make_service_with_connect_info::<std::net::SocketAddr>()
+}
+
 /// The whole HTTP surface: `/healthz`, the JSON API under `/api/v1` (from its route table) and
 /// Open311 under `/open311/v2`.
 pub fn router(app: Arc<App>) -> Router {

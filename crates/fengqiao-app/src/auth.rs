@@ -34,11 +34,51 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-/// argon2 is CPU-heavy by design: run it off the async workers.
+/// argon2 is CPU- and memory-heavy by design (19 MiB a hash with the default parameters). Hashes
+/// run on a few threads of their own, one per core, fed by a queue: a burst of logins waits its
+/// turn instead of spreading argon2's memory over the blocking pool's many threads, whose
+/// allocator arenas would keep it (64 wrong logins took a server up by 1.1 GiB that way).
+fn run_hashing<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> impl std::future::Future<Output = Result<T>> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static QUEUE: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
+        std::sync::OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for i in 0..threads {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break,
+                    }
+                })
+                .expect("a password-hashing thread");
+        }
+        std::sync::Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let sent = queue
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send(Box::new(move || {
+            let _ = tx.send(f());
+        }));
+    async move {
+        sent.map_err(|_| AppError::internal("the password hashers have stopped"))?;
+        rx.await
+            .map_err(|_| AppError::internal("a password hash was not computed"))
+    }
+}
+
 pub(crate) async fn hash_password_blocking(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
+    run_hashing(move || hash_password(&password)).await?
 }
 
 /// Verifies against `hash`, or, for a username that does not exist, against a dummy hash so the
@@ -47,7 +87,7 @@ pub(crate) async fn verify_password_blocking(
     password: String,
     hash: Option<String>,
 ) -> Result<bool> {
-    tokio::task::spawn_blocking(move || match hash {
+    run_hashing(move || match hash {
         Some(hash) => verify_password(&password, &hash),
         None => {
             verify_password(&password, &dummy_hash());
@@ -55,7 +95,6 @@ pub(crate) async fn verify_password_blocking(
         }
     })
     .await
-    .map_err(|e| AppError::internal(e.to_string()))
 }
 
 pub(crate) fn new_token() -> String {
@@ -71,14 +110,35 @@ pub(crate) fn token_hash(token: &str) -> String {
 /// Logins and bearer tokens.
 pub struct AuthService {
     core: Arc<Core>,
+    throttle: crate::throttle::LoginThrottle,
 }
 
 impl AuthService {
     pub(crate) fn new(core: Arc<Core>) -> Self {
-        AuthService { core }
+        AuthService {
+            core,
+            throttle: Default::default(),
+        }
     }
 
-    pub async fn login(&self, username: &str, password: &str) -> Result<(String, User)> {
+    /// Logs in with a password, from a client address when the edge knows it. Failures are
+    /// counted per account and address and audited; too many lock the pair for a while.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        from: Option<&str>,
+    ) -> Result<(String, User)> {
+        let now = self.core.now();
+        if let Some(until) = self.throttle.locked_until(username, from, now) {
+            return Err(AppError::RateLimited {
+                message: "登录失败次数过多，请稍后再试".into(),
+                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
+            });
+        }
+        if username.chars().count() > 64 || password.len() > 1024 {
+            return Err(AppError::Unauthorized("用户名或密码错误".into()));
+        }
         let creds = self.core.store.user_credentials(username.trim()).await?;
         let (user, hash) = creds
             .map(|(u, h)| (Some(u), Some(h)))
@@ -86,8 +146,36 @@ impl AuthService {
         let verified = verify_password_blocking(password.to_string(), hash).await?;
         let user = match user {
             Some(u) if verified && u.active => u,
-            _ => return Err(AppError::Unauthorized("用户名或密码错误".into())),
+            _ => {
+                let locked = self.throttle.failed(username, from, now);
+                let audit = fengqiao_store::Audit {
+                    actor_id: None,
+                    actor_name: "登录".into(),
+                    at: now,
+                };
+                let detail = format!(
+                    "来自 {}{}",
+                    from.unwrap_or("未知地址"),
+                    if locked.is_some() {
+                        "，已暂时锁定"
+                    } else {
+                        ""
+                    }
+                );
+                let target: String = username.trim().chars().take(64).collect();
+                self.core
+                    .store
+                    .record_audit(
+                        audit,
+                        "auth.login_failed",
+                        &format!("user:{target}"),
+                        &detail,
+                    )
+                    .await?;
+                return Err(AppError::Unauthorized("用户名或密码错误".into()));
+            }
         };
+        self.throttle.succeeded(username, from);
         let token = new_token();
         let now = self.core.now();
         self.core

@@ -17,6 +17,12 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts: try again after the given time.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_seconds: u64,
+    },
     /// An action the case's state does not allow.
     #[error("{0}")]
     State(String),

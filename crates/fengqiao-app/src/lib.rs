@@ -16,6 +16,7 @@ pub mod formats;
 mod intake;
 mod queries;
 pub mod scheduler;
+mod throttle;
 mod triage;
 mod views;
 

@@ -30,3 +30,25 @@ pub async fn changes_are_audited_newest_first(store: &dyn Store) {
 pub async fn health_check_answers(store: &dyn Store) {
     store.ping().await.unwrap();
 }
+
+pub async fn refusals_are_recorded_without_a_change(store: &dyn Store) {
+    store
+        .record_audit(
+            admin(),
+            "auth.login_failed",
+            "user:zhangsan",
+            "from 192.0.2.7",
+        )
+        .await
+        .unwrap();
+    let log = store.audit_log(10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (
+            log[0].action.as_str(),
+            log[0].target.as_str(),
+            log[0].detail.as_deref()
+        ),
+        ("auth.login_failed", "user:zhangsan", Some("from 192.0.2.7"))
+    );
+}

@@ -75,7 +75,10 @@ macro_rules! conformance_tests {
                 the_model_never_learns_from_itself,
                 history_is_only_appended,
             }
-            audit { changes_are_audited_newest_first, health_check_answers }
+            audit {
+                changes_are_audited_newest_first, health_check_answers,
+                refusals_are_recorded_without_a_change,
+            }
         );
         $crate::__harness_checks!($harness;
             durability { acknowledged_intakes_survive_reopening, keys_still_deduplicate_after_reopening }

@@ -9,6 +9,18 @@ use fengqiao_store::*;
 
 #[async_trait]
 impl AuditStore for SqliteStore {
+    async fn record_audit(
+        &self,
+        audit: Audit,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let (action, target, detail) = (action.to_string(), target.to_string(), detail.to_string());
+        self.write(move |conn| crate::writes::write_audit(conn, &audit, &action, &target, &detail))
+            .await
+    }
+
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
         self.read(move |conn| {
             query_all(

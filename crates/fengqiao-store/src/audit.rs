@@ -21,6 +21,14 @@ pub struct AuditEntry {
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Records something that changed nothing but must be on record (a refused login).
+    async fn record_audit(
+        &self,
+        audit: Audit,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()>;
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;
 }

@@ -152,8 +152,8 @@ pub async fn spawn_with(config: AppConfig) -> TestApp {
     let t = township(config).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = fengqiao_api::router(t.app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let service = fengqiao_api::service(t.app.clone());
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     TestApp {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),

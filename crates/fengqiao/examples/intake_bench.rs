@@ -64,7 +64,7 @@ async fn main() {
         )
         .await
         .unwrap();
-    let (token, _) = app.auth.login("op", "bench-password").await.unwrap();
+    let (token, _) = app.auth.login("op", "bench-password", None).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/v1/cases", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -360,7 +360,7 @@ pub async fn serve(
         .with_context(|| format!("cannot listen on {listen}"))?;
     app.scheduler.spawn(scheduler_period);
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, fengqiao_api::router(app))
+    axum::serve(listener, fengqiao_api::service(app))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -11,9 +11,13 @@ struct LoginBody {
 
 async fn login(
     State(app): State<Arc<App>>,
+    ClientAddr(from): ClientAddr,
     ApiJson(b): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
-    let (token, user) = app.auth.login(&b.username, &b.password).await?;
+    let (token, user) = app
+        .auth
+        .login(&b.username, &b.password, from.as_deref())
+        .await?;
     Ok(Json(
         json!({ "token": token, "token_type": "Bearer", "expires_in": app.core.config.token_ttl.num_seconds(), "user": user }),
     ))

@@ -11,7 +11,7 @@ mod org;
 mod public;
 mod triage;
 
-pub(crate) use crate::extract::{ApiJson, ApiQuery, Auth};
+pub(crate) use crate::extract::{ApiJson, ApiQuery, Auth, ClientAddr};
 pub(crate) use crate::{dto, ApiError, ApiResult};
 pub(crate) use axum::extract::{Path, State};
 pub(crate) use axum::http::{HeaderMap, StatusCode};
