@@ -110,7 +110,7 @@ pub(crate) fn token_hash(token: &str) -> String {
 /// Logins and bearer tokens.
 pub struct AuthService {
     core: Arc<Core>,
-    throttle: crate::throttle::LoginThrottle,
+    throttle: crate::throttle::Throttle,
 }
 
 impl AuthService {
@@ -130,7 +130,8 @@ impl AuthService {
         from: Option<&str>,
     ) -> Result<(String, User)> {
         let now = self.core.now();
-        if let Some(until) = self.throttle.locked_until(username, from, now) {
+        let keys = crate::throttle::login_keys(username, from);
+        if let Some(until) = self.throttle.locked_until(&keys, now) {
             return Err(AppError::RateLimited {
                 message: "登录失败次数过多，请稍后再试".into(),
                 retry_after_seconds: (until - now).num_seconds().max(1) as u64,
@@ -147,7 +148,7 @@ impl AuthService {
         let user = match user {
             Some(u) if verified && u.active => u,
             _ => {
-                let locked = self.throttle.failed(username, from, now);
+                let locked = self.throttle.count(&keys, now);
                 let audit = fengqiao_store::Audit {
                     actor_id: None,
                     actor_name: "登录".into(),
@@ -175,7 +176,7 @@ impl AuthService {
                 return Err(AppError::Unauthorized("用户名或密码错误".into()));
             }
         };
-        self.throttle.succeeded(username, from);
+        self.throttle.clear(&crate::throttle::account_keys(&keys));
         let token = new_token();
         let now = self.core.now();
         self.core

@@ -4,7 +4,7 @@
 use crate::actions::CaseActions;
 use crate::core::Core;
 use crate::triage::Triage;
-use crate::{invalid, Result};
+use crate::{invalid, AppError, Result};
 use fengqiao_domain::access;
 use fengqiao_domain::case::{Channel, Intake, Priority};
 use fengqiao_domain::ids::{Phone, RegionId};
@@ -119,6 +119,8 @@ pub struct IntakeService {
     core: Arc<Core>,
     triage: Arc<Triage>,
     actions: Arc<CaseActions>,
+    /// Anonymous reports per client address.
+    anonymous: crate::throttle::Throttle,
 }
 
 impl IntakeService {
@@ -127,6 +129,7 @@ impl IntakeService {
             core,
             triage,
             actions,
+            anonymous: Default::default(),
         }
     }
 
@@ -134,6 +137,35 @@ impl IntakeService {
     /// idempotency key, a repeat returns the first case (created = false).
     pub async fn submit(&self, actor: &Actor, input: IntakeInput) -> Result<IntakeOutcome> {
         self.intake_inner(actor, input, None).await
+    }
+
+    /// A report from a citizen who has not logged in (the web form, a 民情码): text, place,
+    /// photos and contact only — its category and urgency are triage's or an operator's — and at
+    /// most ten every few minutes from one address.
+    pub async fn submit_public(
+        &self,
+        reporter: &str,
+        from: Option<&str>,
+        input: IntakeInput,
+    ) -> Result<IntakeOutcome> {
+        let now = self.core.now();
+        let keys: Vec<_> = from
+            .map(|addr| (format!("r\u{1f}{addr}"), crate::throttle::ADDRESS_REPORTS))
+            .into_iter()
+            .collect();
+        if let Some(until) = self.anonymous.locked_until(&keys, now) {
+            return Err(AppError::RateLimited {
+                message: "提交过于频繁，请稍后再试；紧急情况请拨打 12345 或 110".into(),
+                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
+            });
+        }
+        if let Some(until) = self.anonymous.count(&keys, now) {
+            return Err(AppError::RateLimited {
+                message: "提交过于频繁，请稍后再试；紧急情况请拨打 12345 或 110".into(),
+                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
+            });
+        }
+        self.submit(&Actor::citizen(reporter), input).await
     }
 
     /// Intake from a registered API client (Open311, the 12345 platform): the same path as
@@ -176,6 +208,23 @@ impl IntakeService {
             })?,
         };
         access::may_intake(actor, channel)?;
+        if actor.role == ActorRole::Citizen {
+            // What a citizen may set: text, place, photos and contact. The category, urgency and
+            // answers are for triage and the centre to give.
+            let set = |present: bool, field: &'static str, what: &str| {
+                if present {
+                    Err(invalid(
+                        field,
+                        format!("群众反映问题时不填写{what}，由受理中心确定"),
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+            set(input.category_id.is_some(), "category_id", "事项分类")?;
+            set(input.priority.is_some(), "priority", "紧急程度")?;
+            set(!input.attributes.is_empty(), "attributes", "附加问题")?;
+        }
         let body = check_text("body", &input.body, BODY_MAX_CHARS)?;
         let title = match input
             .title

@@ -15,11 +15,16 @@ use std::sync::Arc;
 /// Case views, lists, histories and the citizen's status page.
 pub struct CaseQueries {
     core: Arc<Core>,
+    /// Wrong phone tails on the citizen's status page, per case and per address.
+    tails: crate::throttle::Throttle,
 }
 
 impl CaseQueries {
     pub(crate) fn new(core: Arc<Core>) -> Self {
-        CaseQueries { core }
+        CaseQueries {
+            core,
+            tails: Default::default(),
+        }
     }
 
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
@@ -112,7 +117,34 @@ impl CaseQueries {
 
     /// What a citizen may see of their case: given the ticket number and the last four digits of
     /// the phone they reported with.
-    pub async fn public_case(&self, case_no: &str, phone_tail: &str) -> Result<PublicCaseView> {
+    /// Wrong tails are counted per case and per client address; after ten for a case (thirty
+    /// from an address) the lookup waits, so the 10,000 possible tails cannot be tried.
+    pub async fn public_case(
+        &self,
+        case_no: &str,
+        phone_tail: &str,
+        from: Option<&str>,
+    ) -> Result<PublicCaseView> {
+        use crate::throttle::{ADDRESS_TAIL, CASE_TAIL};
+        let now = self.core.now();
+        let mut keys = vec![(format!("t\u{1f}{}", case_no.trim()), CASE_TAIL)];
+        if let Some(addr) = from {
+            keys.push((format!("u\u{1f}{addr}"), ADDRESS_TAIL));
+        }
+        if let Some(until) = self.tails.locked_until(&keys, now) {
+            return Err(AppError::RateLimited {
+                message: "查询次数过多，请稍后再试".into(),
+                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
+            });
+        }
+        let found = self.public_case_inner(case_no, phone_tail).await;
+        if matches!(found, Err(AppError::NotFound(_) | AppError::Invalid { .. })) {
+            self.tails.count(&keys, now);
+        }
+        found
+    }
+
+    async fn public_case_inner(&self, case_no: &str, phone_tail: &str) -> Result<PublicCaseView> {
         let no = CaseNo::parse(case_no).map_err(|m| invalid("case_no", m))?;
         let not_found =
             || AppError::NotFound("没有找到该工单，请核对工单编号和手机号后四位".into());

@@ -1,8 +1,11 @@
-//! Failed-login throttling: counts failures per (account, address), per address and per
-//! account over a window, and locks a key for a while once it has failed too often — longer
-//! each time, but never for more than [`MAX_LOCK`], so an attacker can slow a real user down but
-//! never lock them out for good. A real user at their own address is held back by the
-//! account-wide limit only, which is high and short.
+//! Throttling of what can be guessed or flooded: counts events per key over a window and locks a
+//! key for a while once it has had too many — longer each time, but never for more than
+//! [`MAX_LOCK`], so an attacker can slow a real user down but never lock them out for good.
+//!
+//! Logins count failures per (account, address), per address and per account; a real user at
+//! their own address is held back by the account-wide limit only, which is high and short. The
+//! citizen's status lookup counts wrong phone tails per case and per address; anonymous reports
+//! count every report per address.
 
 use crate::Timestamp;
 use chrono::Duration;
@@ -25,7 +28,7 @@ struct Failures {
 
 /// One limit: failures allowed within the window before the key is locked, and the first lock.
 #[derive(Debug, Clone, Copy)]
-struct Limit {
+pub(crate) struct Limit {
     allowed: u32,
     first_lock: Duration,
 }
@@ -42,13 +45,30 @@ const ACCOUNT: Limit = Limit {
     allowed: 50,
     first_lock: Duration::seconds(30),
 };
+/// Wrong phone tails for one case: ten, then locked (10,000 tails cannot be tried).
+pub(crate) const CASE_TAIL: Limit = Limit {
+    allowed: 10,
+    first_lock: Duration::minutes(5),
+};
+/// Wrong phone tails from one address, over any cases.
+pub(crate) const ADDRESS_TAIL: Limit = Limit {
+    allowed: 30,
+    first_lock: Duration::minutes(5),
+};
+/// Anonymous reports from one address.
+pub(crate) const ADDRESS_REPORTS: Limit = Limit {
+    allowed: 10,
+    first_lock: Duration::minutes(2),
+};
 
+/// Counts and locks per key; see the module's documentation.
 #[derive(Default)]
-pub(crate) struct LoginThrottle {
+pub(crate) struct Throttle {
     keys: Mutex<HashMap<String, Failures>>,
 }
 
-fn keys(username: &str, from: Option<&str>) -> Vec<(String, Limit)> {
+/// The keys a login is counted under.
+pub(crate) fn login_keys(username: &str, from: Option<&str>) -> Vec<(String, Limit)> {
     let account = username.trim().to_lowercase();
     let mut out = vec![(format!("a\u{1f}{account}"), ACCOUNT)];
     if let Some(addr) = from {
@@ -58,29 +78,30 @@ fn keys(username: &str, from: Option<&str>) -> Vec<(String, Limit)> {
     out
 }
 
-impl LoginThrottle {
-    /// When a login for this account from this address may next be tried, if not now.
+/// The keys a successful login clears: its account's, not its address's.
+pub(crate) fn account_keys(keys: &[(String, Limit)]) -> Vec<(String, Limit)> {
+    keys.iter()
+        .filter(|(k, _)| !k.starts_with("i\u{1f}"))
+        .cloned()
+        .collect()
+}
+
+impl Throttle {
+    /// When the next attempt under these keys may be made, if not now.
     pub(crate) fn locked_until(
         &self,
-        username: &str,
-        from: Option<&str>,
+        keys: &[(String, Limit)],
         now: Timestamp,
     ) -> Option<Timestamp> {
         let map = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        keys(username, from)
-            .iter()
+        keys.iter()
             .filter_map(|(k, _)| map.get(k).and_then(|f| f.locked_until))
             .filter(|until| *until > now)
             .max()
     }
 
-    /// Counts a failed login; returns the lock it caused, if any.
-    pub(crate) fn failed(
-        &self,
-        username: &str,
-        from: Option<&str>,
-        now: Timestamp,
-    ) -> Option<Timestamp> {
+    /// Counts one event under each key; returns the lock it caused, if any.
+    pub(crate) fn count(&self, keys: &[(String, Limit)], now: Timestamp) -> Option<Timestamp> {
         let mut map = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_KEYS {
             let cutoff = now - Duration::minutes(WINDOW_MINUTES);
@@ -90,8 +111,8 @@ impl LoginThrottle {
             }
         }
         let mut lock = None;
-        for (key, limit) in keys(username, from) {
-            let f = map.entry(key).or_insert(Failures {
+        for (key, limit) in keys {
+            let f = map.entry(key.clone()).or_insert(Failures {
                 count: 0,
                 first_at: now,
                 locked_until: None,
@@ -115,13 +136,11 @@ impl LoginThrottle {
         lock
     }
 
-    /// A successful login clears what was counted against this account from this address.
-    pub(crate) fn succeeded(&self, username: &str, from: Option<&str>) {
+    /// Forgets what was counted under these keys (a successful login, for its account).
+    pub(crate) fn clear(&self, keys: &[(String, Limit)]) {
         let mut map = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        for (key, _) in keys(username, from) {
-            if !key.starts_with("i\u{1f}") {
-                map.remove(&key);
-            }
+        for (key, _) in keys {
+            map.remove(key);
         }
     }
 }
@@ -137,39 +156,40 @@ mod tests {
 
     #[test]
     fn five_failures_lock_the_pair_for_a_minute_then_longer_but_never_forever() {
-        let th = LoginThrottle::default();
-        let from = Some("192.0.2.7");
+        let th = Throttle::default();
+        let keys = login_keys("op", Some("192.0.2.7"));
         for _ in 0..5 {
-            assert_eq!(th.failed("op", from, t0()), None);
+            assert_eq!(th.count(&keys, t0()), None);
         }
-        let first = th.failed("op", from, t0()).unwrap();
+        let first = th.count(&keys, t0()).unwrap();
         assert_eq!(first - t0(), Duration::minutes(1));
-        assert_eq!(th.locked_until("op", from, t0()), Some(first));
-        assert_eq!(
-            th.locked_until("op", Some("198.51.100.1"), t0()),
-            None,
-            "another address"
-        );
+        assert_eq!(th.locked_until(&keys, t0()), Some(first));
+        let elsewhere = login_keys("op", Some("198.51.100.1"));
+        assert_eq!(th.locked_until(&elsewhere, t0()), None, "another address");
         let mut last = first;
         for _ in 0..30 {
-            last = th.failed("op", from, t0()).unwrap();
+            last = th.count(&keys, t0()).unwrap();
         }
         assert!(last - t0() <= MAX_LOCK, "{}", last - t0());
-        assert_eq!(
-            th.locked_until("op", from, t0() + MAX_LOCK + Duration::seconds(1)),
-            None
-        );
+        let later = t0() + MAX_LOCK + Duration::seconds(1);
+        assert_eq!(th.locked_until(&keys, later), None);
     }
 
     #[test]
     fn success_clears_the_account_but_not_the_address() {
-        let th = LoginThrottle::default();
+        let th = Throttle::default();
+        let keys = login_keys("op", Some("192.0.2.7"));
         for _ in 0..21 {
-            th.failed("op", Some("192.0.2.7"), t0());
+            th.count(&keys, t0());
         }
-        th.succeeded("op", Some("192.0.2.7"));
+        th.clear(&account_keys(&keys));
+        assert_eq!(
+            th.locked_until(&login_keys("op", None), t0()),
+            None,
+            "the account is clear"
+        );
         assert!(
-            th.locked_until("someone", Some("192.0.2.7"), t0())
+            th.locked_until(&login_keys("someone", Some("192.0.2.7")), t0())
                 .is_some(),
             "an address that failed twenty times stays slowed"
         );

@@ -28,7 +28,7 @@ pub(crate) use serde::Deserialize;
 pub(crate) use serde_json::{json, Value};
 pub(crate) use std::sync::Arc;
 
-pub(crate) use cases::{idempotency, internal};
+pub(crate) use cases::internal;
 
 use axum::handler::Handler;
 use axum::routing::{self, MethodRouter};

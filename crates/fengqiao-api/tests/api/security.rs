@@ -364,3 +364,86 @@ async fn a_burst_of_wrong_logins_keeps_memory_bounded() {
     assert!(mib(baseline, first) < 300, "{} MiB", mib(baseline, first));
     assert!(mib(first, second) < 64, "{} MiB", mib(first, second));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_tail_cannot_be_guessed() {
+    let t = spawn().await;
+    let r = t
+        .http
+        .post(format!("{}/api/v1/public/cases", t.base))
+        .json(&json!({"body": "村口路灯坏了", "reporter_phone": "13900139000"}))
+        .send()
+        .await
+        .unwrap();
+    let no = r.json::<serde_json::Value>().await.unwrap()["case_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let look = |tail: &str| {
+        t.http
+            .get(format!(
+                "{}/api/v1/public/cases/{no}?phone_tail={tail}",
+                t.base
+            ))
+            .send()
+    };
+    // Ten wrong tails are allowed; the eleventh locks the case's lookup.
+    for tail in 0..11 {
+        let r = look(&format!("{tail:04}")).await.unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let r = look("0011").await.unwrap();
+    assert_eq!(r.status(), 429, "then every try waits");
+    assert!(r.headers().get("retry-after").is_some());
+    assert_eq!(
+        look("9000").await.unwrap().status(),
+        429,
+        "even the right one, for now"
+    );
+    t.clock.advance(chrono::Duration::minutes(6));
+    assert_eq!(look("9000").await.unwrap().status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_report_is_text_place_photos_and_contact_only() {
+    let t = spawn().await;
+    let post = |body: serde_json::Value| {
+        t.http
+            .post(format!("{}/api/v1/public/cases", t.base))
+            .json(&body)
+            .send()
+    };
+    for extra in [
+        json!({"category_id": t.road}),
+        json!({"priority": "emergency"}),
+        json!({"idempotency_key": "x"}),
+    ] {
+        let mut body = json!({"body": "路灯坏了", "reporter_phone": "13900139000"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let r = post(body.clone()).await.unwrap();
+        assert_eq!(r.status(), 422, "{body}");
+    }
+    // The place a 民情码 names is welcome; the category is triage's or the centre's.
+    let r = post(
+        json!({"body": "苍岩村村口路灯坏了", "reporter_phone": "13900139000",
+                        "channel": "citizen_qr", "region_id": t.village}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    // A flood from one address is slowed.
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let r = post(json!({"body": format!("第{i}次反映"), "reporter_phone": "13900139000"}))
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses.iter().filter(|s| **s == 201).count() <= 9,
+        "{statuses:?}"
+    );
+}
