@@ -26,7 +26,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 JsonRejection::JsonDataError(e) => ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid",
-                    format!("请求内容不符合要求：{}", e.body_text()),
+                    in_chinese(&e.body_text()),
                 ),
                 JsonRejection::MissingJsonContentType(_) => ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -42,6 +42,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }),
         }
     }
+}
+
+/// serde's account of a body of the wrong shape, in words a person reads: the field named, what
+/// was wrong, and for an unknown field the ones that are accepted.
+fn in_chinese(serde_text: &str) -> String {
+    // axum: "Failed to deserialize the JSON body into the target type: <path>: <message> at line…"
+    let text = serde_text
+        .split_once("target type: ")
+        .map_or(serde_text, |(_, rest)| rest);
+    let text = text.rsplit_once(" at line ").map_or(text, |(t, _)| t);
+    let ticked = |s: &str| -> Vec<String> {
+        s.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    if let Some((_, rest)) = text.split_once("unknown field ") {
+        let names = ticked(rest);
+        if let Some((field, allowed)) = names.split_first() {
+            return format!("不接受字段 {field}；可用字段：{}", allowed.join("、"));
+        }
+    }
+    if let Some((_, rest)) = text.split_once("missing field ") {
+        if let Some(field) = ticked(rest).first() {
+            return format!("缺少字段 {field}");
+        }
+    }
+    if let Some((path, rest)) = text.split_once(": invalid type: ") {
+        let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
+        let expected = match expected {
+            e if e.contains("i64") || e.contains("u32") || e.contains("integer") => "整数",
+            e if e.contains("f64") || e.contains("number") => "数字",
+            e if e.contains("string") || e.contains("str") => "文字",
+            e if e.contains("bool") => "true 或 false",
+            e if e.contains("sequence") => "数组",
+            _ => "正确的类型",
+        };
+        return format!("字段 {path} 须为{expected}");
+    }
+    format!("请求内容不符合要求：{text}")
 }
 
 /// Query-string parameters; a bad one is 400 with the parameter named.
@@ -104,5 +145,20 @@ impl FromRequestParts<Arc<App>> for Auth {
             actor,
             token: token.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_chinese;
+
+    #[test]
+    fn serde_refusals_read_in_chinese_with_the_field_named() {
+        let t = "Failed to deserialize the JSON body into the target type: priority: unknown field `priority`, expected one of `title`, `body` at line 1 column 70";
+        assert_eq!(in_chinese(t), "不接受字段 priority；可用字段：title、body");
+        let t = "Failed to deserialize the JSON body into the target type: missing field `body` at line 1 column 2";
+        assert_eq!(in_chinese(t), "缺少字段 body");
+        let t = "Failed to deserialize the JSON body into the target type: body: invalid type: integer `5`, expected a string at line 1 column 9";
+        assert_eq!(in_chinese(t), "字段 body 须为文字");
     }
 }
