@@ -9,8 +9,10 @@ mod extract;
 mod open311;
 mod openapi;
 mod routes;
+mod serve;
 
 pub use error::ApiError;
+pub use serve::{serve, Limits};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;

@@ -360,11 +360,10 @@ pub async fn serve(
         .with_context(|| format!("cannot listen on {listen}"))?;
     app.scheduler.spawn(scheduler_period);
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, fengqiao_api::service(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    fengqiao_api::serve(listener, app, fengqiao_api::Limits::default(), shutdown).await?;
     Ok(())
 }
 

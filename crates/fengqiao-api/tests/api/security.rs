@@ -447,3 +447,67 @@ async fn an_anonymous_report_is_text_place_photos_and_contact_only() {
         "{statuses:?}"
     );
 }
+
+/// Slow and idle sockets cannot starve the server: beyond the connection cap new ones are
+/// closed, idle ones are closed after the header time limit, and a body that never finishes
+/// gets 408.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_slow_connections_do_not_starve_the_server() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let town = township(fengqiao_app::AppConfig::default()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = fengqiao_api::Limits {
+        max_connections: 16,
+        header_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(2),
+    };
+    tokio::spawn(fengqiao_api::serve(
+        listener,
+        town.app.clone(),
+        limits,
+        std::future::pending(),
+    ));
+    let healthz = || async move {
+        let r = reqwest::Client::new()
+            .get(format!("http://{addr}/healthz"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        r.map(|r| r.status().as_u16()).unwrap_or(0)
+    };
+    // 40 sockets that never say anything: more than the cap.
+    let mut idle = Vec::new();
+    for _ in 0..40 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        healthz().await,
+        200,
+        "served once the idle sockets were closed"
+    );
+    // Every idle socket was closed by the server (read sees the end).
+    for mut s in idle {
+        let mut buf = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf))
+            .await
+            .expect("closed within the header limit")
+            .unwrap_or(0);
+        assert_eq!(n, 0);
+    }
+    // A body promised but never sent: 408 when the request's time runs out.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"user",
+    )
+    .await
+    .unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), slow.read_to_string(&mut answer))
+        .await
+        .expect("answered within the request limit")
+        .ok();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
