@@ -385,7 +385,12 @@ impl IntakeService {
                 reporter_phone,
                 idempotency_key,
                 fingerprint,
-                actor_name: actor.name.clone(),
+                // A citizen's name is on the reporter; the history says who in general terms.
+                actor_name: if actor.role == ActorRole::Citizen {
+                    "群众".into()
+                } else {
+                    actor.name.clone()
+                },
                 received_at: now,
                 suggestion: analysis.suggestion.clone(),
                 duplicates: analysis.duplicates.clone(),

@@ -62,6 +62,16 @@ impl CaseQueries {
     }
 
     pub async fn list_cases(&self, actor: &Actor, filter: CaseFilter) -> Result<Page<CaseSummary>> {
+        if filter
+            .q
+            .as_deref()
+            .is_some_and(access::searches_personal_data)
+            && !access::may_search_personal_data(actor)
+        {
+            return Err(AppError::Forbidden(
+                "无权按电话、证件或银行卡号码检索工单；请按工单编号或文字检索".into(),
+            ));
+        }
         let page = self
             .core
             .store
@@ -80,15 +90,18 @@ impl CaseQueries {
         })
     }
 
+    /// A case's history. Without the right to personal data, remarks are masked like the text
+    /// and a citizen's own name on their report reads 群众.
     pub async fn events(&self, actor: &Actor, id: CaseId) -> Result<Vec<EventView>> {
-        self.case_view(actor, id).await?;
+        let view = self.case_view(actor, id).await?;
+        let unmasked = view.personal_data_visible;
         Ok(self
             .core
             .store
             .events(id)
             .await?
             .into_iter()
-            .map(EventView::from)
+            .map(|e| EventView::masked(e, unmasked))
             .collect())
     }
 

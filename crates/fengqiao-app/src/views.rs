@@ -243,6 +243,27 @@ pub struct EventView {
     pub action_label: &'static str,
 }
 
+impl EventView {
+    /// The event as a viewer may see it: remarks masked and a citizen's name withheld for those
+    /// without the right to personal data.
+    pub fn masked(mut event: Event, unmasked: bool) -> Self {
+        if !unmasked {
+            event.remark = event.remark.map(|r| shown(&r, false));
+            // Staff act under their names; a reporter's own name is personal data.
+            if event.actor_id.is_none()
+                && matches!(
+                    event.action,
+                    fengqiao_domain::lifecycle::ActionKind::Intake
+                        | fengqiao_domain::lifecycle::ActionKind::Supplement
+                )
+            {
+                event.actor_name = "群众".into();
+            }
+        }
+        EventView::from(event)
+    }
+}
+
 impl From<Event> for EventView {
     fn from(event: Event) -> Self {
         let action_label = event.action.label();

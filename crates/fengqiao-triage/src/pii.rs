@@ -73,6 +73,14 @@ pub fn find(text: &str) -> Vec<PiiSpan> {
             && id_card_ok(&digits, id_tail_x)
         {
             Some(PiiKind::IdCard)
+        } else if (digits.len() == 18 || (digits.len() == 17 && id_tail_x))
+            && birth_date_plausible(&digits[6..14])
+        {
+            // A mistyped ID number is still someone's ID number: mask it too.
+            Some(PiiKind::IdCard)
+        } else if digits.len() == 15 && birth_date_plausible_short(&digits[6..12]) {
+            // The first-generation (15-digit) card: area, YYMMDD, sequence.
+            Some(PiiKind::IdCard)
         } else if (16..=19).contains(&digits.len()) && luhn_ok(&digits) {
             Some(PiiKind::BankCard)
         } else {
@@ -116,6 +124,18 @@ fn id_card_ok(d: &[u8], tail_x: bool) -> bool {
     } else {
         d.len() == 18 && expect == d[17]
     }
+}
+
+/// YYYYMMDD of a birth between 1900 and 2099.
+fn birth_date_plausible(d: &[u8]) -> bool {
+    let n = |a: usize, b: usize| d[a..b].iter().fold(0u32, |acc, x| acc * 10 + *x as u32);
+    (1900..=2099).contains(&n(0, 4)) && (1..=12).contains(&n(4, 6)) && (1..=31).contains(&n(6, 8))
+}
+
+/// YYMMDD of a first-generation card.
+fn birth_date_plausible_short(d: &[u8]) -> bool {
+    let n = |a: usize, b: usize| d[a..b].iter().fold(0u32, |acc, x| acc * 10 + *x as u32);
+    (1..=12).contains(&n(2, 4)) && (1..=31).contains(&n(4, 6))
 }
 
 fn luhn_ok(d: &[u8]) -> bool {
@@ -205,12 +225,27 @@ mod tests {
             "门牌号12345678901234567", // 17 digits, no X
             "金额 12345678901",        // 11 digits not starting 1[3-9]
             "订单12345678901234567890123",
-            "110105194912310021",  // wrong ID checksum
             "6222020200112233445", // fails Luhn
         ] {
             assert!(find(text).is_empty(), "{text}: {:?}", find(text));
             assert_eq!(mask(text), text);
         }
+    }
+
+    #[test]
+    fn ids_are_masked_even_with_a_wrong_check_digit_or_in_the_old_fifteen_digits() {
+        // Err on the side of masking: a mistyped ID number is still someone's.
+        for (text, kind) in [
+            ("身份证110105194912310021", PiiKind::IdCard),
+            ("330681199001011234", PiiKind::IdCard),
+            ("老身份证 110105491231002", PiiKind::IdCard),
+        ] {
+            assert_eq!(find(text).first().map(|s| s.kind), Some(kind), "{text}");
+        }
+        assert!(
+            find("订单号 123456789012345").is_empty(),
+            "no plausible birth date"
+        );
     }
 
     #[test]

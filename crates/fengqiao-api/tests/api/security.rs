@@ -511,3 +511,50 @@ async fn idle_and_slow_connections_do_not_starve_the_server() {
         .ok();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_stays_masked_in_histories_and_cannot_be_searched_for() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let leader = t.login("leader").await;
+    let r = t
+        .http
+        .post(format!("{}/api/v1/public/cases", t.base))
+        .json(&json!({"body": "村口路灯坏了", "reporter_name": "张秀英",
+                      "reporter_phone": "13912345678", "region_id": t.village}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let list = t.get_ok(&op, "/cases?q=13912345678").await;
+    assert_eq!(list["total"], 0, "the phone is not in the text");
+    let id = t.get_ok(&op, "/cases").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    t.act_ok(
+        &op,
+        id,
+        json!({"action": "register", "category_id": t.road,
+               "remark": "已电话联系 13912345678，身份证 330681199001011234"}),
+    )
+    .await;
+    let events = t.get_ok(&leader, &format!("/cases/{id}/events")).await;
+    let text = events.to_string();
+    assert!(
+        !text.contains("13912345678") && !text.contains("330681199001011234"),
+        "{text}"
+    );
+    assert!(!text.contains("张秀英"), "the citizen's name: {text}");
+    let events = t.get_ok(&op, &format!("/cases/{id}/events")).await;
+    assert!(
+        events.to_string().contains("13912345678"),
+        "the centre sees it"
+    );
+    // Searching for a number recovers what masking hides: the centre only.
+    let (s, e) = t.get(&leader, "/cases?q=1391234").await;
+    assert_eq!(s, 403, "{e}");
+    let (s, _) = t.get(&leader, "/cases?q=路灯").await;
+    assert_eq!(s, 200);
+    let (s, _) = t.get(&op, "/cases?q=1391234").await;
+    assert_eq!(s, 200);
+}

@@ -69,6 +69,37 @@ pub fn can_view(
     }
 }
 
+/// May this actor search cases by personal data (a phone, ID or bank number)? Only those who may
+/// see it on every case in their scope: the centre. Others would recover a masked number by
+/// searching for it.
+pub fn may_search_personal_data(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        ActorRole::System | ActorRole::User(Role::Operator | Role::Admin)
+    )
+}
+
+/// Does a search look for personal data: a run of four or more digits (spaces and dashes
+/// ignored) that is not a case number?
+pub fn searches_personal_data(q: &str) -> bool {
+    let q = q.trim();
+    if crate::ids::CaseNo::parse(q).is_ok() {
+        return false;
+    }
+    let mut run = 0;
+    for c in q.chars().filter(|c| !matches!(c, ' ' | '-' | '.')) {
+        if c.is_ascii_digit() {
+            run += 1;
+            if run >= 4 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 /// May this actor see reporters' phone numbers and ID numbers unmasked? The centre (which calls
 /// citizens back) and the unit handling the case (which must contact them) may; leaders and
 /// everyone else see them masked.

@@ -11,4 +11,7 @@ pub use actions::{authorize, duty, Duty};
 pub use capabilities::{
     default_channel, may_file_in, may_intake, require, require_within, Capability,
 };
-pub use cases::{can_see_personal_data, can_view, scope_of, Scope};
+pub use cases::{
+    can_see_personal_data, can_view, may_search_personal_data, scope_of, searches_personal_data,
+    Scope,
+};
