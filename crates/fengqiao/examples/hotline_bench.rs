@@ -158,7 +158,7 @@ async fn main() {
         let t = Instant::now();
         let bytes = std::fs::read(path).unwrap();
         let (orders, errors) = if name == "xlsx" {
-            read_workbook(std::io::Cursor::new(bytes), &m)
+            read_workbook(&bytes, &m)
         } else {
             read_csv(bytes.as_slice(), &m)
         };

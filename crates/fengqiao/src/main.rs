@@ -535,7 +535,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         ["xlsx", "xls", "xlsm", "ods"].contains(&e.to_ascii_lowercase().as_str())
                     });
                     let (orders, errors) = if spreadsheet {
-                        fengqiao_app::hotline::read_workbook(std::io::Cursor::new(bytes), &mapping)
+                        fengqiao_app::hotline::read_workbook(&bytes, &mapping)
                     } else {
                         fengqiao_app::hotline::read_csv(bytes.as_slice(), &mapping)
                     };

@@ -179,30 +179,170 @@ pub fn read_csv<R: Read>(input: R, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError
 
 /// Reads work orders from the first sheet of an XLSX (or XLS/ODS) workbook. Numbers keep their
 /// digits (a phone stored as a number is still a phone); date cells become China time.
-pub fn read_workbook<R: Read + std::io::Seek + Clone>(
-    input: R,
-    m: &Mapping,
-) -> (Vec<WorkOrder>, Vec<RowError>) {
-    use calamine::{Data, Reader};
-    let mut book = match calamine::open_workbook_auto_from_rs(input) {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![file_error(format!("不是可读的 Excel 文件：{e}"))],
-            )
+pub fn read_workbook(bytes: &[u8], m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {
+    if let Err(reason) = check_container(bytes) {
+        return (Vec::new(), vec![file_error(reason)]);
+    }
+    let table = if is_xlsx(bytes) {
+        xlsx_rows(bytes)
+    } else {
+        other_workbook_rows(bytes)
+    };
+    match table {
+        Ok((headers, body)) => parse_table(&headers, body, m),
+        Err(reason) => (Vec::new(), vec![file_error(reason)]),
+    }
+}
+
+/// What a workbook may hold before it is read: a 12345 export is a few hundred rows a day; these
+/// bounds are far above any real one and far below what breaks the server.
+const MAX_ROWS: u32 = 1_000_000;
+const MAX_COLUMNS: u32 = 256;
+const MAX_PART_BYTES: u64 = 256 << 20;
+const MAX_TOTAL_BYTES: u64 = 512 << 20;
+const MAX_RATIO: u64 = 100;
+const MAX_ENTRIES: usize = 10_000;
+
+fn is_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK")
+        && zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok_and(|z| {
+            z.file_names()
+                .any(|n| n.is_ok_and(|n| n == "xl/workbook.xml"))
+        })
+}
+
+/// Refuses a zip-based workbook (XLSX, ODS) whose parts are too many, too large, or compressed
+/// beyond any real spreadsheet (a bomb), judging by what each part declares and then checking
+/// that the big parts do not inflate past what they declared.
+fn check_container(bytes: &[u8]) -> Result<(), String> {
+    if !bytes.starts_with(b"PK") {
+        return if bytes.len() as u64 > MAX_PART_BYTES {
+            Err("文件过大".into())
+        } else {
+            Ok(())
+        };
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(format!("工作簿内部文件过多（{} 个）", zip.len()));
+    }
+    let mut total = 0u64;
+    let mut big = Vec::new();
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
+        let (size, packed) = (f.size(), f.compressed_size().max(1));
+        total += size;
+        if size > MAX_PART_BYTES || total > MAX_TOTAL_BYTES {
+            return Err("工作簿解压后过大，请按月份拆分后再导入".into());
+        }
+        if size > (1 << 20) && size / packed > MAX_RATIO {
+            return Err(format!(
+                "工作簿内容压缩比异常（{} 倍），疑为恶意文件，已拒绝",
+                size / packed
+            ));
+        }
+        if size > (1 << 20) {
+            big.push((i, size));
+        }
+    }
+    // A part that inflates past its declared size lies about it: read it with a cap.
+    for (i, declared) in big {
+        let f = zip
+            .by_index(i)
+            .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
+        let n = std::io::copy(&mut f.take(declared + 1), &mut std::io::sink())
+            .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
+        if n > declared {
+            return Err("工作簿内容与其声明的大小不符，疑为恶意文件，已拒绝".into());
+        }
+    }
+    Ok(())
+}
+
+type Table = (Vec<String>, Vec<(usize, Vec<Cell>)>);
+
+/// The first sheet of an XLSX, cell by cell: sparse, so a lone cell at XFD1048576 costs one
+/// cell, not a 16,384 × 1,048,576 grid; columns past [`MAX_COLUMNS`] are ignored.
+fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
+    use calamine::{DataRef, Reader};
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| "工作簿中没有工作表".to_string())?;
+    let mut cells = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| format!("无法读取第一张工作表：{e}"))?;
+    let text = |d: &DataRef| -> Cell {
+        match d {
+            DataRef::Empty => Ok(String::new()),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Ok(s.clone()),
+            DataRef::SharedString(s) => Ok(s.to_string()),
+            DataRef::Int(i) => Ok(i.to_string()),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(format!("{}", *f as i64)),
+            DataRef::Float(f) => Ok(f.to_string()),
+            DataRef::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.into()),
+            DataRef::DateTime(dt) => dt
+                .as_datetime()
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .ok_or_else(|| "无法识别的日期".to_string()),
+            DataRef::Error(e) => Err(format!("单元格错误 {e}")),
         }
     };
+    let mut rows: std::collections::BTreeMap<u32, Vec<Cell>> = Default::default();
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("无法读取第一张工作表：{e}"))?
+    {
+        let (row, col) = cell.get_position();
+        if row >= MAX_ROWS {
+            return Err(format!("工作表超过 {MAX_ROWS} 行，请拆分后再导入"));
+        }
+        if col >= MAX_COLUMNS {
+            continue;
+        }
+        let line = rows.entry(row).or_default();
+        if line.len() <= col as usize {
+            line.resize(col as usize + 1, Ok(String::new()));
+        }
+        line[col as usize] = text(cell.get_value());
+    }
+    let first = *rows
+        .keys()
+        .next()
+        .ok_or_else(|| "工作表是空的".to_string())?;
+    let headers: Vec<String> = rows
+        .remove(&first)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.unwrap_or_default())
+        .collect();
+    let body = rows
+        .into_iter()
+        .map(|(r, cells)| (r as usize + 1, cells))
+        .collect();
+    Ok((headers, body))
+}
+
+/// XLS and ODS, through calamine's whole-sheet reader, after the container checks.
+fn other_workbook_rows(bytes: &[u8]) -> Result<Table, String> {
+    use calamine::{Data, Reader};
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
     let range = match book.worksheet_range_at(0) {
         Some(Ok(r)) => r,
-        Some(Err(e)) => {
-            return (
-                Vec::new(),
-                vec![file_error(format!("无法读取第一张工作表：{e}"))],
-            )
-        }
-        None => return (Vec::new(), vec![file_error("工作簿中没有工作表".into())]),
+        Some(Err(e)) => return Err(format!("无法读取第一张工作表：{e}")),
+        None => return Err("工作簿中没有工作表".into()),
     };
+    let (height, width) = range.get_size();
+    if height as u64 > MAX_ROWS as u64 || width as u64 > MAX_COLUMNS as u64 * 4 {
+        return Err(format!("工作表过大（{height} 行 × {width} 列）"));
+    }
     let text = |d: &Data| -> Cell {
         match d {
             Data::Empty => Ok(String::new()),
@@ -219,18 +359,16 @@ pub fn read_workbook<R: Read + std::io::Seek + Clone>(
         }
     };
     let mut rows = range.rows();
-    let Some(header_row) = rows.next() else {
-        return (Vec::new(), vec![file_error("工作表是空的".into())]);
-    };
+    let header_row = rows.next().ok_or_else(|| "工作表是空的".to_string())?;
     let headers: Vec<String> = header_row
         .iter()
         .map(|d| text(d).unwrap_or_default())
         .collect();
-    let body: Vec<(usize, Vec<Cell>)> = rows
+    let body = rows
         .enumerate()
         .map(|(i, r)| (i + 2, r.iter().map(text).collect()))
         .collect();
-    parse_table(&headers, body, m)
+    Ok((headers, body))
 }
 
 fn file_error(reason: String) -> RowError {
@@ -534,7 +672,7 @@ mod tests {
         sheet.write_string(2, 3, "河道发臭").unwrap();
         sheet.write_string(2, 1, "not a date").unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let (orders, errors) = read_workbook(std::io::Cursor::new(bytes), &Mapping::default());
+        let (orders, errors) = read_workbook(&bytes, &Mapping::default());
         assert_eq!(orders.len(), 1, "{errors:?}");
         let o = &orders[0];
         assert_eq!(o.number, "20261128001", "a number keeps its digits");
@@ -565,6 +703,61 @@ mod tests {
             errors[0].reason.contains("编号、内容"),
             "{}",
             errors[0].reason
+        );
+    }
+
+    fn header_row(sheet: &mut rust_xlsxwriter::Worksheet) {
+        for (c, h) in Mapping::default().headers().iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+    }
+
+    #[test]
+    fn cells_far_out_are_ignored_or_refused_never_allocated_as_a_grid() {
+        // Read as a grid, a cell at XFD1048576 is 16,384 × 1,048,576 cells (512 GiB); read cell
+        // by cell, a far column is skipped and a far row is one clear refusal.
+        let book = |far: (u32, u16)| {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            header_row(sheet);
+            sheet.write_string(1, 0, "A001").unwrap();
+            sheet.write_string(1, 1, "2026-11-28 08:30:00").unwrap();
+            sheet.write_string(1, 4, "路灯坏了").unwrap();
+            sheet.write_string(far.0, far.1, "远处").unwrap();
+            book.save_to_buffer().unwrap()
+        };
+        let (orders, errors) = read_workbook(&book((1, 16_383)), &Mapping::default());
+        assert_eq!((orders.len(), errors.len()), (1, 0), "{errors:?}");
+        let (orders, errors) = read_workbook(&book((1_048_575, 16_383)), &Mapping::default());
+        assert!(orders.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].reason.contains("请拆分后再导入"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_shared_string_bomb_is_refused_before_it_inflates() {
+        // Thousands of long, compressible, distinct strings: megabytes that inflate a hundredfold.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        header_row(sheet);
+        let long = "反".repeat(10_000);
+        for r in 1..2_000u32 {
+            sheet.write_string(r, 4, format!("{long}{r}")).unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let (orders, errors) = read_workbook(&bytes, &Mapping::default());
+        assert!(orders.is_empty());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].reason.contains("压缩比"), "{}", errors[0].reason);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_workbook_is_one_clear_error() {
+        let (orders, errors) = read_workbook(b"PK\x03\x04 not really", &Mapping::default());
+        assert!(orders.is_empty());
+        assert!(
+            errors[0].reason.contains("不是可读的 Excel 文件"),
+            "{errors:?}"
         );
     }
 }
