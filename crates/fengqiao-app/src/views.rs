@@ -331,7 +331,8 @@ impl PublicCaseView {
             title: shown(&c.text.title, false),
             state_label: c.state.label(),
             created_at: c.created_at,
-            reply: c.handling.reply.clone(),
+            // The reply can name a third party's phone or ID number: the public page masks it.
+            reply: c.handling.reply.as_deref().map(fengqiao_triage::pii::mask),
             replied_at: c.handling.replied_at,
             progress,
         }

@@ -44,7 +44,7 @@ pub fn find(text: &str) -> Vec<PiiSpan> {
                 digits.push(d);
                 last_digit = j;
                 j += 1;
-            } else if (c == ' ' || c == '-')
+            } else if (c == ' ' || c == '-' || c == '.')
                 && j + 1 < bytes.len()
                 && digit(bytes[j + 1].1).is_some()
                 && !digits.is_empty()
@@ -65,9 +65,16 @@ pub fn find(text: &str) -> Vec<PiiSpan> {
         }
         let preceded_by_letter = start > 0 && bytes[start - 1].1.is_ascii_alphabetic();
         let followed_by_letter = end_idx < bytes.len() && bytes[end_idx].1.is_ascii_alphanumeric();
-        let kind = if preceded_by_letter || followed_by_letter {
-            None
-        } else if digits.len() == 11 && digits[0] == 1 && (3..=9).contains(&digits[1]) {
+        let mobile = |d: &[u8]| d.len() == 11 && d[0] == 1 && (3..=9).contains(&d[1]);
+        // Err on the side of masking: phones and IDs count even written against letters
+        // ("tel13800138000"), with the country code (+86, 0086), or as landlines with their
+        // area code (0575-83012345); only bank-card-like runs beside letters are taken for
+        // serial numbers.
+        let kind = if mobile(&digits)
+            || (digits.len() == 13 && digits[..2] == [8, 6] && mobile(&digits[2..]))
+            || (digits.len() == 15 && digits[..4] == [0, 0, 8, 6] && mobile(&digits[4..]))
+            || ((10..=12).contains(&digits.len()) && digits[0] == 0 && digits[1] != 0)
+        {
             Some(PiiKind::Phone)
         } else if (digits.len() == 18 || (digits.len() == 17 && id_tail_x))
             && id_card_ok(&digits, id_tail_x)
@@ -81,7 +88,10 @@ pub fn find(text: &str) -> Vec<PiiSpan> {
         } else if digits.len() == 15 && birth_date_plausible_short(&digits[6..12]) {
             // The first-generation (15-digit) card: area, YYMMDD, sequence.
             Some(PiiKind::IdCard)
-        } else if (16..=19).contains(&digits.len()) && luhn_ok(&digits) {
+        } else if (16..=19).contains(&digits.len())
+            && luhn_ok(&digits)
+            && !(preceded_by_letter || followed_by_letter)
+        {
             Some(PiiKind::BankCard)
         } else {
             None
@@ -246,6 +256,29 @@ mod tests {
             find("订单号 123456789012345").is_empty(),
             "no plausible birth date"
         );
+    }
+
+    #[test]
+    fn phones_are_found_however_they_are_written() {
+        for text in [
+            "+86 138 0013 8000",
+            "0086-13800138000",
+            "138.0013.8000",
+            "tel13800138000",
+            "电话13800138000转分机",
+            "座机0575-83012345",
+            "北京010-12345678",
+        ] {
+            assert_eq!(
+                find(text).first().map(|s| s.kind),
+                Some(PiiKind::Phone),
+                "{text}"
+            );
+            assert!(
+                !mask(text).contains("0013") && !mask(text).contains("8301"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

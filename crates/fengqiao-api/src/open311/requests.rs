@@ -263,7 +263,7 @@ pub(super) fn request_item(app: &App, c: &Case, media_url: Option<&String>) -> V
         m.insert("expected_datetime".into(), w3c(due).into());
     }
     if let Some(a) = &c.location.address {
-        m.insert("address".into(), a.clone().into());
+        m.insert("address".into(), fengqiao_triage::pii::mask(a).into());
     }
     if let (Some(lat), Some(long)) = (c.location.latitude, c.location.longitude) {
         m.insert("lat".into(), lat.into());

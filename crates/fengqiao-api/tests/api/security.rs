@@ -558,3 +558,56 @@ async fn personal_data_stays_masked_in_histories_and_cannot_be_searched_for() {
     let (s, _) = t.get(&op, "/cases?q=1391234").await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_surfaces_mask_numbers_in_addresses_and_replies() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let case = t
+        .post_ok(
+            &op,
+            "/cases",
+            json!({"body": "路灯坏了", "channel": "hotline", "reporter_phone": "13800138000",
+                   "address": "苍岩村小卖部（店主 13912345678）门口", "region_id": t.village}),
+        )
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let no = case["case_no"].as_str().unwrap().to_string();
+    t.act_ok(
+        &op,
+        id,
+        json!({"action": "register", "category_id": t.road}),
+    )
+    .await;
+    t.act_ok(
+        &op,
+        id,
+        json!({"action": "answer_directly", "reply": "已联系电工 0575-83012345 处理"}),
+    )
+    .await;
+    let public = t
+        .http
+        .get(format!(
+            "{}/api/v1/public/cases/{no}?phone_tail=8000",
+            t.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(public.contains("已联系电工"), "{public}");
+    assert!(!public.contains("83012345"), "{public}");
+    let open311 = t
+        .http
+        .get(format!("{}/open311/v2/requests.json?status=closed", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(open311.contains("苍岩村小卖部"), "{open311}");
+    assert!(!open311.contains("13912345678"), "{open311}");
+}
