@@ -51,6 +51,7 @@ pub fn router(app: Arc<App>) -> Router {
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(app)
 }
 
@@ -66,4 +67,26 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// Headers every answer carries: nothing is sniffed, framed, cached or sent on as a referrer —
+/// answers hold personal data, and the JSON is never a page to render.
+async fn security_headers(mut res: Response) -> Response {
+    use axum::http::{header, HeaderValue};
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }

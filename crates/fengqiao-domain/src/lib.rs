@@ -89,8 +89,21 @@ pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String
     Ok(trimmed.to_string())
 }
 
-/// Checks only the length of an optional text.
+/// Checks the length of an optional text, and that it holds no control characters (NUL, ESC,
+/// and the like; line breaks and tabs are fine) nor the non-characters U+FFFE/U+FFFF that XML
+/// 1.0 forbids: they hide text from people and break the XML clients read.
 pub fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), DomainError> {
+    if let Some(c) = value.chars().find(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    }) {
+        return Err(DomainError::Invalid {
+            field,
+            message: format!(
+                "{field} 含有不可见的控制字符（U+{:04X}），请删除后再提交",
+                c as u32
+            ),
+        });
+    }
     let n = value.chars().count();
     if n > max {
         return Err(DomainError::Invalid {
@@ -104,6 +117,15 @@ pub fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), Dom
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_line_breaks_are_not() {
+        assert!(check_len("body", "第一行\n第二行\t完", 100).is_ok());
+        for bad in ["路灯\u{0}坏了", "\u{1b}[31m红色", "xml\u{fffe}", "c1\u{85}"] {
+            let e = check_len("body", bad, 100).unwrap_err();
+            assert!(e.to_string().contains("控制字符"), "{bad:?}: {e}");
+        }
+    }
 
     #[test]
     fn media_links_are_absolute_http_urls() {

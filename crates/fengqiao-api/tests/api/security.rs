@@ -611,3 +611,36 @@ async fn public_surfaces_mask_numbers_in_addresses_and_replies() {
     assert!(open311.contains("苍岩村小卖部"), "{open311}");
     assert!(!open311.contains("13912345678"), "{open311}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_neither_cached_nor_framed_nor_sniffed() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    for url in [
+        format!("{}/api/v1/cases", t.base),
+        format!("{}/open311/v2/services.json", t.base),
+    ] {
+        let r = t.http.get(&url).bearer_auth(&op).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(h["cache-control"], "no-store", "{url}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
+        assert_eq!(h["referrer-policy"], "no-referrer");
+    }
+    // Text with control characters is refused, naming the field.
+    let (s, e) = t
+        .post(
+            &op,
+            "/cases",
+            json!({"body": "路灯\u{1b}[2J坏了", "channel": "hotline"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("body")),
+        "{e}"
+    );
+}
