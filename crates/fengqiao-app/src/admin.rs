@@ -257,6 +257,32 @@ impl Admin {
         Ok(users)
     }
 
+    /// Disables a user (someone who left) and ends their sessions, or enables them again. An
+    /// admin manages users of their own region only, and never disables themself.
+    pub async fn set_user_active(
+        &self,
+        actor: &Actor,
+        user_id: fengqiao_domain::ids::UserId,
+        active: bool,
+    ) -> Result<User> {
+        access::require(actor, Capability::ManageUsers)?;
+        let users = self.core.store.users().await?;
+        let user = users
+            .iter()
+            .find(|u| u.id == user_id)
+            .ok_or_else(|| crate::AppError::NotFound(format!("用户 {user_id} 不存在")))?;
+        let region = self.core.region_exists(user.region_id)?;
+        access::require_within(actor, Capability::ManageUsers, Some(&region.path))?;
+        if actor.user_id == Some(user_id) && !active {
+            return Err(invalid("user_id", "不能停用自己的账号"));
+        }
+        Ok(self
+            .core
+            .store
+            .set_user_active(user_id, active, self.core.audit(actor))
+            .await?)
+    }
+
     pub async fn audit_log(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditEntry>> {
         access::require(actor, Capability::ViewAuditLog)?;
         Ok(self.core.store.audit_log(limit.clamp(1, 1000)).await?)

@@ -209,6 +209,15 @@ impl AuthService {
             .revoke_token(&token_hash(token), self.core.now())
             .await?)
     }
+
+    /// Ends every session of the user (a lost phone, a shared computer); returns how many.
+    pub async fn logout_everywhere(&self, user: &User) -> Result<u64> {
+        Ok(self
+            .core
+            .store
+            .revoke_user_tokens(user.id, self.core.now())
+            .await?)
+    }
 }
 
 #[cfg(test)]

@@ -62,3 +62,46 @@ pub async fn tokens_expire_and_revoke(store: &dyn Store) {
         .unwrap()
         .is_none());
 }
+
+pub async fn disabling_a_user_ends_their_sessions(store: &dyn Store) {
+    let (_, u) = operator(store, "op").await;
+    for token in ["a", "b"] {
+        store
+            .insert_token(u.id, token, t0(), t0() + Duration::hours(1))
+            .await
+            .unwrap();
+    }
+    let off = store.set_user_active(u.id, false, admin()).await.unwrap();
+    assert!(!off.active);
+    assert!(store.user_by_token("a", t0()).await.unwrap().is_none());
+    assert!(store.user_by_token("b", t0()).await.unwrap().is_none());
+    let on = store.set_user_active(u.id, true, admin()).await.unwrap();
+    assert!(on.active);
+    assert!(
+        store.user_by_token("a", t0()).await.unwrap().is_none(),
+        "sessions stay ended"
+    );
+    let log = store.audit_log(10).await.unwrap();
+    assert_eq!(log[0].action, "user.enable");
+    assert_eq!(log[1].action, "user.disable");
+    let err = store
+        .set_user_active(fengqiao_domain::ids::UserId(999), false, admin())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+}
+
+pub async fn logging_out_everywhere_ends_every_session(store: &dyn Store) {
+    let (_, u) = operator(store, "op").await;
+    for token in ["a", "b", "c"] {
+        store
+            .insert_token(u.id, token, t0(), t0() + Duration::hours(1))
+            .await
+            .unwrap();
+    }
+    store.revoke_token("c", t0()).await.unwrap();
+    assert_eq!(store.revoke_user_tokens(u.id, t0()).await.unwrap(), 2);
+    for token in ["a", "b"] {
+        assert!(store.user_by_token(token, t0()).await.unwrap().is_none());
+    }
+}

@@ -45,7 +45,10 @@ macro_rules! conformance_tests {
                 units_round_trip, categories_and_their_attributes_round_trip,
                 attribute_codes_are_unique_per_category,
             }
-            auth { usernames_are_unique, tokens_expire_and_revoke }
+            auth {
+                usernames_are_unique, tokens_expire_and_revoke,
+                disabling_a_user_ends_their_sessions, logging_out_everywhere_ends_every_session,
+            }
             config { one_policy_per_category_priority_and_stage, calendar_days_upsert }
             case_commands {
                 intake_is_idempotent, intake_with_unknown_region_is_refused,

@@ -114,4 +114,51 @@ impl AuthStore for SqliteStore {
         })
         .await
     }
+
+    async fn revoke_user_tokens(&self, user_id: UserId, now: Timestamp) -> Result<u64> {
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+                    params![user_id.0, ms(now)],
+                )
+                .map_err(backend)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn set_user_active(&self, user_id: UserId, active: bool, audit: Audit) -> Result<User> {
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE users SET active = ?2 WHERE id = ?1",
+                    params![user_id.0, active],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("用户 {user_id} 不存在")));
+            }
+            if !active {
+                conn.execute(
+                    "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+                    params![user_id.0, ms(audit.at)],
+                )
+                .map_err(backend)?;
+            }
+            let action = if active {
+                "user.enable"
+            } else {
+                "user.disable"
+            };
+            crate::writes::write_audit(conn, &audit, action, &format!("user:{user_id}"), "")?;
+            conn.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+                [user_id.0],
+                user_from_row,
+            )
+            .map_err(backend)
+        })
+        .await
+    }
 }

@@ -35,4 +35,9 @@ pub trait AuthStore: Send + Sync + 'static {
     /// The active user a live (unexpired, unrevoked) token belongs to.
     async fn user_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>>;
     async fn revoke_token(&self, token_hash: &str, now: Timestamp) -> Result<()>;
+    /// Ends every live session of a user; returns how many there were.
+    async fn revoke_user_tokens(&self, user_id: UserId, now: Timestamp) -> Result<u64>;
+    /// Disables or re-enables a user; disabling also ends their sessions. `NotFound` for an
+    /// unknown user.
+    async fn set_user_active(&self, user_id: UserId, active: bool, audit: Audit) -> Result<User>;
 }

@@ -28,6 +28,11 @@ async fn logout(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<StatusCode
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn logout_everywhere(State(app): State<Arc<App>>, auth: Auth) -> ApiResult<Json<Value>> {
+    let ended = app.auth.logout_everywhere(&auth.user).await?;
+    Ok(Json(json!({ "sessions_ended": ended })))
+}
+
 async fn me(auth: Auth) -> Json<Value> {
     Json(
         json!({ "user": auth.user, "role_label": auth.user.role.label(), "scope": auth.actor.region_path }),
@@ -47,6 +52,11 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             "/auth/logout",
             logout,
             json!({ "tags": ["auth"], "summary": "注销当前 token", "responses": { "204": { "description": "已注销" }, "401": err() } }),
+        ),
+        Endpoint::post(
+            "/auth/logout_all",
+            logout_everywhere,
+            json!({ "tags": ["auth"], "summary": "注销本人所有登录（手机丢失、公用电脑）", "responses": { "200": ok("结束的登录数", json!({"type": "object", "properties": {"sessions_ended": {"type": "integer"}}})), "401": err() } }),
         ),
         Endpoint::get(
             "/me",

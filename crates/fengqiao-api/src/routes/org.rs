@@ -201,6 +201,30 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(json!(u))))
 }
 
+async fn disable_user(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let user = app
+        .admin
+        .set_user_active(&auth.actor, fengqiao_domain::ids::UserId(id), false)
+        .await?;
+    Ok(Json(serde_json::to_value(user).map_err(internal)?))
+}
+
+async fn enable_user(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let user = app
+        .admin
+        .set_user_active(&auth.actor, fengqiao_domain::ids::UserId(id), true)
+        .await?;
+    Ok(Json(serde_json::to_value(user).map_err(internal)?))
+}
+
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::get(
@@ -268,6 +292,16 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
                 "新建用户（管理员）",
                 json!({"type": "object", "required": ["username", "display_name", "password", "role", "region_id"], "properties": {"username": {"type": "string"}, "display_name": {"type": "string"}, "password": {"type": "string", "minLength": 8}, "role": {"type": "string", "enum": ["admin", "operator", "unit_staff", "grid_worker", "leader"]}, "region_id": {"type": "integer"}, "unit_id": {"type": "integer"}}})
             )),
+        ),
+        Endpoint::post(
+            "/users/{id}/disable",
+            disable_user,
+            json!({ "tags": ["organisation"], "summary": "停用用户并结束其所有登录（管理员，本辖区）", "parameters": [id_param("id")], "responses": { "200": ok("用户", json!({"type": "object"})), "401": err(), "403": err(), "404": err(), "422": err() } }),
+        ),
+        Endpoint::post(
+            "/users/{id}/enable",
+            enable_user,
+            json!({ "tags": ["organisation"], "summary": "重新启用用户（管理员，本辖区）", "parameters": [id_param("id")], "responses": { "200": ok("用户", json!({"type": "object"})), "401": err(), "403": err(), "404": err() } }),
         ),
     ]
 }

@@ -644,3 +644,54 @@ async fn answers_are_neither_cached_nor_framed_nor_sniffed() {
         "{e}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_can_be_ended_everywhere_and_users_disabled() {
+    let t = spawn().await;
+    let phone = t.login("staff").await;
+    let desk = t.login("staff").await;
+    let r = t.post_ok(&desk, "/auth/logout_all", json!({})).await;
+    assert_eq!(r["sessions_ended"], 2);
+    assert_eq!(t.get(&phone, "/me").await.0, 401);
+    // An admin disables someone who left: their sessions end, they cannot log in again.
+    let staff = t.login("staff").await;
+    let admin = t.login("admin").await;
+    let users = t.get_ok(&admin, "/users").await;
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "staff")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let off = t
+        .post_ok(&admin, &format!("/users/{id}/disable"), json!({}))
+        .await;
+    assert_eq!(off["active"], false);
+    assert_eq!(t.get(&staff, "/me").await.0, 401);
+    let r = t
+        .http
+        .post(format!("{}/api/v1/auth/login", t.base))
+        .json(&json!({"username": "staff", "password": PW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Nobody disables themself.
+    let own = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "admin")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, _) = t
+        .post(&admin, &format!("/users/{own}/disable"), json!({}))
+        .await;
+    assert_eq!(s, 422, "not oneself");
+    t.post_ok(&admin, &format!("/users/{id}/enable"), json!({}))
+        .await;
+    assert_eq!(t.login("staff").await.len(), 64);
+}
