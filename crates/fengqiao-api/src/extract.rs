@@ -85,6 +85,22 @@ fn in_chinese(serde_text: &str) -> String {
     format!("请求内容不符合要求：{text}")
 }
 
+/// A path parameter; one that does not parse (`/cases/abc`) is 400 in the error format, naming
+/// what was expected, instead of axum's plain-text answer.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_| {
+                ApiError::bad_request("路径中的编号不正确：须为数字编号（工单查询须为工单编号）")
+            })
+    }
+}
+
 /// Query-string parameters; a bad one is 400 with the parameter named.
 pub struct ApiQuery<T>(pub T);
 

@@ -50,8 +50,32 @@ impl Admin {
             return Err(invalid("username", "用户名须为 1–64 位字母、数字或 . _ -"));
         }
         let display_name = check_text("display_name", display_name, NAME_MAX_CHARS)?;
-        if password.chars().count() < 8 {
-            return Err(invalid("password", "密码至少 8 位"));
+        // Admins hold the keys to everyone's data: a longer password for them.
+        let min = if role == Role::Admin { 12 } else { 8 };
+        if password.chars().count() < min {
+            return Err(invalid(
+                "password",
+                format!(
+                    "{}密码至少 {min} 位",
+                    if role == Role::Admin { "管理员" } else { "" }
+                ),
+            ));
+        }
+        let kinds = [
+            password.chars().any(|c| c.is_alphabetic()),
+            password.chars().any(|c| c.is_ascii_digit()),
+            password.chars().any(|c| !c.is_alphanumeric()),
+        ];
+        if kinds.iter().filter(|k| **k).count() < 2 {
+            return Err(invalid(
+                "password",
+                "密码须包含字母、数字、符号中的至少两类",
+            ));
+        }
+        if username.chars().count() >= 3
+            && password.to_lowercase().contains(&username.to_lowercase())
+        {
+            return Err(invalid("password", "密码不能包含用户名"));
         }
         let region = self.core.region_exists(region_id)?;
         access::require_within(actor, Capability::ManageUsers, Some(&region.path))?;

@@ -126,7 +126,7 @@ async fn list_cases(
 async fn get_case(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(app.queries.case_view(&auth.actor, CaseId(id)).await?)
@@ -137,7 +137,7 @@ async fn get_case(
 async fn case_events(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         json!({ "items": app.queries.events(&auth.actor, CaseId(id)).await? }),
@@ -147,7 +147,7 @@ async fn case_events(
 async fn case_notifications(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         json!({ "items": app.queries.notifications(&auth.actor, CaseId(id)).await? }),
@@ -157,7 +157,7 @@ async fn case_notifications(
 async fn case_action(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
     let action = dto::action::parse(body)?;

@@ -29,7 +29,7 @@ async fn create_client(
 async fn revoke_client(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(app.clients.revoke(&auth.actor, id).await?).map_err(internal)?,

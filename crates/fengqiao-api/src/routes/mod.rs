@@ -11,9 +11,9 @@ mod org;
 mod public;
 mod triage;
 
-pub(crate) use crate::extract::{ApiJson, ApiQuery, Auth, ClientAddr};
+pub(crate) use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, ClientAddr};
 pub(crate) use crate::{dto, ApiError, ApiResult};
-pub(crate) use axum::extract::{Path, State};
+pub(crate) use axum::extract::State;
 pub(crate) use axum::http::{HeaderMap, StatusCode};
 pub(crate) use axum::response::{IntoResponse, Response};
 pub(crate) use axum::Json;

@@ -134,7 +134,7 @@ async fn create_category(
 async fn list_category_attributes(
     State(app): State<Arc<App>>,
     _auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Json<Value> {
     Json(json!({ "items": app.core.category_attributes(CategoryId(id)) }))
 }
@@ -142,7 +142,7 @@ async fn list_category_attributes(
 async fn create_category_attribute(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<AttributeBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let a = app
@@ -204,7 +204,7 @@ async fn create_user(
 async fn disable_user(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let user = app
         .admin
@@ -216,7 +216,7 @@ async fn disable_user(
 async fn enable_user(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let user = app
         .admin

@@ -74,7 +74,7 @@ async fn public_create_case(
 async fn public_case(
     State(app): State<Arc<App>>,
     ClientAddr(from): ClientAddr,
-    Path(case_no): Path<String>,
+    ApiPath(case_no): ApiPath<String>,
     ApiQuery(q): ApiQuery<PublicQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(

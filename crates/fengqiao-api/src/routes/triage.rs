@@ -12,7 +12,7 @@ struct TrainBody {
 async fn case_duplicates(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         json!({ "items": app.triage.duplicate_proposals(&auth.actor, CaseId(id)).await? }),
@@ -22,7 +22,7 @@ async fn case_duplicates(
 async fn dismiss_duplicate(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path((id, proposal)): Path<(i64, i64)>,
+    ApiPath((id, proposal)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(
@@ -68,7 +68,7 @@ async fn train_model(
 async fn activate_model(
     State(app): State<Arc<App>>,
     auth: Auth,
-    Path(version): Path<i64>,
+    ApiPath(version): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(app.triage.activate_model(&auth.actor, version).await?)

@@ -695,3 +695,60 @@ async fn sessions_can_be_ended_everywhere_and_users_disabled() {
         .await;
     assert_eq!(t.login("staff").await.len(), 64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_path_is_a_json_error() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let r = t
+        .http
+        .get(format!("{}/api/v1/cases/abc", t.base))
+        .bearer_auth(&op)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "bad_request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_follow_a_policy_stricter_for_admins() {
+    let t = spawn().await;
+    let admin = t.login("admin").await;
+    let user = |name: &str, role: &str, password: &str| {
+        json!({"username": name, "display_name": name, "password": password,
+               "role": role, "region_id": t.village, "unit_id": t.other_unit})
+    };
+    for (body, why) in [
+        (
+            user("newadmin", "admin", "short-pw1"),
+            "under 12 for an admin",
+        ),
+        (user("clerk", "operator", "12345678"), "digits only"),
+        (user("clerk", "operator", "abcdefgh"), "letters only"),
+        (
+            user("clerk", "operator", "clerk-2026"),
+            "contains the username",
+        ),
+    ] {
+        let (s, e) = t.post(&admin, "/users", body).await;
+        assert_eq!(
+            (s, e["error"]["field"].as_str()),
+            (422, Some("password")),
+            "{why}: {e}"
+        );
+    }
+    t.post_ok(&admin, "/users", user("clerk", "operator", "desk-2026"))
+        .await;
+    t.post_ok(
+        &admin,
+        "/users",
+        user("newadmin", "admin", "long-enough-2026"),
+    )
+    .await;
+}
