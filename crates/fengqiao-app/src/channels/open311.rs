@@ -267,11 +267,12 @@ impl Open311 {
             .into_iter()
             .filter_map(|(e, case_no)| {
                 let kind = Some(e.action).filter(|k| crate::is_public_step(*k))?;
-                // What a unit wrote to the citizen, and what the reporter added, is public;
-                // internal remarks are not.
+                // What a unit wrote to the citizen is public; internal remarks are not, and
+                // neither is what a reporter added: a supplement taken by phone names the
+                // caller, and the reporter's own words stay with the case.
                 let said = matches!(
                     kind,
-                    A::Reply | A::AnswerDirectly | A::RejectIntake | A::Withdraw | A::Supplement
+                    A::Reply | A::AnswerDirectly | A::RejectIntake | A::Withdraw
                 )
                 .then_some(e.remark.as_deref())
                 .flatten()
