@@ -752,3 +752,65 @@ async fn passwords_follow_a_policy_stricter_for_admins() {
     )
     .await;
 }
+
+/// Every log line the server writes, captured process-wide (nextest runs each test in a
+/// process of its own).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_log_names_routes_not_people() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let case = t
+        .post_ok(
+            &op,
+            "/cases",
+            json!({"body": "路灯坏了", "channel": "hotline", "reporter_phone": "13912345678"}),
+        )
+        .await;
+    let no = case["case_no"].as_str().unwrap();
+    t.get_ok(&op, "/cases?q=13912345678").await;
+    t.http
+        .get(format!(
+            "{}/api/v1/public/cases/{no}?phone_tail=5678",
+            t.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let access: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("fengqiao::access"))
+        .collect();
+    assert!(
+        access.iter().any(|l| l.contains("route=/api/v1/public/cases/{case_no}")
+            && l.contains("status=200")),
+        "{log}"
+    );
+    assert!(
+        access.iter().any(|l| l.contains("route=/api/v1/cases ")),
+        "{log}"
+    );
+    for secret in ["13912345678", "phone_tail", no, "test-password"] {
+        assert!(!log.contains(secret), "{secret} reached the log:\n{log}");
+    }
+}
