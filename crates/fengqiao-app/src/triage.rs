@@ -411,7 +411,12 @@ impl Triage {
             )
             .await?;
         if raised {
-            tracing::warn!(hotspot = h.id, region = partition, size = h.members.len(), keywords = ?h.keywords, "hot spot raised");
+            tracing::warn!(
+                hotspot = h.id,
+                region = partition,
+                size = h.members.len(),
+                "hot spot raised"
+            );
         }
         Ok(())
     }

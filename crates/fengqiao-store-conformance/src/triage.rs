@@ -182,6 +182,14 @@ pub async fn hotspots_gain_members_without_duplicates(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(h2.members, vec![first.id, second.id, third.id]);
+    // Key words can be people's names: the audit trail holds ids and counts, not words.
+    let log = store.audit_log(20).await.unwrap();
+    let raised = log.iter().find(|e| e.action == "hotspot.raise").unwrap();
+    assert!(
+        !raised.detail.as_deref().unwrap_or("").contains("垃圾"),
+        "{:?}",
+        raised.detail
+    );
     assert_eq!(store.hotspots(t0()).await.unwrap().len(), 1);
     assert!(store
         .hotspots(t0() + chrono::Duration::hours(2))

@@ -345,7 +345,8 @@ pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Re
                 audit,
                 "hotspot.raise",
                 &format!("hotspot:{id}"),
-                &format!("{}：{} 件", h.keywords.join("、"), h.members.len()),
+                // Key words can be people's names: the audit trail keeps ids and counts only.
+                &format!("region:{} {} 件", h.region_id, h.members.len()),
             )?;
             id
         }
