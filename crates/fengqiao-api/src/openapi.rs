@@ -49,6 +49,39 @@ fn build() -> Value {
         let item = paths.entry(e.path).or_insert_with(|| json!({}));
         item[e.method] = e.doc;
     }
+    // Statuses every operation of a kind can return, so a client knows them all: a bad body
+    // (400/422) wherever there is a body, 401 wherever a token is needed, 404 wherever the path
+    // names something, 429 where throttled, 500 everywhere.
+    for (path, item) in paths.iter_mut() {
+        for (method, op) in item.as_object_mut().expect("a path item").iter_mut() {
+            let public = op.get("security").is_some_and(|s| s == &json!([]));
+            let responses = op["responses"]
+                .as_object_mut()
+                .expect("an operation's responses");
+            let mut add = |code: &str| {
+                responses.entry(code).or_insert_with(crate::routes::err);
+            };
+            if !public {
+                add("401");
+            }
+            if op_has_body(method, path) {
+                add("400");
+                add("422");
+            }
+            if path.contains('{') {
+                add("404");
+            }
+            if path.starts_with("/public/") || path == "/auth/login" {
+                add("429");
+            }
+            add("500");
+        }
+    }
     doc["paths"] = Value::Object(paths);
     doc
+}
+
+/// Whether an operation reads a request body (every POST but the bodiless actions).
+fn op_has_body(method: &str, path: &str) -> bool {
+    method == "post" && !path.ends_with("/logout") && !path.ends_with("/logout_all")
 }

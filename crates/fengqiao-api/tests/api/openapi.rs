@@ -41,6 +41,23 @@ async fn openapi_describes_every_route() {
             assert_ne!(status, 405, "{method} {path} is described but not served");
         }
     }
+    // Every operation declares the statuses it can answer with.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let codes = op["responses"].as_object().unwrap();
+            assert!(codes.contains_key("500"), "{method} {path}");
+            let public = op.get("security") == Some(&json!([]));
+            if !public {
+                assert!(codes.contains_key("401"), "{method} {path} needs a token");
+            }
+            if path.contains('{') {
+                assert!(codes.contains_key("404"), "{method} {path}");
+            }
+        }
+    }
+    assert!(paths["/auth/login"]["post"]["responses"]
+        .get("429")
+        .is_some());
     // Every action a person may ask for has its own request schema, closed to unknown fields.
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     let one_of = schemas["Action"]["oneOf"].as_array().unwrap();
