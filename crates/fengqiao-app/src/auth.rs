@@ -132,10 +132,11 @@ impl AuthService {
         let now = self.core.now();
         let keys = crate::throttle::login_keys(username, from);
         if let Some(until) = self.throttle.locked_until(&keys, now) {
-            return Err(AppError::RateLimited {
-                message: "登录失败次数过多，请稍后再试".into(),
-                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
-            });
+            return Err(AppError::rate_limited(
+                "登录失败次数过多，请稍后再试",
+                until,
+                now,
+            ));
         }
         if username.chars().count() > 64 || password.len() > 1024 {
             return Err(AppError::Unauthorized("用户名或密码错误".into()));

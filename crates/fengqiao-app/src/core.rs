@@ -8,7 +8,7 @@ use fengqiao_domain::access::can_view;
 use fengqiao_domain::attributes::ServiceAttribute;
 use fengqiao_domain::calendar::Calendar;
 use fengqiao_domain::deadline::TimePolicy;
-use fengqiao_domain::ids::{CaseId, CategoryId, RegionId, UnitId};
+use fengqiao_domain::ids::{CaseId, CaseNo, CategoryId, RegionId, UnitId};
 use fengqiao_domain::org::{Actor, ActorRole, Category, Region, Unit, User};
 use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
@@ -225,6 +225,14 @@ impl Core {
             .iter()
             .find(|c| c.id == id)
             .map(|c| c.name.clone())
+    }
+
+    /// A case by its public number, whoever asks (callers decide what of it to show).
+    pub(crate) async fn case_by_no(&self, no: &CaseNo) -> Result<Option<CaseRecord>> {
+        match self.store.case_id_by_no(no).await? {
+            Some(id) => Ok(self.store.case(id).await?),
+            None => Ok(None),
+        }
     }
 
     /// A case with everything hanging off it, if the actor may see it. A case outside one's

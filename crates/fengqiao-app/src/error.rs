@@ -32,6 +32,18 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Too many attempts; the next may come at `until`.
+    pub(crate) fn rate_limited(
+        message: impl Into<String>,
+        until: fengqiao_domain::Timestamp,
+        now: fengqiao_domain::Timestamp,
+    ) -> Self {
+        AppError::RateLimited {
+            message: message.into(),
+            retry_after_seconds: (until - now).num_seconds().max(1) as u64,
+        }
+    }
+
     /// An internal failure described in words.
     pub fn internal(message: impl Into<String>) -> Self {
         AppError::Internal(message.into().into())

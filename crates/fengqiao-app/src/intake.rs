@@ -154,16 +154,18 @@ impl IntakeService {
             .into_iter()
             .collect();
         if let Some(until) = self.anonymous.locked_until(&keys, now) {
-            return Err(AppError::RateLimited {
-                message: "提交过于频繁，请稍后再试；紧急情况请拨打 12345 或 110".into(),
-                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
-            });
+            return Err(AppError::rate_limited(
+                "提交过于频繁，请稍后再试；紧急情况请拨打 12345 或 110",
+                until,
+                now,
+            ));
         }
         if let Some(until) = self.anonymous.count(&keys, now) {
-            return Err(AppError::RateLimited {
-                message: "提交过于频繁，请稍后再试；紧急情况请拨打 12345 或 110".into(),
-                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
-            });
+            return Err(AppError::rate_limited(
+                "提交过于频繁，请稍后再试；紧急情况请拨打 12345 或 110",
+                until,
+                now,
+            ));
         }
         self.submit(&Actor::citizen(reporter), input).await
     }

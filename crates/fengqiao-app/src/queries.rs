@@ -93,8 +93,8 @@ impl CaseQueries {
     /// A case's history. Without the right to personal data, remarks are masked like the text
     /// and a citizen's own name on their report reads 群众.
     pub async fn events(&self, actor: &Actor, id: CaseId) -> Result<Vec<EventView>> {
-        let view = self.case_view(actor, id).await?;
-        let unmasked = view.personal_data_visible;
+        let rec = self.core.visible_case(actor, id).await?;
+        let unmasked = can_see_personal_data(actor, &rec.case);
         Ok(self
             .core
             .store
@@ -106,9 +106,9 @@ impl CaseQueries {
     }
 
     pub async fn notifications(&self, actor: &Actor, id: CaseId) -> Result<Vec<Notification>> {
-        let view = self.case_view(actor, id).await?;
+        let rec = self.core.visible_case(actor, id).await?;
         let mut list = self.core.store.notifications(id).await?;
-        if !view.personal_data_visible {
+        if !can_see_personal_data(actor, &rec.case) {
             for n in &mut list {
                 n.phone = n
                     .phone
@@ -145,10 +145,11 @@ impl CaseQueries {
             keys.push((format!("u\u{1f}{addr}"), ADDRESS_TAIL));
         }
         if let Some(until) = self.tails.locked_until(&keys, now) {
-            return Err(AppError::RateLimited {
-                message: "查询次数过多，请稍后再试".into(),
-                retry_after_seconds: (until - now).num_seconds().max(1) as u64,
-            });
+            return Err(AppError::rate_limited(
+                "查询次数过多，请稍后再试",
+                until,
+                now,
+            ));
         }
         let found = self.public_case_inner(case_no, phone_tail).await;
         if matches!(found, Err(AppError::NotFound(_) | AppError::Invalid { .. })) {
@@ -161,13 +162,8 @@ impl CaseQueries {
         let no = CaseNo::parse(case_no).map_err(|m| invalid("case_no", m))?;
         let not_found =
             || AppError::NotFound("没有找到该工单，请核对工单编号和手机号后四位".into());
-        let id = self
-            .core
-            .store
-            .case_id_by_no(&no)
-            .await?
-            .ok_or_else(not_found)?;
-        let rec = self.core.store.case(id).await?.ok_or_else(not_found)?;
+        let rec = self.core.case_by_no(&no).await?.ok_or_else(not_found)?;
+        let id = rec.case.id;
         let tail = phone_tail.trim();
         let matches = tail.len() == 4
             && rec

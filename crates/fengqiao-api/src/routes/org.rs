@@ -201,16 +201,20 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(json!(u))))
 }
 
+async fn set_active(app: &App, auth: &Auth, id: i64, active: bool) -> ApiResult<Json<Value>> {
+    let user = app
+        .admin
+        .set_user_active(&auth.actor, fengqiao_domain::ids::UserId(id), active)
+        .await?;
+    Ok(Json(serde_json::to_value(user).map_err(internal)?))
+}
+
 async fn disable_user(
     State(app): State<Arc<App>>,
     auth: Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
-    let user = app
-        .admin
-        .set_user_active(&auth.actor, fengqiao_domain::ids::UserId(id), false)
-        .await?;
-    Ok(Json(serde_json::to_value(user).map_err(internal)?))
+    set_active(&app, &auth, id, false).await
 }
 
 async fn enable_user(
@@ -218,11 +222,7 @@ async fn enable_user(
     auth: Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
-    let user = app
-        .admin
-        .set_user_active(&auth.actor, fengqiao_domain::ids::UserId(id), true)
-        .await?;
-    Ok(Json(serde_json::to_value(user).map_err(internal)?))
+    set_active(&app, &auth, id, true).await
 }
 
 pub(super) fn endpoints() -> Vec<Endpoint> {

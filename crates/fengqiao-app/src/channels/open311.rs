@@ -145,13 +145,7 @@ impl Open311 {
     pub async fn request(&self, case_no: &str) -> Result<Case> {
         let not_found = || AppError::NotFound(format!("没有编号为 {case_no} 的诉求"));
         let no = CaseNo::parse(case_no).map_err(|_| not_found())?;
-        let id = self
-            .core
-            .store
-            .case_id_by_no(&no)
-            .await?
-            .ok_or_else(not_found)?;
-        let rec = self.core.store.case(id).await?.ok_or_else(not_found)?;
+        let rec = self.core.case_by_no(&no).await?.ok_or_else(not_found)?;
         if !fengqiao_domain::publication::may_publish(&rec.case) {
             return Err(not_found());
         }

@@ -267,7 +267,7 @@ type Table = (Vec<String>, Vec<(usize, Vec<Cell>)>);
 /// The first sheet of an XLSX, cell by cell: sparse, so a lone cell at XFD1048576 costs one
 /// cell, not a 16,384 × 1,048,576 grid; columns past [`MAX_COLUMNS`] are ignored.
 fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
-    use calamine::{DataRef, Reader};
+    use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
     let name = book
@@ -278,22 +278,6 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
     let mut cells = book
         .worksheet_cells_reader(&name)
         .map_err(|e| format!("无法读取第一张工作表：{e}"))?;
-    let text = |d: &DataRef| -> Cell {
-        match d {
-            DataRef::Empty => Ok(String::new()),
-            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Ok(s.clone()),
-            DataRef::SharedString(s) => Ok(s.to_string()),
-            DataRef::Int(i) => Ok(i.to_string()),
-            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(format!("{}", *f as i64)),
-            DataRef::Float(f) => Ok(f.to_string()),
-            DataRef::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.into()),
-            DataRef::DateTime(dt) => dt
-                .as_datetime()
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                .ok_or_else(|| "无法识别的日期".to_string()),
-            DataRef::Error(e) => Err(format!("单元格错误 {e}")),
-        }
-    };
     let mut rows: std::collections::BTreeMap<u32, Vec<Cell>> = Default::default();
     while let Some(cell) = cells
         .next_cell()
@@ -310,7 +294,7 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
         if line.len() <= col as usize {
             line.resize(col as usize + 1, Ok(String::new()));
         }
-        line[col as usize] = text(cell.get_value());
+        line[col as usize] = cell_text(&calamine::Data::from(cell.get_value().clone()));
     }
     let first = *rows
         .keys()
@@ -331,7 +315,7 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
 
 /// XLS and ODS, through calamine's whole-sheet reader, after the container checks.
 fn other_workbook_rows(bytes: &[u8]) -> Result<Table, String> {
-    use calamine::{Data, Reader};
+    use calamine::Reader;
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
     let range = match book.worksheet_range_at(0) {
@@ -343,32 +327,35 @@ fn other_workbook_rows(bytes: &[u8]) -> Result<Table, String> {
     if height as u64 > MAX_ROWS as u64 || width as u64 > MAX_COLUMNS as u64 * 4 {
         return Err(format!("工作表过大（{height} 行 × {width} 列）"));
     }
-    let text = |d: &Data| -> Cell {
-        match d {
-            Data::Empty => Ok(String::new()),
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Ok(s.clone()),
-            Data::Int(i) => Ok(i.to_string()),
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(format!("{}", *f as i64)),
-            Data::Float(f) => Ok(f.to_string()),
-            Data::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.into()),
-            Data::DateTime(dt) => dt
-                .as_datetime()
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                .ok_or_else(|| "无法识别的日期".to_string()),
-            Data::Error(e) => Err(format!("单元格错误 {e}")),
-        }
-    };
     let mut rows = range.rows();
     let header_row = rows.next().ok_or_else(|| "工作表是空的".to_string())?;
     let headers: Vec<String> = header_row
         .iter()
-        .map(|d| text(d).unwrap_or_default())
+        .map(|d| cell_text(d).unwrap_or_default())
         .collect();
     let body = rows
         .enumerate()
-        .map(|(i, r)| (i + 2, r.iter().map(text).collect()))
+        .map(|(i, r)| (i + 2, r.iter().map(cell_text).collect()))
         .collect();
     Ok((headers, body))
+}
+
+/// A cell as the text it shows: numbers keep their digits, dates read as China time strings.
+fn cell_text(d: &calamine::Data) -> Cell {
+    use calamine::Data;
+    match d {
+        Data::Empty => Ok(String::new()),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Ok(s.clone()),
+        Data::Int(i) => Ok(i.to_string()),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(format!("{}", *f as i64)),
+        Data::Float(f) => Ok(f.to_string()),
+        Data::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.into()),
+        Data::DateTime(dt) => dt
+            .as_datetime()
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .ok_or_else(|| "无法识别的日期".to_string()),
+        Data::Error(e) => Err(format!("单元格错误 {e}")),
+    }
 }
 
 fn file_error(reason: String) -> RowError {

@@ -1,33 +1,14 @@
-use crate::pothole;
 use fengqiao_app::{AppConfig, AppError};
 use fengqiao_domain::case::CaseState;
-use fengqiao_domain::ids::{CategoryId, RegionId, UnitId};
+use fengqiao_domain::ids::UnitId;
 use fengqiao_domain::lifecycle::{Action, ActionKind};
 use fengqiao_domain::org::Actor;
-use fengqiao_testkit::{township, Township};
-
-async fn registered_in_the_village(t: &Township) -> fengqiao_domain::case::Case {
-    let op = t.actor("op").await;
-    let case = t
-        .app
-        .intake
-        .submit(&op, pothole("苍岩村村口水泥路塌了"))
-        .await
-        .unwrap()
-        .case;
-    let register = Action::Register {
-        category_id: Some(CategoryId(t.road)),
-        priority: None,
-        region_id: Some(RegionId(t.village)),
-        remark: None,
-    };
-    t.app.actions.act(&op, case.id, register).await.unwrap()
-}
+use fengqiao_testkit::township;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_outside_ones_scope_is_not_found_and_left_alone() {
     let t = township(AppConfig::default()).await;
-    let case = registered_in_the_village(&t).await;
+    let case = crate::registered_in_the_village(&t).await;
     let far = t.actor("op_changan").await;
     let before = t
         .app
@@ -58,7 +39,7 @@ async fn a_case_outside_ones_scope_is_not_found_and_left_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_unit_responsible_is_on_every_step_it_takes() {
     let t = township(AppConfig::default()).await;
-    let case = registered_in_the_village(&t).await;
+    let case = crate::registered_in_the_village(&t).await;
     let op = t.actor("op").await;
     let staff = t.actor("staff").await;
     let dispatch = Action::Dispatch {

@@ -1,7 +1,6 @@
-use crate::pothole;
 use fengqiao_app::AppConfig;
 use fengqiao_domain::deadline::OverdueLevel;
-use fengqiao_domain::ids::{CategoryId, RegionId, UnitId};
+use fengqiao_domain::ids::UnitId;
 use fengqiao_domain::lifecycle::Action;
 use fengqiao_domain::org::Actor;
 use fengqiao_testkit::township;
@@ -10,20 +9,7 @@ use fengqiao_testkit::township;
 async fn a_case_past_its_accept_limit_turns_red_and_is_urged_once() {
     let t = township(AppConfig::default()).await;
     let op = t.actor("op").await;
-    let case = t
-        .app
-        .intake
-        .submit(&op, pothole("路面塌陷"))
-        .await
-        .unwrap()
-        .case;
-    let register = Action::Register {
-        category_id: Some(CategoryId(t.road)),
-        priority: None,
-        region_id: Some(RegionId(t.village)),
-        remark: None,
-    };
-    t.app.actions.act(&op, case.id, register).await.unwrap();
+    let case = crate::registered_in_the_village(&t).await;
     let dispatch = Action::Dispatch {
         unit_id: UnitId(t.unit),
         co_units: vec![],

@@ -97,30 +97,6 @@ impl Capability {
                 | ReadTrainingData
         )
     }
-
-    pub const ALL: [Capability; 21] = [
-        ManageRegions,
-        ManageUnits,
-        ManageCategories,
-        ManageUsers,
-        SetTimeLimits,
-        MaintainCalendar,
-        ViewUsers,
-        ViewAuditLog,
-        IssueApiKeys,
-        ViewApiClients,
-        RevokeApiKeys,
-        ViewModels,
-        TrainModels,
-        SwitchModels,
-        ReadTrainingData,
-        ViewHotspots,
-        SettleDuplicates,
-        ImportHotline,
-        ExportCases,
-        LoadHistory,
-        ReadUnmaskedRecords,
-    ];
 }
 
 /// Refuses what the actor's role does not allow, and township-wide capabilities to anyone
