@@ -8,10 +8,45 @@ use fengqiao_domain::access::can_view;
 use fengqiao_domain::case::Case;
 use fengqiao_domain::deadline::local_date;
 use fengqiao_domain::ids::{CaseId, UnitId};
-use fengqiao_domain::lifecycle::{decide, Action, DecideContext};
+use fengqiao_domain::calendar::Calendar;
+use fengqiao_domain::deadline::TimePolicy;
+use fengqiao_domain::lifecycle::{decide, offered, Action, DecideContext, Offer};
+use fengqiao_domain::org::Category;
 use fengqiao_domain::org::{Actor, ActorRole};
 use fengqiao_store::*;
 use std::sync::Arc;
+
+/// A stored case and the configuration a decision on it reads.
+struct Loaded {
+    rec: CaseRecord,
+    parent: Option<Case>,
+    calendar: Arc<Calendar>,
+    policies: Arc<Vec<TimePolicy>>,
+    categories: Arc<Vec<Category>>,
+    now: fengqiao_domain::Timestamp,
+    yellow_share: f64,
+}
+
+impl Loaded {
+    /// The decision context for `actor`, with no merge target or region and the referenced
+    /// units taken to exist: callers fill those in for the action at hand.
+    fn ctx<'a>(&'a self, actor: &'a Actor) -> DecideContext<'a> {
+        DecideContext {
+            now: self.now,
+            actor,
+            calendar: &self.calendar,
+            policies: &self.policies,
+            categories: &self.categories,
+            children: &self.rec.children,
+            tasks: &self.rec.tasks,
+            parent: self.parent.as_ref(),
+            merge_target: None,
+            region: None,
+            units_exist: true,
+            yellow_share: self.yellow_share,
+        }
+    }
+}
 
 /// Applies lifecycle actions to cases.
 pub struct CaseActions {
@@ -22,6 +57,55 @@ pub struct CaseActions {
 impl CaseActions {
     pub(crate) fn new(core: Arc<Core>, triage: Arc<Triage>) -> Self {
         CaseActions { core, triage }
+    }
+
+    /// The actions `actor` may take on a case now — what a case page offers. Out of the
+    /// actor's sight, the case is "not found".
+    pub async fn offered(&self, actor: &Actor, id: CaseId) -> Result<Vec<Offer>> {
+        let l = self.load(actor, id).await?;
+        let merged_into = match l.rec.case.outcome.merged_into {
+            Some(into) => self.core.store.case(into).await?.map(|r| r.case),
+            None => None,
+        };
+        let ctx = DecideContext {
+            merge_target: merged_into.as_ref(),
+            ..l.ctx(actor)
+        };
+        Ok(offered(&l.rec.case, &ctx))
+    }
+
+    /// A case with what every decision on it needs, checked against the actor's sight.
+    async fn load(&self, actor: &Actor, id: CaseId) -> Result<Loaded> {
+        let rec = self
+            .core
+            .store
+            .case(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("工单 {id} 不存在")))?;
+        let parent = match rec.case.handling.parent_id {
+            Some(p) => self.core.store.case(p).await?.map(|r| r.case),
+            None => None,
+        };
+        let task_units: Vec<UnitId> = rec.tasks.iter().map(|t| t.unit_id).collect();
+        if actor.role != ActorRole::System
+            && !can_view(
+                actor,
+                &rec.case,
+                &task_units,
+                parent.as_ref().and_then(|p| p.handling.unit_id),
+            )
+        {
+            return Err(AppError::NotFound(format!("工单 {id} 不存在")));
+        }
+        Ok(Loaded {
+            rec,
+            parent,
+            calendar: self.core.calendar(),
+            policies: self.core.policies(),
+            categories: self.core.categories(),
+            now: self.core.now(),
+            yellow_share: self.core.config.yellow_share,
+        })
     }
 
     /// Applies one action to a case: load, decide, commit — retried if someone else changed the
@@ -39,30 +123,10 @@ impl CaseActions {
         external: Option<ExternalRef>,
     ) -> Result<Case> {
         for _ in 0..5 {
-            let rec = self
-                .core
-                .store
-                .case(id)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("工单 {id} 不存在")))?;
-            let parent = match rec.case.handling.parent_id {
-                Some(p) => self.core.store.case(p).await?.map(|r| r.case),
-                None => None,
-            };
-            let task_units: Vec<UnitId> = rec.tasks.iter().map(|t| t.unit_id).collect();
-            if actor.role != ActorRole::System
-                && !can_view(
-                    actor,
-                    &rec.case,
-                    &task_units,
-                    parent.as_ref().and_then(|p| p.handling.unit_id),
-                )
-            {
-                return Err(AppError::NotFound(format!("工单 {id} 不存在")));
-            }
+            let l = self.load(actor, id).await?;
             // The other case a merge or split touches must be one the actor may see too: out of
             // scope it is "not found", whatever the action.
-            let merge_target = match (&action, rec.case.outcome.merged_into) {
+            let merge_target = match (&action, l.rec.case.outcome.merged_into) {
                 (Action::Merge { into, .. }, _) => {
                     Some(self.core.visible_case(actor, *into).await?.case)
                 }
@@ -81,25 +145,12 @@ impl CaseActions {
             let units_exist = action
                 .referenced_unit()
                 .is_none_or(|u| units.iter().any(|x| x.id == u));
-            let (calendar, policies, categories) = (
-                self.core.calendar(),
-                self.core.policies(),
-                self.core.categories(),
-            );
-            let now = self.core.now();
+            let (rec, calendar, now) = (&l.rec, &l.calendar, l.now);
             let ctx = DecideContext {
-                now,
-                actor,
-                calendar: &calendar,
-                policies: &policies,
-                categories: &categories,
-                children: &rec.children,
-                tasks: &rec.tasks,
-                parent: parent.as_ref(),
                 merge_target: merge_target.as_ref(),
                 region: region.as_ref(),
                 units_exist,
-                yellow_share: self.core.config.yellow_share,
+                ..l.ctx(actor)
             };
             let decision = decide(&rec.case, &action, &ctx)?;
             let feedback = match &action {

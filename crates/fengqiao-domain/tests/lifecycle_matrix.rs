@@ -676,3 +676,71 @@ fn events_record_the_unit_responsible_and_whether_the_step_met_its_deadline() {
     .unwrap();
     assert_eq!((reg.event.due_at, reg.event.unit_id), (None, None));
 }
+
+/// The case page offers exactly what `decide` accepts: for every state and role, an action is
+/// on offer if and only if the oracle says this role may take it in this state.
+#[test]
+fn offered_actions_are_exactly_what_the_oracle_allows() {
+    let cal = Calendar::builtin();
+    let categories = vec![Category {
+        id: CategoryId(1),
+        parent_id: None,
+        name: "城乡建设".into(),
+        default_unit_id: Some(UNIT),
+        is_petition: false,
+    }];
+    let roles: Vec<(Option<Role>, Option<UnitId>)> = vec![
+        (Some(Role::Admin), None),
+        (Some(Role::Operator), None),
+        (Some(Role::Leader), None),
+        (Some(Role::UnitStaff), Some(UNIT)),
+        (Some(Role::UnitStaff), Some(OTHER_UNIT)),
+        (Some(Role::GridWorker), Some(UNIT)),
+    ];
+    let mut offers = 0;
+    for &state in CaseState::ALL {
+        for &(role, unit) in &roles {
+            let mut case = base_case(state);
+            case.deadlines.extension = Some(ExtensionRequest {
+                days: 3,
+                reason: "需协调".into(),
+                requested_at: now(),
+            });
+            let mut target = base_case(CaseState::Dispatched);
+            target.id = CaseId(2);
+            if state == CaseState::Merged {
+                case.outcome.merged_into = Some(target.id);
+            }
+            let a = actor(role, unit);
+            let ctx = DecideContext {
+                categories: &categories,
+                merge_target: Some(&target),
+                ..DecideContext::new(now(), &a, &cal)
+            };
+            let got: Vec<ActionKind> = offered(&case, &ctx).iter().map(|o| o.kind).collect();
+            for action in actions() {
+                // Task actions need a task; extension requests are tested without a pending one.
+                if matches!(
+                    action,
+                    Action::AcceptTask { .. }
+                        | Action::ReplyTask { .. }
+                        | Action::RequestExtension { .. }
+                        | Action::MarkOverdue { .. }
+                ) {
+                    continue;
+                }
+                let want = role_allowed(role, unit, case.handling.unit_id, &action)
+                    && expected(state, &action).is_some();
+                assert_eq!(
+                    got.contains(&action.kind()),
+                    want,
+                    "{state:?} {:?} by {role:?}/{unit:?}: offered {got:?}",
+                    action.kind()
+                );
+            }
+            // What is offered, decide accepts.
+            offers += got.len();
+        }
+    }
+    assert!(offers > 50, "only {offers} offers over every state and role");
+}

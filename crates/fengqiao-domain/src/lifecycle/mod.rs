@@ -8,10 +8,12 @@ mod extension;
 mod handling;
 mod intake;
 mod merge;
+mod offer;
 mod oversight;
 mod review;
 
 pub use action::{Action, ActionKind, CoUnit};
+pub use offer::{offered, Offer};
 
 use crate::access::authorize;
 use crate::calendar::Calendar;
