@@ -435,3 +435,55 @@ pub async fn media_and_attributes_keep_their_order(store: &dyn Store) {
     );
     assert!(store.first_media(&[]).await.unwrap().is_empty());
 }
+
+/// A work queue's order: red, then yellow, then the nearest deadline in force (acceptance while
+/// dispatched, the reply after), cases without a deadline last, newest first among equals.
+pub async fn queues_list_the_most_urgent_first(store: &dyn Store) {
+    let mut cases = Vec::new();
+    for i in 0..5 {
+        cases.push(
+            store
+                .intake(new_case(&format!("第{i}件"), None, None))
+                .await
+                .unwrap()
+                .case,
+        );
+    }
+    let day = chrono::Duration::days(1);
+    let now = cases[0].created_at;
+    // 0: reported, no deadline. 1: dispatched, accept due in 3 days (reply in 1 — not in force).
+    // 2: accepted, reply due in 2 days. 3: yellow. 4: red.
+    let set = |c: &Case, state, accept: i32, reply: i32, level| {
+        let mut c = c.clone();
+        c.deadlines.accept_due = Some(now + day * accept);
+        c.deadlines.reply_due = Some(now + day * reply);
+        c.deadlines.overdue_level = level;
+        (c, state)
+    };
+    use fengqiao_domain::deadline::OverdueLevel as L;
+    for (c, state) in [
+        set(&cases[1], CaseState::Dispatched, 3, 1, L::Green),
+        set(&cases[2], CaseState::Accepted, 1, 2, L::Green),
+        set(&cases[3], CaseState::Accepted, 1, 9, L::Yellow),
+        set(&cases[4], CaseState::Accepted, 1, 9, L::Red),
+    ] {
+        store
+            .commit(change(c, ActionKind::Dispatch, state, vec![]))
+            .await
+            .unwrap();
+    }
+    let filter = CaseFilter {
+        urgent_first: true,
+        ..page(1, 10)
+    };
+    let order: Vec<CaseId> = store
+        .list_cases(&Scope::All, &filter)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let want: Vec<CaseId> = [4, 3, 2, 1, 0].iter().map(|&i| cases[i].id).collect();
+    assert_eq!(order, want);
+}

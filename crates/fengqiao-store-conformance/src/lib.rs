@@ -64,7 +64,7 @@ macro_rules! conformance_tests {
                 counts_follow_scope, export_pages_walk_every_case_once,
                 idempotency_keys_find_their_case, open_timed_cases_are_those_on_a_clock,
                 case_details_for_many_in_one_read, case_numbers_of_existing_cases,
-                media_and_attributes_keep_their_order,
+                media_and_attributes_keep_their_order, queues_list_the_most_urgent_first,
             }
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
             triage {

@@ -154,8 +154,15 @@ impl CaseQueryStore for SqliteStore {
             args.push(rusqlite::types::Value::Integer(((page - 1) as i64) * page_size as i64));
             let off = args.len();
             let cols = CASE_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ");
+            let order = if filter.urgent_first {
+                "CASE c.overdue_level WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, \
+                 CASE c.state WHEN 'dispatched' THEN c.accept_due ELSE c.reply_due END IS NULL, \
+                 CASE c.state WHEN 'dispatched' THEN c.accept_due ELSE c.reply_due END, c.id DESC"
+            } else {
+                "c.id DESC"
+            };
             let mut st = conn
-                .prepare(&format!("SELECT {cols} FROM cases c WHERE {clause} ORDER BY c.id DESC LIMIT ?{lim} OFFSET ?{off}"))
+                .prepare(&format!("SELECT {cols} FROM cases c WHERE {clause} ORDER BY {order} LIMIT ?{lim} OFFSET ?{off}"))
                 .map_err(backend)?;
             let items = st
                 .query_map(rusqlite::params_from_iter(args.iter()), case_from_row)

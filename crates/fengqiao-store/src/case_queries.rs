@@ -68,6 +68,11 @@ pub struct CaseFilter {
     /// Leave `Page::total` at 0 instead of counting every match (a scan on large tables).
     #[serde(default)]
     pub skip_total: bool,
+    /// Most urgent first — red, then yellow, then by the deadline in force (acceptance while
+    /// dispatched, the reply otherwise), then newest — instead of newest first: the order of a
+    /// work queue.
+    #[serde(default)]
+    pub urgent_first: bool,
     pub page: u32,
     pub page_size: u32,
 }
