@@ -12,6 +12,13 @@ mod routes;
 mod serve;
 
 pub use error::ApiError;
+pub use extract::ClientAddr;
+
+/// Case actions in their wire form: the field table pages build their forms from, and the
+/// parser every request and form goes through.
+pub mod action_form {
+    pub use crate::dto::action::{form_fields, parse, FormField};
+}
 pub use serve::{serve, Limits};
 
 use axum::extract::{DefaultBodyLimit, State};

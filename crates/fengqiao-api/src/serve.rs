@@ -3,9 +3,7 @@
 //! connection left idle), and a time limit for a whole request, body included. Without them,
 //! 4,000 slow sockets held 4,039 descriptors and 600 idle ones made `/healthz` time out.
 
-use crate::router;
 use axum::extract::ConnectInfo;
-use fengqiao_app::App;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,14 +31,15 @@ impl Default for Limits {
     }
 }
 
-/// Serves the app on `listener` until `shutdown` completes.
+/// Serves `router` (the API's own, or the whole site with the pages beside it) on `listener`
+/// until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    app: Arc<App>,
+    router: axum::Router,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = router(app).layer(tower_http::timeout::TimeoutLayer::with_status_code(
+    let router = router.layer(tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         limits.request_timeout,
     ));

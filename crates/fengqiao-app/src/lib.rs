@@ -10,6 +10,7 @@ mod actions;
 mod admin;
 mod auth;
 mod channels;
+mod citizen;
 mod core;
 mod error;
 pub mod formats;
@@ -30,6 +31,7 @@ pub use formats::xlsx;
 
 pub use crate::core::Core;
 pub use actions::CaseActions;
+pub use citizen::Citizens;
 pub use admin::Admin;
 pub use auth::{hash_password, verify_password, AuthService};
 pub use channels::clients::ApiClients;
@@ -95,6 +97,10 @@ pub struct AppConfig {
     pub supervise_after_hours: Option<i64>,
     /// Classifier, duplicate finder and hot spots.
     pub triage: TriageConfig,
+    /// The address citizens and clients reach the platform at (`https://gl.example.gov.cn`, no
+    /// trailing slash): what 民情码 QR codes and Open311 discovery point to. Without it, the
+    /// address a request came to is used.
+    pub public_url: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -105,6 +111,7 @@ impl Default for AppConfig {
             urge_after_hours: Some(0),
             supervise_after_hours: Some(24),
             triage: TriageConfig::default(),
+            public_url: None,
         }
     }
 }
@@ -118,6 +125,8 @@ pub struct App {
     pub intake: Arc<IntakeService>,
     pub actions: Arc<CaseActions>,
     pub queries: CaseQueries,
+    /// The citizen's ticket: progress and supplements without logging in.
+    pub citizens: Citizens,
     pub triage: Arc<Triage>,
     pub clients: ApiClients,
     pub open311: Open311,
@@ -146,6 +155,7 @@ impl App {
             auth: AuthService::new(core.clone()),
             admin: Admin::new(core.clone()),
             queries: CaseQueries::new(core.clone()),
+            citizens: Citizens::new(core.clone(), actions.clone()),
             clients: ApiClients::new(core.clone()),
             open311: Open311::new(core.clone(), actions.clone()),
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
@@ -155,6 +165,21 @@ impl App {
             triage,
             core,
         }))
+    }
+}
+
+impl AppConfig {
+    /// The base address to give out: the configured public address, or else the one a request
+    /// came to (its `Host`, and whether a proxy in front says it came over HTTPS).
+    pub fn public_base(&self, host: Option<&str>, https: bool) -> String {
+        match &self.public_url {
+            Some(u) => u.clone(),
+            None => format!(
+                "{}://{}",
+                if https { "https" } else { "http" },
+                host.unwrap_or("localhost")
+            ),
+        }
     }
 }
 

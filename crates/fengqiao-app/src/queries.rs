@@ -3,28 +3,23 @@
 
 use crate::core::Core;
 use crate::views::*;
-use crate::{invalid, AppError, Result};
+use crate::{AppError, Result};
 use fengqiao_domain::access::can_see_personal_data;
 use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::case::Case;
-use fengqiao_domain::ids::{CaseId, CaseNo, Phone};
+use fengqiao_domain::ids::{CaseId, Phone};
 use fengqiao_domain::org::Actor;
 use fengqiao_store::*;
 use std::sync::Arc;
 
-/// Case views, lists, histories and the citizen's status page.
+/// Case views, lists and histories.
 pub struct CaseQueries {
     core: Arc<Core>,
-    /// Wrong phone tails on the citizen's status page, per case and per address.
-    tails: crate::throttle::Throttle,
 }
 
 impl CaseQueries {
     pub(crate) fn new(core: Arc<Core>) -> Self {
-        CaseQueries {
-            core,
-            tails: Default::default(),
-        }
+        CaseQueries { core }
     }
 
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
@@ -126,55 +121,6 @@ impl CaseQueries {
             .store
             .count_cases(&self.core.scope_for(actor))
             .await?)
-    }
-
-    /// What a citizen may see of their case: given the ticket number and the last four digits of
-    /// the phone they reported with.
-    /// Wrong tails are counted per case and per client address; after ten for a case (thirty
-    /// from an address) the lookup waits, so the 10,000 possible tails cannot be tried.
-    pub async fn public_case(
-        &self,
-        case_no: &str,
-        phone_tail: &str,
-        from: Option<&str>,
-    ) -> Result<PublicCaseView> {
-        use crate::throttle::{ADDRESS_TAIL, CASE_TAIL};
-        let now = self.core.now();
-        let mut keys = vec![(format!("t\u{1f}{}", case_no.trim()), CASE_TAIL)];
-        if let Some(addr) = from {
-            keys.push((format!("u\u{1f}{addr}"), ADDRESS_TAIL));
-        }
-        if let Some(until) = self.tails.locked_until(&keys, now) {
-            return Err(AppError::rate_limited(
-                "查询次数过多，请稍后再试",
-                until,
-                now,
-            ));
-        }
-        let found = self.public_case_inner(case_no, phone_tail).await;
-        if matches!(found, Err(AppError::NotFound(_) | AppError::Invalid { .. })) {
-            self.tails.count(&keys, now);
-        }
-        found
-    }
-
-    async fn public_case_inner(&self, case_no: &str, phone_tail: &str) -> Result<PublicCaseView> {
-        let no = CaseNo::parse(case_no).map_err(|m| invalid("case_no", m))?;
-        let not_found =
-            || AppError::NotFound("没有找到该工单，请核对工单编号和手机号后四位".into());
-        let rec = self.core.case_by_no(&no).await?.ok_or_else(not_found)?;
-        let id = rec.case.id;
-        let tail = phone_tail.trim();
-        let matches = tail.len() == 4
-            && rec
-                .reporters
-                .iter()
-                .any(|r| r.phone.as_ref().is_some_and(|p| p.as_str().ends_with(tail)));
-        if !matches {
-            return Err(not_found());
-        }
-        let events = self.core.store.events(id).await?;
-        Ok(PublicCaseView::build(&rec.case, &events))
     }
 
     /// Whole cases as stored, for the system itself (the command line, the demo): no masking,

@@ -224,6 +224,8 @@ struct ConfigFile {
     scheduler_seconds: Option<u64>,
     urge_after_hours: Option<i64>,
     supervise_after_hours: Option<i64>,
+    /// The address citizens and clients reach the platform at (QR codes, Open311 discovery).
+    public_url: Option<String>,
     triage: Option<TriageFile>,
 }
 
@@ -283,6 +285,13 @@ fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
     }
     if file.supervise_after_hours.is_some() {
         c.supervise_after_hours = file.supervise_after_hours;
+    }
+    if let Some(u) = &file.public_url {
+        let u = u.trim().trim_end_matches('/');
+        if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
+            bail!("public_url must be the platform's address, e.g. https://gl.example.gov.cn");
+        }
+        c.public_url = Some(u.to_string());
     }
     if let Some(t) = &file.triage {
         let share = |name: &str, v: f32| {
@@ -363,7 +372,13 @@ pub async fn serve(
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    fengqiao_api::serve(listener, app, fengqiao_api::Limits::default(), shutdown).await?;
+    fengqiao_api::serve(
+        listener,
+        fengqiao_web::site(app),
+        fengqiao_api::Limits::default(),
+        shutdown,
+    )
+    .await?;
     Ok(())
 }
 
@@ -738,7 +753,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if no_serve {
                 return Ok(());
             }
-            println!("\n  地址  http://{addr}/api/v1/openapi.json");
+            println!("\n  网页  http://{addr}/          （群众：反映问题、查询进度）");
+            println!("  登录  http://{addr}/login     （工作人员：工作台、工单、驾驶舱）");
+            if let Some(code) = summary.qr_code_region {
+                println!("  民情码 http://{addr}/m/{code}   （二维码图片 /m/{code}/qr.svg）");
+            }
+            println!("  接口  http://{addr}/api/v1/openapi.json");
             println!("  密码  所有演示账号均为 {}", demo::DEMO_PASSWORD);
             for (user, role) in &summary.logins {
                 println!("  账号  {user:<14} {role}");

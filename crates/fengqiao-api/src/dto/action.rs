@@ -173,6 +173,41 @@ fn fields(kind: ActionKind) -> Option<&'static [Field]> {
     })
 }
 
+/// One field of an action's form, for pages that build the form from the same table.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct FormField {
+    pub name: &'static str,
+    /// `text`, `id`, `count`, `flag`, `time`, `priority`, `satisfaction` or `co_units`.
+    pub kind: &'static str,
+    pub required: bool,
+    pub label: &'static str,
+}
+
+/// The fields of an action's form, from the table the API checks requests with; `None` for
+/// the steps only the system records.
+pub fn form_fields(kind: ActionKind) -> Option<Vec<FormField>> {
+    Some(
+        fields(kind)?
+            .iter()
+            .map(|f| FormField {
+                name: f.name,
+                kind: match f.ty {
+                    Ty::Text => "text",
+                    Ty::Id => "id",
+                    Ty::Count => "count",
+                    Ty::Flag => "flag",
+                    Ty::Time => "time",
+                    Ty::Priority => "priority",
+                    Ty::Satisfaction => "satisfaction",
+                    Ty::CoUnits => "co_units",
+                },
+                required: f.required,
+                label: f.label,
+            })
+            .collect(),
+    )
+}
+
 /// The actions a request may name, in the lifecycle's order.
 pub fn requestable() -> impl Iterator<Item = ActionKind> {
     ActionKind::ALL

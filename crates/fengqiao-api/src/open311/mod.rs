@@ -288,7 +288,7 @@ async fn root_get(
         Err(e) => return Failure::bad(fmt, e).into_response(),
     };
     match stem {
-        "discovery" => discovery(&headers, fmt).into_response(),
+        "discovery" => discovery(&app, &headers, fmt).into_response(),
         "services" => services(&app, fmt).into_response(),
         "requests" => requests::requests(&app, fmt, &p).await.into_response(),
         "servicerequestupdates" => requests::updates(&app, fmt, &p).await.into_response(),
@@ -327,11 +327,13 @@ async fn root_post(
     }
 }
 
-fn discovery(headers: &HeaderMap, fmt: Fmt) -> O311 {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+fn discovery(app: &App, headers: &HeaderMap, fmt: Fmt) -> O311 {
+    let base = app.core.config.public_base(
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+        headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
+    );
     ok(
         fmt,
         Doc::Object {
@@ -342,7 +344,7 @@ fn discovery(headers: &HeaderMap, fmt: Fmt) -> O311 {
                 "key_service": "向乡镇管理员申请接入密钥（fengqiao client add）",
                 "endpoints": [{
                     "specification": SPEC,
-                    "url": format!("http://{host}/open311/v2"),
+                    "url": format!("{base}/open311/v2"),
                     "changeset": "2026-11-28T00:00:00Z",
                     "type": "production",
                     "formats": ["text/xml", "application/json"],

@@ -79,8 +79,8 @@ async fn public_case(
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(
-            app.queries
-                .public_case(&case_no, &q.phone_tail, from.as_deref())
+            app.citizens
+                .progress(&case_no, &q.phone_tail, from.as_deref())
                 .await?,
         )
         .map_err(internal)?,

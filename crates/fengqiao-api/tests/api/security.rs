@@ -465,7 +465,7 @@ async fn idle_and_slow_connections_do_not_starve_the_server() {
     };
     tokio::spawn(fengqiao_api::serve(
         listener,
-        town.app.clone(),
+        fengqiao_api::router(town.app.clone()),
         limits,
         std::future::pending(),
     ));

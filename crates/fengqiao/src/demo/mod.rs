@@ -38,6 +38,8 @@ pub struct Summary {
     pub triage: String,
     /// The demo Open311 client's API key.
     pub open311_key: String,
+    /// A village whose 民情码 the banner shows.
+    pub qr_code_region: Option<i64>,
 }
 
 /// SplitMix64: small, fast, reproducible.
@@ -265,5 +267,6 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         logins: org.logins,
         triage,
         open311_key,
+        qr_code_region: org.villages.first().map(|(v, _, _)| v.id.0),
     })
 }

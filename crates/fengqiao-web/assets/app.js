@@ -1,0 +1,37 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // "Use my location" on the report page, where the browser can tell it.
+  var locate = document.getElementById("locate");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    var status = document.getElementById("locate-status");
+    locate.addEventListener("click", function () {
+      status.textContent = "正在获取位置……";
+      navigator.geolocation.getCurrentPosition(function (p) {
+        document.getElementById("latitude").value = p.coords.latitude.toFixed(6);
+        document.getElementById("longitude").value = p.coords.longitude.toFixed(6);
+        status.textContent = "已记录您当前的位置。";
+      }, function () {
+        status.textContent = "无法获取位置，请在“具体位置”中写明。";
+      }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+  }
+  // Copy buttons.
+  document.querySelectorAll("[data-copy]").forEach(function (b) {
+    if (!navigator.clipboard) return;
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var t = document.querySelector(b.getAttribute("data-copy"));
+      navigator.clipboard.writeText(t.textContent.trim()).then(function () { b.textContent = "已复制"; });
+    });
+  });
+  // A form is sent once: a second tap while the first is on its way does nothing.
+  document.querySelectorAll("form").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (f.dataset.sent) { e.preventDefault(); return; }
+      f.dataset.sent = "1";
+      f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    });
+  });
+})();

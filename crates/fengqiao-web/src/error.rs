@@ -1,0 +1,94 @@
+//! Errors as pages: what went wrong in words a person can act on, in the right status. A
+//! missing or expired login sends the browser to the login page and back afterwards.
+
+use crate::render;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use fengqiao_app::AppError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum WebError {
+    /// Not logged in (or the session ended): to the login page, then back to `next`.
+    Login { next: String },
+    NotFound(String),
+    Forbidden(String),
+    /// The form is wrong; the message names what to fix.
+    Invalid(String),
+    /// The case moved on, or someone else acted first.
+    Conflict(String),
+    RateLimited { message: String, retry_after: u64 },
+    /// A failure the user cannot fix; logged, not shown.
+    Internal(String),
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid { message, .. } => WebError::Invalid(message),
+            AppError::Unauthorized(_) => WebError::Login { next: "/".into() },
+            AppError::Forbidden(m) => WebError::Forbidden(m),
+            AppError::NotFound(m) => WebError::NotFound(m),
+            AppError::Conflict(m) | AppError::State(m) => WebError::Conflict(m),
+            AppError::RateLimited {
+                message,
+                retry_after_seconds,
+            } => WebError::RateLimited {
+                message,
+                retry_after: retry_after_seconds,
+            },
+            AppError::Internal(e) => WebError::Internal(format!("{e:#}")),
+        }
+    }
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::Login { .. } => StatusCode::SEE_OTHER,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the page says.
+    pub fn message(&self) -> String {
+        match self {
+            WebError::Login { .. } => "请先登录".into(),
+            WebError::NotFound(m)
+            | WebError::Forbidden(m)
+            | WebError::Invalid(m)
+            | WebError::Conflict(m) => m.clone(),
+            WebError::RateLimited { message, .. } => message.clone(),
+            WebError::Internal(_) => "系统出现故障，请稍后重试；如果一直出现，请联系管理员".into(),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let WebError::Login { next } = &self {
+            let to = format!("/login?next={}", crate::pages::url_encode(next));
+            return Redirect::to(&to).into_response();
+        }
+        if let WebError::Internal(cause) = &self {
+            tracing::error!(error = %cause, "page failed");
+        }
+        let status = self.status();
+        let body = render::page(
+            "error.html",
+            json!({"title": "出错了", "status": status.as_u16(), "message": self.message()}),
+        );
+        let mut res = (status, body).into_response();
+        if let WebError::RateLimited { retry_after, .. } = self {
+            if let Ok(v) = retry_after.to_string().parse() {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}

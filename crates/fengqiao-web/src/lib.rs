@@ -1,0 +1,88 @@
+//! The web pages, in Chinese: citizens' 民情码 pages (no login), the staff workbench and case
+//! page, and the leaders' dashboard. Pages are rendered on the server from templates embedded
+//! in the binary (`templates/`), every asset is served by the binary itself (`assets/`), and
+//! every form works without JavaScript.
+//!
+//! Invariant: like the API, pages parse and format; every decision is made in `fengqiao-app`
+//! and `fengqiao-domain` (what a case page offers is `lifecycle::offered`).
+
+mod error;
+mod pages;
+mod render;
+mod session;
+mod time;
+
+pub use error::WebError;
+
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use fengqiao_app::App;
+use std::sync::Arc;
+
+type WebResult<T> = Result<T, WebError>;
+
+/// Largest form accepted (a report's text is at most 10,000 characters).
+const FORM_LIMIT_BYTES: usize = 256 * 1024;
+
+/// The pages and their assets.
+pub fn router(app: Arc<App>) -> Router {
+    use pages::*;
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/workbench", get(workbench::workbench))
+        .route("/cases/{id}", get(case::case_page))
+        .route("/cases/{id}/act", post(case::act))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/m/{code}", get(citizen::landing))
+        .route(
+            "/m/{code}/report",
+            get(citizen::report_form).post(citizen::report),
+        )
+        .route("/m/{code}/qr.svg", get(citizen::qr_svg))
+        .route("/t/{case_no}", get(citizen::ticket))
+        .route(
+            "/progress",
+            get(citizen::progress_form).post(citizen::progress),
+        )
+        .route("/progress/supplement", post(citizen::supplement))
+        .route("/static/{file}", get(assets::asset))
+        .fallback(|| async { WebError::NotFound("没有这个页面".into()) })
+        .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(page_headers))
+        .with_state(app)
+}
+
+/// The whole site: the JSON API and Open311 (with their own headers) beside the pages.
+pub fn site(app: Arc<App>) -> Router {
+    fengqiao_api::router(app.clone()).merge(router(app))
+}
+
+/// Headers every page carries: only the site's own styles, scripts and images, never framed,
+/// never cached (pages hold personal data), no referrer sent on.
+async fn page_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

@@ -1,0 +1,257 @@
+//! The case page: the facts and deadlines at the top, the whole timeline, and exactly the
+//! actions this user may take now — each with its own form, built from the API's field table.
+//! A form posted from a page the case has since moved past is refused with the fresh page.
+
+use crate::render;
+use crate::session::Staff;
+use crate::{WebError, WebResult};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use fengqiao_api::action_form::{form_fields, parse};
+use fengqiao_app::App;
+use fengqiao_domain::case::{Priority, Satisfaction};
+use fengqiao_domain::ids::CaseId;
+use fengqiao_domain::lifecycle::ActionKind;
+use fengqiao_domain::org::RegionLevel;
+use fengqiao_store::CaseFilter;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn case_page(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<Done>,
+) -> WebResult<Html<String>> {
+    let flash = q
+        .done
+        .as_deref()
+        .and_then(ActionKind::parse)
+        .map(|k| json!({"ok": true, "message": format!("已{}", k.label())}));
+    render_case(&app, &staff, CaseId(id), flash, None).await
+}
+
+/// The case page, with a message from the last action and the form values to keep.
+async fn render_case(
+    app: &App,
+    staff: &Staff,
+    id: CaseId,
+    flash: Option<Value>,
+    kept: Option<&HashMap<String, String>>,
+) -> WebResult<Html<String>> {
+    let view = app.queries.case_view(&staff.actor, id).await?;
+    let events = app.queries.events(&staff.actor, id).await?;
+    let offers = app.actions.offered(&staff.actor, id).await?;
+    let own_unit = staff.actor.unit_id;
+    let units: Vec<Value> = app
+        .core
+        .units()
+        .iter()
+        .map(|u| json!({"id": u.id.0, "name": u.name, "own": Some(u.id) == own_unit}))
+        .collect();
+    let categories: Vec<Value> = app
+        .core
+        .categories()
+        .iter()
+        .map(|c| json!({"id": c.id.0, "name": c.name, "parent": c.parent_id.map(|p| p.0)}))
+        .collect();
+    let regions: Vec<Value> = app
+        .core
+        .regions()
+        .iter()
+        .filter(|r| r.level != RegionLevel::Town && r.path.starts_with(&staff.actor.region_path))
+        .map(|r| json!({"id": r.id.0, "name": r.name, "level": r.level.label()}))
+        .collect();
+    let forms: Vec<Value> = offers
+        .iter()
+        .filter_map(|o| {
+            let fields = form_fields(o.kind)?
+                .into_iter()
+                // Co-units and a sub-dispatch's own deadline are set through the API for now.
+                .filter(|f| !matches!(f.kind, "co_units" | "time") && f.name != "task_id")
+                .collect::<Vec<_>>();
+            Some(json!({
+                "kind": o.kind.as_str(),
+                "label": o.kind.label(),
+                "task_id": o.task_id.map(|t| t.0),
+                "fields": fields,
+                "primary": is_primary(o.kind),
+            }))
+        })
+        .collect();
+    let priorities: Vec<Value> = Priority::ALL
+        .iter()
+        .map(|p| json!({"value": p.as_str(), "label": p.label()}))
+        .collect();
+    let satisfactions: Vec<Value> = Satisfaction::ALL
+        .iter()
+        .map(|s| json!({"value": s.as_str(), "label": s.label()}))
+        .collect();
+    let deadline = view.case.current_deadline().map(|(_, due)| {
+        json!({
+            "due": due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "level": view.case.deadlines.overdue_level.as_str(),
+        })
+    });
+    Ok(render::page(
+        "case.html",
+        json!({
+            "title": format!("{} {}", view.case.case_no, view.case.text.title),
+            "staff": staff.frame(),
+            "case": view,
+            "events": events,
+            "forms": forms,
+            "units": units,
+            "categories": categories,
+            "regions": regions,
+            "priorities": priorities,
+            "satisfactions": satisfactions,
+            "deadline": deadline,
+            "flash": flash,
+            "kept": kept,
+            "now": super::now_str(app),
+        }),
+    ))
+}
+
+/// The actions that move a case forward, shown first and in the primary colour.
+fn is_primary(kind: ActionKind) -> bool {
+    use ActionKind as K;
+    matches!(
+        kind,
+        K::Register
+            | K::Dispatch
+            | K::Accept
+            | K::Handle
+            | K::Reply
+            | K::ReviewPass
+            | K::FollowUp
+            | K::Close
+            | K::AcceptTask
+            | K::ReplyTask
+    )
+}
+
+/// Takes one action from a case page's form.
+pub async fn act(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> WebResult<Response> {
+    staff.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    let id = CaseId(id);
+    let refuse = |status: StatusCode, message: String| refuse(&app, &staff, id, &form, status, message);
+    // A form from a page the case has moved past acts on nothing: the fresh page says why.
+    let current = app.queries.case_view(&staff.actor, id).await?.case;
+    let sent_version = form.get("version").and_then(|v| v.parse::<i64>().ok());
+    if sent_version != Some(current.version) {
+        return refuse(
+            StatusCode::CONFLICT,
+            format!(
+                "工单已有新的变化（当前状态：{}），您的操作没有执行；请查看最新情况后再操作",
+                current.state.label()
+            ),
+        )
+        .await;
+    }
+    let Some(kind) = form.get("action").and_then(|a| ActionKind::parse(a)) else {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "请选择要执行的操作".into()).await;
+    };
+    let body = match wire_form(&app, &staff, kind, &form).await {
+        Ok(b) => b,
+        Err(message) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await,
+    };
+    let action = match parse(body) {
+        Ok(a) => a,
+        Err(e) => return refuse(e.status, e.message).await,
+    };
+    match app.actions.act(&staff.actor, id, action).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{}?done={}", id.0, kind.as_str())).into_response()),
+        Err(e) => {
+            let e = WebError::from(e);
+            match e {
+                WebError::Invalid(_) | WebError::Conflict(_) | WebError::Forbidden(_) => {
+                    refuse(e.status(), e.message()).await
+                }
+                other => Err(other),
+            }
+        }
+    }
+}
+
+/// The case page again, with why nothing was done and the form's values kept.
+async fn refuse(
+    app: &App,
+    staff: &Staff,
+    id: CaseId,
+    form: &HashMap<String, String>,
+    status: StatusCode,
+    message: String,
+) -> WebResult<Response> {
+    let flash = json!({"ok": false, "message": message, "action": form.get("action")});
+    let page = render_case(app, staff, id, Some(flash), Some(form)).await?;
+    Ok((status, page).into_response())
+}
+
+/// The form's fields as the API's wire form: numbers as numbers, ticks as true, empty optional
+/// fields left out, and a case to merge into named by its ticket number.
+async fn wire_form(
+    app: &App,
+    staff: &Staff,
+    kind: ActionKind,
+    form: &HashMap<String, String>,
+) -> Result<Value, String> {
+    let mut body = Map::new();
+    body.insert("action".into(), json!(kind.as_str()));
+    for f in form_fields(kind).unwrap_or_default() {
+        let raw = form.get(f.name).map(|v| v.trim()).unwrap_or("");
+        if raw.is_empty() {
+            if f.kind == "flag" {
+                body.insert(f.name.into(), json!(false));
+            }
+            continue;
+        }
+        let value = match (f.name, f.kind) {
+            ("into", _) => json!(case_id_of(app, staff, raw).await?.0),
+            (_, "id") | (_, "count") => match raw.parse::<i64>() {
+                Ok(n) => json!(n),
+                Err(_) => return Err(format!("「{}」须为数字", f.label)),
+            },
+            (_, "flag") => json!(matches!(raw, "on" | "true" | "1" | "yes")),
+            _ => json!(raw),
+        };
+        body.insert(f.name.into(), value);
+    }
+    Ok(Value::Object(body))
+}
+
+/// A case the user may see, by its ticket number (or its id).
+async fn case_id_of(app: &App, staff: &Staff, no: &str) -> Result<CaseId, String> {
+    if let Ok(id) = no.parse::<i64>() {
+        return Ok(CaseId(id));
+    }
+    let filter = CaseFilter {
+        case_nos: vec![no.to_uppercase()],
+        page_size: 1,
+        skip_total: true,
+        ..CaseFilter::default()
+    };
+    match app.queries.list_cases(&staff.actor, filter).await {
+        Ok(p) => p
+            .items
+            .first()
+            .map(|c| CaseId(c.id))
+            .ok_or_else(|| format!("找不到工单 {no}（请填写完整的工单编号）")),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,302 @@
+//! Citizens' pages, no login: the 民情码 landing of a village, community or grid; the report
+//! in one page of plain questions (what, where, who to call back — the category is left to
+//! triage and the centre: a citizen's own choice of topic, tried as the title, made triage's
+//! suggestion worse); the ticket number at once; progress by ticket and phone
+//! tail, with "still not solved". Reports go through the ordinary intake (triage, duplicates,
+//! deadlines, audit) and its limits per client address.
+
+use crate::render;
+use crate::{WebError, WebResult};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use fengqiao_api::ClientAddr;
+use fengqiao_app::{App, IntakeInput};
+use fengqiao_domain::case::Channel;
+use fengqiao_domain::ids::CaseNo;
+use fengqiao_domain::org::{Region, RegionLevel};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The region a 民情码 names: a village, community or grid of this township.
+fn place(app: &App, code: &str) -> WebResult<(Region, Option<Region>)> {
+    let gone = || WebError::NotFound("这个民情码已失效，请向村（社区）索取新的二维码".into());
+    let id: i64 = code.parse().map_err(|_| gone())?;
+    let regions = app.core.regions();
+    let r = regions
+        .iter()
+        .find(|r| r.id.0 == id && r.level != RegionLevel::Town)
+        .cloned()
+        .ok_or_else(gone)?;
+    let parent = r
+        .parent_id
+        .and_then(|p| regions.iter().find(|x| x.id == p))
+        .filter(|p| p.level != RegionLevel::Town)
+        .cloned();
+    Ok((r, parent))
+}
+
+fn place_json(r: &Region, parent: &Option<Region>) -> Value {
+    let full = match parent {
+        Some(p) => format!("{} · {}", p.name, r.name),
+        None => r.name.clone(),
+    };
+    json!({"id": r.id.0, "name": r.name, "full": full, "level": r.level.label()})
+}
+
+pub async fn landing(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+) -> WebResult<Html<String>> {
+    let (r, parent) = place(&app, &code)?;
+    Ok(render::page(
+        "citizen/landing.html",
+        json!({"title": format!("{}民情码", r.name), "place": place_json(&r, &parent), "code": code}),
+    ))
+}
+
+pub async fn report_form(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+) -> WebResult<Html<String>> {
+    let (r, parent) = place(&app, &code)?;
+    Ok(report_page(&r, &parent, &code, None, &ReportForm::default()))
+}
+
+fn report_page(
+    r: &Region,
+    parent: &Option<Region>,
+    code: &str,
+    error: Option<String>,
+    kept: &ReportForm,
+) -> Html<String> {
+    render::page(
+        "citizen/report.html",
+        json!({
+            "title": "我要反映",
+            "place": place_json(r, parent),
+            "code": code,
+            "error": error,
+            "form": kept,
+        }),
+    )
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct ReportForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    reporter_name: String,
+    #[serde(default)]
+    reporter_phone: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+pub async fn report(
+    State(app): State<Arc<App>>,
+    ClientAddr(from): ClientAddr,
+    Path(code): Path<String>,
+    Form(f): Form<ReportForm>,
+) -> WebResult<Response> {
+    let (r, parent) = place(&app, &code)?;
+    let refuse = |status: StatusCode, message: String| {
+        (status, report_page(&r, &parent, &code, Some(message), &f)).into_response()
+    };
+    if f.body.trim().chars().count() < 5 {
+        return Ok(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请写下您要反映的问题（不少于5个字）".into(),
+        ));
+    }
+    if opt(&f.reporter_phone).is_none() {
+        return Ok(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请填写手机号码，以便工作人员联系您、您凭后四位查询进度".into(),
+        ));
+    }
+    let coordinate = |s: &str| s.trim().parse::<f64>().ok();
+    let input = IntakeInput {
+        body: f.body.trim().to_string(),
+        channel: Some(Channel::CitizenQr.as_str().into()),
+        region_id: Some(r.id.0),
+        address: opt(&f.address),
+        latitude: coordinate(&f.latitude),
+        longitude: coordinate(&f.longitude),
+        reporter_name: opt(&f.reporter_name),
+        reporter_phone: opt(&f.reporter_phone),
+        ..IntakeInput::default()
+    };
+    let name = input.reporter_name.clone().unwrap_or_else(|| "群众".into());
+    match app.intake.submit_public(&name, from.as_deref(), input).await {
+        Ok(out) => Ok(Redirect::to(&format!("/t/{}", out.case.case_no)).into_response()),
+        Err(e) => {
+            let e = WebError::from(e);
+            match e {
+                WebError::Invalid(_) | WebError::RateLimited { .. } => {
+                    Ok(refuse(e.status(), e.message()))
+                }
+                other => Err(other),
+            }
+        }
+    }
+}
+
+/// The confirmation: the ticket number, to copy or write down. Reads nothing but the number.
+pub async fn ticket(Path(case_no): Path<String>) -> WebResult<Html<String>> {
+    let no = CaseNo::parse(&case_no).map_err(|_| WebError::NotFound("工单编号不正确".into()))?;
+    Ok(render::page(
+        "citizen/ticket.html",
+        json!({"title": "已受理", "case_no": no.to_string()}),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct TicketQuery {
+    ticket: Option<String>,
+}
+
+pub async fn progress_form(Query(q): Query<TicketQuery>) -> Html<String> {
+    render::page(
+        "citizen/progress.html",
+        json!({"title": "查询办理进度", "ticket": q.ticket}),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ProgressForm {
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    tail: String,
+}
+
+/// The lookup is a POST, so the phone tail stays out of addresses and browser history.
+pub async fn progress(
+    State(app): State<Arc<App>>,
+    ClientAddr(from): ClientAddr,
+    Form(f): Form<ProgressForm>,
+) -> Response {
+    let found = app
+        .citizens
+        .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
+        .await;
+    progress_page(&app, &f, found, None)
+}
+
+fn progress_page(
+    app: &App,
+    f: &ProgressForm,
+    found: Result<fengqiao_app::PublicCaseView, fengqiao_app::AppError>,
+    flash: Option<&str>,
+) -> Response {
+    match found {
+        Ok(view) => render::page(
+            "citizen/progress.html",
+            json!({
+                "title": "办理进度",
+                "ticket": f.ticket.trim(),
+                "tail": f.tail.trim(),
+                "case": view,
+                "flash": flash,
+                "now": super::now_str(app),
+            }),
+        )
+        .into_response(),
+        Err(e) => {
+            let e = WebError::from(e);
+            let page = render::page(
+                "citizen/progress.html",
+                json!({"title": "查询办理进度", "ticket": f.ticket.trim(), "error": e.message()}),
+            );
+            (e.status(), page).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SupplementForm {
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    tail: String,
+    #[serde(default)]
+    content: String,
+    not_solved: Option<String>,
+}
+
+pub async fn supplement(
+    State(app): State<Arc<App>>,
+    ClientAddr(from): ClientAddr,
+    Form(f): Form<SupplementForm>,
+) -> Response {
+    let lookup = ProgressForm {
+        ticket: f.ticket.clone(),
+        tail: f.tail.clone(),
+    };
+    if f.content.trim().chars().count() < 5 {
+        let found = app
+            .citizens
+            .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
+            .await;
+        let res = progress_page(&app, &lookup, found, Some("请写下补充的情况（不少于5个字）"));
+        return (StatusCode::UNPROCESSABLE_ENTITY, res).into_response();
+    }
+    let done = app
+        .citizens
+        .supplement(
+            f.ticket.trim(),
+            f.tail.trim(),
+            from.as_deref(),
+            f.content.trim(),
+            f.not_solved.is_some(),
+        )
+        .await;
+    let flash = if f.not_solved.is_some() {
+        "已收到您的反馈：问题仍未解决。受理中心将核实并决定是否重新办理。"
+    } else {
+        "已收到您补充的情况，承办单位和受理中心都能看到。"
+    };
+    progress_page(&app, &lookup, done, Some(flash))
+}
+
+/// The 民情码 itself: a QR code (SVG, drawn here) of the landing page's address.
+pub async fn qr_svg(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
+    let (r, _) = place(&app, &code)?;
+    let base = app.core.config.public_base(
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+        headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
+    );
+    let url = format!("{base}/m/{}", r.id.0);
+    let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| WebError::Internal(format!("QR for {url}: {e}")))?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    let mut res = svg.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    Ok(res)
+}

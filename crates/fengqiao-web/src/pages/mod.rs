@@ -1,0 +1,29 @@
+//! One module per group of pages.
+
+pub mod assets;
+pub mod case;
+pub mod citizen;
+pub mod dashboard;
+pub mod home;
+pub mod workbench;
+
+/// Percent-encodes a query value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The current time as the views serialise times, for `time_left`.
+pub fn now_str(app: &fengqiao_app::App) -> String {
+    app.core
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

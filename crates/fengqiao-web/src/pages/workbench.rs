@@ -1,0 +1,223 @@
+//! The workbench: the queues of what this user must do now, with counts on the tabs and the
+//! most urgent first, and a search over everything the user may see.
+
+use crate::render;
+use crate::session::Staff;
+use crate::{WebError, WebResult};
+use axum::extract::{Query, State};
+use axum::response::Html;
+use fengqiao_app::App;
+use fengqiao_domain::case::CaseState;
+use fengqiao_domain::deadline::OverdueLevel;
+use fengqiao_domain::ids::RegionId;
+use fengqiao_domain::org::{RegionLevel, Role};
+use fengqiao_store::CaseFilter;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+/// One tab of the workbench.
+struct Queue {
+    key: &'static str,
+    label: &'static str,
+    states: &'static [CaseState],
+    overdue: Option<OverdueLevel>,
+    listed: Option<bool>,
+}
+
+const OPEN: &[CaseState] = &[
+    CaseState::Reported,
+    CaseState::Registered,
+    CaseState::Dispatched,
+    CaseState::ReturnRequested,
+    CaseState::Accepted,
+    CaseState::InProgress,
+    CaseState::Replied,
+    CaseState::Reviewed,
+    CaseState::FollowedUp,
+];
+
+const fn queue(key: &'static str, label: &'static str, states: &'static [CaseState]) -> Queue {
+    Queue {
+        key,
+        label,
+        states,
+        overdue: None,
+        listed: None,
+    }
+}
+
+const YELLOW: Queue = Queue {
+    overdue: Some(OverdueLevel::Yellow),
+    ..queue("yellow", "即将超期", OPEN)
+};
+const RED: Queue = Queue {
+    overdue: Some(OverdueLevel::Red),
+    ..queue("red", "已超期", OPEN)
+};
+
+/// The queues a role works from, in the order of its day.
+fn queues(role: Role) -> Vec<Queue> {
+    use CaseState as S;
+    match role {
+        Role::Operator | Role::Admin => vec![
+            queue("reported", "待受理", &[S::Reported]),
+            queue("registered", "待派单", &[S::Registered]),
+            RED,
+            YELLOW,
+            queue("return", "退单申请", &[S::ReturnRequested]),
+            queue("review", "待审核", &[S::Replied]),
+            queue("follow_up", "待回访", &[S::Reviewed]),
+        ],
+        Role::UnitStaff | Role::GridWorker => vec![
+            queue("to_accept", "待签收", &[S::Dispatched]),
+            queue("handling", "办理中", &[S::Accepted, S::InProgress]),
+            RED,
+            YELLOW,
+            queue("returning", "退单申请中", &[S::ReturnRequested]),
+        ],
+        Role::Leader => vec![
+            RED,
+            YELLOW,
+            Queue {
+                listed: Some(true),
+                ..queue("listed", "挂牌督办", OPEN)
+            },
+            queue("open", "在办", OPEN),
+        ],
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct WorkbenchQuery {
+    queue: Option<String>,
+    /// Search: ticket or 12345 number, text, or (for the centre) a phone number.
+    q: Option<String>,
+    state: Option<String>,
+    /// Strings, since an empty choice in the filter form sends an empty value.
+    region_id: Option<String>,
+    page: Option<String>,
+}
+
+const PAGE_SIZE: u32 = 50;
+
+pub async fn workbench(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Query(query): Query<WorkbenchQuery>,
+) -> WebResult<Html<String>> {
+    let queues = queues(staff.user.role);
+    let region_id = query.region_id.as_deref().and_then(|r| r.parse::<i64>().ok());
+    let page_no = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1);
+    let searching = query.q.as_deref().is_some_and(|q| !q.trim().is_empty())
+        || query.state.as_deref().is_some_and(|s| !s.is_empty())
+        || region_id.is_some();
+    let current = if searching {
+        "search".to_string()
+    } else {
+        query
+            .queue
+            .clone()
+            .filter(|k| k == "all" || queues.iter().any(|q| q.key == k))
+            .unwrap_or_else(|| queues[0].key.to_string())
+    };
+    let mut tabs = Vec::new();
+    for q in &queues {
+        let count = app
+            .queries
+            .list_cases(
+                &staff.actor,
+                CaseFilter {
+                    page_size: 1,
+                    ..filter_of(q)
+                },
+            )
+            .await?
+            .total;
+        tabs.push(json!({"key": q.key, "label": q.label, "count": count, "alert": q.key == "red" && count > 0}));
+    }
+    let mut filter = match queues.iter().find(|q| q.key == current) {
+        Some(q) => CaseFilter {
+            urgent_first: true,
+            ..filter_of(q)
+        },
+        None => CaseFilter::default(),
+    };
+    let mut notice = None;
+    if searching {
+        filter.q = query
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_string);
+        if let Some(s) = query.state.as_deref().filter(|s| !s.is_empty()) {
+            match CaseState::parse(s) {
+                Some(s) => filter.states = vec![s],
+                None => notice = Some(format!("没有「{s}」这个状态")),
+            }
+        }
+        filter.region_id = region_id.map(RegionId);
+    }
+    filter.page = page_no.max(1);
+    filter.page_size = PAGE_SIZE;
+    let page = match app.queries.list_cases(&staff.actor, filter).await {
+        Ok(p) => p,
+        // A search the user may not run (by phone number, outside the centre) is said on the
+        // page, with the rest of the workbench still there.
+        Err(e @ fengqiao_app::AppError::Forbidden(_)) => {
+            notice = Some(e.to_string());
+            fengqiao_store::Page {
+                items: Vec::new(),
+                total: 0,
+                page: 1,
+                page_size: PAGE_SIZE,
+            }
+        }
+        Err(e) => return Err(WebError::from(e)),
+    };
+    let regions: Vec<_> = app
+        .core
+        .regions()
+        .iter()
+        .filter(|r| matches!(r.level, RegionLevel::Village | RegionLevel::Community))
+        .filter(|r| r.path.starts_with(&staff.actor.region_path))
+        .map(|r| json!({"id": r.id.0, "name": r.name}))
+        .collect();
+    let states: Vec<_> = CaseState::ALL
+        .iter()
+        .map(|s| json!({"value": s.as_str(), "label": s.label()}))
+        .collect();
+    let pages = page.total.div_ceil(PAGE_SIZE as u64).max(1);
+    Ok(render::page(
+        "workbench.html",
+        json!({
+            "title": "工作台",
+            "staff": staff.frame(),
+            "tabs": tabs,
+            "current": current,
+            "cases": page.items,
+            "total": page.total,
+            "page": page.page,
+            "pages": pages,
+            "query": {"q": query.q, "state": query.state, "region_id": region_id},
+            "regions": regions,
+            "states": states,
+            "notice": notice,
+            "now": super::now_str(&app),
+        }),
+    ))
+}
+
+fn filter_of(q: &Queue) -> CaseFilter {
+    CaseFilter {
+        states: q.states.to_vec(),
+        overdue: q.overdue,
+        listed_supervision: q.listed,
+        ..CaseFilter::default()
+    }
+}

@@ -1,0 +1,60 @@
+//! The templates, embedded in the binary and compiled once; HTML is escaped everywhere.
+
+use axum::response::Html;
+use minijinja::Environment;
+use std::sync::OnceLock;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "base.html",
+    "error.html",
+    "home.html",
+    "login.html",
+    "workbench.html",
+    "case.html",
+    "dashboard.html",
+    "citizen/landing.html",
+    "citizen/report.html",
+    "citizen/ticket.html",
+    "citizen/progress.html",
+);
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("template {name}: {e:#}"));
+        }
+        crate::time::register(&mut env);
+        env
+    })
+}
+
+/// Renders a page. A template error is a bug: it is logged and the user sees a short apology.
+pub fn page(name: &str, ctx: serde_json::Value) -> Html<String> {
+    match env().get_template(name).and_then(|t| t.render(&ctx)) {
+        Ok(html) => Html(html),
+        Err(e) => {
+            tracing::error!(template = name, error = %format!("{e:#}"), "template failed");
+            Html("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>出错了</title><p>页面暂时无法显示，请稍后重试。</p></html>".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_compiles() {
+        let env = super::env();
+        for (name, _) in super::TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+}
