@@ -31,7 +31,6 @@ pub use formats::xlsx;
 
 pub use crate::core::Core;
 pub use actions::CaseActions;
-pub use citizen::Citizens;
 pub use admin::Admin;
 pub use auth::{hash_password, verify_password, AuthService};
 pub use channels::clients::ApiClients;
@@ -40,6 +39,7 @@ pub use channels::open311::{
     Extensions as Open311Extensions, Open311, Service as Open311Service, Update as Open311Update,
     UpdateIntent,
 };
+pub use citizen::Citizens;
 pub use error::AppError;
 pub use intake::{IntakeInput, IntakeService, KeyScope};
 pub use queries::CaseQueries;

@@ -742,5 +742,8 @@ fn offered_actions_are_exactly_what_the_oracle_allows() {
             offers += got.len();
         }
     }
-    assert!(offers > 50, "only {offers} offers over every state and role");
+    assert!(
+        offers > 50,
+        "only {offers} offers over every state and role"
+    );
 }

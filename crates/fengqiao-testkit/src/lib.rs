@@ -147,15 +147,21 @@ pub async fn township(config: AppConfig) -> Township {
     }
 }
 
+/// Serves `router` on a free port, with each connection's peer address (as the server does);
+/// its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    format!("http://{addr}")
+}
+
 /// The test township served on a free port.
 pub async fn spawn_with(config: AppConfig) -> TestApp {
     let t = township(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let service = fengqiao_api::service(t.app.clone());
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     TestApp {
-        base: format!("http://{addr}"),
+        base: serve(fengqiao_api::router(t.app.clone())).await,
         http: reqwest::Client::new(),
         clock: t.clock,
         app: t.app,

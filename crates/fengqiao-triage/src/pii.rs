@@ -216,8 +216,23 @@ fn chinese_digit(c: char) -> Option<u8> {
 
 /// Words after which a person's name follows.
 const NAME_CUES: [&str; 17] = [
-    "我叫", "名叫", "叫做", "姓名", "名字是", "名字叫", "联系人", "反映人", "来电人", "报告人",
-    "投诉人", "申请人", "户主", "业主", "当事人", "本人", "家属",
+    "我叫",
+    "名叫",
+    "叫做",
+    "姓名",
+    "名字是",
+    "名字叫",
+    "联系人",
+    "反映人",
+    "来电人",
+    "报告人",
+    "投诉人",
+    "申请人",
+    "户主",
+    "业主",
+    "当事人",
+    "本人",
+    "家属",
 ];
 
 /// Single-character surnames, the commonest few hundred of the 百家姓 list
@@ -246,7 +261,10 @@ fn names(text: &str, chars: &[(usize, char)]) -> Vec<PiiSpan> {
             while i < chars.len() && matches!(chars[i].1, '：' | ':' | ' ' | '　' | '是') {
                 i += 1;
             }
-            let rest: String = chars[i..chars.len().min(i + 2)].iter().map(|c| c.1).collect();
+            let rest: String = chars[i..chars.len().min(i + 2)]
+                .iter()
+                .map(|c| c.1)
+                .collect();
             let surname_len = if COMPOUND_SURNAMES.iter().any(|s| rest.starts_with(s)) {
                 2
             } else if rest.chars().next().is_some_and(|c| SURNAMES.contains(c)) {
@@ -356,7 +374,10 @@ pub fn mask(text: &str) -> String {
             PiiKind::IdCard => (6, 4),
             PiiKind::BankCard => (0, 4),
             PiiKind::Name => (
-                if COMPOUND_SURNAMES.iter().any(|c| text[s.start..].starts_with(c)) {
+                if COMPOUND_SURNAMES
+                    .iter()
+                    .any(|c| text[s.start..].starts_with(c))
+                {
                     2
                 } else {
                     1

@@ -10,14 +10,19 @@ use serde_json::json;
 #[derive(Debug)]
 pub enum WebError {
     /// Not logged in (or the session ended): to the login page, then back to `next`.
-    Login { next: String },
+    Login {
+        next: String,
+    },
     NotFound(String),
     Forbidden(String),
     /// The form is wrong; the message names what to fix.
     Invalid(String),
     /// The case moved on, or someone else acted first.
     Conflict(String),
-    RateLimited { message: String, retry_after: u64 },
+    RateLimited {
+        message: String,
+        retry_after: u64,
+    },
     /// A failure the user cannot fix; logged, not shown.
     Internal(String),
 }

@@ -9,7 +9,9 @@ use minijinja::Environment;
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("cn_time", |s: String| cn_time(&s));
     env.add_filter("cn_datetime", |s: String| cn_datetime(&s));
-    env.add_filter("time_left", |due: String, now: String| time_left(&due, &now));
+    env.add_filter("time_left", |due: String, now: String| {
+        time_left(&due, &now)
+    });
 }
 
 fn parse(s: &str) -> Option<DateTime<Utc>> {
@@ -38,7 +40,11 @@ pub fn cn_time(s: &str) -> String {
 /// `2026年11月30日 23:59`, China time.
 pub fn cn_datetime(s: &str) -> String {
     match parse(s) {
-        Some(t) => format!("{}年{}", t.with_timezone(&china_offset()).year(), cn_time(s)),
+        Some(t) => format!(
+            "{}年{}",
+            t.with_timezone(&china_offset()).year(),
+            cn_time(s)
+        ),
         None => s.to_string(),
     }
 }

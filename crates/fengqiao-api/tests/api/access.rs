@@ -123,7 +123,7 @@ async fn personal_data_in_text_is_masked_for_those_without_the_right() {
     let l = t.get_ok(&leader, &format!("/cases/{id}")).await;
     assert_eq!(
         l["body"],
-        "我叫王建国，电话139****5678，身份证110105********002X，低保一直没发"
+        "我叫王**，电话139****5678，身份证110105********002X，低保一直没发"
     );
     assert_eq!(l["title"], "低保没发，联系139****5678");
     let list = t.get_ok(&leader, "/cases").await;

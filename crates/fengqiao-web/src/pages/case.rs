@@ -97,7 +97,14 @@ async fn render_case(
         .map(|s| json!({"value": s.as_str(), "label": s.label()}))
         .collect();
     let deadline = view.case.current_deadline().map(|(_, due)| {
+        use fengqiao_domain::case::CaseState as S;
+        let stage = match view.case.state {
+            S::Dispatched => "签收时限",
+            S::Replied | S::Reviewed => "回访时限",
+            _ => "办结时限",
+        };
         json!({
+            "stage": stage,
             "due": due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "level": view.case.deadlines.overdue_level.as_str(),
         })
@@ -150,7 +157,8 @@ pub async fn act(
 ) -> WebResult<Response> {
     staff.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
     let id = CaseId(id);
-    let refuse = |status: StatusCode, message: String| refuse(&app, &staff, id, &form, status, message);
+    let refuse =
+        |status: StatusCode, message: String| refuse(&app, &staff, id, &form, status, message);
     // A form from a page the case has moved past acts on nothing: the fresh page says why.
     let current = app.queries.case_view(&staff.actor, id).await?.case;
     let sent_version = form.get("version").and_then(|v| v.parse::<i64>().ok());
@@ -165,7 +173,11 @@ pub async fn act(
         .await;
     }
     let Some(kind) = form.get("action").and_then(|a| ActionKind::parse(a)) else {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "请选择要执行的操作".into()).await;
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请选择要执行的操作".into(),
+        )
+        .await;
     };
     let body = match wire_form(&app, &staff, kind, &form).await {
         Ok(b) => b,
@@ -176,7 +188,9 @@ pub async fn act(
         Err(e) => return refuse(e.status, e.message).await,
     };
     match app.actions.act(&staff.actor, id, action).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{}?done={}", id.0, kind.as_str())).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/cases/{}?done={}", id.0, kind.as_str())).into_response())
+        }
         Err(e) => {
             let e = WebError::from(e);
             match e {

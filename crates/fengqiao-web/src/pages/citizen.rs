@@ -62,7 +62,13 @@ pub async fn report_form(
     Path(code): Path<String>,
 ) -> WebResult<Html<String>> {
     let (r, parent) = place(&app, &code)?;
-    Ok(report_page(&r, &parent, &code, None, &ReportForm::default()))
+    Ok(report_page(
+        &r,
+        &parent,
+        &code,
+        None,
+        &ReportForm::default(),
+    ))
 }
 
 fn report_page(
@@ -140,7 +146,11 @@ pub async fn report(
         ..IntakeInput::default()
     };
     let name = input.reporter_name.clone().unwrap_or_else(|| "群众".into());
-    match app.intake.submit_public(&name, from.as_deref(), input).await {
+    match app
+        .intake
+        .submit_public(&name, from.as_deref(), input)
+        .await
+    {
         Ok(out) => Ok(Redirect::to(&format!("/t/{}", out.case.case_no)).into_response()),
         Err(e) => {
             let e = WebError::from(e);
@@ -251,7 +261,12 @@ pub async fn supplement(
             .citizens
             .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
             .await;
-        let res = progress_page(&app, &lookup, found, Some("请写下补充的情况（不少于5个字）"));
+        let res = progress_page(
+            &app,
+            &lookup,
+            found,
+            Some("请写下补充的情况（不少于5个字）"),
+        );
         return (StatusCode::UNPROCESSABLE_ENTITY, res).into_response();
     }
     let done = app

@@ -7,7 +7,7 @@ use crate::{WebError, WebResult};
 use axum::extract::{Query, State};
 use axum::response::Html;
 use fengqiao_app::App;
-use fengqiao_domain::case::CaseState;
+use fengqiao_domain::case::{CaseState, Channel};
 use fengqiao_domain::deadline::OverdueLevel;
 use fengqiao_domain::ids::RegionId;
 use fengqiao_domain::org::{RegionLevel, Role};
@@ -107,7 +107,10 @@ pub async fn workbench(
     Query(query): Query<WorkbenchQuery>,
 ) -> WebResult<Html<String>> {
     let queues = queues(staff.user.role);
-    let region_id = query.region_id.as_deref().and_then(|r| r.parse::<i64>().ok());
+    let region_id = query
+        .region_id
+        .as_deref()
+        .and_then(|r| r.parse::<i64>().ok());
     let page_no = query
         .page
         .as_deref()
@@ -200,7 +203,11 @@ pub async fn workbench(
             "staff": staff.frame(),
             "tabs": tabs,
             "current": current,
-            "cases": page.items,
+            "cases": page.items.iter().map(|c| {
+                let mut v = json!(c);
+                v["channel_label"] = json!(Channel::parse(c.channel).map_or(c.channel, |ch| ch.label()));
+                v
+            }).collect::<Vec<_>>(),
             "total": page.total,
             "page": page.page,
             "pages": pages,

@@ -1,0 +1,358 @@
+//! The pages over HTTP, without a browser: sessions and CSRF, stale forms, bad input, scope,
+//! and the headers every page carries.
+
+use fengqiao_app::AppConfig;
+use fengqiao_store::CaseFilter;
+use fengqiao_testkit::{township, Township, PW};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+
+struct Site {
+    t: Township,
+    base: String,
+    http: reqwest::Client,
+}
+
+async fn site() -> Site {
+    let t = township(AppConfig::default()).await;
+    Site {
+        base: fengqiao_testkit::serve(fengqiao_web::site(t.app.clone())).await,
+        t,
+        http: reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+impl Site {
+    /// Logs in through the form; the session cookie.
+    async fn login(&self, user: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/login", self.base))
+            .form(&[("username", user), ("password", PW), ("next", "/workbench")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    async fn get(&self, cookie: &str, path: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    async fn post(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, location.unwrap_or(r.text().await.unwrap()))
+    }
+
+    /// A citizen's report through the village's 民情码; its ticket number.
+    async fn report(&self, village: i64, body: &str) -> String {
+        let (status, location) = self
+            .post(
+                "",
+                &format!("/m/{village}/report"),
+                &[("body", body), ("reporter_phone", "13912345678")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+        location.trim_start_matches("/t/").to_string()
+    }
+
+    async fn state(&self, id: i64) -> &'static str {
+        let admin = self.t.actor("admin").await;
+        let view = self
+            .t
+            .app
+            .queries
+            .case_view(&admin, fengqiao_domain::ids::CaseId(id));
+        view.await.unwrap().case.state.as_str()
+    }
+
+    async fn case_id(&self, ticket: &str) -> i64 {
+        let admin = self.t.actor("admin").await;
+        let filter = CaseFilter {
+            case_nos: vec![ticket.into()],
+            page_size: 1,
+            ..CaseFilter::default()
+        };
+        self.t
+            .app
+            .queries
+            .list_cases(&admin, filter)
+            .await
+            .unwrap()
+            .items[0]
+            .id
+    }
+}
+
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"_csrf\" value=\"").expect("a CSRF field") + 20;
+    page[at..at + 32].to_string()
+}
+
+fn version_of(page: &str) -> String {
+    let at = page
+        .find("name=\"version\" value=\"")
+        .expect("a version field")
+        + 22;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn staff_pages_need_a_session_and_come_back_after_login() {
+    let s = site().await;
+    let r = s
+        .http
+        .get(format!("{}/workbench?queue=red", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        "/login?next=/workbench%3Fqueue%3Dred"
+    );
+    // A wrong password: 401 on the login page, in Chinese, the username kept.
+    let (status, page) = s
+        .post(
+            "",
+            "/login",
+            &[("username", "op"), ("password", "wrong"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("用户名或密码不正确") && page.contains("value=\"op\""));
+    // Only a path on this site is followed after logging in.
+    let r = s
+        .http
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("username", "op"),
+            ("password", PW),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/workbench");
+    // An ended session is no session.
+    let cookie = s.login("op").await;
+    let (_, page) = s.get(&cookie, "/workbench").await;
+    let (status, _) = s
+        .post(&cookie, "/logout", &[("_csrf", &csrf_of(&page))])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = s.get(&cookie, "/workbench").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "logged out");
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_or_from_a_stale_page_changes_nothing() {
+    let s = site().await;
+    let ticket = s
+        .report(s.t.village, "村口的路面塌了一个大坑，请尽快修补")
+        .await;
+    let id = s.case_id(&ticket).await;
+    let cookie = s.login("op").await;
+    let (status, page) = s.get(&cookie, &format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (csrf, version) = (csrf_of(&page), version_of(&page));
+    let road = s.t.road.to_string();
+    let act = async |csrf: &str, version: &str| {
+        let form = [
+            ("_csrf", csrf),
+            ("version", version),
+            ("action", "register"),
+            ("category_id", road.as_str()),
+        ];
+        s.post(&cookie, &format!("/cases/{id}/act"), &form).await
+    };
+    // No CSRF token, or another session's: refused, nothing applied.
+    let (status, body) = act("", &version).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _) = act(&"0".repeat(32), &version).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(s.state(id).await, "reported");
+    // The real form: registered, and back to the case page.
+    let (status, location) = act(&csrf, &version).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("/cases/{id}?done=register"));
+    assert_eq!(s.state(id).await, "registered");
+    // The same page's form again: the case moved on, so 409 with the fresh page, and nothing.
+    let (status, page) = act(&csrf, &version).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("工单已有新的变化") && page.contains("已受理"),
+        "{page}"
+    );
+    assert_eq!(s.state(id).await, "registered");
+    // A required field left empty is named, in Chinese, on the page; nothing applied.
+    let (_, page) = s.get(&cookie, &format!("/cases/{id}")).await;
+    let version = version_of(&page);
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("action", "reject_intake"),
+        ("reason", ""),
+    ];
+    let (status, page) = s.post(&cookie, &format!("/cases/{id}/act"), &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不予受理的理由"), "{page}");
+    assert_eq!(s.state(id).await, "registered");
+}
+
+#[tokio::test]
+async fn the_case_page_offers_only_what_this_user_may_do_and_hides_other_villages() {
+    let s = site().await;
+    let ticket = s
+        .report(s.t.village, "村里的垃圾三天没有清运了，气味很大")
+        .await;
+    let id = s.case_id(&ticket).await;
+    let op = s.login("op").await;
+    let (_, page) = s.get(&op, &format!("/cases/{id}")).await;
+    assert!(page.contains("data-kind=\"register\""));
+    assert!(
+        !page.contains("data-kind=\"accept\""),
+        "the operator cannot accept"
+    );
+    assert!(page.contains("13912345678"), "the centre sees the phone");
+    let leader = s.login("leader").await;
+    let (_, page) = s.get(&leader, &format!("/cases/{id}")).await;
+    assert!(!page.contains("data-kind=\"register\""));
+    assert!(
+        page.contains("139****5678") && !page.contains("13912345678"),
+        "masked for leaders"
+    );
+    // A village committee's staff cannot open another village's case: 404, nothing of it shown.
+    let other = s
+        .report(s.t.other_village, "长安村文化礼堂门口的路灯坏了")
+        .await;
+    let other_id = s.case_id(&other).await;
+    let cadre = s.login("village").await;
+    let (status, page) = s.get(&cadre, &format!("/cases/{other_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!page.contains("文化礼堂"));
+}
+
+#[tokio::test]
+async fn citizens_get_clear_errors_and_the_phone_tail_cannot_be_guessed() {
+    let s = site().await;
+    // Too short, or no phone: 422 with the form kept.
+    let (status, page) = s
+        .post(
+            "",
+            &format!("/m/{}/report", s.t.village),
+            &[("body", "坏了"), ("reporter_phone", "13912345678")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不少于5个字"));
+    let (status, page) = s
+        .post(
+            "",
+            &format!("/m/{}/report", s.t.village),
+            &[("body", "路灯坏了一个星期了")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("手机号码") && page.contains("路灯坏了一个星期了"));
+    // An unknown 民情码.
+    let (status, page) = s.get("", "/m/99999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("民情码已失效"));
+    // Progress: the right tail shows it; wrong tails are counted, then the lookup waits.
+    let ticket = s
+        .report(s.t.village, "桥头的护栏断了，小孩经过很危险")
+        .await;
+    let (status, page) = s
+        .post("", "/progress", &[("ticket", &ticket), ("tail", "5678")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("桥头的护栏断了"));
+    let mut statuses = Vec::new();
+    for tail in 1000..1012 {
+        let (status, _) = s
+            .post(
+                "",
+                "/progress",
+                &[("ticket", &ticket), ("tail", &tail.to_string())],
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses[0], StatusCode::NOT_FOUND);
+    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn pages_carry_their_security_headers_and_assets_come_from_the_binary() {
+    let s = site().await;
+    for path in ["/", "/login", "/progress", &format!("/m/{}", s.t.village)] {
+        let r = s
+            .http
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("lang=\"zh-CN\""));
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "{path} links outside"
+        );
+    }
+    for (asset, mime) in [("app.css", "text/css"), ("app.js", "text/javascript")] {
+        let r = s
+            .http
+            .get(format!("{}/static/{asset}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(mime));
+    }
+    let r = s
+        .http
+        .get(format!("{}/m/{}/qr.svg", s.base, s.t.village))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().starts_with("<?xml"));
+}
