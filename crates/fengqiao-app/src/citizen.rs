@@ -8,8 +8,9 @@ use crate::core::Core;
 use crate::throttle::{Throttle, ADDRESS_TAIL, CASE_TAIL};
 use crate::views::PublicCaseView;
 use crate::{invalid, AppError, Result};
+use fengqiao_domain::case::Satisfaction;
 use fengqiao_domain::ids::CaseNo;
-use fengqiao_domain::lifecycle::Action;
+use fengqiao_domain::lifecycle::{offered, Action, ActionKind, DecideContext};
 use fengqiao_domain::org::Actor;
 use fengqiao_store::*;
 use std::sync::Arc;
@@ -31,7 +32,8 @@ impl Citizens {
         }
     }
 
-    /// What a citizen may see of their case: public progress and the reply, masked.
+    /// What a citizen may see of their case: public progress and the reply, masked, whether
+    /// they may rate it now, and for a merged ticket the case that carries it.
     pub async fn progress(
         &self,
         case_no: &str,
@@ -40,7 +42,41 @@ impl Citizens {
     ) -> Result<PublicCaseView> {
         let rec = self.ticket(case_no, phone_tail, from).await?;
         let events = self.core.store.events(rec.case.id).await?;
-        Ok(PublicCaseView::build(&rec.case, &events))
+        let mut view = PublicCaseView::build(&rec.case, &events);
+        let carrier = match rec.case.outcome.merged_into {
+            Some(into) => self.core.store.case(into).await?.map(|r| r.case),
+            None => None,
+        };
+        view.merged_into = carrier.as_ref().map(|c| c.case_no.to_string());
+        let rated = carrier.as_ref().unwrap_or(&rec.case);
+        let calendar = self.core.calendar();
+        let citizen = Actor::citizen("群众");
+        let ctx = DecideContext::new(self.core.now(), &citizen, &calendar);
+        view.may_rate = offered(rated, &ctx)
+            .iter()
+            .any(|o| o.kind == ActionKind::Rate);
+        Ok(view)
+    }
+
+    /// The reporter's own rating of the reply: once, after it came. A merged ticket rates the
+    /// case that carries it.
+    pub async fn rate(
+        &self,
+        case_no: &str,
+        phone_tail: &str,
+        from: Option<&str>,
+        satisfaction: Satisfaction,
+    ) -> Result<PublicCaseView> {
+        let rec = self.ticket(case_no, phone_tail, from).await?;
+        let target = rec.case.outcome.merged_into.unwrap_or(rec.case.id);
+        self.actions
+            .act(
+                &Actor::citizen("群众"),
+                target,
+                Action::Rate { satisfaction },
+            )
+            .await?;
+        self.progress(case_no, phone_tail, from).await
     }
 
     /// More words from the reporter, and with `not_solved` after a reply their word that the

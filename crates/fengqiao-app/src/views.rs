@@ -284,6 +284,12 @@ pub struct PublicCaseView {
     pub reply: Option<String>,
     pub replied_at: Option<Timestamp>,
     pub progress: Vec<PublicStep>,
+    /// The rating given (by the reporter or at the centre's follow-up), in words.
+    pub satisfaction: Option<&'static str>,
+    /// Whether the reporter may rate the reply now (the domain's answer).
+    pub may_rate: bool,
+    /// The ticket number of the case this one was merged into: its progress is that case's.
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -311,6 +317,7 @@ pub fn is_public_step(k: fengqiao_domain::lifecycle::ActionKind) -> bool {
             | A::Withdraw
             | A::Merge
             | A::Supplement
+            | A::Rate
     )
 }
 
@@ -335,6 +342,9 @@ impl PublicCaseView {
             reply: c.handling.reply.as_deref().map(fengqiao_triage::pii::mask),
             replied_at: c.handling.replied_at,
             progress,
+            satisfaction: c.outcome.satisfaction.map(|s| s.label()),
+            may_rate: false,
+            merged_into: None,
         }
     }
 }

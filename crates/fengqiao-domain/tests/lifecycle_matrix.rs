@@ -159,6 +159,9 @@ fn actions() -> Vec<Action> {
             content: "又坏了".into(),
             reopen_requested: true,
         },
+        Action::Rate {
+            satisfaction: Satisfaction::BasicallySatisfied,
+        },
         Action::Urge { remark: None },
         Action::Supervise { remark: None },
         Action::ListedSupervision { remark: None },
@@ -214,6 +217,8 @@ fn expected(state: CaseState, a: &Action) -> Option<CaseState> {
         ) => Some(state),
         (_, Action::MarkOverdue { .. }) if open => Some(state),
         (_, Action::Supplement { .. }) if state != Merged => Some(state),
+        // The reporter's rating, after the reply (the base cases of these states hold one).
+        (Replied | Reviewed | FollowedUp, Action::Rate { .. }) => Some(state),
         _ => None,
     }
 }
@@ -264,6 +269,8 @@ fn role_allowed(
         | A::Reply { .. } => staff && unit.is_some() && unit == case_unit,
         A::AcceptTask { .. } | A::ReplyTask { .. } => staff && unit == Some(TASK_UNIT),
         A::MarkOverdue { .. } => system,
+        // Only the reporter, who is no user: see `only_the_reporter_rates_once_after_the_reply`.
+        A::Rate { .. } => false,
     }
 }
 
@@ -482,6 +489,12 @@ fn walk(start: CaseState, steps: &[(usize, usize, i64)]) -> Vec<ActionKind> {
         (Some(Role::GridWorker), Some(UNIT)),
         (Some(Role::UnitStaff), Some(TASK_UNIT)),
     ];
+    // Every role, the system, and the reporter.
+    let actors: Vec<Actor> = roles
+        .iter()
+        .map(|&(r, u)| actor(r, u))
+        .chain([Actor::citizen("群众")])
+        .collect();
     let mut tasks = vec![Task {
         id: TaskId(5),
         case_id: CaseId(1),
@@ -501,8 +514,7 @@ fn walk(start: CaseState, steps: &[(usize, usize, i64)]) -> Vec<ActionKind> {
     for &(ai, ri, minutes) in steps {
         t += Duration::minutes(minutes * 7);
         let action = all[ai % all.len()].clone();
-        let (role, unit) = roles[ri % roles.len()];
-        let a = actor(role, unit);
+        let a = actors[ri % actors.len()].clone();
         // A task belongs to the case only once it has been dispatched with it.
         let visible_tasks: &[Task] = if case.handling.unit_id.is_some() {
             &tasks
@@ -574,7 +586,7 @@ fn random_walks_reach_every_action() {
     for _ in 0..1000 {
         let start = CaseState::ALL[next(CaseState::ALL.len() as u64) as usize];
         let steps: Vec<(usize, usize, i64)> = (0..80)
-            .map(|_| (next(64) as usize, next(8) as usize, next(200) as i64))
+            .map(|_| (next(64) as usize, next(9) as usize, next(200) as i64))
             .collect();
         reached.extend(walk(start, &steps));
     }
@@ -746,4 +758,43 @@ fn offered_actions_are_exactly_what_the_oracle_allows() {
         offers > 50,
         "only {offers} offers over every state and role"
     );
+}
+
+/// A citizen (the reporter, known by the ticket and their phone) may do one thing: rate the
+/// reply, once, after it came. Everything else is refused as forbidden.
+#[test]
+fn only_the_reporter_rates_once_after_the_reply() {
+    let cal = Calendar::builtin();
+    let citizen = Actor::citizen("群众");
+    for &state in CaseState::ALL {
+        for action in actions() {
+            let mut case = base_case(state);
+            case.outcome.satisfaction = None;
+            let ctx = DecideContext::new(now(), &citizen, &cal);
+            let result = decide(&case, &action, &ctx);
+            let label = format!("{state:?} {:?}", action.kind());
+            match (&action, expected(state, &action)) {
+                (Action::Rate { satisfaction }, Some(to)) => {
+                    let d = result.unwrap_or_else(|e| panic!("{label}: {e}"));
+                    assert_eq!(d.case.state, to, "{label}: the state does not change");
+                    assert_eq!(d.case.outcome.satisfaction, Some(*satisfaction));
+                    assert_eq!(d.event.remark.as_deref(), Some("群众评价：基本满意"));
+                    // Once: a second rating is refused.
+                    let again = decide(&d.case, &action, &ctx);
+                    assert!(
+                        matches!(again, Err(DomainError::Conflict(_))),
+                        "{label}: {again:?}"
+                    );
+                }
+                (Action::Rate { .. }, None) => assert!(
+                    matches!(result, Err(DomainError::NotAllowedInState { .. })),
+                    "{label}: {result:?}"
+                ),
+                _ => assert!(
+                    matches!(result, Err(DomainError::Forbidden { .. })),
+                    "{label}: {result:?}"
+                ),
+            }
+        }
+    }
 }

@@ -31,7 +31,10 @@
     f.addEventListener("submit", function (e) {
       if (f.dataset.sent) { e.preventDefault(); return; }
       f.dataset.sent = "1";
-      f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      // After the form's data is taken (a pressed button's own value included).
+      setTimeout(function () {
+        f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      }, 0);
     });
   });
 })();

@@ -49,6 +49,7 @@ pub fn router(app: Arc<App>) -> Router {
             get(citizen::progress_form).post(citizen::progress),
         )
         .route("/progress/supplement", post(citizen::supplement))
+        .route("/progress/rate", post(citizen::rate))
         .route("/static/{file}", get(assets::asset))
         .fallback(|| async { WebError::NotFound("没有这个页面".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT_BYTES))

@@ -169,7 +169,10 @@ fn fields(kind: ActionKind) -> Option<&'static [Field]> {
             ];
             F
         }
-        K::Intake | K::MergeIn | K::SplitOut | K::MarkOverdue | K::ChildReplied => return None,
+        // Recorded by the system, or (a rating) given by the reporter on their own page.
+        K::Intake | K::MergeIn | K::SplitOut | K::MarkOverdue | K::ChildReplied | K::Rate => {
+            return None
+        }
     })
 }
 
@@ -381,7 +384,7 @@ pub fn parse(body: Value) -> Result<Action, ApiError> {
             task_id: TaskId(r.need_id("task_id")?),
             content: r.need_text("content")?,
         },
-        K::Intake | K::MergeIn | K::SplitOut | K::MarkOverdue | K::ChildReplied => {
+        K::Intake | K::MergeIn | K::SplitOut | K::MarkOverdue | K::ChildReplied | K::Rate => {
             unreachable!("refused above: no fields")
         }
     })

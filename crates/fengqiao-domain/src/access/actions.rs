@@ -23,6 +23,8 @@ pub enum Duty {
     Reviewer,
     /// Only the system's scheduler.
     System,
+    /// The citizen who reported the case (identified by the ticket and their phone).
+    Reporter,
 }
 
 pub fn duty(kind: ActionKind) -> Duty {
@@ -39,6 +41,7 @@ pub fn duty(kind: ActionKind) -> Duty {
         AcceptTask | ReplyTask => Duty::TaskUnit,
         ReviewPass | ReviewFail => Duty::Reviewer,
         MarkOverdue => Duty::System,
+        Rate => Duty::Reporter,
     }
 }
 
@@ -70,7 +73,12 @@ pub fn authorize(
                 _ => deny("系统只能标记超时、自动催办督办、智能分拨和转来群众的补充诉求"),
             };
         }
-        ActorRole::Citizen => return deny("群众不能直接操作工单，请联系受理中心"),
+        ActorRole::Citizen => {
+            return match duty(kind) {
+                Duty::Reporter => Ok(()),
+                _ => deny("群众不能直接操作工单，请联系受理中心"),
+            }
+        }
         ActorRole::User(r) => r,
     };
     // Placing a case in a region one does not cover would hand it out of one's own sight.
@@ -89,6 +97,7 @@ pub fn authorize(
     let own_unit = actor.unit_id.is_some() && actor.unit_id == case.handling.unit_id;
     match duty(kind) {
         Duty::System => deny("该操作只能由系统执行"),
+        Duty::Reporter => deny("只有反映人本人可以评价"),
         Duty::Centre => match role {
             Role::Operator | Role::Admin if in_region => Ok(()),
             Role::Operator | Role::Admin => deny("工单不在您负责的区域内"),

@@ -131,6 +131,11 @@ pub enum Action {
         #[serde(default)]
         reopen_requested: bool,
     },
+    /// The reporter's own rating of the reply (满意 / 基本满意 / 不满意), given on the progress
+    /// page. The state does not change; the centre's follow-up (回访) may record its own.
+    Rate {
+        satisfaction: Satisfaction,
+    },
     Urge {
         #[serde(default)]
         remark: Option<String>,
@@ -186,6 +191,7 @@ pub enum ActionKind {
     Split,
     SplitOut,
     Supplement,
+    Rate,
     Urge,
     Supervise,
     ListedSupervision,
@@ -222,6 +228,7 @@ str_enum!(ActionKind {
     Split => "split" / "拆分",
     SplitOut => "split_out" / "拆出工单",
     Supplement => "supplement" / "补充诉求",
+    Rate => "rate" / "群众评价",
     Urge => "urge" / "催办",
     Supervise => "supervise" / "督办",
     ListedSupervision => "listed_supervision" / "挂牌督办",
@@ -259,6 +266,7 @@ impl Action {
             Merge { .. } => ActionKind::Merge,
             Split { .. } => ActionKind::Split,
             Supplement { .. } => ActionKind::Supplement,
+            Rate { .. } => ActionKind::Rate,
             Urge { .. } => ActionKind::Urge,
             Supervise { .. } => ActionKind::Supervise,
             ListedSupervision { .. } => ActionKind::ListedSupervision,

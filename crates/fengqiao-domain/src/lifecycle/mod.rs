@@ -225,9 +225,13 @@ pub fn decide(
         K::RequestExtension | K::ApproveExtension | K::DenyExtension => {
             extension::decide(&mut s, action)
         }
-        K::ReviewPass | K::ReviewFail | K::FollowUp | K::Reopen | K::Close | K::Archive => {
-            review::decide(&mut s, action)
-        }
+        K::ReviewPass
+        | K::ReviewFail
+        | K::FollowUp
+        | K::Rate
+        | K::Reopen
+        | K::Close
+        | K::Archive => review::decide(&mut s, action),
         K::Withdraw | K::Merge | K::Split => merge::decide(&mut s, action),
         K::Urge | K::Supervise | K::ListedSupervision | K::MarkOverdue => {
             oversight::decide(&mut s, action)

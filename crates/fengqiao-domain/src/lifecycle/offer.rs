@@ -79,6 +79,9 @@ pub fn offered(case: &Case, ctx: &DecideContext<'_>) -> Vec<Offer> {
             content: text(),
             reopen_requested: false,
         },
+        Action::Rate {
+            satisfaction: Satisfaction::Satisfied,
+        },
         Action::Urge { remark: None },
         Action::Supervise { remark: None },
         Action::ListedSupervision { remark: None },

@@ -1,4 +1,5 @@
-//! Review of a reply and the follow-up with the citizen, reopening, closure and archiving.
+//! Review of a reply and the follow-up with the citizen (the centre's 回访, or the reporter's own
+//! rating), reopening, closure and archiving.
 
 use super::*;
 
@@ -54,6 +55,19 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 Some(r) => format!("{}：{r}", satisfaction.label()),
                 None => satisfaction.label().to_string(),
             });
+        }
+        Action::Rate { satisfaction } => {
+            // After the reply, once; the centre's follow-up records a rating too, and then the
+            // reporter's word has been taken.
+            let answered = case.handling.replied_at.is_some();
+            if !matches!(from, S::Replied | S::Reviewed | S::FollowedUp | S::Closed) || !answered {
+                return Err(not_allowed());
+            }
+            if case.outcome.satisfaction.is_some() {
+                return Err(DomainError::Conflict("已评价过，感谢您的反馈".into()));
+            }
+            next.outcome.satisfaction = Some(*satisfaction);
+            *note = Some(format!("群众评价：{}", satisfaction.label()));
         }
         Action::Reopen { reason: r } => {
             if from != S::FollowedUp {

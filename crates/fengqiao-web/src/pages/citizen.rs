@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use fengqiao_api::ClientAddr;
 use fengqiao_app::{App, IntakeInput};
-use fengqiao_domain::case::Channel;
+use fengqiao_domain::case::{Channel, Satisfaction};
 use fengqiao_domain::ids::CaseNo;
 use fengqiao_domain::org::{Region, RegionLevel};
 use serde::Deserialize;
@@ -283,6 +283,53 @@ pub async fn supplement(
         "已收到您的反馈：问题仍未解决。受理中心将核实并决定是否重新办理。"
     } else {
         "已收到您补充的情况，承办单位和受理中心都能看到。"
+    };
+    progress_page(&app, &lookup, done, Some(flash))
+}
+
+#[derive(Deserialize)]
+pub struct RateForm {
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    tail: String,
+    #[serde(default)]
+    satisfaction: String,
+}
+
+/// The reporter's own rating of the reply.
+pub async fn rate(
+    State(app): State<Arc<App>>,
+    ClientAddr(from): ClientAddr,
+    Form(f): Form<RateForm>,
+) -> Response {
+    let lookup = ProgressForm {
+        ticket: f.ticket.clone(),
+        tail: f.tail.clone(),
+    };
+    let Some(satisfaction) =
+        Satisfaction::parse(&f.satisfaction).filter(|s| *s != Satisfaction::NoRating)
+    else {
+        let found = app
+            .citizens
+            .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
+            .await;
+        let res = progress_page(&app, &lookup, found, Some("请选择满意、基本满意或不满意"));
+        return (StatusCode::UNPROCESSABLE_ENTITY, res).into_response();
+    };
+    let done = app
+        .citizens
+        .rate(
+            f.ticket.trim(),
+            f.tail.trim(),
+            from.as_deref(),
+            satisfaction,
+        )
+        .await;
+    let flash = if satisfaction == Satisfaction::Unsatisfied {
+        "感谢您的评价。您不满意的情况受理中心会回访核实；问题仍未解决的，请在下方说明。"
+    } else {
+        "感谢您的评价。"
     };
     progress_page(&app, &lookup, done, Some(flash))
 }

@@ -1,7 +1,7 @@
 //! The whole loop in a real browser (Debian's headless Chromium through chromedriver): a
 //! citizen scans a village's 民情码 on a phone-sized window and reports; an operator finds it in
 //! the queue, registers and dispatches it; the unit accepts, handles and replies; the citizen
-//! reads the reply and says it is not solved; the leader's dashboard counts change; a village
+//! reads the reply, rates it and says it is not solved; the leader's dashboard counts change; a village
 //! cadre cannot open another village's case. Screenshots of every key page are written to
 //! `target/screenshots/`.
 
@@ -154,11 +154,26 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
     phone.click("form button[type=submit]").await;
     assert!(phone.text(".panel .body").await.contains("已安排施工队"));
     phone.screenshot("phone-4-progress").await;
+    phone.click("form.rate button[value=unsatisfied]").await;
+    assert!(phone.text(".alert.ok").await.contains("感谢您的评价"));
+    assert!(!phone.exists("form.rate").await, "rated once");
+    phone.screenshot("phone-5-rated").await;
     phone
         .type_into("#content", "坑只填了一半，下雨后又塌了")
         .await;
     phone.click("details form button[type=submit]").await;
     assert!(phone.text(".alert.ok").await.contains("问题仍未解决"));
+    let rated = t
+        .app
+        .queries
+        .case_view(&t.actor("op").await, fengqiao_domain::ids::CaseId(id))
+        .await
+        .unwrap();
+    assert_eq!(
+        rated.case.outcome.satisfaction,
+        Some(fengqiao_domain::case::Satisfaction::Unsatisfied),
+        "the citizen's rating is on the case"
+    );
     let history = t
         .app
         .queries

@@ -356,3 +356,85 @@ async fn pages_carry_their_security_headers_and_assets_come_from_the_binary() {
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
     assert!(r.text().await.unwrap().starts_with("<?xml"));
 }
+
+#[tokio::test]
+async fn a_citizen_rates_a_reply_once_and_only_after_it_came() {
+    let s = site().await;
+    let ticket = s.report(s.t.village, "路边的排水沟堵了，下雨就积水").await;
+    let rate = async |value: &str| {
+        s.post(
+            "",
+            "/progress/rate",
+            &[
+                ("ticket", ticket.as_str()),
+                ("tail", "5678"),
+                ("satisfaction", value),
+            ],
+        )
+        .await
+    };
+    // Before the reply there is nothing to rate: the page does not offer it and the server
+    // refuses it.
+    let (_, page) = s
+        .post("", "/progress", &[("ticket", &ticket), ("tail", "5678")])
+        .await;
+    assert!(!page.contains("您对答复满意吗"));
+    let (status, _) = rate("satisfied").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // Through the lifecycle to a reply.
+    let id = fengqiao_domain::ids::CaseId(s.case_id(&ticket).await);
+    let (op, staff) = (s.t.actor("op").await, s.t.actor("staff").await);
+    use fengqiao_domain::lifecycle::Action;
+    let unit = fengqiao_domain::ids::UnitId(s.t.unit);
+    let road = fengqiao_domain::ids::CategoryId(s.t.road);
+    for (actor, action) in [
+        (
+            &op,
+            Action::Register {
+                category_id: Some(road),
+                priority: None,
+                region_id: None,
+                remark: None,
+            },
+        ),
+        (
+            &op,
+            Action::Dispatch {
+                unit_id: unit,
+                co_units: vec![],
+                remark: None,
+            },
+        ),
+        (&staff, Action::Accept { remark: None }),
+        (&staff, Action::Handle { remark: None }),
+        (
+            &staff,
+            Action::Reply {
+                content: "已清理排水沟".into(),
+            },
+        ),
+    ] {
+        s.t.app.actions.act(actor, id, action).await.unwrap();
+    }
+    let (_, page) = s
+        .post("", "/progress", &[("ticket", &ticket), ("tail", "5678")])
+        .await;
+    assert!(page.contains("您对答复满意吗"));
+    // No choice: said on the page.
+    let (status, page) = rate("").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择满意"));
+    let (status, page) = rate("basically_satisfied").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("感谢您的评价") && page.contains("评价：基本满意"));
+    assert!(!page.contains("您对答复满意吗"));
+    // Once.
+    let (status, page) = rate("unsatisfied").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("已评价过"));
+    let view = s.t.app.queries.case_view(&op, id).await.unwrap();
+    assert_eq!(
+        view.case.outcome.satisfaction,
+        Some(fengqiao_domain::case::Satisfaction::BasicallySatisfied)
+    );
+}
