@@ -45,6 +45,10 @@ pub struct IntakeInput {
     /// the sender's own. Never from the request.
     #[serde(skip)]
     pub key_scope: Option<KeyScope>,
+    /// Photos uploaded with the report, as sent (JPEG or PNG, at most nine): checked and
+    /// stripped of their metadata before they are stored.
+    #[serde(skip)]
+    pub photos: Vec<Vec<u8>>,
 }
 
 /// Whose idempotency key it is. Keys are matched only within one sender's own, so a key one
@@ -106,6 +110,9 @@ fn fingerprint(input: &IntakeInput) -> String {
     part(&opt(&input.reporter_phone));
     for m in &input.media_urls {
         part(m);
+    }
+    for p in &input.photos {
+        part(&hex::encode(Sha256::digest(p)));
     }
     for (code, value) in &input.attributes {
         part(code);
@@ -366,6 +373,7 @@ impl IntakeService {
             .iter()
             .map(|u| fengqiao_domain::check_media_url(u))
             .collect::<std::result::Result<Vec<_>, _>>()?;
+        let photos = checked_photos(&input.photos)?;
         let now = input.received_at.unwrap_or_else(|| self.core.now());
         let analysis = self.triage.analyze(&title, &body, region_id, now).await?;
         let mut outcome = self
@@ -399,6 +407,7 @@ impl IntakeService {
                 client_id,
                 attributes,
                 media,
+                photos,
             })
             .await?;
         if outcome.created {
@@ -474,4 +483,29 @@ impl IntakeService {
         }
         Ok(current)
     }
+}
+
+/// Uploaded photos, checked and stripped of their metadata; the first bad one is named.
+fn checked_photos(uploads: &[Vec<u8>]) -> Result<Vec<NewPhoto>> {
+    use crate::formats::photo::{parse, PHOTOS_PER_CASE_MAX};
+    if uploads.len() > PHOTOS_PER_CASE_MAX {
+        return Err(invalid(
+            "photos",
+            format!("一件诉求最多上传 {PHOTOS_PER_CASE_MAX} 张照片"),
+        ));
+    }
+    uploads
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            let p =
+                parse(bytes).map_err(|e| invalid("photos", format!("第 {} 张照片：{e}", i + 1)))?;
+            Ok(NewPhoto {
+                content_type: p.content_type.to_string(),
+                bytes: p.bytes,
+                latitude: p.latitude,
+                longitude: p.longitude,
+            })
+        })
+        .collect()
 }

@@ -45,6 +45,23 @@ impl CaseQueries {
         Ok(view)
     }
 
+    /// A photo of a case the actor may see ("not found" otherwise). Where it was taken is
+    /// only for those who may see the case's personal data.
+    pub async fn photo(&self, actor: &Actor, id: i64) -> Result<StoredPhoto> {
+        let not_found = || AppError::NotFound(format!("照片 {id} 不存在"));
+        let mut photo = self.core.store.photo(id).await?.ok_or_else(not_found)?;
+        let rec = self
+            .core
+            .visible_case(actor, photo.case_id)
+            .await
+            .map_err(|_| not_found())?;
+        if !can_see_personal_data(actor, &rec.case) {
+            photo.latitude = None;
+            photo.longitude = None;
+        }
+        Ok(photo)
+    }
+
     fn view(&self, actor: &Actor, rec: CaseRecord) -> CaseView {
         let unmasked = can_see_personal_data(actor, &rec.case);
         CaseView::build(

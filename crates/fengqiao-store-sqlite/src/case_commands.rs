@@ -294,7 +294,8 @@ impl CaseCommandStore for SqliteStore {
                 .and_then(|mut st| st.execute(params![id.0, code, value]))
                 .map_err(backend)?;
             }
-            for (position, url) in new.media.iter().enumerate() {
+            let photos = crate::photos::insert_photos(conn, id, &new.photos)?;
+            for (position, url) in new.media.iter().chain(&photos).enumerate() {
                 conn.prepare_cached(
                     "INSERT INTO case_media (case_id, position, url) VALUES (?1, ?2, ?3)",
                 )

@@ -16,6 +16,7 @@ mod config;
 mod error;
 mod migrate;
 mod org;
+mod photos;
 mod query;
 mod rows;
 mod triage;

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0009_idempotency_fingerprint.sql"),
     ),
     (10, include_str!("../migrations/0010_case_sequence.sql")),
+    (11, include_str!("../migrations/0011_case_photos.sql")),
 ];
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {

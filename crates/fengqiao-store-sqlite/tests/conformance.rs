@@ -55,6 +55,7 @@ fn intake(i: usize) -> NewCase {
         client_id: None,
         attributes: Vec::new(),
         media: Vec::new(),
+        photos: Vec::new(),
     }
 }
 

@@ -31,6 +31,9 @@ pub struct NewCase {
     pub attributes: Vec<(String, String)>,
     /// Links to photos or other media of the report, checked, in order.
     pub media: Vec<String>,
+    /// Photos uploaded with the report: stored with the case and listed after the links, as
+    /// [`photo_path`]s.
+    pub photos: Vec<NewPhoto>,
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ mod case_queries;
 mod clients;
 mod config;
 mod org;
+mod photos;
 mod triage;
 
 pub use audit::*;
@@ -25,6 +26,7 @@ pub use case_queries::*;
 pub use clients::*;
 pub use config::*;
 pub use org::*;
+pub use photos::*;
 pub use triage::*;
 
 use fengqiao_domain::ids::UserId;
@@ -91,6 +93,7 @@ pub trait Store:
     + ApiClientStore
     + TriageStore
     + AuditStore
+    + PhotoStore
 {
 }
 
@@ -103,5 +106,6 @@ impl<T> Store for T where
         + ApiClientStore
         + TriageStore
         + AuditStore
+        + PhotoStore
 {
 }

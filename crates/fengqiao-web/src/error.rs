@@ -88,7 +88,7 @@ impl IntoResponse for WebError {
             "error.html",
             json!({"title": "出错了", "status": status.as_u16(), "message": self.message()}),
         );
-        let mut res = (status, body).into_response();
+        let mut res = body.status(status);
         if let WebError::RateLimited { retry_after, .. } = self {
             if let Ok(v) = retry_after.to_string().parse() {
                 res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -40,8 +40,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/m/{code}", get(citizen::landing))
         .route(
             "/m/{code}/report",
-            get(citizen::report_form).post(citizen::report),
+            get(citizen::report_form).post(citizen::report).layer(
+                axum::extract::DefaultBodyLimit::max(citizen::REPORT_LIMIT_BYTES),
+            ),
         )
+        .route("/photos/{id}", get(case::photo))
         .route("/m/{code}/qr.svg", get(citizen::qr_svg))
         .route("/t/{case_no}", get(citizen::ticket))
         .route(
@@ -52,7 +55,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/progress/rate", post(citizen::rate))
         .route("/static/{file}", get(assets::asset))
         .fallback(|| async { WebError::NotFound("没有这个页面".into()) })
-        .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT_BYTES))
+        .route_layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT_BYTES))
         .layer(axum::middleware::map_response(page_headers))
         .with_state(app)
 }

@@ -1,6 +1,7 @@
 //! The templates, embedded in the binary and compiled once; HTML is escaped everywhere.
 
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 use std::sync::OnceLock;
 
@@ -37,13 +38,37 @@ fn env() -> &'static Environment<'static> {
     })
 }
 
-/// Renders a page. A template error is a bug: it is logged and the user sees a short apology.
-pub fn page(name: &str, ctx: serde_json::Value) -> Html<String> {
+/// A rendered page, or the failure to render it (a bug: logged, answered 500 with a short
+/// apology whatever status the page would have had).
+pub struct Page(Option<String>);
+
+impl Page {
+    /// The page with `status` (when it rendered).
+    pub fn status(self, status: StatusCode) -> Response {
+        match self.0 {
+            Some(html) => (status, Html(html)).into_response(),
+            None => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>出错了</title><p>页面暂时无法显示，请稍后重试。</p></html>"),
+            )
+                .into_response(),
+        }
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        self.status(StatusCode::OK)
+    }
+}
+
+/// Renders a page.
+pub fn page(name: &str, ctx: serde_json::Value) -> Page {
     match env().get_template(name).and_then(|t| t.render(&ctx)) {
-        Ok(html) => Html(html),
+        Ok(html) => Page(Some(html)),
         Err(e) => {
             tracing::error!(template = name, error = %format!("{e:#}"), "template failed");
-            Html("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>出错了</title><p>页面暂时无法显示，请稍后重试。</p></html>".into())
+            Page(None)
         }
     }
 }

@@ -3,13 +3,13 @@
 //! CSRF token derived from the session, checked before anything is done.
 
 use crate::error::WebError;
-use crate::render;
+use crate::render::{self, Page};
 use crate::WebResult;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use fengqiao_api::ClientAddr;
 use fengqiao_app::App;
@@ -118,7 +118,7 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn login_page(Query(q): Query<NextQuery>) -> Html<String> {
+pub async fn login_page(Query(q): Query<NextQuery>) -> Page {
     render::page(
         "login.html",
         json!({"title": "工作人员登录", "next": safe_next(q.next.as_deref())}),
@@ -173,7 +173,7 @@ pub async fn login(
                 "login.html",
                 json!({"title": "工作人员登录", "next": next, "error": message, "username": f.username}),
             );
-            (status, page).into_response()
+            page.status(status)
         }
     }
 }

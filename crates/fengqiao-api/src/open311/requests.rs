@@ -86,6 +86,7 @@ pub(super) async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) ->
             .filter(|(k, v)| (k == "media_url" || k == "media_url[]") && !v.trim().is_empty())
             .map(|(_, v)| v.trim().to_string())
             .collect(),
+        photos: Vec::new(),
     };
     let out = app
         .intake

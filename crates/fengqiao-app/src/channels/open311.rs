@@ -230,6 +230,8 @@ impl Open311 {
     }
 
     /// The first media link of each listed request that has one: Open311's `media_url`.
+    /// Photos uploaded to the platform itself are for staff (they can show faces and number
+    /// plates) and are not published.
     pub async fn media(
         &self,
         cases: &[Case],
@@ -241,6 +243,7 @@ impl Open311 {
             .first_media(&ids)
             .await?
             .into_iter()
+            .filter(|(_, url)| !url.starts_with("/photos/"))
             .collect())
     }
 

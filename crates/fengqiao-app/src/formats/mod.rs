@@ -2,4 +2,5 @@
 //! services; callers hand bytes in and get rows out (or the reverse).
 
 pub mod hotline;
+pub mod photo;
 pub mod xlsx;

@@ -2,12 +2,12 @@
 //! actions this user may take now — each with its own form, built from the API's field table.
 //! A form posted from a page the case has since moved past is refused with the fresh page.
 
-use crate::render;
+use crate::render::{self, Page};
 use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use fengqiao_api::action_form::{form_fields, parse};
 use fengqiao_app::App;
@@ -31,7 +31,7 @@ pub async fn case_page(
     staff: Staff,
     Path(id): Path<i64>,
     Query(q): Query<Done>,
-) -> WebResult<Html<String>> {
+) -> WebResult<Page> {
     let flash = q
         .done
         .as_deref()
@@ -47,7 +47,7 @@ async fn render_case(
     id: CaseId,
     flash: Option<Value>,
     kept: Option<&HashMap<String, String>>,
-) -> WebResult<Html<String>> {
+) -> WebResult<Page> {
     let view = app.queries.case_view(&staff.actor, id).await?;
     let events = app.queries.events(&staff.actor, id).await?;
     let offers = app.actions.offered(&staff.actor, id).await?;
@@ -128,6 +128,21 @@ async fn render_case(
             "now": super::now_str(app),
         }),
     ))
+}
+
+/// A photo of a case the user may see.
+pub async fn photo(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let p = app.queries.photo(&staff.actor, id).await?;
+    let mut res = p.bytes.into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&p.content_type) {
+        res.headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, v);
+    }
+    Ok(res)
 }
 
 /// The actions that move a case forward, shown first and in the primary colour.
@@ -214,7 +229,7 @@ async fn refuse(
 ) -> WebResult<Response> {
     let flash = json!({"ok": false, "message": message, "action": form.get("action")});
     let page = render_case(app, staff, id, Some(flash), Some(form)).await?;
-    Ok((status, page).into_response())
+    Ok(page.status(status))
 }
 
 /// The form's fields as the API's wire form: numbers as numbers, ticks as true, empty optional

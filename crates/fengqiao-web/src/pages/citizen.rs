@@ -5,13 +5,14 @@
 //! tail, with "still not solved". Reports go through the ordinary intake (triage, duplicates,
 //! deadlines, audit) and its limits per client address.
 
-use crate::render;
+use crate::render::{self, Page};
 use crate::{WebError, WebResult};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use fengqiao_api::ClientAddr;
+use fengqiao_app::formats::photo::{PHOTOS_PER_CASE_MAX, PHOTO_MAX_BYTES};
 use fengqiao_app::{App, IntakeInput};
 use fengqiao_domain::case::{Channel, Satisfaction};
 use fengqiao_domain::ids::CaseNo;
@@ -46,10 +47,7 @@ fn place_json(r: &Region, parent: &Option<Region>) -> Value {
     json!({"id": r.id.0, "name": r.name, "full": full, "level": r.level.label()})
 }
 
-pub async fn landing(
-    State(app): State<Arc<App>>,
-    Path(code): Path<String>,
-) -> WebResult<Html<String>> {
+pub async fn landing(State(app): State<Arc<App>>, Path(code): Path<String>) -> WebResult<Page> {
     let (r, parent) = place(&app, &code)?;
     Ok(render::page(
         "citizen/landing.html",
@@ -57,10 +55,7 @@ pub async fn landing(
     ))
 }
 
-pub async fn report_form(
-    State(app): State<Arc<App>>,
-    Path(code): Path<String>,
-) -> WebResult<Html<String>> {
+pub async fn report_form(State(app): State<Arc<App>>, Path(code): Path<String>) -> WebResult<Page> {
     let (r, parent) = place(&app, &code)?;
     Ok(report_page(
         &r,
@@ -77,7 +72,7 @@ fn report_page(
     code: &str,
     error: Option<String>,
     kept: &ReportForm,
-) -> Html<String> {
+) -> Page {
     render::page(
         "citizen/report.html",
         json!({
@@ -111,15 +106,80 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
+/// A report with up to nine photos: the largest body the report page accepts.
+pub const REPORT_LIMIT_BYTES: usize = PHOTOS_PER_CASE_MAX * PHOTO_MAX_BYTES + 256 * 1024;
+
+/// The report form as sent (`multipart/form-data`, for the photos): its fields, and each photo's
+/// bytes, each read up to the photo limit and no further.
+async fn read_report(mut form: Multipart) -> Result<(ReportForm, Vec<Vec<u8>>), String> {
+    let mut f = ReportForm::default();
+    let mut photos = Vec::new();
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "上传的内容太大：最多 {PHOTOS_PER_CASE_MAX} 张照片，每张不超过 {} MB",
+                PHOTO_MAX_BYTES / 1024 / 1024
+            )
+        } else {
+            "表单没有完整收到，请重新提交".to_string()
+        }
+    };
+    while let Some(mut field) = form.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photos" {
+            // An empty file input still sends a part with no file name and no bytes.
+            if field.file_name().is_none_or(str::is_empty) {
+                continue;
+            }
+            if photos.len() == PHOTOS_PER_CASE_MAX {
+                return Err(format!("一件诉求最多上传 {PHOTOS_PER_CASE_MAX} 张照片"));
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                if bytes.len() + chunk.len() > PHOTO_MAX_BYTES {
+                    return Err(format!(
+                        "第 {} 张照片超过 {} MB，请换一张或压缩后再上传",
+                        photos.len() + 1,
+                        PHOTO_MAX_BYTES / 1024 / 1024
+                    ));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if !bytes.is_empty() {
+                photos.push(bytes);
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(broken)?;
+        match name.as_str() {
+            "body" => f.body = value,
+            "address" => f.address = value,
+            "latitude" => f.latitude = value,
+            "longitude" => f.longitude = value,
+            "reporter_name" => f.reporter_name = value,
+            "reporter_phone" => f.reporter_phone = value,
+            _ => {}
+        }
+    }
+    Ok((f, photos))
+}
+
 pub async fn report(
     State(app): State<Arc<App>>,
     ClientAddr(from): ClientAddr,
     Path(code): Path<String>,
-    Form(f): Form<ReportForm>,
+    form: Multipart,
 ) -> WebResult<Response> {
     let (r, parent) = place(&app, &code)?;
+    let (f, photos) = match read_report(form).await {
+        Ok(x) => x,
+        Err(message) => {
+            let page = report_page(&r, &parent, &code, Some(message), &ReportForm::default());
+            return Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
     let refuse = |status: StatusCode, message: String| {
-        (status, report_page(&r, &parent, &code, Some(message), &f)).into_response()
+        report_page(&r, &parent, &code, Some(message), &f).status(status)
     };
     if f.body.trim().chars().count() < 5 {
         return Ok(refuse(
@@ -143,6 +203,7 @@ pub async fn report(
         longitude: coordinate(&f.longitude),
         reporter_name: opt(&f.reporter_name),
         reporter_phone: opt(&f.reporter_phone),
+        photos,
         ..IntakeInput::default()
     };
     let name = input.reporter_name.clone().unwrap_or_else(|| "群众".into());
@@ -165,7 +226,7 @@ pub async fn report(
 }
 
 /// The confirmation: the ticket number, to copy or write down. Reads nothing but the number.
-pub async fn ticket(Path(case_no): Path<String>) -> WebResult<Html<String>> {
+pub async fn ticket(Path(case_no): Path<String>) -> WebResult<Page> {
     let no = CaseNo::parse(&case_no).map_err(|_| WebError::NotFound("工单编号不正确".into()))?;
     Ok(render::page(
         "citizen/ticket.html",
@@ -178,7 +239,7 @@ pub struct TicketQuery {
     ticket: Option<String>,
 }
 
-pub async fn progress_form(Query(q): Query<TicketQuery>) -> Html<String> {
+pub async fn progress_form(Query(q): Query<TicketQuery>) -> Page {
     render::page(
         "citizen/progress.html",
         json!({"title": "查询办理进度", "ticket": q.ticket}),
@@ -203,14 +264,16 @@ pub async fn progress(
         .citizens
         .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
         .await;
-    progress_page(&app, &f, found, None)
+    progress_page(&app, &f, found, None, StatusCode::OK)
 }
 
+/// The progress page: the case with `status` (and a message), or why it was not found.
 fn progress_page(
     app: &App,
     f: &ProgressForm,
     found: Result<fengqiao_app::PublicCaseView, fengqiao_app::AppError>,
     flash: Option<&str>,
+    status: StatusCode,
 ) -> Response {
     match found {
         Ok(view) => render::page(
@@ -221,17 +284,18 @@ fn progress_page(
                 "tail": f.tail.trim(),
                 "case": view,
                 "flash": flash,
+                "flash_error": !status.is_success(),
                 "now": super::now_str(app),
             }),
         )
-        .into_response(),
+        .status(status),
         Err(e) => {
             let e = WebError::from(e);
             let page = render::page(
                 "citizen/progress.html",
                 json!({"title": "查询办理进度", "ticket": f.ticket.trim(), "error": e.message()}),
             );
-            (e.status(), page).into_response()
+            page.status(e.status())
         }
     }
 }
@@ -261,13 +325,13 @@ pub async fn supplement(
             .citizens
             .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
             .await;
-        let res = progress_page(
+        return progress_page(
             &app,
             &lookup,
             found,
             Some("请写下补充的情况（不少于5个字）"),
+            StatusCode::UNPROCESSABLE_ENTITY,
         );
-        return (StatusCode::UNPROCESSABLE_ENTITY, res).into_response();
     }
     let done = app
         .citizens
@@ -284,7 +348,7 @@ pub async fn supplement(
     } else {
         "已收到您补充的情况，承办单位和受理中心都能看到。"
     };
-    progress_page(&app, &lookup, done, Some(flash))
+    progress_page(&app, &lookup, done, Some(flash), StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -314,8 +378,13 @@ pub async fn rate(
             .citizens
             .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
             .await;
-        let res = progress_page(&app, &lookup, found, Some("请选择满意、基本满意或不满意"));
-        return (StatusCode::UNPROCESSABLE_ENTITY, res).into_response();
+        return progress_page(
+            &app,
+            &lookup,
+            found,
+            Some("请选择满意、基本满意或不满意"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     };
     let done = app
         .citizens
@@ -331,7 +400,7 @@ pub async fn rate(
     } else {
         "感谢您的评价。"
     };
-    progress_page(&app, &lookup, done, Some(flash))
+    progress_page(&app, &lookup, done, Some(flash), StatusCode::OK)
 }
 
 /// The 民情码 itself: a QR code (SVG, drawn here) of the landing page's address.

@@ -1,18 +1,17 @@
 //! The leaders' dashboard: open and overdue counts, the overdue cases to urge, hot spots.
 //! (Intake by channel and category, rankings and trends come with the KPI rollups.)
 
-use crate::render;
+use crate::render::{self, Page};
 use crate::session::Staff;
 use crate::WebResult;
 use axum::extract::State;
-use axum::response::Html;
 use fengqiao_app::App;
 use fengqiao_domain::deadline::OverdueLevel;
 use fengqiao_store::CaseFilter;
 use serde_json::json;
 use std::sync::Arc;
 
-pub async fn dashboard(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Html<String>> {
+pub async fn dashboard(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Page> {
     let counts = app.queries.overview(&staff.actor).await?;
     let overdue = app
         .queries

@@ -1,11 +1,10 @@
 //! The workbench: the queues of what this user must do now, with counts on the tabs and the
 //! most urgent first, and a search over everything the user may see.
 
-use crate::render;
+use crate::render::{self, Page};
 use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::{Query, State};
-use axum::response::Html;
 use fengqiao_app::App;
 use fengqiao_domain::case::{CaseState, Channel};
 use fengqiao_domain::deadline::OverdueLevel;
@@ -105,7 +104,7 @@ pub async fn workbench(
     State(app): State<Arc<App>>,
     staff: Staff,
     Query(query): Query<WorkbenchQuery>,
-) -> WebResult<Html<String>> {
+) -> WebResult<Page> {
     let queues = queues(staff.user.role);
     let region_id = query
         .region_id

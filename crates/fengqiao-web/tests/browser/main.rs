@@ -1,5 +1,5 @@
 //! The whole loop in a real browser (Debian's headless Chromium through chromedriver): a
-//! citizen scans a village's 民情码 on a phone-sized window and reports; an operator finds it in
+//! citizen scans a village's 民情码 on a phone-sized window and reports with a photo; an operator finds it in
 //! the queue, registers and dispatches it; the unit accepts, handles and replies; the citizen
 //! reads the reply, rates it and says it is not solved; the leader's dashboard counts change; a village
 //! cadre cannot open another village's case. Screenshots of every key page are written to
@@ -97,6 +97,8 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
         )
         .await;
     phone.type_into("#address", "村委会东侧50米").await;
+    let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pothole.jpg");
+    phone.type_into("#photos", photo).await;
     phone.type_into("#reporter_phone", "13912345678").await;
     phone.screenshot("phone-2-report").await;
     phone.click("form button[type=submit]").await;
@@ -111,6 +113,10 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
     assert!(desk.source().await.contains(&ticket), "not in the queue");
     desk.screenshot("desktop-1-workbench").await;
     desk.goto(&format!("{base}/cases/{id}")).await;
+    assert!(
+        desk.exists(".photos img").await,
+        "the citizen's photo is on the case page"
+    );
     desk.screenshot("desktop-2-case-reported").await;
     let road = t.road;
     act(&desk, "register", async |b: &Browser| {

@@ -44,14 +44,17 @@ impl Site {
         cookie.split(';').next().unwrap().to_string()
     }
 
-    async fn get(&self, cookie: &str, path: &str) -> (StatusCode, String) {
-        let r = self
-            .http
+    async fn get_raw(&self, cookie: &str, path: &str) -> reqwest::Response {
+        self.http
             .get(format!("{}{path}", self.base))
             .header("cookie", cookie)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn get(&self, cookie: &str, path: &str) -> (StatusCode, String) {
+        let r = self.get_raw(cookie, path).await;
         (r.status(), r.text().await.unwrap())
     }
 
@@ -72,15 +75,39 @@ impl Site {
         (status, location.unwrap_or(r.text().await.unwrap()))
     }
 
+    /// The report page's form (multipart, for its photos): status and page or location.
+    async fn send_report(
+        &self,
+        village: i64,
+        fields: &[(&str, &str)],
+        photos: &[(&str, Vec<u8>)],
+    ) -> (StatusCode, String) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in photos {
+            let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string());
+            form = form.part("photos", part);
+        }
+        let r = self
+            .http
+            .post(format!("{}/m/{village}/report", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        match r.headers().get("location") {
+            Some(l) => (status, l.to_str().unwrap().to_string()),
+            None => (status, r.text().await.unwrap()),
+        }
+    }
+
     /// A citizen's report through the village's 民情码; its ticket number.
     async fn report(&self, village: i64, body: &str) -> String {
-        let (status, location) = self
-            .post(
-                "",
-                &format!("/m/{village}/report"),
-                &[("body", body), ("reporter_phone", "13912345678")],
-            )
-            .await;
+        let fields = [("body", body), ("reporter_phone", "13912345678")];
+        let (status, location) = self.send_report(village, &fields, &[]).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
         location.trim_start_matches("/t/").to_string()
     }
@@ -266,21 +293,18 @@ async fn the_case_page_offers_only_what_this_user_may_do_and_hides_other_village
 async fn citizens_get_clear_errors_and_the_phone_tail_cannot_be_guessed() {
     let s = site().await;
     // Too short, or no phone: 422 with the form kept.
+    let v = s.t.village;
     let (status, page) = s
-        .post(
-            "",
-            &format!("/m/{}/report", s.t.village),
+        .send_report(
+            v,
             &[("body", "坏了"), ("reporter_phone", "13912345678")],
+            &[],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("不少于5个字"));
     let (status, page) = s
-        .post(
-            "",
-            &format!("/m/{}/report", s.t.village),
-            &[("body", "路灯坏了一个星期了")],
-        )
+        .send_report(v, &[("body", "路灯坏了一个星期了")], &[])
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("手机号码") && page.contains("路灯坏了一个星期了"));
@@ -437,4 +461,75 @@ async fn a_citizen_rates_a_reply_once_and_only_after_it_came() {
         view.case.outcome.satisfaction,
         Some(fengqiao_domain::case::Satisfaction::BasicallySatisfied)
     );
+}
+
+const PHOTO: &[u8] = include_bytes!("../fixtures/pothole.jpg");
+
+#[tokio::test]
+async fn photos_are_kept_without_their_metadata_and_shown_only_to_those_who_see_the_case() {
+    let s = site().await;
+    let fields = [
+        ("body", "村口的路面塌了一个大坑，照片在这里"),
+        ("reporter_phone", "13912345678"),
+    ];
+    let (status, location) = s
+        .send_report(s.t.village, &fields, &[("坑.jpg", PHOTO.to_vec())])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let id = s.case_id(location.trim_start_matches("/t/")).await;
+    let op = s.login("op").await;
+    let (_, page) = s.get(&op, &format!("/cases/{id}")).await;
+    let at = page
+        .find("<img src=\"")
+        .expect("the photo on the case page")
+        + 10;
+    let path = page[at..].split('"').next().unwrap().replace("&#x2f;", "/");
+    assert!(path.starts_with("/photos/"), "{path}");
+    let r = s.get_raw(&op, &path).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let bytes = r.bytes().await.unwrap();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(bytes.starts_with(&[0xFF, 0xD8]) && bytes.ends_with(&[0xFF, 0xD9]));
+    assert!(!has(b"Exif") && !has("王小明".as_bytes()) && !has(b"13912345678"));
+    // The place the phone recorded is kept for staff.
+    let photo_id: i64 = path.trim_start_matches("/photos/").parse().unwrap();
+    let stored =
+        s.t.app
+            .queries
+            .photo(&s.t.actor("op").await, photo_id)
+            .await
+            .unwrap();
+    assert!((stored.latitude.unwrap() - 29.7).abs() < 1e-6);
+    assert!((stored.longitude.unwrap() - (120.0 + 14.0 / 60.0)).abs() < 1e-6);
+    // Without a session, or from another village: not found.
+    let r = s
+        .http
+        .get(format!("{}{path}", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let other = s.login("op_changan").await;
+    assert_eq!(
+        s.get_raw(&other, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Not a photo: refused, naming which one, the report kept for another try.
+    let (status, page) = s
+        .send_report(
+            s.t.village,
+            &fields,
+            &[
+                ("a.jpg", PHOTO.to_vec()),
+                ("b.pdf", b"%PDF-1.7 ...".to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("第 2 张照片") && page.contains("JPG 或 PNG"),
+        "{page}"
+    );
+    assert!(page.contains("照片在这里"));
 }

@@ -1,0 +1,62 @@
+//! Photos stored with their case.
+
+use crate::error::backend;
+use crate::SqliteStore;
+use async_trait::async_trait;
+use fengqiao_domain::ids::CaseId;
+use fengqiao_store::*;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Stores a new case's photos (in the intake's transaction); their paths, in order.
+pub(crate) fn insert_photos(
+    conn: &Connection,
+    case: CaseId,
+    photos: &[NewPhoto],
+) -> Result<Vec<String>> {
+    let mut st = conn
+        .prepare_cached(
+            "INSERT INTO case_photos (case_id, content_type, bytes, latitude, longitude) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(backend)?;
+    photos
+        .iter()
+        .map(|p| {
+            st.execute(params![
+                case.0,
+                p.content_type,
+                p.bytes,
+                p.latitude,
+                p.longitude
+            ])
+            .map_err(backend)?;
+            Ok(photo_path(conn.last_insert_rowid()))
+        })
+        .collect()
+}
+
+#[async_trait]
+impl PhotoStore for SqliteStore {
+    async fn photo(&self, id: i64) -> Result<Option<StoredPhoto>> {
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT id, case_id, content_type, bytes, latitude, longitude \
+                 FROM case_photos WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(StoredPhoto {
+                        id: r.get(0)?,
+                        case_id: CaseId(r.get(1)?),
+                        content_type: r.get(2)?,
+                        bytes: r.get(3)?,
+                        latitude: r.get(4)?,
+                        longitude: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+}
