@@ -78,6 +78,7 @@ macro_rules! conformance_tests {
                 public_events_are_windowed_and_limited,
                 the_model_never_learns_from_itself,
                 history_is_only_appended,
+                lists_show_exactly_the_cases_each_person_may_open,
             }
             audit {
                 changes_are_audited_newest_first, health_check_answers,

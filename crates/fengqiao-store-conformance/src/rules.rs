@@ -1,5 +1,5 @@
-//! Rules every backend keeps whatever its storage: what may be published, what the model may
-//! learn from, and that history is only ever appended.
+//! Rules every backend keeps whatever its storage: who sees which cases in a list, what may be
+//! published, what the model may learn from, and that history is only ever appended.
 
 use crate::*;
 use chrono::Duration;
@@ -288,4 +288,116 @@ pub async fn history_is_only_appended(store: &dyn Store) {
 
 fn case_id(events: &[fengqiao_domain::case::Event]) -> fengqiao_domain::ids::CaseId {
     events[0].case_id
+}
+
+/// A list shows a person exactly the cases the domain lets them open: the backend's scope
+/// filter is checked against `access::can_view` for every role — the township's staff, a
+/// village's operator, a township office, a village committee (which sees its whole village),
+/// a grid worker.
+pub async fn lists_show_exactly_the_cases_each_person_may_open(store: &dyn Store) {
+    use fengqiao_domain::access::{can_view, scope_of};
+    use fengqiao_domain::ids::UserId;
+    use fengqiao_domain::org::{Actor, ActorRole, Role, UnitKind};
+    let town = region(store, None, "镇", RegionLevel::Town).await;
+    let v1 = region(store, Some(&town), "一村", RegionLevel::Village).await;
+    let v2 = region(store, Some(&town), "二村", RegionLevel::Village).await;
+    let grid = region(store, Some(&v1), "一村一网格", RegionLevel::Grid).await;
+    let unit = |name: &str, kind, region: &Region| NewUnit {
+        name: name.into(),
+        kind,
+        platform: None,
+        region_id: region.id,
+    };
+    let office = store
+        .insert_unit(unit("农业农村办公室", UnitKind::Department, &town), admin())
+        .await
+        .unwrap()
+        .id;
+    let committee = store
+        .insert_unit(unit("一村村委会", UnitKind::VillageCommittee, &v1), admin())
+        .await
+        .unwrap()
+        .id;
+    // Cases in each place, some sent to the office, some to the committee, one unplaced.
+    let mut cases = Vec::new();
+    for (i, (place, handler)) in [
+        (Some(&v1), None),
+        (Some(&v1), Some(office)),
+        (Some(&v1), Some(committee)),
+        (Some(&grid), None),
+        (Some(&v2), Some(office)),
+        (Some(&v2), None),
+        (None, Some(office)),
+        (None, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut c = store
+            .intake(new_case(&format!("第{i}件"), None, place.map(|r| r.id)))
+            .await
+            .unwrap()
+            .case;
+        if let Some(u) = handler {
+            c.handling.unit_id = Some(u);
+            c = store
+                .commit(change(
+                    c,
+                    ActionKind::Dispatch,
+                    CaseState::Dispatched,
+                    vec![],
+                ))
+                .await
+                .unwrap();
+        }
+        cases.push(c);
+    }
+    let person = |role, region: &Region, unit| Actor {
+        user_id: Some(UserId(900)),
+        name: "测试".into(),
+        role: ActorRole::User(role),
+        region_path: region.path.clone(),
+        unit_id: unit,
+    };
+    let people = [
+        person(Role::Operator, &town, None),
+        person(Role::Leader, &town, None),
+        person(Role::Operator, &v1, None),
+        person(Role::UnitStaff, &town, Some(office)),
+        person(Role::UnitStaff, &v1, Some(committee)),
+        person(Role::GridWorker, &grid, Some(committee)),
+    ];
+    for actor in &people {
+        let listed: std::collections::BTreeSet<i64> = store
+            .list_cases(&scope_of(actor), &page(1, 100))
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|c| c.id.0)
+            .collect();
+        let allowed: std::collections::BTreeSet<i64> = cases
+            .iter()
+            .filter(|c| can_view(actor, c, &[], None))
+            .map(|c| c.id.0)
+            .collect();
+        assert_eq!(listed, allowed, "{:?} in {}", actor.role, actor.region_path);
+    }
+    // The village committee sees its village (four cases), not the other village's.
+    let cadre = &people[4];
+    assert_eq!(
+        cases
+            .iter()
+            .filter(|c| can_view(cadre, c, &[], None))
+            .count(),
+        4
+    );
+}
+
+fn page(page: u32, page_size: u32) -> CaseFilter {
+    CaseFilter {
+        page,
+        page_size,
+        ..Default::default()
+    }
 }

@@ -37,9 +37,17 @@ pub fn scope_of(actor: &Actor) -> Scope {
         ActorRole::User(role @ (Role::UnitStaff | Role::GridWorker)) => Scope::Unit {
             unit_id: actor.unit_id.unwrap_or(UnitId(-1)),
             user_id: actor.user_id.unwrap_or(UserId(-1)),
-            region_path: (role == Role::GridWorker).then(|| actor.region_path.clone()),
+            region_path: (role == Role::GridWorker || sees_own_village(actor))
+                .then(|| actor.region_path.clone()),
         },
     }
+}
+
+/// Staff of a unit placed in a village or community (its committee) see every case of that
+/// village — the village view — and act only on those sent to their own unit (the lifecycle's
+/// duties decide that). Staff of township units see their unit's cases.
+pub fn sees_own_village(actor: &Actor) -> bool {
+    actor.role == ActorRole::User(Role::UnitStaff) && !actor.covers(None)
 }
 
 /// May this actor see the case at all?
@@ -65,6 +73,7 @@ pub fn can_view(
                 || (actor.role == ActorRole::User(Role::GridWorker)
                     && (case.created_by == actor.user_id
                         || actor.covers(case.location.region_path.as_deref())))
+                || (sees_own_village(actor) && actor.covers(case.location.region_path.as_deref()))
         }
     }
 }

@@ -13,5 +13,5 @@ pub use capabilities::{
 };
 pub use cases::{
     can_see_personal_data, can_view, may_search_personal_data, scope_of, searches_personal_data,
-    Scope,
+    sees_own_village, Scope,
 };

@@ -9,7 +9,7 @@ use fengqiao_app::App;
 use fengqiao_domain::case::{CaseState, Channel};
 use fengqiao_domain::deadline::OverdueLevel;
 use fengqiao_domain::ids::RegionId;
-use fengqiao_domain::org::{RegionLevel, Role};
+use fengqiao_domain::org::{Actor, ActorRole, RegionLevel, Role};
 use fengqiao_store::CaseFilter;
 use serde::Deserialize;
 use serde_json::json;
@@ -55,9 +55,23 @@ const RED: Queue = Queue {
     ..queue("red", "已超期", OPEN)
 };
 
-/// The queues a role works from, in the order of its day.
-fn queues(role: Role) -> Vec<Queue> {
+/// The queues a user works from, in the order of their day.
+fn queues(actor: &Actor) -> Vec<Queue> {
     use CaseState as S;
+    let role = match actor.role {
+        ActorRole::User(r) => r,
+        _ => return Vec::new(),
+    };
+    if fengqiao_domain::access::sees_own_village(actor) {
+        // A village committee: what was sent to it, then the whole village's open cases.
+        return vec![
+            queue("to_accept", "待签收", &[S::Dispatched]),
+            queue("handling", "办理中", &[S::Accepted, S::InProgress]),
+            RED,
+            YELLOW,
+            queue("village", "本村在办", OPEN),
+        ];
+    }
     match role {
         Role::Operator | Role::Admin => vec![
             queue("reported", "待受理", &[S::Reported]),
@@ -105,7 +119,7 @@ pub async fn workbench(
     staff: Staff,
     Query(query): Query<WorkbenchQuery>,
 ) -> WebResult<Page> {
-    let queues = queues(staff.user.role);
+    let queues = queues(&staff.actor);
     let region_id = query
         .region_id
         .as_deref()

@@ -533,3 +533,51 @@ async fn photos_are_kept_without_their_metadata_and_shown_only_to_those_who_see_
     );
     assert!(page.contains("照片在这里"));
 }
+
+#[tokio::test]
+async fn a_village_committee_sees_its_village_and_acts_only_on_what_was_sent_to_it() {
+    let s = site().await;
+    let ticket = s.report(s.t.village, "村道边的树倒了，压住了半边路").await;
+    let id = fengqiao_domain::ids::CaseId(s.case_id(&ticket).await);
+    let op = s.t.actor("op").await;
+    use fengqiao_domain::ids::{CategoryId, UnitId};
+    use fengqiao_domain::lifecycle::Action;
+    for action in [
+        Action::Register {
+            category_id: Some(CategoryId(s.t.road)),
+            priority: None,
+            region_id: None,
+            remark: None,
+        },
+        // Sent to the township's office, not to the village committee.
+        Action::Dispatch {
+            unit_id: UnitId(s.t.unit),
+            co_units: vec![],
+            remark: None,
+        },
+    ] {
+        s.t.app.actions.act(&op, id, action).await.unwrap();
+    }
+    let cadre = s.login("village").await;
+    let (status, page) = s.get(&cadre, "/workbench?queue=village").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("本村在办") && page.contains(&ticket),
+        "in the village's list"
+    );
+    let (status, page) = s.get(&cadre, &format!("/cases/{}", id.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("村道边的树倒了"));
+    assert!(
+        !page.contains("data-kind="),
+        "read-only: another unit handles it"
+    );
+    assert!(
+        !page.contains("13912345678"),
+        "the reporter's phone is for the unit handling it"
+    );
+    // The same case in the other village's committee's sight: none.
+    let other = s.report(s.t.other_village, "长安村的水渠堵了").await;
+    let (_, page) = s.get(&cadre, "/workbench?queue=village").await;
+    assert!(!page.contains(&other));
+}
