@@ -15,6 +15,16 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
 }
 
+/// A page and the JSON API call answering the same question.
+struct Row<'a> {
+    name: &'a str,
+    path: String,
+    header: (&'a str, &'a str),
+    reference: &'a str,
+    ref_path: String,
+    ref_header: (&'a str, &'a str),
+}
+
 struct Client {
     http: reqwest::Client,
     base: String,
@@ -124,69 +134,85 @@ async fn main() {
     println!("{total} cases, {rounds} sequential requests per row\n");
     println!("| page | p50 ms | p99 ms | bytes | JSON API reference | ref p50 ms | ref p99 ms | p99 ratio |");
     println!("|---|---|---|---|---|---|---|---|");
-    let rows: Vec<(&str, String, &str, (&str, &str), String, (&str, &str))> = vec![
-        (
+    let page = |name, path: String, header, reference, ref_path: String, ref_header| Row {
+        name,
+        path,
+        header,
+        reference,
+        ref_path,
+        ref_header,
+    };
+    let (op_c, lead_c) = (("cookie", op.as_str()), ("cookie", leader.as_str()));
+    let (op_b, lead_b) = (
+        ("authorization", bearer.as_str()),
+        ("authorization", lead_bearer.as_str()),
+    );
+    let (html, any) = (("accept", "text/html"), ("accept", "*/*"));
+    let rows = vec![
+        page(
             "workbench 待受理 (operator)",
             "/workbench?queue=reported".into(),
+            op_c,
             "cases?state=reported",
-            ("cookie", &op),
             "/api/v1/cases?state=reported&page_size=50".into(),
-            ("authorization", &bearer),
+            op_b,
         ),
-        (
+        page(
             "workbench 已超期 (operator)",
             "/workbench?queue=red".into(),
+            op_c,
             "cases?overdue=red",
-            ("cookie", &op),
             "/api/v1/cases?overdue=red&page_size=50".into(),
-            ("authorization", &bearer),
+            op_b,
         ),
-        (
+        page(
             "workbench search 路灯",
             "/workbench?q=%E8%B7%AF%E7%81%AF".into(),
+            op_c,
             "cases?q=路灯",
-            ("cookie", &op),
             "/api/v1/cases?q=%E8%B7%AF%E7%81%AF&page_size=50".into(),
-            ("authorization", &bearer),
+            op_b,
         ),
-        (
+        page(
             "case page",
             format!("/cases/{case}"),
-            "case + events",
-            ("cookie", &op),
+            op_c,
+            "cases/{id}",
             format!("/api/v1/cases/{case}"),
-            ("authorization", &bearer),
+            op_b,
         ),
-        (
+        page(
             "dashboard (leader)",
             "/dashboard".into(),
+            lead_c,
             "overview",
-            ("cookie", &leader),
             "/api/v1/overview".into(),
-            ("authorization", &lead_bearer),
+            lead_b,
         ),
-        (
+        page(
             "民情码 landing",
             format!("/m/{village}"),
+            html,
             "healthz",
-            ("accept", "text/html"),
             "/healthz".into(),
-            ("accept", "*/*"),
+            any,
         ),
-        (
+        page(
             "report form",
             format!("/m/{village}/report"),
+            html,
             "healthz",
-            ("accept", "text/html"),
             "/healthz".into(),
-            ("accept", "*/*"),
+            any,
         ),
     ];
-    for (name, path, ref_name, header, ref_path, ref_header) in rows {
-        let (p50, p99, bytes) = c.measure(&path, header, rounds).await;
-        let (r50, r99, _) = c.measure(&ref_path, ref_header, rounds).await;
+    for r in rows {
+        let (p50, p99, bytes) = c.measure(&r.path, r.header, rounds).await;
+        let (r50, r99, _) = c.measure(&r.ref_path, r.ref_header, rounds).await;
         println!(
-            "| {name} | {p50:.1} | {p99:.1} | {bytes} | {ref_name} | {r50:.1} | {r99:.1} | {:.2} |",
+            "| {} | {p50:.1} | {p99:.1} | {bytes} | {} | {r50:.1} | {r99:.1} | {:.2} |",
+            r.name,
+            r.reference,
             p99 / r99.max(0.001)
         );
     }
