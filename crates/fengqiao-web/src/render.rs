@@ -34,6 +34,7 @@ fn env() -> &'static Environment<'static> {
                 .unwrap_or_else(|e| panic!("template {name}: {e:#}"));
         }
         crate::time::register(&mut env);
+        env.add_filter("urlencode", |s: String| crate::pages::url_encode(&s));
         env
     })
 }

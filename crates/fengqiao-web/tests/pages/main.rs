@@ -581,3 +581,29 @@ async fn a_village_committee_sees_its_village_and_acts_only_on_what_was_sent_to_
     let (_, page) = s.get(&cadre, "/workbench?queue=village").await;
     assert!(!page.contains(&other));
 }
+
+#[tokio::test]
+async fn a_long_queue_pages_and_keeps_its_search() {
+    let s = site().await;
+    let op = s.t.actor("op").await;
+    for i in 0..55 {
+        let input = fengqiao_app::IntakeInput {
+            body: format!("第{i}号路灯不亮，晚上很黑"),
+            channel: Some("service_counter".into()),
+            region_id: Some(s.t.village),
+            ..Default::default()
+        };
+        s.t.app.intake.submit(&op, input).await.unwrap();
+    }
+    let cookie = s.login("op").await;
+    let (status, page) = s.get(&cookie, "/workbench?queue=reported").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("共 55 件") && page.contains("第 1/2 页") && page.contains("下一页"));
+    let (status, page) = s.get(&cookie, "/workbench?queue=reported&page=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("上一页"));
+    // A search keeps its words in the pager's links.
+    let (status, page) = s.get(&cookie, "/workbench?q=%E8%B7%AF%E7%81%AF").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("q=%E8%B7%AF%E7%81%AF"), "the search is kept");
+}
