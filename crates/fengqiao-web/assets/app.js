@@ -26,6 +26,11 @@
       navigator.clipboard.writeText(t.textContent.trim()).then(function () { b.textContent = "已复制"; });
     });
   });
+  // Print buttons (the page prints without them too, from the browser's menu).
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
   // A form is sent once: a second tap while the first is on its way does nothing.
   document.querySelectorAll("form").forEach(function (f) {
     f.addEventListener("submit", function (e) {

@@ -37,6 +37,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/qr", get(citizen::qr_sheet))
         .route("/m/{code}", get(citizen::landing))
         .route(
             "/m/{code}/report",

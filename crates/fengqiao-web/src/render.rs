@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "workbench.html",
     "case.html",
     "dashboard.html",
+    "qr_sheet.html",
     "citizen/landing.html",
     "citizen/report.html",
     "citizen/ticket.html",

@@ -403,6 +403,62 @@ pub async fn rate(
     progress_page(&app, &lookup, done, Some(flash), StatusCode::OK)
 }
 
+#[derive(Deserialize)]
+pub struct SheetQuery {
+    village: Option<String>,
+}
+
+/// A printable sheet of a village's 民情码: the village's own and one per grid.
+pub async fn qr_sheet(
+    State(app): State<Arc<App>>,
+    staff: crate::session::Staff,
+    Query(q): Query<SheetQuery>,
+    headers: HeaderMap,
+) -> WebResult<Page> {
+    let regions = app.core.regions();
+    let villages: Vec<&Region> = regions
+        .iter()
+        .filter(|r| matches!(r.level, RegionLevel::Village | RegionLevel::Community))
+        .filter(|r| staff.actor.covers(Some(&r.path)))
+        .collect();
+    let current = q
+        .village
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|id| villages.iter().find(|r| r.id.0 == id).copied())
+        .or_else(|| villages.first().copied());
+    let places: Vec<Value> = match current {
+        Some(v) => std::iter::once(place_json(v, &None))
+            .chain(
+                regions
+                    .iter()
+                    .filter(|r| r.parent_id == Some(v.id))
+                    .map(|g| place_json(g, &Some(v.clone()))),
+            )
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(render::page(
+        "qr_sheet.html",
+        json!({
+            "title": "民情码",
+            "staff": staff.frame(),
+            "villages": villages.iter().map(|v| json!({"id": v.id.0, "name": v.name})).collect::<Vec<_>>(),
+            "current": current.map(|v| v.id.0),
+            "places": places,
+            "base": public_base(&app, &headers),
+        }),
+    ))
+}
+
+fn public_base(app: &App, headers: &HeaderMap) -> String {
+    app.core.config.public_base(
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+        headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
+    )
+}
+
 /// The 民情码 itself: a QR code (SVG, drawn here) of the landing page's address.
 pub async fn qr_svg(
     State(app): State<Arc<App>>,
@@ -410,12 +466,7 @@ pub async fn qr_svg(
     headers: HeaderMap,
 ) -> WebResult<Response> {
     let (r, _) = place(&app, &code)?;
-    let base = app.core.config.public_base(
-        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
-        headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
-    );
+    let base = public_base(&app, &headers);
     let url = format!("{base}/m/{}", r.id.0);
     let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| WebError::Internal(format!("QR for {url}: {e}")))?;

@@ -112,6 +112,9 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
     desk.goto(&format!("{base}/workbench?queue=reported")).await;
     assert!(desk.source().await.contains(&ticket), "not in the queue");
     desk.screenshot("desktop-1-workbench").await;
+    desk.goto(&format!("{base}/qr?village={}", t.village)).await;
+    assert!(desk.text(".qr-sheet").await.contains("苍岩村"));
+    desk.screenshot("desktop-0-qr-sheet").await;
     desk.goto(&format!("{base}/cases/{id}")).await;
     assert!(
         desk.exists(".photos img").await,

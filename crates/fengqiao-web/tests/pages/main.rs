@@ -607,3 +607,16 @@ async fn a_long_queue_pages_and_keeps_its_search() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("q=%E8%B7%AF%E7%81%AF"), "the search is kept");
 }
+
+#[tokio::test]
+async fn staff_print_a_sheet_of_their_villages_codes() {
+    let s = site().await;
+    let op = s.login("op_changan").await;
+    let (status, page) = s.get(&op, "/qr").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("长安村") && !page.contains("苍岩村"),
+        "only its own village"
+    );
+    assert!(page.contains(&format!("/m/{}", s.t.other_village)));
+}
