@@ -45,6 +45,57 @@ impl CaseQueries {
         Ok(view)
     }
 
+    /// Open and overdue cases by handling unit and by village, within the actor's scope: the
+    /// dashboard's tables, largest first.
+    pub async fn open_figures(&self, actor: &Actor) -> Result<OpenFigures> {
+        let scope = self.core.scope_for(actor);
+        let units = self.core.units();
+        let by_unit = self
+            .core
+            .store
+            .open_by_unit(&scope)
+            .await?
+            .into_iter()
+            .map(|(u, count)| {
+                let name = match u {
+                    Some(u) => units
+                        .iter()
+                        .find(|x| x.id == u)
+                        .map_or_else(|| format!("单位 {u}"), |x| x.name.clone()),
+                    None => "未派单".to_string(),
+                };
+                NamedCount { name, count }
+            })
+            .collect();
+        // Grids fold into their village; the township's own and unplaced cases stay apart.
+        let regions = self.core.regions();
+        let mut by_village: Vec<NamedCount> = Vec::new();
+        for (path, count) in self.core.store.open_by_region(&scope).await? {
+            let village_path = path.as_deref().map(|p| {
+                let cut = p.match_indices('/').nth(2).map_or(p.len(), |(i, _)| i + 1);
+                &p[..cut]
+            });
+            let name = match village_path.and_then(|vp| regions.iter().find(|r| r.path == vp)) {
+                Some(r) if r.parent_id.is_some() => r.name.clone(),
+                Some(_) => "镇本级".to_string(),
+                None => "未定位".to_string(),
+            };
+            match by_village.iter_mut().find(|n| n.name == name) {
+                Some(n) => {
+                    n.count.open += count.open;
+                    n.count.yellow += count.yellow;
+                    n.count.red += count.red;
+                }
+                None => by_village.push(NamedCount { name, count }),
+            }
+        }
+        by_village.sort_by(|a, b| b.count.open.cmp(&a.count.open));
+        Ok(OpenFigures {
+            by_unit,
+            by_village,
+        })
+    }
+
     /// A photo of a case the actor may see ("not found" otherwise). Where it was taken is
     /// only for those who may see the case's personal data.
     pub async fn photo(&self, actor: &Actor, id: i64) -> Result<StoredPhoto> {

@@ -348,3 +348,18 @@ impl PublicCaseView {
         }
     }
 }
+
+/// A named group's open cases.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedCount {
+    pub name: String,
+    #[serde(flatten)]
+    pub count: fengqiao_store::OpenCount,
+}
+
+/// The dashboard's tables of open cases.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenFigures {
+    pub by_unit: Vec<NamedCount>,
+    pub by_village: Vec<NamedCount>,
+}

@@ -531,3 +531,72 @@ pub async fn photos_are_stored_with_their_case(store: &dyn Store) {
     assert!(once.created && !again.created);
     assert_eq!(store.case_media(once.case.id).await.unwrap().len(), 1);
 }
+
+/// The dashboard's figures: open cases (closed ones left out) per handling unit and per place,
+/// with how many are yellow and red, within the viewer's scope.
+pub async fn open_figures_group_by_unit_and_place(store: &dyn Store) {
+    use fengqiao_domain::deadline::OverdueLevel as L;
+    let (v1, v2) = two_villages(store).await;
+    let unit = store
+        .insert_unit(
+            NewUnit {
+                name: "农业农村办公室".into(),
+                kind: UnitKind::Department,
+                platform: None,
+                region_id: v1.id,
+            },
+            admin(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut cases = store
+        .list_cases(&Scope::All, &page(1, 100))
+        .await
+        .unwrap()
+        .items;
+    cases.sort_by_key(|c| c.id);
+    // In 一村 (7 cases): 0–2 sent to the unit (1 yellow, 2 red), 3 closed; 二村 (3): 7 red.
+    for (i, state, level) in [
+        (0, CaseState::Dispatched, L::Green),
+        (1, CaseState::Accepted, L::Yellow),
+        (2, CaseState::Accepted, L::Red),
+        (3, CaseState::Withdrawn, L::Red),
+        (7, CaseState::Registered, L::Red),
+    ] {
+        let mut c = cases[i].clone();
+        if i < 3 {
+            c.handling.unit_id = Some(unit);
+        }
+        c.deadlines.overdue_level = level;
+        store
+            .commit(change(c, ActionKind::Dispatch, state, vec![]))
+            .await
+            .unwrap();
+    }
+    let by_unit = store.open_by_unit(&Scope::All).await.unwrap();
+    let count = |open, yellow, red| OpenCount { open, yellow, red };
+    assert!(
+        by_unit.contains(&(Some(unit), count(3, 1, 1))),
+        "{by_unit:?}"
+    );
+    assert!(by_unit.contains(&(None, count(6, 0, 1))), "{by_unit:?}");
+    let by_place = store.open_by_region(&Scope::All).await.unwrap();
+    assert!(
+        by_place.contains(&(Some(v1.path.clone()), count(6, 1, 1))),
+        "{by_place:?}"
+    );
+    assert!(
+        by_place.contains(&(Some(v2.path.clone()), count(3, 0, 1))),
+        "{by_place:?}"
+    );
+    // Within a village's scope, only that village.
+    let only_v2 = Scope::Region {
+        path: v2.path.clone(),
+        include_unplaced: false,
+    };
+    assert_eq!(
+        store.open_by_region(&only_v2).await.unwrap(),
+        vec![(Some(v2.path.clone()), count(3, 0, 1))]
+    );
+}

@@ -65,7 +65,7 @@ macro_rules! conformance_tests {
                 idempotency_keys_find_their_case, open_timed_cases_are_those_on_a_clock,
                 case_details_for_many_in_one_read, case_numbers_of_existing_cases,
                 media_and_attributes_keep_their_order, queues_list_the_most_urgent_first,
-                photos_are_stored_with_their_case,
+                photos_are_stored_with_their_case, open_figures_group_by_unit_and_place,
             }
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
             triage {

@@ -14,6 +14,7 @@ mod case_queries;
 mod clients;
 mod config;
 mod error;
+mod figures;
 mod migrate;
 mod org;
 mod photos;

@@ -15,6 +15,7 @@ mod case_commands;
 mod case_queries;
 mod clients;
 mod config;
+mod figures;
 mod org;
 mod photos;
 mod triage;
@@ -25,6 +26,7 @@ pub use case_commands::*;
 pub use case_queries::*;
 pub use clients::*;
 pub use config::*;
+pub use figures::*;
 pub use org::*;
 pub use photos::*;
 pub use triage::*;
@@ -94,6 +96,7 @@ pub trait Store:
     + TriageStore
     + AuditStore
     + PhotoStore
+    + FigureStore
 {
 }
 
@@ -107,5 +110,6 @@ impl<T> Store for T where
         + TriageStore
         + AuditStore
         + PhotoStore
+        + FigureStore
 {
 }

@@ -31,6 +31,7 @@ pub async fn dashboard(State(app): State<Arc<App>>, staff: Staff) -> WebResult<P
             },
         )
         .await?;
+    let figures = app.queries.open_figures(&staff.actor).await?;
     // Hot spots are for those who may see them; others get the rest of the page.
     let hotspots = app.triage.hotspots(&staff.actor).await.unwrap_or_default();
     Ok(render::page(
@@ -41,6 +42,7 @@ pub async fn dashboard(State(app): State<Arc<App>>, staff: Staff) -> WebResult<P
             "counts": counts,
             "overdue": overdue.items,
             "hotspots": hotspots,
+            "figures": figures,
             "now": super::now_str(&app),
         }),
     ))

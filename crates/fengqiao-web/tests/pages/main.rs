@@ -576,6 +576,12 @@ async fn a_village_committee_sees_its_village_and_acts_only_on_what_was_sent_to_
         !page.contains("13912345678"),
         "the reporter's phone is for the unit handling it"
     );
+    // The dashboard counts it for the office and for the village.
+    let leader = s.login("leader").await;
+    let (status, page) = s.get(&leader, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("按承办单位") && page.contains("农业农村办公室"));
+    assert!(page.contains("按村（社区）") && page.contains("苍岩村"));
     // The same case in the other village's committee's sight: none.
     let other = s.report(s.t.other_village, "长安村的水渠堵了").await;
     let (_, page) = s.get(&cadre, "/workbench?queue=village").await;

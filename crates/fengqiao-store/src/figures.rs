@@ -1,0 +1,23 @@
+//! Figures over open cases for the dashboard: how many are open and overdue, per unit and per
+//! place. (Period KPIs and rankings are rollups of their own.)
+
+use crate::*;
+use async_trait::async_trait;
+use fengqiao_domain::ids::UnitId;
+use serde::Serialize;
+
+/// Open cases of one group: all, and how many are yellow and red.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OpenCount {
+    pub open: u64,
+    pub yellow: u64,
+    pub red: u64,
+}
+
+#[async_trait]
+pub trait FigureStore: Send + Sync + 'static {
+    /// Open cases in `scope` by the unit handling them (`None`: not yet dispatched).
+    async fn open_by_unit(&self, scope: &Scope) -> Result<Vec<(Option<UnitId>, OpenCount)>>;
+    /// Open cases in `scope` by the region path they are placed in (`None`: unplaced).
+    async fn open_by_region(&self, scope: &Scope) -> Result<Vec<(Option<String>, OpenCount)>>;
+}
