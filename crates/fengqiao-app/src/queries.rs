@@ -89,7 +89,7 @@ impl CaseQueries {
                 None => by_village.push(NamedCount { name, count }),
             }
         }
-        by_village.sort_by(|a, b| b.count.open.cmp(&a.count.open));
+        by_village.sort_by_key(|n| std::cmp::Reverse(n.count.open));
         Ok(OpenFigures {
             by_unit,
             by_village,
