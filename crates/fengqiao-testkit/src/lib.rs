@@ -48,7 +48,7 @@ pub async fn spawn() -> TestApp {
 
 /// The test township on a fresh database, without HTTP: a town with two villages (苍岩村,
 /// 长安村), the 农业农村办公室 and 苍岩村村委会, the category 道路破损 routed to the office, and
-/// one user per role (password [`PW`]). The clock stands at Monday 23 November 2026, 09:00
+/// one user per role (password [`PW`]; `grid` works 苍岩村第一网格). The clock stands at Monday 23 November 2026, 09:00
 /// China time, and moves only when told.
 pub struct Township {
     pub app: Arc<App>,
@@ -122,6 +122,11 @@ pub async fn township(config: AppConfig) -> Township {
         .create_category(&sys, None, "道路破损", Some(unit.id), false)
         .await
         .unwrap();
+    let grid = app
+        .admin
+        .create_region(&sys, Some(village.id), "苍岩村第一网格", RegionLevel::Grid)
+        .await
+        .unwrap();
     for (name, role, region, u) in [
         ("admin", Role::Admin, town.id, None),
         ("op", Role::Operator, town.id, None),
@@ -129,6 +134,7 @@ pub async fn township(config: AppConfig) -> Township {
         ("leader", Role::Leader, town.id, None),
         ("staff", Role::UnitStaff, town.id, Some(unit.id)),
         ("village", Role::UnitStaff, village.id, Some(other.id)),
+        ("grid", Role::GridWorker, grid.id, Some(other.id)),
     ] {
         app.admin
             .create_user(&sys, name, name, PW, role, region, u)

@@ -38,6 +38,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/cases/{id}/act", post(case::act))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/qr", get(citizen::qr_sheet))
+        .route(
+            "/intake",
+            get(intake::intake_form).post(intake::intake).layer(
+                axum::extract::DefaultBodyLimit::max(citizen::REPORT_LIMIT_BYTES),
+            ),
+        )
         .route("/m/{code}", get(citizen::landing))
         .route(
             "/m/{code}/report",

@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "case.html",
     "dashboard.html",
     "qr_sheet.html",
+    "intake.html",
     "citizen/landing.html",
     "citizen/report.html",
     "citizen/ticket.html",

@@ -47,10 +47,17 @@ impl Staff {
     /// What every staff page's frame shows: who is logged in, the CSRF token for the logout
     /// form, and the navigation this role has.
     pub fn frame(&self) -> serde_json::Value {
+        let may_intake = fengqiao_domain::access::may_intake(
+            &self.actor,
+            fengqiao_domain::access::default_channel(&self.actor),
+        )
+        .is_ok();
         json!({
             "name": self.user.display_name,
             "role": self.user.role.label(),
             "csrf": self.csrf(),
+            "may_intake": may_intake,
+            "grid_worker": self.user.role == fengqiao_domain::org::Role::GridWorker,
         })
     }
 }

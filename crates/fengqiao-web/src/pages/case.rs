@@ -36,7 +36,10 @@ pub async fn case_page(
         .done
         .as_deref()
         .and_then(ActionKind::parse)
-        .map(|k| json!({"ok": true, "message": format!("已{}", k.label())}));
+        .map(|k| match k {
+            ActionKind::Intake => json!({"ok": true, "message": "已登记"}),
+            k => json!({"ok": true, "message": format!("已{}", k.label())}),
+        });
     render_case(&app, &staff, CaseId(id), flash, None).await
 }
 

@@ -109,61 +109,6 @@ fn opt(s: &str) -> Option<String> {
 /// A report with up to nine photos: the largest body the report page accepts.
 pub const REPORT_LIMIT_BYTES: usize = PHOTOS_PER_CASE_MAX * PHOTO_MAX_BYTES + 256 * 1024;
 
-/// The report form as sent (`multipart/form-data`, for the photos): its fields, and each photo's
-/// bytes, each read up to the photo limit and no further.
-async fn read_report(mut form: Multipart) -> Result<(ReportForm, Vec<Vec<u8>>), String> {
-    let mut f = ReportForm::default();
-    let mut photos = Vec::new();
-    let broken = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            format!(
-                "上传的内容太大：最多 {PHOTOS_PER_CASE_MAX} 张照片，每张不超过 {} MB",
-                PHOTO_MAX_BYTES / 1024 / 1024
-            )
-        } else {
-            "表单没有完整收到，请重新提交".to_string()
-        }
-    };
-    while let Some(mut field) = form.next_field().await.map_err(broken)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "photos" {
-            // An empty file input still sends a part with no file name and no bytes.
-            if field.file_name().is_none_or(str::is_empty) {
-                continue;
-            }
-            if photos.len() == PHOTOS_PER_CASE_MAX {
-                return Err(format!("一件诉求最多上传 {PHOTOS_PER_CASE_MAX} 张照片"));
-            }
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(broken)? {
-                if bytes.len() + chunk.len() > PHOTO_MAX_BYTES {
-                    return Err(format!(
-                        "第 {} 张照片超过 {} MB，请换一张或压缩后再上传",
-                        photos.len() + 1,
-                        PHOTO_MAX_BYTES / 1024 / 1024
-                    ));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if !bytes.is_empty() {
-                photos.push(bytes);
-            }
-            continue;
-        }
-        let value = field.text().await.map_err(broken)?;
-        match name.as_str() {
-            "body" => f.body = value,
-            "address" => f.address = value,
-            "latitude" => f.latitude = value,
-            "longitude" => f.longitude = value,
-            "reporter_name" => f.reporter_name = value,
-            "reporter_phone" => f.reporter_phone = value,
-            _ => {}
-        }
-    }
-    Ok((f, photos))
-}
-
 pub async fn report(
     State(app): State<Arc<App>>,
     ClientAddr(from): ClientAddr,
@@ -171,8 +116,19 @@ pub async fn report(
     form: Multipart,
 ) -> WebResult<Response> {
     let (r, parent) = place(&app, &code)?;
-    let (f, photos) = match read_report(form).await {
-        Ok(x) => x,
+    let (f, photos) = match super::upload::read_form(form).await {
+        Ok((fields, photos)) => {
+            let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+            let f = ReportForm {
+                body: field("body"),
+                address: field("address"),
+                latitude: field("latitude"),
+                longitude: field("longitude"),
+                reporter_name: field("reporter_name"),
+                reporter_phone: field("reporter_phone"),
+            };
+            (f, photos)
+        }
         Err(message) => {
             let page = report_page(&r, &parent, &code, Some(message), &ReportForm::default());
             return Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY));

@@ -5,6 +5,8 @@ pub mod case;
 pub mod citizen;
 pub mod dashboard;
 pub mod home;
+pub mod intake;
+pub mod upload;
 pub mod workbench;
 
 /// Percent-encodes a query value.

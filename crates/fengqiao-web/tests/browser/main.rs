@@ -225,6 +225,17 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
     assert!(!page.contains("长安村文化礼堂"));
     desk.screenshot("desktop-6-other-village-refused").await;
 
+    // A grid worker reports from the phone: photo, a few words, send.
+    login(&phone, &base, "grid").await;
+    phone.goto(&format!("{base}/intake")).await;
+    let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pothole.jpg");
+    phone.type_into("#photos", photo).await;
+    phone.type_into("#body", "村道边有人倾倒建筑垃圾").await;
+    phone.screenshot("phone-6-grid-report").await;
+    phone.click("main form button[type=submit]").await;
+    assert!(phone.text(".case-head").await.contains("网格巡查"));
+    phone.screenshot("phone-7-grid-case").await;
+
     phone.close().await;
     desk.close().await;
     drop(Arc::clone(&t.app));

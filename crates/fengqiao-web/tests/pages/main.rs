@@ -82,6 +82,18 @@ impl Site {
         fields: &[(&str, &str)],
         photos: &[(&str, Vec<u8>)],
     ) -> (StatusCode, String) {
+        let path = format!("/m/{village}/report");
+        self.post_multipart("", &path, fields, photos).await
+    }
+
+    /// A staff form with photos (multipart): status and page or location.
+    async fn post_multipart(
+        &self,
+        cookie: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        photos: &[(&str, Vec<u8>)],
+    ) -> (StatusCode, String) {
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
@@ -92,7 +104,8 @@ impl Site {
         }
         let r = self
             .http
-            .post(format!("{}/m/{village}/report", self.base))
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
             .multipart(form)
             .send()
             .await
@@ -625,4 +638,66 @@ async fn staff_print_a_sheet_of_their_villages_codes() {
         "only its own village"
     );
     assert!(page.contains(&format!("/m/{}", s.t.other_village)));
+}
+
+#[tokio::test]
+async fn a_grid_worker_reports_from_the_phone_and_the_centre_registers_at_the_counter() {
+    let s = site().await;
+    // The grid worker: photo and a few words; their grid and their channel by default.
+    let grid = s.login("grid").await;
+    let (status, page) = s.get(&grid, "/intake").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("巡查上报") && page.contains("网格巡查"));
+    assert!(
+        !page.contains("value=\"hotline\""),
+        "only the grid worker's channels"
+    );
+    let csrf = csrf_of(&page);
+    let (status, location) = s
+        .post_multipart(
+            &grid,
+            "/intake",
+            &[("_csrf", &csrf), ("body", "河道边有人倾倒建筑垃圾")],
+            &[("河道.jpg", PHOTO.to_vec())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let id: i64 = location
+        .trim_start_matches("/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let view =
+        s.t.app
+            .queries
+            .case_view(&s.t.actor("op").await, fengqiao_domain::ids::CaseId(id))
+            .await
+            .unwrap();
+    assert_eq!(view.case.channel.as_str(), "grid_patrol");
+    assert_eq!(view.region_name.as_deref(), Some("苍岩村第一网格"));
+    assert_eq!(view.media_urls.len(), 1);
+    // Without the CSRF token: refused, nothing filed.
+    let (status, _) = s
+        .post_multipart(&grid, "/intake", &[("body", "又一处垃圾")], &[])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The centre at the counter, with the caller's phone.
+    let op = s.login("op").await;
+    let (_, page) = s.get(&op, "/intake").await;
+    let fields = [
+        ("_csrf", csrf_of(&page)),
+        ("body", "来访群众反映低保金迟迟未发放".to_string()),
+        ("channel", "service_counter".to_string()),
+        ("region_id", s.t.village.to_string()),
+        ("reporter_phone", "13712345678".to_string()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location) = s.post_multipart(&op, "/intake", &fields, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    // Leaders and handling units do not file cases: no page for them.
+    let leader = s.login("leader").await;
+    let (status, _) = s.get(&leader, "/intake").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

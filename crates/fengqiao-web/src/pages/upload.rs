@@ -1,0 +1,57 @@
+//! Forms with photos (`multipart/form-data`): the text fields, and each photo's bytes read up to
+//! the photo limit and no further.
+
+use axum::extract::multipart::MultipartError;
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+use fengqiao_app::formats::photo::{PHOTOS_PER_CASE_MAX, PHOTO_MAX_BYTES};
+use std::collections::HashMap;
+
+/// The text fields by name and the photos (field `photos`) in order; or what to tell the
+/// person when the form is too big or broken.
+pub async fn read_form(
+    mut form: Multipart,
+) -> Result<(HashMap<String, String>, Vec<Vec<u8>>), String> {
+    let mut fields = HashMap::new();
+    let mut photos = Vec::new();
+    let broken = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "上传的内容太大：最多 {PHOTOS_PER_CASE_MAX} 张照片，每张不超过 {} MB",
+                PHOTO_MAX_BYTES / 1024 / 1024
+            )
+        } else {
+            "表单没有完整收到，请重新提交".to_string()
+        }
+    };
+    while let Some(mut field) = form.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name != "photos" {
+            let value = field.text().await.map_err(broken)?;
+            fields.insert(name, value);
+            continue;
+        }
+        // An empty file input still sends a part with no file name and no bytes.
+        if field.file_name().is_none_or(str::is_empty) {
+            continue;
+        }
+        if photos.len() == PHOTOS_PER_CASE_MAX {
+            return Err(format!("一件诉求最多上传 {PHOTOS_PER_CASE_MAX} 张照片"));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+            if bytes.len() + chunk.len() > PHOTO_MAX_BYTES {
+                return Err(format!(
+                    "第 {} 张照片超过 {} MB，请换一张或压缩后再上传",
+                    photos.len() + 1,
+                    PHOTO_MAX_BYTES / 1024 / 1024
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if !bytes.is_empty() {
+            photos.push(bytes);
+        }
+    }
+    Ok((fields, photos))
+}
