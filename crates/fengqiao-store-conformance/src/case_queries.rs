@@ -600,3 +600,64 @@ pub async fn open_figures_group_by_unit_and_place(store: &dyn Store) {
         vec![(Some(v2.path.clone()), count(3, 0, 1))]
     );
 }
+
+/// The queues of decisions waiting: cases with an extension request pending, and cases with an
+/// open proposal that they repeat another.
+pub async fn queues_of_pending_extensions_and_merge_proposals(store: &dyn Store) {
+    let first = store
+        .intake(new_case("路灯不亮", None, None))
+        .await
+        .unwrap()
+        .case;
+    let repeat = store
+        .intake(NewCase {
+            duplicates: vec![(first.id, 0.9)],
+            ..new_case("路灯又不亮了", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    let mut asking = store
+        .intake(new_case("排水沟堵塞", None, None))
+        .await
+        .unwrap()
+        .case;
+    asking.deadlines.extension = Some(fengqiao_domain::case::ExtensionRequest {
+        days: 3,
+        reason: "需协调".into(),
+        requested_at: t0(),
+    });
+    store
+        .commit(change(
+            asking.clone(),
+            ActionKind::RequestExtension,
+            CaseState::Accepted,
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let ids = |f: CaseFilter| async move {
+        store
+            .list_cases(&Scope::All, &f)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    let extensions = CaseFilter {
+        extension_pending: true,
+        ..page(1, 10)
+    };
+    assert_eq!(ids(extensions).await, vec![asking.id]);
+    let merges = CaseFilter {
+        merge_proposed: true,
+        ..page(1, 10)
+    };
+    assert_eq!(ids(merges.clone()).await, vec![repeat.id]);
+    // Settled, the proposal leaves the queue.
+    let proposal = store.duplicate_proposals(repeat.id).await.unwrap()[0].id;
+    store.dismiss_proposal(proposal, admin()).await.unwrap();
+    assert!(ids(merges).await.is_empty());
+}

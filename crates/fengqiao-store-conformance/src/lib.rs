@@ -66,6 +66,7 @@ macro_rules! conformance_tests {
                 case_details_for_many_in_one_read, case_numbers_of_existing_cases,
                 media_and_attributes_keep_their_order, queues_list_the_most_urgent_first,
                 photos_are_stored_with_their_case, open_figures_group_by_unit_and_place,
+                queues_of_pending_extensions_and_merge_proposals,
             }
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
             triage {

@@ -170,6 +170,15 @@ pub(crate) fn filter_sql(
     if f.public_only {
         clauses.push(PUBLISHABLE.into());
     }
+    if f.extension_pending {
+        clauses.push("c.ext_days IS NOT NULL".into());
+    }
+    if f.merge_proposed {
+        clauses.push(
+            "EXISTS (SELECT 1 FROM duplicate_proposals p WHERE p.case_id = c.id AND p.status = 'open')"
+                .into(),
+        );
+    }
     if let Some(t) = f.created_to {
         args.push(Value::Integer(ms(t)));
         clauses.push(format!("c.created_at < ?{}", args.len()));

@@ -73,6 +73,12 @@ pub struct CaseFilter {
     /// work queue.
     #[serde(default)]
     pub urgent_first: bool,
+    /// Only cases with an extension request waiting for a decision.
+    #[serde(default)]
+    pub extension_pending: bool,
+    /// Only cases with an open proposal that they repeat another case (a merge to decide).
+    #[serde(default)]
+    pub merge_proposed: bool,
     pub page: u32,
     pub page_size: u32,
 }

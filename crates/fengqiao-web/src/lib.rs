@@ -36,6 +36,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/workbench", get(workbench::workbench))
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))
+        .route(
+            "/cases/{id}/duplicates/{proposal}/dismiss",
+            post(case::dismiss_duplicate),
+        )
         .route("/dashboard", get(dashboard::dashboard))
         .route("/qr", get(citizen::qr_sheet))
         .route(

@@ -39,6 +39,10 @@ pub async fn case_page(
         .map(|k| match k {
             ActionKind::Intake => json!({"ok": true, "message": "已登记"}),
             k => json!({"ok": true, "message": format!("已{}", k.label())}),
+        })
+        .or_else(|| {
+            (q.done.as_deref() == Some("dismissed"))
+                .then(|| json!({"ok": true, "message": "已认定不是同一问题"}))
         });
     render_case(&app, &staff, CaseId(id), flash, None).await
 }
@@ -54,6 +58,29 @@ async fn render_case(
     let view = app.queries.case_view(&staff.actor, id).await?;
     let events = app.queries.events(&staff.actor, id).await?;
     let offers = app.actions.offered(&staff.actor, id).await?;
+    // Open proposals that this case repeats another, with the other case beside it (those the
+    // user may see).
+    let mut duplicates = Vec::new();
+    for p in view
+        .duplicate_proposals
+        .iter()
+        .filter(|p| p.status == fengqiao_store::ProposalStatus::Open)
+    {
+        if let Ok(other) = app.queries.case_view(&staff.actor, p.candidate_id).await {
+            duplicates.push(json!({
+                "proposal": p.id,
+                "similarity": (p.similarity * 100.0).round(),
+                "id": other.case.id.0,
+                "case_no": other.case.case_no.to_string(),
+                "title": other.case.text.title,
+                "body": other.case.text.body.chars().take(200).collect::<String>(),
+                "state_label": other.state_label,
+                "region_name": other.region_name,
+                "created_at": other.case.created_at,
+            }));
+        }
+    }
+    let may_merge = offers.iter().any(|o| o.kind == ActionKind::Merge);
     let own_unit = staff.actor.unit_id;
     let units: Vec<Value> = app
         .core
@@ -120,6 +147,13 @@ async fn render_case(
             "case": view,
             "events": events,
             "forms": forms,
+            "duplicates": duplicates,
+            "may_merge": may_merge,
+            "may_dismiss": fengqiao_domain::access::require(
+                &staff.actor,
+                fengqiao_domain::access::Capability::SettleDuplicates
+            )
+            .is_ok(),
             "units": units,
             "categories": categories,
             "regions": regions,
@@ -131,6 +165,36 @@ async fn render_case(
             "now": super::now_str(app),
         }),
     ))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+/// "Not the same problem": closes a duplicate proposal.
+pub async fn dismiss_duplicate(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path((id, proposal)): Path<(i64, i64)>,
+    Form(f): Form<CsrfOnly>,
+) -> WebResult<Response> {
+    staff.check_csrf(&f.csrf)?;
+    match app
+        .triage
+        .dismiss_proposal(&staff.actor, CaseId(id), proposal)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=dismissed")).into_response()),
+        Err(e) => {
+            let e = WebError::from(e);
+            let flash = json!({"ok": false, "message": e.message()});
+            Ok(render_case(&app, &staff, CaseId(id), Some(flash), None)
+                .await?
+                .status(e.status()))
+        }
+    }
 }
 
 /// A photo of a case the user may see.

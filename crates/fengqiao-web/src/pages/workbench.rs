@@ -22,6 +22,8 @@ struct Queue {
     states: &'static [CaseState],
     overdue: Option<OverdueLevel>,
     listed: Option<bool>,
+    extension_pending: bool,
+    merge_proposed: bool,
 }
 
 const OPEN: &[CaseState] = &[
@@ -43,8 +45,15 @@ const fn queue(key: &'static str, label: &'static str, states: &'static [CaseSta
         states,
         overdue: None,
         listed: None,
+        extension_pending: false,
+        merge_proposed: false,
     }
 }
+
+const EXTENSIONS: Queue = Queue {
+    extension_pending: true,
+    ..queue("extensions", "延期申请", OPEN)
+};
 
 const YELLOW: Queue = Queue {
     overdue: Some(OverdueLevel::Yellow),
@@ -79,6 +88,11 @@ fn queues(actor: &Actor) -> Vec<Queue> {
             RED,
             YELLOW,
             queue("return", "退单申请", &[S::ReturnRequested]),
+            EXTENSIONS,
+            Queue {
+                merge_proposed: true,
+                ..queue("merges", "合并建议", OPEN)
+            },
             queue("review", "待审核", &[S::Replied]),
             queue("follow_up", "待回访", &[S::Reviewed]),
         ],
@@ -92,6 +106,7 @@ fn queues(actor: &Actor) -> Vec<Queue> {
         Role::Leader => vec![
             RED,
             YELLOW,
+            EXTENSIONS,
             Queue {
                 listed: Some(true),
                 ..queue("listed", "挂牌督办", OPEN)
@@ -238,6 +253,8 @@ fn filter_of(q: &Queue) -> CaseFilter {
         states: q.states.to_vec(),
         overdue: q.overdue,
         listed_supervision: q.listed,
+        extension_pending: q.extension_pending,
+        merge_proposed: q.merge_proposed,
         ..CaseFilter::default()
     }
 }

@@ -701,3 +701,70 @@ async fn a_grid_worker_reports_from_the_phone_and_the_centre_registers_at_the_co
     let (status, _) = s.get(&leader, "/intake").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_centre_settles_repeats_side_by_side_from_the_merge_queue() {
+    let s = site().await;
+    let first = s
+        .report(
+            s.t.village,
+            "苍岩村村口的水泥路塌了一个大坑，电瓶车经过差点摔倒",
+        )
+        .await;
+    let repeat = s
+        .report(
+            s.t.village,
+            "苍岩村村口水泥路塌了个大坑，电瓶车差点摔倒，请尽快修",
+        )
+        .await;
+    let repeat_id = s.case_id(&repeat).await;
+    let op = s.login("op").await;
+    let (_, page) = s.get(&op, "/workbench?queue=merges").await;
+    assert!(
+        page.contains("合并建议") && page.contains(&repeat),
+        "in the merge queue"
+    );
+    let (_, page) = s.get(&op, &format!("/cases/{repeat_id}")).await;
+    assert!(page.contains("疑似重复") && page.contains(&format!("合并到 {first}")));
+    assert!(page.contains("不是同一问题"));
+    // "Not the same problem": the proposal closes and the queue empties.
+    let at = page.find("/duplicates/").unwrap() + 12;
+    let proposal: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let csrf = csrf_of(&page);
+    let (status, location) = s
+        .post(
+            &op,
+            &format!("/cases/{repeat_id}/duplicates/{proposal}/dismiss"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("/cases/{repeat_id}?done=dismissed"));
+    let (_, page) = s.get(&op, "/workbench?queue=merges").await;
+    assert!(!page.contains(&repeat), "settled");
+    // A third report of it, merged from its page into the first.
+    let third = s
+        .report(s.t.village, "村口水泥路上的大坑还在，电瓶车经过会摔倒")
+        .await;
+    let third_id = s.case_id(&third).await;
+    let (_, page) = s.get(&op, &format!("/cases/{third_id}")).await;
+    assert!(page.contains(&format!("合并到 {first}")), "{page}");
+    let first_id = s.case_id(&first).await.to_string();
+    let (status, _) = s
+        .post(
+            &op,
+            &format!("/cases/{third_id}/act"),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("version", version_of(&page).as_str()),
+                ("action", "merge"),
+                ("into", first_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(s.state(third_id).await, "merged");
+}
