@@ -34,6 +34,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
         .route("/workbench", get(workbench::workbench))
+        .route("/workbench/bulk", post(workbench::bulk))
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))
         .route(

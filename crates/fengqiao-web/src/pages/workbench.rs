@@ -5,14 +5,16 @@ use crate::render::{self, Page};
 use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::{Query, State};
+use axum::Form;
 use fengqiao_app::App;
 use fengqiao_domain::case::{CaseState, Channel};
 use fengqiao_domain::deadline::OverdueLevel;
-use fengqiao_domain::ids::RegionId;
+use fengqiao_domain::ids::{CaseId, RegionId, UnitId};
+use fengqiao_domain::lifecycle::Action;
 use fengqiao_domain::org::{Actor, ActorRole, RegionLevel, Role};
 use fengqiao_store::CaseFilter;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// One tab of the workbench.
@@ -134,6 +136,93 @@ pub async fn workbench(
     staff: Staff,
     Query(query): Query<WorkbenchQuery>,
 ) -> WebResult<Page> {
+    render_workbench(&app, &staff, query, None).await
+}
+
+/// What a queue offers to do to many cases at once: dispatching what is registered, urging
+/// what is late. Each case is still its own action, decided on its stored state.
+fn bulk_action(queue: &str, actor: &Actor) -> Option<&'static str> {
+    let centre = matches!(actor.role, ActorRole::User(Role::Operator | Role::Admin));
+    let urges = centre || actor.role == ActorRole::User(Role::Leader);
+    match queue {
+        "registered" if centre => Some("dispatch"),
+        "red" | "yellow" if urges => Some("urge"),
+        _ => None,
+    }
+}
+
+/// Acts on the cases ticked in a queue, one action each; the queue again with what was done
+/// and, case by case, what was not and why.
+pub async fn bulk(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Form(form): Form<Vec<(String, String)>>,
+) -> WebResult<Page> {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    staff.check_csrf(get("_csrf").unwrap_or(""))?;
+    let queue = get("queue").unwrap_or("").to_string();
+    let query = WorkbenchQuery {
+        queue: Some(queue.clone()),
+        ..WorkbenchQuery::default()
+    };
+    let Some(kind) = bulk_action(&queue, &staff.actor) else {
+        return Err(WebError::Forbidden("这个队列不能批量操作".into()));
+    };
+    let ids: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "case")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let action = match kind {
+        "dispatch" => match get("unit_id").and_then(|u| u.parse::<i64>().ok()) {
+            Some(u) => Action::Dispatch {
+                unit_id: UnitId(u),
+                co_units: Vec::new(),
+                remark: None,
+            },
+            None => {
+                let flash = json!({"ok": false, "message": "请选择承办单位"});
+                return render_workbench(&app, &staff, query, Some(flash)).await;
+            }
+        },
+        _ => Action::Urge {
+            remark: Some("批量催办".into()),
+        },
+    };
+    if ids.is_empty() {
+        let flash = json!({"ok": false, "message": "请先勾选工单"});
+        return render_workbench(&app, &staff, query, Some(flash)).await;
+    }
+    let (mut done, mut failed) = (0, Vec::new());
+    for id in ids {
+        match app
+            .actions
+            .act(&staff.actor, CaseId(id), action.clone())
+            .await
+        {
+            Ok(_) => done += 1,
+            Err(e) => failed.push(format!("工单 {id}：{e}")),
+        }
+    }
+    let label = if kind == "dispatch" {
+        "派单"
+    } else {
+        "催办"
+    };
+    let flash = json!({
+        "ok": failed.is_empty(),
+        "message": format!("已{label} {done} 件{}", if failed.is_empty() { String::new() } else { format!("，{} 件未执行", failed.len()) }),
+        "details": failed,
+    });
+    render_workbench(&app, &staff, query, Some(flash)).await
+}
+
+async fn render_workbench(
+    app: &App,
+    staff: &Staff,
+    query: WorkbenchQuery,
+    flash: Option<Value>,
+) -> WebResult<Page> {
     let queues = queues(&staff.actor);
     let region_id = query
         .region_id
@@ -243,7 +332,10 @@ pub async fn workbench(
             "regions": regions,
             "states": states,
             "notice": notice,
-            "now": super::now_str(&app),
+            "flash": flash,
+            "bulk": bulk_action(&current, &staff.actor),
+            "units": app.core.units().iter().map(|u| json!({"id": u.id.0, "name": u.name})).collect::<Vec<_>>(),
+            "now": super::now_str(app),
         }),
     ))
 }

@@ -768,3 +768,58 @@ async fn the_centre_settles_repeats_side_by_side_from_the_merge_queue() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(s.state(third_id).await, "merged");
 }
+
+#[tokio::test]
+async fn the_centre_dispatches_many_at_once_and_is_told_case_by_case_what_was_not_done() {
+    let s = site().await;
+    let op_actor = s.t.actor("op").await;
+    let mut ids = Vec::new();
+    for (i, categorised) in [true, true, false].into_iter().enumerate() {
+        let input = fengqiao_app::IntakeInput {
+            body: format!("第{i}处路面破损，需要修补"),
+            channel: Some("service_counter".into()),
+            region_id: Some(s.t.village),
+            ..Default::default()
+        };
+        let c = s.t.app.intake.submit(&op_actor, input).await.unwrap().case;
+        let register = fengqiao_domain::lifecycle::Action::Register {
+            category_id: categorised.then_some(fengqiao_domain::ids::CategoryId(s.t.road)),
+            priority: None,
+            region_id: None,
+            remark: None,
+        };
+        s.t.app
+            .actions
+            .act(&op_actor, c.id, register)
+            .await
+            .unwrap();
+        ids.push(c.id.0);
+    }
+    let op = s.login("op").await;
+    let (_, page) = s.get(&op, "/workbench?queue=registered").await;
+    assert!(page.contains("批量派单"));
+    let csrf = csrf_of(&page);
+    let unit = s.t.unit.to_string();
+    let id_text: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    let mut form = vec![
+        ("_csrf", csrf.as_str()),
+        ("queue", "registered"),
+        ("unit_id", unit.as_str()),
+    ];
+    for id in &id_text {
+        form.push(("case", id.as_str()));
+    }
+    let (status, page) = s.post(&op, "/workbench/bulk", &form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("已派单 2 件，1 件未执行"), "{page}");
+    assert!(
+        page.contains("派单前请先在受理时选择分类"),
+        "why the third was not"
+    );
+    assert_eq!(s.state(ids[0]).await, "dispatched");
+    assert_eq!(s.state(ids[2]).await, "registered");
+    // Units have no bulk dispatch.
+    let staff = s.login("staff").await;
+    let (_, page) = s.get(&staff, "/workbench?queue=to_accept").await;
+    assert!(!page.contains("批量"));
+}
