@@ -661,3 +661,72 @@ pub async fn queues_of_pending_extensions_and_merge_proposals(store: &dyn Store)
     store.dismiss_proposal(proposal, admin()).await.unwrap();
     assert!(ids(merges).await.is_empty());
 }
+
+/// A search finds exactly the cases whose number, title or body contain the words (ASCII case
+/// ignored), however the backend speeds it up: checked against a plain substring test over
+/// texts mixing Chinese, digits, letters and punctuation, for every query cut from them.
+pub async fn search_finds_exactly_the_substring_matches(store: &dyn Store) {
+    let bodies = [
+        "村口路灯坏了，晚上很黑",
+        "路灯不亮已经三天",
+        "垃圾桶满了没人清运",
+        "电话13800138000的王先生反映路面塌陷",
+        "Road lamp broken near 村委会",
+        "灯，坏了两盏",
+        "水渠堵塞（严重）",
+    ];
+    let mut cases = Vec::new();
+    for b in bodies {
+        cases.push(store.intake(new_case(b, None, None)).await.unwrap().case);
+    }
+    let texts: Vec<String> = cases
+        .iter()
+        .map(|c| format!("{}\u{1}{}\u{1}{}", c.case_no, c.text.title, c.text.body).to_lowercase())
+        .collect();
+    let mut queries: Vec<String> = vec![
+        "路灯".into(),
+        "灯坏".into(),
+        "灯，坏".into(),
+        "坏了".into(),
+        "灯".into(),
+        "LAMP".into(),
+        "road lamp".into(),
+        "0013800".into(),
+        "（严重）".into(),
+        "村委".into(),
+        "不存在的词".into(),
+        cases[2].case_no.as_str()[4..12].into(),
+    ];
+    // Every two- and three-character piece of every body, too.
+    for b in bodies {
+        let chars: Vec<char> = b.chars().collect();
+        for n in [2, 3] {
+            for w in chars.windows(n).step_by(3) {
+                queries.push(w.iter().collect());
+            }
+        }
+    }
+    for q in queries {
+        let filter = CaseFilter {
+            q: Some(q.clone()),
+            ..page(1, 50)
+        };
+        let mut found: Vec<CaseId> = store
+            .list_cases(&Scope::All, &filter)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        found.sort();
+        let needle = q.trim().to_lowercase();
+        let expected: Vec<CaseId> = cases
+            .iter()
+            .zip(&texts)
+            .filter(|(_, t)| t.contains(&needle))
+            .map(|(c, _)| c.id)
+            .collect();
+        assert_eq!(found, expected, "search {q:?}");
+    }
+}

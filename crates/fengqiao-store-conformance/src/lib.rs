@@ -67,6 +67,7 @@ macro_rules! conformance_tests {
                 media_and_attributes_keep_their_order, queues_list_the_most_urgent_first,
                 photos_are_stored_with_their_case, open_figures_group_by_unit_and_place,
                 queues_of_pending_extensions_and_merge_proposals,
+                search_finds_exactly_the_substring_matches,
             }
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
             triage {

@@ -20,6 +20,7 @@ mod org;
 mod photos;
 mod query;
 mod rows;
+mod text_index;
 mod triage;
 mod writer;
 mod writes;

@@ -20,7 +20,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (10, include_str!("../migrations/0010_case_sequence.sql")),
     (11, include_str!("../migrations/0011_case_photos.sql")),
+    (12, include_str!("../migrations/0012_case_text_index.sql")),
 ];
+
+/// What a migration needs done in code after its SQL, in the same transaction.
+fn after(version: i64, conn: &Connection) -> rusqlite::Result<()> {
+    match version {
+        12 => crate::text_index::backfill(conn),
+        _ => Ok(()),
+    }
+}
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
@@ -57,6 +66,7 @@ pub fn migrate(conn: &Connection) -> Result<usize> {
         }
         let tx = conn.unchecked_transaction().map_err(backend)?;
         tx.execute_batch(sql).map_err(backend)?;
+        after(*version, &tx).map_err(backend)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
             params![version, chrono::Utc::now().timestamp_millis()],

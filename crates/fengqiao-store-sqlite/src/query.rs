@@ -133,6 +133,15 @@ pub(crate) fn filter_sql(
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
+        // The text index narrows to the candidates; the substring match decides, so the
+        // answer is exactly what a scan would give.
+        if let Some(m) = crate::text_index::match_query(q) {
+            args.push(Value::Text(m));
+            clauses.push(format!(
+                "c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?{})",
+                args.len()
+            ));
+        }
         args.push(Value::Text(format!("%{escaped}%")));
         let i = args.len();
         clauses.push(format!(

@@ -246,7 +246,13 @@ pub fn insert_case(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(&INSERT_CASE)?
         .execute(case_values!(c, idempotency_key))?;
-    Ok(())
+    crate::text_index::index_case(
+        conn,
+        c.id.0,
+        c.case_no.as_str(),
+        &c.text.title,
+        &c.text.body,
+    )
 }
 
 /// Writes the case if its stored version is still `c.version`; returns the number of rows changed
