@@ -45,12 +45,30 @@ impl CaseQueries {
         Ok(view)
     }
 
-    /// Open and overdue cases by handling unit and by village, within the actor's scope: the
-    /// dashboard's tables, largest first.
+    /// The dashboard's figures within the actor's scope: today's intake (China time) by
+    /// channel, and open and overdue cases by handling unit and by village, largest first. Each
+    /// a grouped read of open or recent cases, never of the whole history.
     pub async fn open_figures(&self, actor: &Actor) -> Result<OpenFigures> {
         let scope = self.core.scope_for(actor);
+        let today = fengqiao_domain::deadline::local_date(self.core.now())
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(fengqiao_domain::china_offset()).single())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_else(|| self.core.now());
+        let today_by_channel: Vec<ChannelCount> = self
+            .core
+            .store
+            .received_by_channel(&scope, today)
+            .await?
+            .into_iter()
+            .map(|(channel, count)| ChannelCount {
+                label: fengqiao_domain::case::Channel::parse(&channel).map_or("其他", |c| c.label()),
+                channel,
+                count,
+            })
+            .collect();
         let units = self.core.units();
-        let by_unit = self
+        let by_unit: Vec<NamedCount> = self
             .core
             .store
             .open_by_unit(&scope)
@@ -90,7 +108,16 @@ impl CaseQueries {
             }
         }
         by_village.sort_by_key(|n| std::cmp::Reverse(n.count.open));
+        let open = by_unit.iter().fold(OpenCount::default(), |mut sum, n| {
+            sum.open += n.count.open;
+            sum.yellow += n.count.yellow;
+            sum.red += n.count.red;
+            sum
+        });
         Ok(OpenFigures {
+            received_today: today_by_channel.iter().map(|c| c.count).sum(),
+            today_by_channel,
+            open,
             by_unit,
             by_village,
         })

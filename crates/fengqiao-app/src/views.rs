@@ -357,9 +357,21 @@ pub struct NamedCount {
     pub count: fengqiao_store::OpenCount,
 }
 
-/// The dashboard's tables of open cases.
+/// Cases received through one channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelCount {
+    pub channel: String,
+    pub label: &'static str,
+    pub count: u64,
+}
+
+/// The dashboard's figures: today's intake by channel, and open cases (with how many are
+/// yellow and red) in all, by handling unit and by village.
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenFigures {
+    pub received_today: u64,
+    pub today_by_channel: Vec<ChannelCount>,
+    pub open: fengqiao_store::OpenCount,
     pub by_unit: Vec<NamedCount>,
     pub by_village: Vec<NamedCount>,
 }

@@ -590,6 +590,13 @@ pub async fn open_figures_group_by_unit_and_place(store: &dyn Store) {
         by_place.contains(&(Some(v2.path.clone()), count(3, 0, 1))),
         "{by_place:?}"
     );
+    // What came in since a time, by channel.
+    assert_eq!(
+        store.received_by_channel(&Scope::All, t0()).await.unwrap(),
+        vec![("hotline".to_string(), 10)]
+    );
+    let later = t0() + chrono::Duration::days(1);
+    assert!(store.received_by_channel(&Scope::All, later).await.unwrap().is_empty());
     // Within a village's scope, only that village.
     let only_v2 = Scope::Region {
         path: v2.path.clone(),

@@ -17,6 +17,9 @@ pub(crate) fn state_list(pred: fn(CaseState) -> bool) -> String {
 
 pub(crate) static CLOSED: LazyLock<String> = LazyLock::new(|| state_list(|s| !s.is_open()));
 
+/// The open states, listed so a query can use the state index (open cases are few).
+pub(crate) static OPEN: LazyLock<String> = LazyLock::new(|| state_list(CaseState::is_open));
+
 pub(crate) static TIMED: LazyLock<String> = LazyLock::new(|| state_list(CaseState::is_timed));
 
 /// Ids per `IN (…)` list: well under SQLite's parameter limit, and a statement per size of

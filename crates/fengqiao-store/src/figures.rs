@@ -20,4 +20,10 @@ pub trait FigureStore: Send + Sync + 'static {
     async fn open_by_unit(&self, scope: &Scope) -> Result<Vec<(Option<UnitId>, OpenCount)>>;
     /// Open cases in `scope` by the region path they are placed in (`None`: unplaced).
     async fn open_by_region(&self, scope: &Scope) -> Result<Vec<(Option<String>, OpenCount)>>;
+    /// Cases received in `scope` since `since`, by channel, most first.
+    async fn received_by_channel(
+        &self,
+        scope: &Scope,
+        since: fengqiao_domain::Timestamp,
+    ) -> Result<Vec<(String, u64)>>;
 }

@@ -12,7 +12,6 @@ use serde_json::json;
 use std::sync::Arc;
 
 pub async fn dashboard(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Page> {
-    let counts = app.queries.overview(&staff.actor).await?;
     let overdue = app
         .queries
         .list_cases(
@@ -39,7 +38,6 @@ pub async fn dashboard(State(app): State<Arc<App>>, staff: Staff) -> WebResult<P
         json!({
             "title": "驾驶舱",
             "staff": staff.frame(),
-            "counts": counts,
             "overdue": overdue.items,
             "hotspots": hotspots,
             "figures": figures,
