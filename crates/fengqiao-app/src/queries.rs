@@ -45,6 +45,24 @@ impl CaseQueries {
         Ok(view)
     }
 
+    /// How many cases each filter would list for the actor, in one read (a workbench's tabs).
+    /// Filters that search by personal data count nothing for those who may not search so.
+    pub async fn count_each(&self, actor: &Actor, filters: Vec<CaseFilter>) -> Result<Vec<u64>> {
+        if filters.iter().any(|f| {
+            f.q.as_deref().is_some_and(access::searches_personal_data)
+                && !access::may_search_personal_data(actor)
+        }) {
+            return Err(AppError::Forbidden(
+                "无权按电话、证件或银行卡号码检索工单；请按工单编号或文字检索".into(),
+            ));
+        }
+        Ok(self
+            .core
+            .store
+            .count_each(&self.core.scope_for(actor), &filters)
+            .await?)
+    }
+
     /// The dashboard's figures within the actor's scope: today's intake (China time) by
     /// channel, and open and overdue cases by handling unit and by village, largest first. Each
     /// a grouped read of open or recent cases, never of the whole history.
@@ -52,7 +70,10 @@ impl CaseQueries {
         let scope = self.core.scope_for(actor);
         let today = fengqiao_domain::deadline::local_date(self.core.now())
             .and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(fengqiao_domain::china_offset()).single())
+            .and_then(|t| {
+                t.and_local_timezone(fengqiao_domain::china_offset())
+                    .single()
+            })
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or_else(|| self.core.now());
         let today_by_channel: Vec<ChannelCount> = self
@@ -62,7 +83,8 @@ impl CaseQueries {
             .await?
             .into_iter()
             .map(|(channel, count)| ChannelCount {
-                label: fengqiao_domain::case::Channel::parse(&channel).map_or("其他", |c| c.label()),
+                label: fengqiao_domain::case::Channel::parse(&channel)
+                    .map_or("其他", |c| c.label()),
                 channel,
                 count,
             })

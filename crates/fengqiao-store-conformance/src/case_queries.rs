@@ -596,7 +596,11 @@ pub async fn open_figures_group_by_unit_and_place(store: &dyn Store) {
         vec![("hotline".to_string(), 10)]
     );
     let later = t0() + chrono::Duration::days(1);
-    assert!(store.received_by_channel(&Scope::All, later).await.unwrap().is_empty());
+    assert!(store
+        .received_by_channel(&Scope::All, later)
+        .await
+        .unwrap()
+        .is_empty());
     // Within a village's scope, only that village.
     let only_v2 = Scope::Region {
         path: v2.path.clone(),
@@ -736,4 +740,97 @@ pub async fn search_finds_exactly_the_substring_matches(store: &dyn Store) {
             .collect();
         assert_eq!(found, expected, "search {q:?}");
     }
+}
+
+/// The counts on a workbench's tabs, read at once, are each what that list's total would be.
+pub async fn counts_of_many_lists_at_once_match_each_list(store: &dyn Store) {
+    use fengqiao_domain::deadline::OverdueLevel as L;
+    let (v1, v2) = two_villages(store).await;
+    let mut cases = store
+        .list_cases(&Scope::All, &page(1, 100))
+        .await
+        .unwrap()
+        .items;
+    cases.sort_by_key(|c| c.id);
+    for (i, state, level) in [
+        (0, CaseState::Registered, L::Green),
+        (1, CaseState::Dispatched, L::Red),
+        (2, CaseState::Accepted, L::Yellow),
+        (7, CaseState::Dispatched, L::Red),
+        (8, CaseState::Withdrawn, L::Red),
+    ] {
+        let mut c = cases[i].clone();
+        c.deadlines.overdue_level = level;
+        store
+            .commit(change(c, ActionKind::Dispatch, state, vec![]))
+            .await
+            .unwrap();
+    }
+    use CaseState as S;
+    let open = vec![S::Reported, S::Registered, S::Dispatched, S::Accepted];
+    let filters = vec![
+        CaseFilter {
+            states: vec![S::Reported],
+            ..Default::default()
+        },
+        CaseFilter {
+            states: vec![S::Registered],
+            ..Default::default()
+        },
+        CaseFilter {
+            states: open.clone(),
+            overdue: Some(L::Red),
+            ..Default::default()
+        },
+        CaseFilter {
+            states: open.clone(),
+            overdue: Some(L::Yellow),
+            ..Default::default()
+        },
+        CaseFilter {
+            states: open.clone(),
+            q: Some("垃圾".into()),
+            ..Default::default()
+        },
+        CaseFilter {
+            states: open.clone(),
+            region_id: Some(v2.id),
+            ..Default::default()
+        },
+        CaseFilter {
+            states: vec![S::Withdrawn],
+            ..Default::default()
+        },
+    ];
+    for scope in [
+        Scope::All,
+        Scope::Region {
+            path: v1.path.clone(),
+            include_unplaced: false,
+        },
+    ] {
+        let at_once = store.count_each(&scope, &filters).await.unwrap();
+        let mut each = Vec::new();
+        for f in &filters {
+            each.push(
+                store
+                    .list_cases(
+                        &scope,
+                        &CaseFilter {
+                            page_size: 1,
+                            ..f.clone()
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .total,
+            );
+        }
+        assert_eq!(at_once, each, "{scope:?}");
+    }
+    assert_eq!(
+        store.count_each(&Scope::All, &filters).await.unwrap(),
+        vec![5, 1, 2, 1, 2, 2, 1]
+    );
+    assert!(store.count_each(&Scope::All, &[]).await.unwrap().is_empty());
 }

@@ -68,6 +68,7 @@ macro_rules! conformance_tests {
                 photos_are_stored_with_their_case, open_figures_group_by_unit_and_place,
                 queues_of_pending_extensions_and_merge_proposals,
                 search_finds_exactly_the_substring_matches,
+                counts_of_many_lists_at_once_match_each_list,
             }
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
             triage {

@@ -1,7 +1,7 @@
 //! Dashboard figures over open cases: one grouped read each, on the state index.
 
 use crate::error::backend;
-use crate::query::{scope_sql, OPEN};
+use crate::query::{filter_sql, scope_sql, OPEN};
 use crate::SqliteStore;
 use async_trait::async_trait;
 use fengqiao_domain::ids::UnitId;
@@ -46,8 +46,87 @@ impl SqliteStore {
     }
 }
 
+/// `sql` with its numbered parameters moved up by `offset` (`?3` → `?{3 + offset}`).
+fn shift_params(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '?' {
+            let mut n = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                n.push(*d);
+                chars.next();
+            }
+            if !n.is_empty() {
+                out.push_str(&(n.parse::<usize>().expect("digits") + offset).to_string());
+            }
+        }
+    }
+    out
+}
+
 #[async_trait]
 impl FigureStore for SqliteStore {
+    async fn count_each(&self, scope: &Scope, filters: &[CaseFilter]) -> Result<Vec<u64>> {
+        if filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scope = scope.clone();
+        let filters = filters.to_vec();
+        self.read(move |conn| {
+            let mut args = Vec::new();
+            let clause = scope_sql(&scope, &mut args);
+            let mut sums = Vec::new();
+            let mut conditions = Vec::new();
+            for f in &filters {
+                let path: Option<String> = match f.region_id {
+                    Some(r) => Some(
+                        conn.query_row("SELECT path FROM regions WHERE id = ?1", [r.0], |row| {
+                            row.get(0)
+                        })
+                        .map_err(backend)?,
+                    ),
+                    None => None,
+                };
+                let (c, a) = filter_sql(&Scope::All, f, path);
+                let c = shift_params(&c, args.len());
+                args.extend(a);
+                sums.push(format!("COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0)"));
+                conditions.push(format!("({c})"));
+            }
+            // When every filter names its states, read only those (on the state index).
+            let states: std::collections::BTreeSet<&str> = filters
+                .iter()
+                .flat_map(|f| f.states.iter().map(|s| s.as_str()))
+                .collect();
+            let narrow = if filters.iter().all(|f| !f.states.is_empty()) {
+                format!(
+                    " AND c.state IN ({})",
+                    states
+                        .iter()
+                        .map(|s| format!("'{s}'"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            } else {
+                String::new()
+            };
+            let sql = format!(
+                "SELECT {} FROM cases c WHERE {clause}{narrow} AND ({})",
+                sums.join(", "),
+                conditions.join(" OR ")
+            );
+            conn.query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+                (0..filters.len())
+                    .map(|i| r.get::<_, i64>(i).map(|n| n as u64))
+                    .collect()
+            })
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn open_by_unit(&self, scope: &Scope) -> Result<Vec<(Option<UnitId>, OpenCount)>> {
         let rows = self.open_grouped::<i64>(scope, "unit_id").await?;
         Ok(rows.into_iter().map(|(k, c)| (k.map(UnitId), c)).collect())

@@ -20,6 +20,9 @@ pub trait FigureStore: Send + Sync + 'static {
     async fn open_by_unit(&self, scope: &Scope) -> Result<Vec<(Option<UnitId>, OpenCount)>>;
     /// Open cases in `scope` by the region path they are placed in (`None`: unplaced).
     async fn open_by_region(&self, scope: &Scope) -> Result<Vec<(Option<String>, OpenCount)>>;
+    /// How many cases in `scope` each filter would list (their `total`s), counted in one read:
+    /// the counts on a workbench's tabs. Only the filters' conditions count, not their pages.
+    async fn count_each(&self, scope: &Scope, filters: &[CaseFilter]) -> Result<Vec<u64>>;
     /// Cases received in `scope` since `since`, by channel, most first.
     async fn received_by_channel(
         &self,

@@ -245,21 +245,18 @@ async fn render_workbench(
             .filter(|k| k == "all" || queues.iter().any(|q| q.key == k))
             .unwrap_or_else(|| queues[0].key.to_string())
     };
-    let mut tabs = Vec::new();
-    for q in &queues {
-        let count = app
-            .queries
-            .list_cases(
-                &staff.actor,
-                CaseFilter {
-                    page_size: 1,
-                    ..filter_of(q)
-                },
-            )
-            .await?
-            .total;
-        tabs.push(json!({"key": q.key, "label": q.label, "count": count, "alert": q.key == "red" && count > 0}));
-    }
+    // Every tab's count in one read.
+    let counts = app
+        .queries
+        .count_each(&staff.actor, queues.iter().map(filter_of).collect())
+        .await?;
+    let tabs: Vec<Value> = queues
+        .iter()
+        .zip(counts)
+        .map(|(q, count)| {
+            json!({"key": q.key, "label": q.label, "count": count, "alert": q.key == "red" && count > 0})
+        })
+        .collect();
     let mut filter = match queues.iter().find(|q| q.key == current) {
         Some(q) => CaseFilter {
             urgent_first: true,
