@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use chrono::Datelike;
 use fengqiao_api::ClientAddr;
 use fengqiao_app::App;
 use fengqiao_domain::org::{Actor, User};
@@ -46,7 +47,19 @@ impl Staff {
 
     /// What every staff page's frame shows: who is logged in, the CSRF token for the logout
     /// form, and the navigation this role has.
-    pub fn frame(&self) -> serde_json::Value {
+    pub fn frame(&self, app: &App) -> serde_json::Value {
+        // Deadlines next year need next year's official holidays: until they are imported,
+        // every staff page says so.
+        let next_year = fengqiao_domain::deadline::local_date(app.core.now()).year() + 1;
+        let missing_year = app
+            .core
+            .calendar()
+            .unknown_years_between(
+                chrono::NaiveDate::from_ymd_opt(next_year, 1, 1).expect("a date"),
+                chrono::NaiveDate::from_ymd_opt(next_year, 1, 1).expect("a date"),
+            )
+            .first()
+            .copied();
         let may_intake = fengqiao_domain::access::may_intake(
             &self.actor,
             fengqiao_domain::access::default_channel(&self.actor),
@@ -57,6 +70,7 @@ impl Staff {
             "role": self.user.role.label(),
             "csrf": self.csrf(),
             "may_intake": may_intake,
+            "missing_calendar_year": missing_year,
             "grid_worker": self.user.role == fengqiao_domain::org::Role::GridWorker,
         })
     }

@@ -143,7 +143,7 @@ async fn render_case(
         "case.html",
         json!({
             "title": format!("{} {}", view.case.case_no, view.case.text.title),
-            "staff": staff.frame(),
+            "staff": staff.frame(app),
             "case": view,
             "events": events,
             "forms": forms,

@@ -397,7 +397,7 @@ pub async fn qr_sheet(
         "qr_sheet.html",
         json!({
             "title": "民情码",
-            "staff": staff.frame(),
+            "staff": staff.frame(&app),
             "villages": villages.iter().map(|v| json!({"id": v.id.0, "name": v.name})).collect::<Vec<_>>(),
             "current": current.map(|v| v.id.0),
             "places": places,

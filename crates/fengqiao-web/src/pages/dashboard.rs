@@ -37,7 +37,7 @@ pub async fn dashboard(State(app): State<Arc<App>>, staff: Staff) -> WebResult<P
         "dashboard.html",
         json!({
             "title": "驾驶舱",
-            "staff": staff.frame(),
+            "staff": staff.frame(&app),
             "overdue": overdue.items,
             "hotspots": hotspots,
             "figures": figures,

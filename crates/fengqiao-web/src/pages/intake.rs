@@ -62,7 +62,7 @@ fn form_page(
         "intake.html",
         json!({
             "title": "登记上报",
-            "staff": staff.frame(),
+            "staff": staff.frame(app),
             "channels": channels.iter().map(|c| json!({"value": c.as_str(), "label": c.label()})).collect::<Vec<_>>(),
             "regions": regions,
             "may_leave_unplaced": may_file_in(&staff.actor, None).is_ok(),

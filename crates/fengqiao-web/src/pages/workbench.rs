@@ -314,7 +314,7 @@ async fn render_workbench(
         "workbench.html",
         json!({
             "title": "工作台",
-            "staff": staff.frame(),
+            "staff": staff.frame(app),
             "tabs": tabs,
             "current": current,
             "cases": page.items.iter().map(|c| {

@@ -823,3 +823,23 @@ async fn the_centre_dispatches_many_at_once_and_is_told_case_by_case_what_was_no
     let (_, page) = s.get(&staff, "/workbench?queue=to_accept").await;
     assert!(!page.contains("批量"));
 }
+
+#[tokio::test]
+async fn every_staff_page_says_when_next_years_holidays_are_missing() {
+    let s = site().await;
+    let op = s.login("op").await;
+    // The clock stands in November 2026; the built-in calendar ends with 2026.
+    let (_, page) = s.get(&op, "/workbench").await;
+    assert!(page.contains("尚未导入 2027 年的节假日安排"), "{page}");
+    let days = fengqiao_domain::calendar::parse_csv(
+        "2027-01-01,holiday,元旦\n2027-02-06,holiday,春节\n2027-02-20,workday,春节调休",
+    )
+    .unwrap();
+    let admin = s.t.actor("admin").await;
+    s.t.app.admin.import_calendar(&admin, days).await.unwrap();
+    let (_, page) = s.get(&op, "/workbench").await;
+    assert!(!page.contains("尚未导入"));
+    // Citizens never see it.
+    let (_, page) = s.get("", &format!("/m/{}", s.t.village)).await;
+    assert!(!page.contains("节假日"));
+}
