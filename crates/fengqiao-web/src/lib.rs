@@ -43,6 +43,8 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/dashboard", get(dashboard::dashboard))
         .route("/qr", get(citizen::qr_sheet))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}/active", post(admin::set_active))
         .route(
             "/intake",
             get(intake::intake_form).post(intake::intake).layer(

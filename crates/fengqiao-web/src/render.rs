@@ -21,6 +21,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "dashboard.html",
     "qr_sheet.html",
     "intake.html",
+    "admin_users.html",
     "citizen/landing.html",
     "citizen/report.html",
     "citizen/ticket.html",

@@ -71,6 +71,11 @@ impl Staff {
             "csrf": self.csrf(),
             "may_intake": may_intake,
             "missing_calendar_year": missing_year,
+            "may_admin": fengqiao_domain::access::require(
+                &self.actor,
+                fengqiao_domain::access::Capability::ViewUsers
+            )
+            .is_ok(),
             "grid_worker": self.user.role == fengqiao_domain::org::Role::GridWorker,
         })
     }

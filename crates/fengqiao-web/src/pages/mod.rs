@@ -1,5 +1,6 @@
 //! One module per group of pages.
 
+pub mod admin;
 pub mod assets;
 pub mod case;
 pub mod citizen;

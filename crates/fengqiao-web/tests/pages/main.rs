@@ -28,10 +28,18 @@ async fn site() -> Site {
 impl Site {
     /// Logs in through the form; the session cookie.
     async fn login(&self, user: &str) -> String {
+        self.login_with(user, PW).await
+    }
+
+    async fn login_with(&self, user: &str, password: &str) -> String {
         let r = self
             .http
             .post(format!("{}/login", self.base))
-            .form(&[("username", user), ("password", PW), ("next", "/workbench")])
+            .form(&[
+                ("username", user),
+                ("password", password),
+                ("next", "/workbench"),
+            ])
             .send()
             .await
             .unwrap();
@@ -842,4 +850,64 @@ async fn every_staff_page_says_when_next_years_holidays_are_missing() {
     // Citizens never see it.
     let (_, page) = s.get("", &format!("/m/{}", s.t.village)).await;
     assert!(!page.contains("节假日"));
+}
+
+#[tokio::test]
+async fn an_admin_adds_and_disables_users_within_their_region() {
+    let s = site().await;
+    let admin = s.login("admin").await;
+    let (status, page) = s.get(&admin, "/admin/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("op_changan") && page.contains("新增用户"));
+    let csrf = csrf_of(&page);
+    let region = s.t.village.to_string();
+    let unit = s.t.other_unit.to_string();
+    let add = |password: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("username", "wg02".to_string()),
+            ("display_name", "网格员二".to_string()),
+            ("password", password.to_string()),
+            ("role", "grid_worker".to_string()),
+            ("region_id", region.clone()),
+            ("unit_id", unit.clone()),
+        ]
+    };
+    let send = async |form: Vec<(&str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        s.post(&admin, "/admin/users", &form).await
+    };
+    // A weak password: said why, what was typed kept, the password not echoed.
+    let (status, page) = send(add("abc")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("value=\"wg02\"") && !page.contains("value=\"abc\""));
+    let (status, location) = send(add("Wangge2026x")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let new_user = s.login_with("wg02", "Wangge2026x").await;
+    assert_eq!(s.get(&new_user, "/workbench").await.0, StatusCode::OK);
+    // Disabling ends their session at once.
+    let (_, page) = s.get(&admin, "/admin/users").await;
+    let row = page.find("wg02").unwrap();
+    let at = page[row..].find("/admin/users/").unwrap() + row + 13;
+    let id: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let (status, page) = s
+        .post(
+            &admin,
+            &format!("/admin/users/{id}/active"),
+            &[("_csrf", csrf.as_str()), ("active", "false")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("已停用 网格员二"));
+    assert_eq!(
+        s.get(&new_user, "/workbench").await.0,
+        StatusCode::SEE_OTHER
+    );
+    // A village operator has no user administration.
+    let op = s.login("op_changan").await;
+    let (status, _) = s.get(&op, "/admin/users").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
