@@ -26,6 +26,24 @@
       navigator.clipboard.writeText(t.textContent.trim()).then(function () { b.textContent = "已复制"; });
     });
   });
+  // Drafts: what is typed into a case's action forms is kept in this tab until it is sent, so
+  // a session that ends mid-sentence (login again, back to the page) loses nothing.
+  if (window.sessionStorage) {
+    var page = location.pathname;
+    var done = /[?&]done=/.test(location.search);
+    document.querySelectorAll("form[data-draft] textarea, form[data-draft] input[type=number], form[data-draft] input[name=into]").forEach(function (el) {
+      var key = "draft:" + page + ":" + el.id;
+      // Arriving from a form that was carried out: what was kept for it is done with.
+      if (done) sessionStorage.removeItem(key);
+      var saved = sessionStorage.getItem(key);
+      if (saved && !el.value) {
+        el.value = saved;
+        var d = el.closest("details");
+        if (d) d.open = true;
+      }
+      el.addEventListener("input", function () { sessionStorage.setItem(key, el.value); });
+    });
+  }
   // Print buttons (the page prints without them too, from the browser's menu).
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.hidden = false;

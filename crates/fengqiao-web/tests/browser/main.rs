@@ -144,6 +144,27 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
     desk.goto(&format!("{base}/cases/{id}")).await;
     act(&desk, "accept", async |_: &Browser| {}).await;
     act(&desk, "handle", async |_: &Browser| {}).await;
+    // A session that ends while a reply is being written: log in again, the words are still
+    // there.
+    if !desk.exists("details[data-kind=reply][open]").await {
+        desk.click("details[data-kind=reply] summary").await;
+    }
+    desk.type_into("#reply-content", "已安排施工队").await;
+    desk.delete_cookies().await;
+    desk.click("details[data-kind=reply] button[type=submit]").await;
+    desk.type_into("#username", "staff").await;
+    desk.type_into("#password", PW).await;
+    desk.click("main form button[type=submit]").await;
+    let mut kept = String::new();
+    for _ in 0..50 {
+        kept = desk.value("#reply-content").await;
+        if !kept.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept, "已安排施工队", "the draft survived logging in again");
+    desk.clear("#reply-content").await;
     act(&desk, "reply", async |b: &Browser| {
         b.type_into(
             "#reply-content",

@@ -215,6 +215,30 @@ impl Browser {
         panic!("cannot read {css}");
     }
 
+    /// A form field's current value.
+    pub async fn value(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{e}/property/value"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    pub async fn clear(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
     pub async fn delete_cookies(&self) {
         self.cmd(reqwest::Method::DELETE, "/cookie", None).await;
     }
