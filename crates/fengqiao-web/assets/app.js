@@ -54,6 +54,8 @@
     f.addEventListener("submit", function (e) {
       if (f.dataset.sent) { e.preventDefault(); return; }
       f.dataset.sent = "1";
+      var busy = f.querySelector("[data-busy]");
+      if (busy) busy.hidden = false;
       // After the form's data is taken (a pressed button's own value included).
       setTimeout(function () {
         f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });

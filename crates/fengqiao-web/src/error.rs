@@ -47,6 +47,12 @@ impl From<AppError> for WebError {
     }
 }
 
+impl From<fengqiao_domain::DomainError> for WebError {
+    fn from(e: fengqiao_domain::DomainError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
 impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {

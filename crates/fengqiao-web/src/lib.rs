@@ -46,6 +46,17 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/active", post(admin::set_active))
         .route(
+            "/admin/hotline",
+            get(admin::hotline).post(admin::hotline_import).layer(
+                axum::extract::DefaultBodyLimit::max(admin::IMPORT_LIMIT_BYTES),
+            ),
+        )
+        .route("/admin/hotline/export.xlsx", get(admin::hotline_export))
+        .route(
+            "/admin/calendar",
+            get(admin::calendar).post(admin::calendar_import),
+        )
+        .route(
             "/intake",
             get(intake::intake_form).post(intake::intake).layer(
                 axum::extract::DefaultBodyLimit::max(citizen::REPORT_LIMIT_BYTES),

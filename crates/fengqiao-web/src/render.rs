@@ -22,6 +22,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "qr_sheet.html",
     "intake.html",
     "admin_users.html",
+    "admin_hotline.html",
+    "admin_calendar.html",
     "citizen/landing.html",
     "citizen/report.html",
     "citizen/ticket.html",

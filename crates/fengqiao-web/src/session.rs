@@ -60,6 +60,7 @@ impl Staff {
             )
             .first()
             .copied();
+        let may = |c| fengqiao_domain::access::require(&self.actor, c).is_ok();
         let may_intake = fengqiao_domain::access::may_intake(
             &self.actor,
             fengqiao_domain::access::default_channel(&self.actor),
@@ -71,11 +72,9 @@ impl Staff {
             "csrf": self.csrf(),
             "may_intake": may_intake,
             "missing_calendar_year": missing_year,
-            "may_admin": fengqiao_domain::access::require(
-                &self.actor,
-                fengqiao_domain::access::Capability::ViewUsers
-            )
-            .is_ok(),
+            "may_admin": may(fengqiao_domain::access::Capability::ViewUsers),
+            "may_import": may(fengqiao_domain::access::Capability::ImportHotline),
+            "may_calendar": may(fengqiao_domain::access::Capability::MaintainCalendar),
             "grid_worker": self.user.role == fengqiao_domain::org::Role::GridWorker,
         })
     }

@@ -55,3 +55,39 @@ pub async fn read_form(
     }
     Ok((fields, photos))
 }
+
+/// A form with one file (field `file`) of at most `max` bytes, and its text fields.
+pub async fn read_file_form(
+    mut form: Multipart,
+    max: usize,
+) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), String> {
+    let mut fields = HashMap::new();
+    let mut file = None;
+    let broken = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("文件太大：不能超过 {} MB", max / 1024 / 1024)
+        } else {
+            "表单没有完整收到，请重新提交".to_string()
+        }
+    };
+    while let Some(mut field) = form.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name != "file" {
+            let value = field.text().await.map_err(broken)?;
+            fields.insert(name, value);
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+            if bytes.len() + chunk.len() > max {
+                return Err(format!("文件太大：不能超过 {} MB", max / 1024 / 1024));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if !bytes.is_empty() {
+            file = Some((file_name, bytes));
+        }
+    }
+    Ok((fields, file))
+}

@@ -151,7 +151,8 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
     }
     desk.type_into("#reply-content", "已安排施工队").await;
     desk.delete_cookies().await;
-    desk.click("details[data-kind=reply] button[type=submit]").await;
+    desk.click("details[data-kind=reply] button[type=submit]")
+        .await;
     desk.type_into("#username", "staff").await;
     desk.type_into("#password", PW).await;
     desk.click("main form button[type=submit]").await;

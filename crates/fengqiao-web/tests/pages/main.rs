@@ -125,6 +125,33 @@ impl Site {
         }
     }
 
+    /// A form with one file (field `file`).
+    async fn post_file(
+        &self,
+        cookie: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, Vec<u8>),
+    ) -> (StatusCode, String) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(file.1).file_name(file.0.to_string()),
+        );
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
     /// A citizen's report through the village's 民情码; its ticket number.
     async fn report(&self, village: i64, body: &str) -> String {
         let fields = [("body", body), ("reporter_phone", "13912345678")];
@@ -910,4 +937,100 @@ async fn an_admin_adds_and_disables_users_within_their_region() {
     let op = s.login("op_changan").await;
     let (status, _) = s.get(&op, "/admin/users").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_centre_imports_12345_work_orders_and_exports_the_cases_from_the_browser() {
+    let s = site().await;
+    let op = s.login("op").await;
+    let (status, page) = s.get(&op, "/admin/hotline").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_of(&page);
+    let csv = "工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限\n\
+               12345-001,2026-11-22 10:00,王先生,13912345678,村口路面塌陷已经一周,苍岩村村口,道路破损,一般,\n\
+               12345-002,2026-11-22 11:00,李女士,13812345678,,长安村,道路破损,一般,\n";
+    // A rehearsal writes nothing and reports the bad row.
+    let (status, page) = s
+        .post_file(
+            &op,
+            "/admin/hotline",
+            &[("_csrf", &csrf), ("dry_run", "on")],
+            ("orders.csv", csv.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("演练") && page.contains("新建 1") && page.contains("出错 1"),
+        "{page}"
+    );
+    let (_, list) = s.get(&op, "/workbench?q=12345-001").await;
+    assert!(list.contains("共 0 件"));
+    let (_, page) = s
+        .post_file(
+            &op,
+            "/admin/hotline",
+            &[("_csrf", &csrf)],
+            ("orders.csv", csv.as_bytes().to_vec()),
+        )
+        .await;
+    assert!(
+        page.contains("新建 1") && !page.contains("未写入"),
+        "{page}"
+    );
+    // Without the CSRF token nothing happens.
+    let (status, _) = s
+        .post_file(
+            &op,
+            "/admin/hotline",
+            &[],
+            ("orders.csv", csv.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The export is a workbook.
+    let r = s.get_raw(&op, "/admin/hotline/export.xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    // Units do not import.
+    let staff = s.login("staff").await;
+    assert_eq!(
+        s.get(&staff, "/admin/hotline").await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_admin_uploads_next_years_holidays_and_the_banner_goes() {
+    let s = site().await;
+    let admin = s.login("admin").await;
+    let (_, page) = s.get(&admin, "/admin/calendar").await;
+    assert!(page.contains("2027 年：<strong>未导入</strong>"), "{page}");
+    let csrf = csrf_of(&page);
+    let bad = "2027-13-01,holiday,元旦\n";
+    let (status, page) = s
+        .post_file(
+            &admin,
+            "/admin/calendar",
+            &[("_csrf", &csrf)],
+            ("2027.csv", bad.into()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("第 1 行"), "{page}");
+    let good = "date,kind,name\n2027-01-01,holiday,元旦\n2027-02-20,workday,春节调休\n";
+    let (status, page) = s
+        .post_file(
+            &admin,
+            "/admin/calendar",
+            &[("_csrf", &csrf)],
+            ("2027.csv", good.into()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("已导入 2 天") && page.contains("2027 年：已导入"));
+    assert!(!page.contains("尚未导入"));
 }
