@@ -353,6 +353,19 @@ fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
     Ok(c)
 }
 
+/// Opens a database that must already exist: only `init`, `migrate` and `demo` create one, so a
+/// mistyped path or a missing `--database` is an error naming the file looked for, not a new
+/// empty database.
+async fn open_existing(path: &std::path::Path, config: AppConfig) -> anyhow::Result<Arc<App>> {
+    if !path.exists() {
+        bail!(
+            "没有找到数据库 {}：新建请先运行 `fengqiao init`，已有的请用 --database 或 FENGQIAO_DATABASE 指明（演示数据库默认为 fengqiao-demo.db）",
+            path.display()
+        );
+    }
+    open_app(path, config).await
+}
+
 async fn open_app(path: &std::path::Path, config: AppConfig) -> anyhow::Result<Arc<App>> {
     let store = SqliteStore::open(path)
         .with_context(|| format!("cannot open database {}", path.display()))?;
@@ -413,7 +426,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { db, listen } => {
             let file = db.config_file()?;
             let path = db.database_path(&file)?;
-            let app = open_app(&path, app_config(&file)?).await?;
+            let app = open_existing(&path, app_config(&file)?).await?;
             let listen = listen
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -477,7 +490,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let file = db.config_file()?;
-            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let app = open_existing(&db.database_path(&file)?, app_config(&file)?).await?;
             let role = Role::parse(&role).with_context(|| {
                 format!(
                     "unknown role `{role}`: use admin, operator, unit_staff, grid_worker or leader"
@@ -508,7 +521,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: CalendarCommand::Import { db, file: csv },
         } => {
             let file = db.config_file()?;
-            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let app = open_existing(&db.database_path(&file)?, app_config(&file)?).await?;
             let text = std::fs::read_to_string(&csv)
                 .with_context(|| format!("cannot read {}", csv.display()))?;
             let days = fengqiao_domain::calendar::parse_csv(&text)
@@ -523,7 +536,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 HotlineCommand::Import { db, .. } | HotlineCommand::Export { db, .. } => db.clone(),
             };
             let file = db.config_file()?;
-            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let app = open_existing(&db.database_path(&file)?, app_config(&file)?).await?;
             let actor = Actor {
                 name: "12345导入".into(),
                 ..Actor::system()
@@ -604,7 +617,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 | ClientCommand::Revoke { db, .. } => db.clone(),
             };
             let file = db.config_file()?;
-            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let app = open_existing(&db.database_path(&file)?, app_config(&file)?).await?;
             let actor = Actor {
                 name: "命令行".into(),
                 ..Actor::system()
@@ -642,7 +655,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Train { db, csv, folds } => {
             let file = db.config_file()?;
-            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let app = open_existing(&db.database_path(&file)?, app_config(&file)?).await?;
             let actor = Actor {
                 name: "命令行".into(),
                 ..Actor::system()
@@ -677,7 +690,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Models { db, activate } => {
             let file = db.config_file()?;
-            let app = open_app(&db.database_path(&file)?, app_config(&file)?).await?;
+            let app = open_existing(&db.database_path(&file)?, app_config(&file)?).await?;
             let actor = Actor {
                 name: "命令行".into(),
                 ..Actor::system()

@@ -246,3 +246,28 @@ fn hotline_work_orders_round_trip_through_import_and_export() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Only `init`, `migrate` and `demo` create a database: any other command on a path with no
+/// database says which file it looked for and creates nothing.
+#[test]
+fn commands_do_not_create_a_database_by_accident() {
+    let dir = std::env::temp_dir().join(format!("fengqiao-nodb-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("missing.db");
+    let out = dir.join("cases.xlsx");
+    for args in [
+        vec!["hotline", "export", out.to_str().unwrap()],
+        vec!["client", "list"],
+        vec!["models"],
+    ] {
+        let (code, _, err) = fengqiao(&args, &db);
+        assert_ne!(code, 0, "{args:?} succeeded");
+        assert!(err.contains("没有找到数据库") && err.contains("missing.db"), "{args:?}: {err}");
+        assert!(!db.exists(), "{args:?} created the database");
+    }
+    assert!(!out.exists());
+    let (code, _, err) = fengqiao(&["init", "--town", "甘霖镇"], &db);
+    assert_eq!(code, 0, "{err}");
+    assert!(db.exists());
+}
