@@ -173,7 +173,15 @@ impl CaseQueries {
         )
     }
 
-    pub async fn list_cases(&self, actor: &Actor, filter: CaseFilter) -> Result<Page<CaseSummary>> {
+    pub async fn list_cases(
+        &self,
+        actor: &Actor,
+        mut filter: CaseFilter,
+    ) -> Result<Page<CaseSummary>> {
+        // A phone however typed ("139 1234 5678") is searched as stored.
+        if let Some(p) = filter.q.as_deref().and_then(|q| Phone::parse(q).ok()) {
+            filter.q = Some(p.as_str().to_string());
+        }
         if filter
             .q
             .as_deref()

@@ -834,3 +834,44 @@ pub async fn counts_of_many_lists_at_once_match_each_list(store: &dyn Store) {
     );
     assert!(store.count_each(&Scope::All, &[]).await.unwrap().is_empty());
 }
+
+/// The centre finds a case by the 12345 work-order number it came with, or by a reporter's
+/// phone, exactly.
+pub async fn search_finds_a_12345_number_or_a_reporters_phone(store: &dyn Store) {
+    let imported = store
+        .intake(NewCase {
+            reporter_phone: Some(Phone::parse("13912345678").unwrap()),
+            ..new_case("河道有垃圾", Some("12345:HL20261122001"), None)
+        })
+        .await
+        .unwrap()
+        .case;
+    let other = store
+        .intake(new_case("路灯不亮", None, None))
+        .await
+        .unwrap()
+        .case;
+    let find = |q: &str| {
+        let filter = CaseFilter {
+            q: Some(q.into()),
+            ..page(1, 10)
+        };
+        async move {
+            store
+                .list_cases(&Scope::All, &filter)
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("HL20261122001").await, vec![imported.id]);
+    assert_eq!(find("13912345678").await, vec![imported.id]);
+    // Exactly: part of a number or of a phone finds nothing by these two.
+    assert!(find("HL2026112200").await.is_empty());
+    assert!(find("1391234567").await.is_empty());
+    // Every case of new_case has reporter 13800138000.
+    assert_eq!(find("13800138000").await.len(), 1, "{:?}", other.id);
+}

@@ -69,6 +69,7 @@ macro_rules! conformance_tests {
                 queues_of_pending_extensions_and_merge_proposals,
                 search_finds_exactly_the_substring_matches,
                 counts_of_many_lists_at_once_match_each_list,
+                search_finds_a_12345_number_or_a_reporters_phone,
             }
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
             triage {

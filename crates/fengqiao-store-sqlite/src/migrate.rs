@@ -21,6 +21,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_case_sequence.sql")),
     (11, include_str!("../migrations/0011_case_photos.sql")),
     (12, include_str!("../migrations/0012_case_text_index.sql")),
+    (
+        13,
+        include_str!("../migrations/0013_reporter_phone_index.sql"),
+    ),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -136,19 +136,29 @@ pub(crate) fn filter_sql(
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        // The text index narrows to the candidates; the substring match decides, so the
-        // answer is exactly what a scan would give.
-        if let Some(m) = crate::text_index::match_query(q) {
-            args.push(Value::Text(m));
-            clauses.push(format!(
-                "c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?{})",
-                args.len()
-            ));
-        }
+        // Words in the number, title or body: the text index narrows to the candidates and
+        // the substring match decides, so the answer is exactly what a scan would give. Or,
+        // exactly, a 12345 work-order number, or a reporter's phone.
+        let narrowed = match crate::text_index::match_query(q) {
+            Some(m) => {
+                args.push(Value::Text(m));
+                format!(
+                    "c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?{}) AND ",
+                    args.len()
+                )
+            }
+            None => String::new(),
+        };
         args.push(Value::Text(format!("%{escaped}%")));
         let i = args.len();
+        args.push(Value::Text(format!("12345:{}", q.trim())));
+        let key = args.len();
+        args.push(Value::Text(q.trim().to_string()));
+        let exact = args.len();
         clauses.push(format!(
-            "(c.title LIKE ?{i} ESCAPE '\\' OR c.body LIKE ?{i} ESCAPE '\\' OR c.case_no LIKE ?{i} ESCAPE '\\')"
+            "(({narrowed}(c.title LIKE ?{i} ESCAPE '\\' OR c.body LIKE ?{i} ESCAPE '\\' OR c.case_no LIKE ?{i} ESCAPE '\\'))
+              OR c.idempotency_key = ?{key}
+              OR EXISTS (SELECT 1 FROM reporters r WHERE r.case_id = c.id AND r.phone = ?{exact}))"
         ));
     }
     if let Some(t) = f.created_from {

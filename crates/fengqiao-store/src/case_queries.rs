@@ -47,7 +47,8 @@ pub struct CaseFilter {
     pub overdue: Option<OverdueLevel>,
     pub parent_id: Option<CaseId>,
     pub listed_supervision: Option<bool>,
-    /// Substring of title, body or case number.
+    /// Substring of title, body or case number; or exactly a 12345 work-order number or a
+    /// reporter's phone.
     pub q: Option<String>,
     pub created_from: Option<Timestamp>,
     pub created_to: Option<Timestamp>,

@@ -263,7 +263,10 @@ fn commands_do_not_create_a_database_by_accident() {
     ] {
         let (code, _, err) = fengqiao(&args, &db);
         assert_ne!(code, 0, "{args:?} succeeded");
-        assert!(err.contains("没有找到数据库") && err.contains("missing.db"), "{args:?}: {err}");
+        assert!(
+            err.contains("没有找到数据库") && err.contains("missing.db"),
+            "{args:?}: {err}"
+        );
         assert!(!db.exists(), "{args:?} created the database");
     }
     assert!(!out.exists());

@@ -977,6 +977,11 @@ async fn the_centre_imports_12345_work_orders_and_exports_the_cases_from_the_bro
         page.contains("新建 1") && !page.contains("未写入"),
         "{page}"
     );
+    // The centre finds it by its 12345 number, and by the caller's phone however typed.
+    let (_, list) = s.get(&op, "/workbench?q=12345-001").await;
+    assert!(list.contains("共 1 件"), "{list}");
+    let (_, list) = s.get(&op, "/workbench?q=139%201234%205678").await;
+    assert!(list.contains("共 1 件"), "{list}");
     // Without the CSRF token nothing happens.
     let (status, _) = s
         .post_file(
