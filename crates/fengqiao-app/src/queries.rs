@@ -89,6 +89,42 @@ impl CaseQueries {
                 count,
             })
             .collect();
+        // Twelve weeks, Monday to Sunday, this one last.
+        let monday = {
+            let d = fengqiao_domain::deadline::local_date(self.core.now());
+            d - chrono::Duration::days(chrono::Datelike::weekday(&d).num_days_from_monday() as i64)
+        };
+        let first = monday - chrono::Duration::weeks(11);
+        let since = first
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| {
+                t.and_local_timezone(fengqiao_domain::china_offset())
+                    .single()
+            })
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or(today);
+        let mut weeks = [0u64; 12];
+        for (day, n) in self.core.store.received_by_day(&scope, since).await? {
+            let w = ((day - first).num_days() / 7).clamp(0, 11) as usize;
+            weeks[w] += n;
+        }
+        let busiest = weeks.iter().copied().max().unwrap_or(0).max(1);
+        let weekly = weeks
+            .iter()
+            .enumerate()
+            .map(|(i, &count)| {
+                let d = first + chrono::Duration::weeks(i as i64);
+                WeekCount {
+                    label: format!(
+                        "{}/{}",
+                        chrono::Datelike::month(&d),
+                        chrono::Datelike::day(&d)
+                    ),
+                    count,
+                    share: (count * 100 / busiest) as u32,
+                }
+            })
+            .collect();
         let units = self.core.units();
         let by_unit: Vec<NamedCount> = self
             .core
@@ -137,6 +173,7 @@ impl CaseQueries {
             sum
         });
         Ok(OpenFigures {
+            weekly,
             received_today: today_by_channel.iter().map(|c| c.count).sum(),
             today_by_channel,
             open,

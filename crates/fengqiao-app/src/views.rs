@@ -365,10 +365,22 @@ pub struct ChannelCount {
     pub count: u64,
 }
 
+/// Cases received in one week (Monday to Sunday, China time).
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekCount {
+    /// The week's Monday, `11/23`.
+    pub label: String,
+    pub count: u64,
+    /// The bar's height as a share of the busiest week, 0–100.
+    pub share: u32,
+}
+
 /// The dashboard's figures: today's intake by channel, and open cases (with how many are
 /// yellow and red) in all, by handling unit and by village.
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenFigures {
+    /// Intake over the last twelve weeks, oldest first, this week last.
+    pub weekly: Vec<WeekCount>,
     pub received_today: u64,
     pub today_by_channel: Vec<ChannelCount>,
     pub open: fengqiao_store::OpenCount,

@@ -601,6 +601,16 @@ pub async fn open_figures_group_by_unit_and_place(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
+    // And by China-time day.
+    assert_eq!(
+        store.received_by_day(&Scope::All, t0()).await.unwrap(),
+        vec![(fengqiao_domain::deadline::local_date(t0()), 10)]
+    );
+    assert!(store
+        .received_by_day(&Scope::All, later)
+        .await
+        .unwrap()
+        .is_empty());
     // Within a village's scope, only that village.
     let only_v2 = Scope::Region {
         path: v2.path.clone(),

@@ -136,6 +136,39 @@ impl FigureStore for SqliteStore {
         self.open_grouped::<String>(scope, "region_path").await
     }
 
+    async fn received_by_day(
+        &self,
+        scope: &Scope,
+        since: fengqiao_domain::Timestamp,
+    ) -> Result<Vec<(chrono::NaiveDate, u64)>> {
+        let scope = scope.clone();
+        self.read(move |conn| {
+            let mut args = vec![rusqlite::types::Value::Integer(crate::rows::ms(since))];
+            let clause = scope_sql(&scope, &mut args);
+            // Days since 1970-01-01 in China time (UTC+8).
+            let mut st = conn
+                .prepare(&format!(
+                    "SELECT (c.created_at + 28800000) / 86400000 AS day, COUNT(*) FROM cases c
+                     WHERE c.created_at >= ?1 AND {clause}
+                     GROUP BY day ORDER BY day"
+                ))
+                .map_err(backend)?;
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((
+                        epoch + chrono::Duration::days(r.get::<_, i64>(0)?),
+                        r.get::<_, i64>(1)? as u64,
+                    ))
+                })
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn received_by_channel(
         &self,
         scope: &Scope,

@@ -23,6 +23,13 @@ pub trait FigureStore: Send + Sync + 'static {
     /// How many cases in `scope` each filter would list (their `total`s), counted in one read:
     /// the counts on a workbench's tabs. Only the filters' conditions count, not their pages.
     async fn count_each(&self, scope: &Scope, filters: &[CaseFilter]) -> Result<Vec<u64>>;
+    /// Cases received in `scope` since `since`, by China-time day (oldest first; days with
+    /// none left out).
+    async fn received_by_day(
+        &self,
+        scope: &Scope,
+        since: fengqiao_domain::Timestamp,
+    ) -> Result<Vec<(chrono::NaiveDate, u64)>>;
     /// Cases received in `scope` since `since`, by channel, most first.
     async fn received_by_channel(
         &self,

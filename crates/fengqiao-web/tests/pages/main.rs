@@ -630,6 +630,10 @@ async fn a_village_committee_sees_its_village_and_acts_only_on_what_was_sent_to_
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("按承办单位") && page.contains("农业农村办公室"));
     assert!(page.contains("按村（社区）") && page.contains("苍岩村"));
+    assert!(
+        page.contains("近十二周受理量") && page.contains("11&#x2f;23起 1 件"),
+        "{page}"
+    );
     // The same case in the other village's committee's sight: none.
     let other = s.report(s.t.other_village, "长安村的水渠堵了").await;
     let (_, page) = s.get(&cadre, "/workbench?queue=village").await;
