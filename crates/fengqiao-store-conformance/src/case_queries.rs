@@ -677,6 +677,23 @@ pub async fn queues_of_pending_extensions_and_merge_proposals(store: &dyn Store)
         ..page(1, 10)
     };
     assert_eq!(ids(merges.clone()).await, vec![repeat.id]);
+    // What reporters added lately.
+    let state = first.state;
+    store
+        .commit(change(first.clone(), ActionKind::Supplement, state, vec![]))
+        .await
+        .unwrap();
+    let added = |since| CaseFilter {
+        supplemented_since: Some(since),
+        ..page(1, 10)
+    };
+    assert_eq!(
+        ids(added(t0() - chrono::Duration::days(7))).await,
+        vec![first.id]
+    );
+    assert!(ids(added(t0() + chrono::Duration::days(1)))
+        .await
+        .is_empty());
     // Settled, the proposal leaves the queue.
     let proposal = store.duplicate_proposals(repeat.id).await.unwrap()[0].id;
     store.dismiss_proposal(proposal, admin()).await.unwrap();
@@ -811,6 +828,11 @@ pub async fn counts_of_many_lists_at_once_match_each_list(store: &dyn Store) {
             states: vec![S::Withdrawn],
             ..Default::default()
         },
+        // No states named: counted on its own.
+        CaseFilter {
+            q: Some("垃圾".into()),
+            ..Default::default()
+        },
     ];
     for scope in [
         Scope::All,
@@ -840,7 +862,7 @@ pub async fn counts_of_many_lists_at_once_match_each_list(store: &dyn Store) {
     }
     assert_eq!(
         store.count_each(&Scope::All, &filters).await.unwrap(),
-        vec![5, 1, 2, 1, 2, 2, 1]
+        vec![5, 1, 2, 1, 2, 2, 1, 3]
     );
     assert!(store.count_each(&Scope::All, &[]).await.unwrap().is_empty());
 }

@@ -8,6 +8,65 @@ use fengqiao_domain::ids::UnitId;
 use fengqiao_store::*;
 
 impl SqliteStore {
+    /// Counts for filters that all name their states, in one read.
+    async fn count_together(&self, scope: &Scope, filters: Vec<CaseFilter>) -> Result<Vec<u64>> {
+        if filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scope = scope.clone();
+        self.read(move |conn| {
+            let mut args = Vec::new();
+            let clause = scope_sql(&scope, &mut args);
+            let mut sums = Vec::new();
+            let mut conditions = Vec::new();
+            for f in &filters {
+                let path: Option<String> = match f.region_id {
+                    Some(r) => Some(
+                        conn.query_row("SELECT path FROM regions WHERE id = ?1", [r.0], |row| {
+                            row.get(0)
+                        })
+                        .map_err(backend)?,
+                    ),
+                    None => None,
+                };
+                let (c, a) = filter_sql(&Scope::All, f, path);
+                let c = shift_params(&c, args.len());
+                args.extend(a);
+                sums.push(format!("COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0)"));
+                conditions.push(format!("({c})"));
+            }
+            // When every filter names its states, read only those (on the state index).
+            let states: std::collections::BTreeSet<&str> = filters
+                .iter()
+                .flat_map(|f| f.states.iter().map(|s| s.as_str()))
+                .collect();
+            let narrow = if filters.iter().all(|f| !f.states.is_empty()) {
+                format!(
+                    " AND c.state IN ({})",
+                    states
+                        .iter()
+                        .map(|s| format!("'{s}'"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            } else {
+                String::new()
+            };
+            let sql = format!(
+                "SELECT {} FROM cases c WHERE {clause}{narrow} AND ({})",
+                sums.join(", "),
+                conditions.join(" OR ")
+            );
+            conn.query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+                (0..filters.len())
+                    .map(|i| r.get::<_, i64>(i).map(|n| n as u64))
+                    .collect()
+            })
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn open_grouped<K: rusqlite::types::FromSql + Send + 'static>(
         &self,
         scope: &Scope,
@@ -69,62 +128,33 @@ fn shift_params(sql: &str, offset: usize) -> String {
 #[async_trait]
 impl FigureStore for SqliteStore {
     async fn count_each(&self, scope: &Scope, filters: &[CaseFilter]) -> Result<Vec<u64>> {
-        if filters.is_empty() {
-            return Ok(Vec::new());
+        // Filters that name their states are counted together in one pass over those states;
+        // any other would make that pass read every case, so it is counted on its own.
+        let together: Vec<usize> = (0..filters.len())
+            .filter(|&i| !filters[i].states.is_empty())
+            .collect();
+        let mut counts = vec![0u64; filters.len()];
+        let joint = self
+            .count_together(
+                scope,
+                together.iter().map(|&i| filters[i].clone()).collect(),
+            )
+            .await?;
+        for (&i, n) in together.iter().zip(joint) {
+            counts[i] = n;
         }
-        let scope = scope.clone();
-        let filters = filters.to_vec();
-        self.read(move |conn| {
-            let mut args = Vec::new();
-            let clause = scope_sql(&scope, &mut args);
-            let mut sums = Vec::new();
-            let mut conditions = Vec::new();
-            for f in &filters {
-                let path: Option<String> = match f.region_id {
-                    Some(r) => Some(
-                        conn.query_row("SELECT path FROM regions WHERE id = ?1", [r.0], |row| {
-                            row.get(0)
-                        })
-                        .map_err(backend)?,
-                    ),
-                    None => None,
+        for (i, f) in filters.iter().enumerate() {
+            if f.states.is_empty() {
+                let alone = CaseFilter {
+                    page: 1,
+                    page_size: 1,
+                    skip_total: false,
+                    ..f.clone()
                 };
-                let (c, a) = filter_sql(&Scope::All, f, path);
-                let c = shift_params(&c, args.len());
-                args.extend(a);
-                sums.push(format!("COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0)"));
-                conditions.push(format!("({c})"));
+                counts[i] = self.list_cases(scope, &alone).await?.total;
             }
-            // When every filter names its states, read only those (on the state index).
-            let states: std::collections::BTreeSet<&str> = filters
-                .iter()
-                .flat_map(|f| f.states.iter().map(|s| s.as_str()))
-                .collect();
-            let narrow = if filters.iter().all(|f| !f.states.is_empty()) {
-                format!(
-                    " AND c.state IN ({})",
-                    states
-                        .iter()
-                        .map(|s| format!("'{s}'"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )
-            } else {
-                String::new()
-            };
-            let sql = format!(
-                "SELECT {} FROM cases c WHERE {clause}{narrow} AND ({})",
-                sums.join(", "),
-                conditions.join(" OR ")
-            );
-            conn.query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
-                (0..filters.len())
-                    .map(|i| r.get::<_, i64>(i).map(|n| n as u64))
-                    .collect()
-            })
-            .map_err(backend)
-        })
-        .await
+        }
+        Ok(counts)
     }
 
     async fn open_by_unit(&self, scope: &Scope) -> Result<Vec<(Option<UnitId>, OpenCount)>> {

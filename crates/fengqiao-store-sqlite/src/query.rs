@@ -195,6 +195,13 @@ pub(crate) fn filter_sql(
     if f.extension_pending {
         clauses.push("c.ext_days IS NOT NULL".into());
     }
+    if let Some(t) = f.supplemented_since {
+        args.push(Value::Integer(ms(t)));
+        clauses.push(format!(
+            "c.id IN (SELECT e.case_id FROM case_events e WHERE e.action = 'supplement' AND e.at >= ?{})",
+            args.len()
+        ));
+    }
     if f.merge_proposed {
         clauses.push(
             "EXISTS (SELECT 1 FROM duplicate_proposals p WHERE p.case_id = c.id AND p.status = 'open')"

@@ -80,6 +80,9 @@ pub struct CaseFilter {
     /// Only cases with an open proposal that they repeat another case (a merge to decide).
     #[serde(default)]
     pub merge_proposed: bool,
+    /// Only cases the reporter added to (a supplement, or "still not solved") since then.
+    #[serde(default)]
+    pub supplemented_since: Option<Timestamp>,
     pub page: u32,
     pub page_size: u32,
 }

@@ -26,6 +26,8 @@ struct Queue {
     listed: Option<bool>,
     extension_pending: bool,
     merge_proposed: bool,
+    /// What reporters added in the last week.
+    supplemented: bool,
 }
 
 const OPEN: &[CaseState] = &[
@@ -49,6 +51,7 @@ const fn queue(key: &'static str, label: &'static str, states: &'static [CaseSta
         listed: None,
         extension_pending: false,
         merge_proposed: false,
+        supplemented: false,
     }
 }
 
@@ -91,6 +94,10 @@ fn queues(actor: &Actor) -> Vec<Queue> {
             YELLOW,
             queue("return", "退单申请", &[S::ReturnRequested]),
             EXTENSIONS,
+            Queue {
+                supplemented: true,
+                ..queue("supplements", "补充诉求", &[])
+            },
             Queue {
                 merge_proposed: true,
                 ..queue("merges", "合并建议", OPEN)
@@ -248,7 +255,13 @@ async fn render_workbench(
     // Every tab's count in one read.
     let counts = app
         .queries
-        .count_each(&staff.actor, queues.iter().map(filter_of).collect())
+        .count_each(
+            &staff.actor,
+            queues
+                .iter()
+                .map(|q| filter_of(q, app.core.now()))
+                .collect(),
+        )
         .await?;
     let tabs: Vec<Value> = queues
         .iter()
@@ -260,7 +273,7 @@ async fn render_workbench(
     let mut filter = match queues.iter().find(|q| q.key == current) {
         Some(q) => CaseFilter {
             urgent_first: true,
-            ..filter_of(q)
+            ..filter_of(q, app.core.now())
         },
         None => CaseFilter::default(),
     };
@@ -337,13 +350,19 @@ async fn render_workbench(
     ))
 }
 
-fn filter_of(q: &Queue) -> CaseFilter {
+fn filter_of(q: &Queue, now: fengqiao_domain::Timestamp) -> CaseFilter {
     CaseFilter {
-        states: q.states.to_vec(),
+        // A queue of what reporters added lately lists every state: it is narrowed by events.
+        states: if q.supplemented {
+            Vec::new()
+        } else {
+            q.states.to_vec()
+        },
         overdue: q.overdue,
         listed_supervision: q.listed,
         extension_pending: q.extension_pending,
         merge_proposed: q.merge_proposed,
+        supplemented_since: q.supplemented.then(|| now - chrono::Duration::days(7)),
         ..CaseFilter::default()
     }
 }

@@ -1043,3 +1043,28 @@ async fn an_admin_uploads_next_years_holidays_and_the_banner_goes() {
     assert!(page.contains("已导入 2 天") && page.contains("2027 年：已导入"));
     assert!(!page.contains("尚未导入"));
 }
+
+#[tokio::test]
+async fn what_a_reporter_adds_reaches_the_centres_queue() {
+    let s = site().await;
+    let ticket = s
+        .report(s.t.village, "小区门口的下水道堵了，污水外溢")
+        .await;
+    let op = s.login("op").await;
+    let (_, page) = s.get(&op, "/workbench?queue=supplements").await;
+    assert!(page.contains("补充诉求") && !page.contains(&ticket));
+    let (status, _) = s
+        .post(
+            "",
+            "/progress/supplement",
+            &[
+                ("ticket", ticket.as_str()),
+                ("tail", "5678"),
+                ("content", "今天更严重了，已经漫到路上"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = s.get(&op, "/workbench?queue=supplements").await;
+    assert!(page.contains(&ticket), "the supplement is in the queue");
+}
