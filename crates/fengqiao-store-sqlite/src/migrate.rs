@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/0013_reporter_phone_index.sql"),
     ),
+    (14, include_str!("../migrations/0014_supplement_events.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.
@@ -80,4 +81,35 @@ pub fn migrate(conn: &Connection) -> Result<usize> {
         applied += 1;
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file in `migrations/` is applied, in order, once: a file added without its line
+    /// here would silently never run.
+    #[test]
+    fn every_migration_file_is_registered_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let versions: Vec<i64> = super::MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(versions, (1..=files.len() as i64).collect::<Vec<_>>());
+        for (file, (version, sql)) in files.iter().zip(super::MIGRATIONS) {
+            assert!(
+                file.starts_with(&format!("{version:04}_")),
+                "{file} is not {version}"
+            );
+            let text = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("migrations")
+                    .join(file),
+            )
+            .unwrap();
+            assert_eq!(&text, sql, "{file}");
+        }
+    }
 }

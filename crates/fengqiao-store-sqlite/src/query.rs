@@ -136,30 +136,34 @@ pub(crate) fn filter_sql(
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        // Words in the number, title or body: the text index narrows to the candidates and
-        // the substring match decides, so the answer is exactly what a scan would give. Or,
-        // exactly, a 12345 work-order number, or a reporter's phone.
-        let narrowed = match crate::text_index::match_query(q) {
-            Some(m) => {
-                args.push(Value::Text(m));
-                format!(
-                    "c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?{}) AND ",
-                    args.len()
-                )
-            }
-            None => String::new(),
-        };
+        // Words in the number, title or body; or, exactly, a 12345 work-order number or a
+        // reporter's phone. Candidates come from indexes (the text index, the key, the phones)
+        // and the exact test decides, so the answer is what a scan would give, without one.
         args.push(Value::Text(format!("%{escaped}%")));
         let i = args.len();
         args.push(Value::Text(format!("12345:{}", q.trim())));
         let key = args.len();
         args.push(Value::Text(q.trim().to_string()));
         let exact = args.len();
-        clauses.push(format!(
-            "(({narrowed}(c.title LIKE ?{i} ESCAPE '\\' OR c.body LIKE ?{i} ESCAPE '\\' OR c.case_no LIKE ?{i} ESCAPE '\\'))
+        let decide = format!(
+            "(c.title LIKE ?{i} ESCAPE '\\' OR c.body LIKE ?{i} ESCAPE '\\' OR c.case_no LIKE ?{i} ESCAPE '\\'
               OR c.idempotency_key = ?{key}
               OR EXISTS (SELECT 1 FROM reporters r WHERE r.case_id = c.id AND r.phone = ?{exact}))"
-        ));
+        );
+        match crate::text_index::match_query(q) {
+            Some(m) => {
+                args.push(Value::Text(m));
+                clauses.push(format!(
+                    "c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?{}
+                              UNION SELECT id FROM cases WHERE idempotency_key = ?{key}
+                              UNION SELECT case_id FROM reporters WHERE phone = ?{exact})
+                     AND {decide}",
+                    args.len()
+                ));
+            }
+            // Too short for the index (one character): the scan it always was.
+            None => clauses.push(decide),
+        }
     }
     if let Some(t) = f.created_from {
         args.push(Value::Integer(ms(t)));
