@@ -83,6 +83,14 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 /// Headers every answer carries: nothing is sniffed, framed, cached or sent on as a referrer —
 /// answers hold personal data, and the JSON is never a page to render.
 async fn security_headers(mut res: Response) -> Response {
+    protect(&mut res, "default-src 'none'; frame-ancestors 'none'");
+    res
+}
+
+/// Sets the headers every answer of the platform carries, with `csp` as its content security
+/// policy: no sniffing, no framing, no referrer, and no caching unless the answer says how it
+/// may be cached (the pages' assets do).
+pub fn protect(res: &mut Response, csp: &'static str) {
     use axum::http::{header, HeaderValue};
     let h = res.headers_mut();
     h.insert(
@@ -95,11 +103,12 @@ async fn security_headers(mut res: Response) -> Response {
     );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        HeaderValue::from_static(csp),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// One line per answered request on the `fengqiao::access` target: method, the route's

@@ -256,6 +256,21 @@ fn progress_page(
     }
 }
 
+/// The progress page again with why a form on it was not taken (422).
+async fn refuse(app: &App, lookup: &ProgressForm, from: Option<&str>, why: &str) -> Response {
+    let found = app
+        .citizens
+        .progress(lookup.ticket.trim(), lookup.tail.trim(), from)
+        .await;
+    progress_page(
+        app,
+        lookup,
+        found,
+        Some(why),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
 #[derive(Deserialize)]
 pub struct SupplementForm {
     #[serde(default)]
@@ -277,17 +292,8 @@ pub async fn supplement(
         tail: f.tail.clone(),
     };
     if f.content.trim().chars().count() < 5 {
-        let found = app
-            .citizens
-            .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
-            .await;
-        return progress_page(
-            &app,
-            &lookup,
-            found,
-            Some("请写下补充的情况（不少于5个字）"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let why = "请写下补充的情况（不少于5个字）";
+        return refuse(&app, &lookup, from.as_deref(), why).await;
     }
     let done = app
         .citizens
@@ -330,17 +336,8 @@ pub async fn rate(
     let Some(satisfaction) =
         Satisfaction::parse(&f.satisfaction).filter(|s| *s != Satisfaction::NoRating)
     else {
-        let found = app
-            .citizens
-            .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
-            .await;
-        return progress_page(
-            &app,
-            &lookup,
-            found,
-            Some("请选择满意、基本满意或不满意"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let why = "请选择满意、基本满意或不满意";
+        return refuse(&app, &lookup, from.as_deref(), why).await;
     };
     let done = app
         .citizens
