@@ -42,6 +42,9 @@ impl CaseQueries {
             .map(|(code, value)| AttributeAnswer { code, value })
             .collect();
         view.media_urls = self.core.store.case_media(id).await?;
+        if view.personal_data_visible && view.media_urls.iter().any(|m| m.starts_with("/photos/")) {
+            view.photo_places = self.core.store.photo_places(id).await?;
+        }
         Ok(view)
     }
 

@@ -90,6 +90,8 @@ pub struct CaseView {
     pub suggestion: Option<SuggestionView>,
     /// Open cases proposed as the same problem, and past verdicts.
     pub duplicate_proposals: Vec<fengqiao_store::DuplicateProposal>,
+    /// Where the uploaded photos were taken, for viewers who may see personal data.
+    pub photo_places: Vec<fengqiao_store::PhotoPlace>,
 }
 
 /// A triage suggestion, labelled.
@@ -184,6 +186,7 @@ impl CaseView {
             media_urls: Vec::new(),
             suggestion: None,
             duplicate_proposals: Vec::new(),
+            photo_places: Vec::new(),
             case: c,
         }
     }

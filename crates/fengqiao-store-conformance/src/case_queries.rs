@@ -518,6 +518,15 @@ pub async fn photos_are_stored_with_their_case(store: &dyn Store) {
     assert_eq!(first.case_id, case.id);
     assert_eq!(first.bytes, photo(1, None).bytes);
     assert_eq!((first.latitude, first.longitude), (Some(29.7), Some(120.2)));
+    assert_eq!(
+        store.photo_places(case.id).await.unwrap(),
+        vec![PhotoPlace {
+            id: ids[0],
+            latitude: 29.7,
+            longitude: 120.2
+        }],
+        "only the photo that says where it was taken"
+    );
     let second = store.photo(ids[1]).await.unwrap().unwrap();
     assert_eq!((second.bytes[3], second.latitude), (2, None));
     assert!(store.photo(ids[1] + 1000).await.unwrap().is_none());

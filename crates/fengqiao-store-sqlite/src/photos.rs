@@ -37,6 +37,31 @@ pub(crate) fn insert_photos(
 
 #[async_trait]
 impl PhotoStore for SqliteStore {
+    async fn photo_places(&self, case: CaseId) -> Result<Vec<PhotoPlace>> {
+        self.read(move |conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT id, latitude, longitude FROM case_photos
+                     WHERE case_id = ?1 AND latitude IS NOT NULL AND longitude IS NOT NULL
+                     ORDER BY id",
+                )
+                .map_err(backend)?;
+            let rows = st
+                .query_map([case.0], |r| {
+                    Ok(PhotoPlace {
+                        id: r.get(0)?,
+                        latitude: r.get(1)?,
+                        longitude: r.get(2)?,
+                    })
+                })
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn photo(&self, id: i64) -> Result<Option<StoredPhoto>> {
         self.read(move |conn| {
             conn.query_row(

@@ -31,7 +31,17 @@ pub fn photo_path(id: i64) -> String {
     format!("/photos/{id}")
 }
 
+/// Where a case's photo was taken, without its bytes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PhotoPlace {
+    pub id: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
 #[async_trait]
 pub trait PhotoStore: Send + Sync + 'static {
     async fn photo(&self, id: i64) -> Result<Option<StoredPhoto>>;
+    /// The places a case's photos were taken, for those that say so, in order.
+    async fn photo_places(&self, case: CaseId) -> Result<Vec<PhotoPlace>>;
 }

@@ -527,6 +527,16 @@ async fn photos_are_kept_without_their_metadata_and_shown_only_to_those_who_see_
     let id = s.case_id(location.trim_start_matches("/t/")).await;
     let op = s.login("op").await;
     let (_, page) = s.get(&op, &format!("/cases/{id}")).await;
+    assert!(
+        page.contains("照片拍摄位置：北纬 29.7，东经 120.23333"),
+        "the centre sees where it was taken"
+    );
+    let leader = s.login("leader").await;
+    let (_, seen) = s.get(&leader, &format!("/cases/{id}")).await;
+    assert!(
+        seen.contains("<img src=") && !seen.contains("拍摄位置"),
+        "not for leaders"
+    );
     let at = page
         .find("<img src=\"")
         .expect("the photo on the case page")
