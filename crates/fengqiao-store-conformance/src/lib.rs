@@ -12,8 +12,11 @@ pub mod case_queries;
 pub mod clients;
 pub mod config;
 pub mod durability;
+pub mod figures;
 pub mod org;
+pub mod photos;
 pub mod rules;
+pub mod search;
 pub mod triage;
 
 use chrono::{TimeZone, Utc};
@@ -60,15 +63,19 @@ macro_rules! conformance_tests {
             }
             case_queries {
                 lists_page_in_newest_first_order, lists_respect_region_scope,
-                unit_scope_sees_its_cases_and_its_reporters, search_is_literal,
+                unit_scope_sees_its_cases_and_its_reporters,
                 counts_follow_scope, export_pages_walk_every_case_once,
                 idempotency_keys_find_their_case, open_timed_cases_are_those_on_a_clock,
                 case_details_for_many_in_one_read, case_numbers_of_existing_cases,
                 media_and_attributes_keep_their_order, queues_list_the_most_urgent_first,
-                photos_are_stored_with_their_case, open_figures_group_by_unit_and_place,
                 queues_of_pending_extensions_and_merge_proposals,
-                search_finds_exactly_the_substring_matches,
-                counts_of_many_lists_at_once_match_each_list,
+            }
+            photos { photos_are_stored_with_their_case }
+            figures {
+                open_figures_group_by_unit_and_place, counts_of_many_lists_at_once_match_each_list,
+            }
+            search {
+                search_is_literal, search_finds_exactly_the_substring_matches,
                 search_finds_a_12345_number_or_a_reporters_phone,
             }
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
@@ -188,6 +195,15 @@ pub fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect
         feedback: None,
         settles: Vec::new(),
         external: None,
+    }
+}
+
+/// One page of every case, `page_size` at a time.
+pub fn page(page: u32, page_size: u32) -> CaseFilter {
+    CaseFilter {
+        page,
+        page_size,
+        ..Default::default()
     }
 }
 

@@ -393,11 +393,3 @@ pub async fn lists_show_exactly_the_cases_each_person_may_open(store: &dyn Store
         4
     );
 }
-
-fn page(page: u32, page_size: u32) -> CaseFilter {
-    CaseFilter {
-        page,
-        page_size,
-        ..Default::default()
-    }
-}
