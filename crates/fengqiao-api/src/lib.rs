@@ -133,3 +133,16 @@ async fn access_log(req: axum::extract::Request, next: axum::middleware::Next) -
     );
     res
 }
+
+/// The address citizens and clients reach the platform at: the configured public address, or
+/// else the one this request came to (its `Host`, and whether a proxy says it came over HTTPS).
+pub fn public_base(app: &App, headers: &axum::http::HeaderMap) -> String {
+    app.core.config.public_base(
+        headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok()),
+        headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
+    )
+}

@@ -15,6 +15,7 @@ mod core;
 mod error;
 pub mod formats;
 mod intake;
+mod map;
 mod queries;
 pub mod scheduler;
 mod throttle;
@@ -42,6 +43,7 @@ pub use channels::open311::{
 pub use citizen::Citizens;
 pub use error::AppError;
 pub use intake::{IntakeInput, IntakeService, KeyScope};
+pub use map::{MapVillage, RegionMap, VillageMap};
 pub use queries::CaseQueries;
 pub use scheduler::Scheduler;
 pub use triage::{keywords, HotspotView, TrainOutcome, Triage, TriageConfig};
@@ -129,6 +131,8 @@ pub struct App {
     pub citizens: Citizens,
     pub triage: Arc<Triage>,
     pub clients: ApiClients,
+    /// Where villages lie, for the dashboard's map.
+    pub map: RegionMap,
     pub open311: Open311,
     pub hotline: Arc<Hotline>,
     pub scheduler: Arc<Scheduler>,
@@ -157,6 +161,7 @@ impl App {
             queries: CaseQueries::new(core.clone()),
             citizens: Citizens::new(core.clone(), actions.clone()),
             clients: ApiClients::new(core.clone()),
+            map: RegionMap::new(core.clone()),
             open311: Open311::new(core.clone(), actions.clone()),
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
             scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone())),

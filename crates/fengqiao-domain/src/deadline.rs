@@ -37,6 +37,15 @@ impl Stage {
     pub fn parse(s: &str) -> Option<Self> {
         Stage::ALL.into_iter().find(|x| x.as_str() == s)
     }
+    /// The zh-CN name of the step whose time it limits.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Accept => "签收",
+            Stage::Return => "退单",
+            Stage::Reply => "办结",
+            Stage::FollowUp => "回访",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,6 +58,21 @@ pub enum LimitUnit {
 }
 
 impl LimitUnit {
+    pub const ALL: [LimitUnit; 4] = [
+        LimitUnit::Minutes,
+        LimitUnit::Hours,
+        LimitUnit::WorkingDays,
+        LimitUnit::CalendarDays,
+    ];
+    /// The zh-CN unit, as in "3个工作日".
+    pub fn label(self) -> &'static str {
+        match self {
+            LimitUnit::Minutes => "分钟",
+            LimitUnit::Hours => "小时",
+            LimitUnit::WorkingDays => "个工作日",
+            LimitUnit::CalendarDays => "个自然日",
+        }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             LimitUnit::Minutes => "minutes",
@@ -58,14 +82,7 @@ impl LimitUnit {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            LimitUnit::Minutes,
-            LimitUnit::Hours,
-            LimitUnit::WorkingDays,
-            LimitUnit::CalendarDays,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        LimitUnit::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod clients;
 pub mod config;
 pub mod durability;
 pub mod figures;
+pub mod map;
 pub mod org;
 pub mod photos;
 pub mod rules;
@@ -46,7 +47,7 @@ macro_rules! conformance_tests {
             org {
                 regions_nest_under_their_parent, region_with_unknown_parent_is_refused,
                 units_round_trip, categories_and_their_attributes_round_trip,
-                attribute_codes_are_unique_per_category,
+                attribute_codes_are_unique_per_category, top_level_category_names_are_unique,
             }
             auth {
                 usernames_are_unique, tokens_expire_and_revoke,
@@ -71,6 +72,7 @@ macro_rules! conformance_tests {
                 queues_of_pending_extensions_and_merge_proposals,
             }
             photos { photos_are_stored_with_their_case }
+            map { region_centres_are_set_moved_and_audited }
             figures {
                 open_figures_group_by_unit_and_place, counts_of_many_lists_at_once_match_each_list,
             }

@@ -173,3 +173,28 @@ pub async fn attribute_codes_are_unique_per_category(store: &dyn Store) {
     assert!(matches!(err, StoreError::InvalidReference(_)), "{err:?}");
     assert_eq!(store.category_attributes().await.unwrap().len(), 1);
 }
+
+/// Names are unique among siblings, top level included (where the parent is no row at all).
+pub async fn top_level_category_names_are_unique(store: &dyn Store) {
+    let top = |name: &str| NewCategory {
+        parent_id: None,
+        name: name.into(),
+        default_unit_id: None,
+        is_petition: false,
+    };
+    let first = store
+        .insert_category(top("森林防火"), admin())
+        .await
+        .unwrap();
+    let err = store
+        .insert_category(top("森林防火"), admin())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    let child = NewCategory {
+        parent_id: Some(first.id),
+        ..top("森林防火")
+    };
+    store.insert_category(child, admin()).await.unwrap();
+    assert_eq!(store.categories().await.unwrap().len(), 2);
+}

@@ -15,6 +15,7 @@ mod clients;
 mod config;
 mod error;
 mod figures;
+mod map;
 mod migrate;
 mod org;
 mod photos;

@@ -26,6 +26,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0013_reporter_phone_index.sql"),
     ),
     (14, include_str!("../migrations/0014_supplement_events.sql")),
+    (15, include_str!("../migrations/0015_region_centres.sql")),
+    (16, include_str!("../migrations/0016_top_level_names.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -16,6 +16,7 @@ mod case_queries;
 mod clients;
 mod config;
 mod figures;
+mod map;
 mod org;
 mod photos;
 mod triage;
@@ -27,6 +28,7 @@ pub use case_queries::*;
 pub use clients::*;
 pub use config::*;
 pub use figures::*;
+pub use map::*;
 pub use org::*;
 pub use photos::*;
 pub use triage::*;
@@ -97,6 +99,7 @@ pub trait Store:
     + AuditStore
     + PhotoStore
     + FigureStore
+    + MapStore
 {
 }
 
@@ -111,5 +114,6 @@ impl<T> Store for T where
         + AuditStore
         + PhotoStore
         + FigureStore
+        + MapStore
 {
 }

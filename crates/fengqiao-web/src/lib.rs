@@ -42,18 +42,63 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/dashboard", get(dashboard::dashboard))
         .route("/qr", get(citizen::qr_sheet))
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/users/{id}/active", post(admin::set_active))
+        .route("/admin", get(admin::index))
         .route(
-            "/admin/hotline",
-            get(admin::hotline).post(admin::hotline_import).layer(
-                axum::extract::DefaultBodyLimit::max(admin::IMPORT_LIMIT_BYTES),
-            ),
+            "/admin/users",
+            get(admin::users::users).post(admin::users::create_user),
         )
-        .route("/admin/hotline/export.xlsx", get(admin::hotline_export))
+        .route("/admin/users/{id}/active", post(admin::users::set_active))
+        .route(
+            "/admin/regions",
+            get(admin::org::regions).post(admin::org::create_region),
+        )
+        .route("/admin/regions/{id}/centre", post(admin::org::set_centre))
+        .route(
+            "/admin/units",
+            get(admin::org::units).post(admin::org::create_unit),
+        )
+        .route(
+            "/admin/categories",
+            get(admin::categories::categories).post(admin::categories::create_category),
+        )
+        .route("/admin/categories/{id}", get(admin::categories::category))
+        .route(
+            "/admin/categories/{id}/questions",
+            post(admin::categories::create_question),
+        )
+        .route(
+            "/admin/policies",
+            get(admin::categories::policies).post(admin::categories::set_policy),
+        )
         .route(
             "/admin/calendar",
-            get(admin::calendar).post(admin::calendar_import),
+            get(admin::calendar::calendar).post(admin::calendar::calendar_import),
+        )
+        .route(
+            "/admin/clients",
+            get(admin::clients::clients).post(admin::clients::create_client),
+        )
+        .route(
+            "/admin/clients/{id}/revoke",
+            post(admin::clients::revoke_client),
+        )
+        .route("/admin/models", get(admin::models::models))
+        .route("/admin/models/train", post(admin::models::train))
+        .route(
+            "/admin/models/{version}/activate",
+            post(admin::models::activate),
+        )
+        .route(
+            "/admin/hotline",
+            get(admin::hotline::hotline)
+                .post(admin::hotline::hotline_import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    admin::hotline::IMPORT_LIMIT_BYTES,
+                )),
+        )
+        .route(
+            "/admin/hotline/export.xlsx",
+            get(admin::hotline::hotline_export),
         )
         .route(
             "/intake",

@@ -21,9 +21,18 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "dashboard.html",
     "qr_sheet.html",
     "intake.html",
-    "admin_users.html",
-    "admin_hotline.html",
-    "admin_calendar.html",
+    "admin/_flash.html",
+    "admin/index.html",
+    "admin/users.html",
+    "admin/regions.html",
+    "admin/units.html",
+    "admin/categories.html",
+    "admin/category.html",
+    "admin/policies.html",
+    "admin/calendar.html",
+    "admin/clients.html",
+    "admin/models.html",
+    "admin/hotline.html",
     "citizen/landing.html",
     "citizen/report.html",
     "citizen/ticket.html",
@@ -70,6 +79,22 @@ impl IntoResponse for Page {
 
 /// Renders a page.
 pub fn page(name: &str, ctx: serde_json::Value) -> Page {
+    render(name, minijinja::Value::from_serialize(&ctx))
+}
+
+/// Renders a page that shows deadlines: its context also holds the [`crate::time::Clock`]
+/// they are measured against, as `clock`.
+pub fn timed_page(app: &fengqiao_app::App, name: &str, ctx: serde_json::Value) -> Page {
+    render(
+        name,
+        minijinja::context! {
+            clock => crate::time::Clock::of(app),
+            ..minijinja::Value::from_serialize(&ctx)
+        },
+    )
+}
+
+fn render(name: &str, ctx: minijinja::Value) -> Page {
     match env().get_template(name).and_then(|t| t.render(&ctx)) {
         Ok(html) => Page(Some(html)),
         Err(e) => {
@@ -86,6 +111,31 @@ mod tests {
         let env = super::env();
         for (name, _) in super::TEMPLATES {
             assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    /// A template file left out of the list would only fail when its page is opened.
+    #[test]
+    fn every_template_file_is_embedded() {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, root, out);
+                } else {
+                    let rel = p.strip_prefix(root).unwrap().to_string_lossy();
+                    out.push(rel.replace('\\', "/"));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files = Vec::new();
+        walk(&root, &root, &mut files);
+        for f in files {
+            assert!(
+                super::TEMPLATES.iter().any(|(name, _)| *name == f),
+                "templates/{f} is not in TEMPLATES"
+            );
         }
     }
 }

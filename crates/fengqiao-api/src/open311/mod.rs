@@ -328,12 +328,7 @@ async fn root_post(
 }
 
 fn discovery(app: &App, headers: &HeaderMap, fmt: Fmt) -> O311 {
-    let base = app.core.config.public_base(
-        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
-        headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
-    );
+    let base = crate::public_base(app, headers);
     ok(
         fmt,
         Doc::Object {

@@ -139,7 +139,8 @@ async fn render_case(
             "level": view.case.deadlines.overdue_level.as_str(),
         })
     });
-    Ok(render::page(
+    Ok(render::timed_page(
+        app,
         "case.html",
         json!({
             "title": format!("{} {}", view.case.case_no, view.case.text.title),
@@ -162,7 +163,6 @@ async fn render_case(
             "deadline": deadline,
             "flash": flash,
             "kept": kept,
-            "now": super::now_str(app),
         }),
     ))
 }

@@ -220,12 +220,11 @@ pub async fn progress(
         .citizens
         .progress(f.ticket.trim(), f.tail.trim(), from.as_deref())
         .await;
-    progress_page(&app, &f, found, None, StatusCode::OK)
+    progress_page(&f, found, None, StatusCode::OK)
 }
 
 /// The progress page: the case with `status` (and a message), or why it was not found.
 fn progress_page(
-    app: &App,
     f: &ProgressForm,
     found: Result<fengqiao_app::PublicCaseView, fengqiao_app::AppError>,
     flash: Option<&str>,
@@ -241,7 +240,6 @@ fn progress_page(
                 "case": view,
                 "flash": flash,
                 "flash_error": !status.is_success(),
-                "now": super::now_str(app),
             }),
         )
         .status(status),
@@ -262,13 +260,7 @@ async fn refuse(app: &App, lookup: &ProgressForm, from: Option<&str>, why: &str)
         .citizens
         .progress(lookup.ticket.trim(), lookup.tail.trim(), from)
         .await;
-    progress_page(
-        app,
-        lookup,
-        found,
-        Some(why),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    progress_page(lookup, found, Some(why), StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 #[derive(Deserialize)]
@@ -310,7 +302,7 @@ pub async fn supplement(
     } else {
         "已收到您补充的情况，承办单位和受理中心都能看到。"
     };
-    progress_page(&app, &lookup, done, Some(flash), StatusCode::OK)
+    progress_page(&lookup, done, Some(flash), StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -353,7 +345,7 @@ pub async fn rate(
     } else {
         "感谢您的评价。"
     };
-    progress_page(&app, &lookup, done, Some(flash), StatusCode::OK)
+    progress_page(&lookup, done, Some(flash), StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -398,18 +390,9 @@ pub async fn qr_sheet(
             "villages": villages.iter().map(|v| json!({"id": v.id.0, "name": v.name})).collect::<Vec<_>>(),
             "current": current.map(|v| v.id.0),
             "places": places,
-            "base": public_base(&app, &headers),
+            "base": super::public_base(&app, &headers),
         }),
     ))
-}
-
-fn public_base(app: &App, headers: &HeaderMap) -> String {
-    app.core.config.public_base(
-        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
-        headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
-    )
 }
 
 /// The 民情码 itself: a QR code (SVG, drawn here) of the landing page's address.
@@ -419,7 +402,7 @@ pub async fn qr_svg(
     headers: HeaderMap,
 ) -> WebResult<Response> {
     let (r, _) = place(&app, &code)?;
-    let base = public_base(&app, &headers);
+    let base = super::public_base(&app, &headers);
     let url = format!("{base}/m/{}", r.id.0);
     let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| WebError::Internal(format!("QR for {url}: {e}")))?;

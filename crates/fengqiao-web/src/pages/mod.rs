@@ -24,9 +24,4 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-/// The current time as the views serialise times, for `time_left`.
-pub fn now_str(app: &fengqiao_app::App) -> String {
-    app.core
-        .now()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub use fengqiao_api::public_base;

@@ -133,7 +133,22 @@ pub struct WorkbenchQuery {
     state: Option<String>,
     /// Strings, since an empty choice in the filter form sends an empty value.
     region_id: Option<String>,
+    unit_id: Option<String>,
+    /// Received on or after this China-time date (`2026-11-01`).
+    from: Option<String>,
+    /// Received on or before this China-time date.
+    to: Option<String>,
     page: Option<String>,
+}
+
+/// A China-time date from a date field: the instant its day starts (`days_after` days later).
+fn day_start(s: &str, days_after: i64) -> Option<fengqiao_domain::Timestamp> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    (d + chrono::Duration::days(days_after))
+        .and_hms_opt(0, 0, 0)?
+        .and_local_timezone(fengqiao_domain::china_offset())
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 const PAGE_SIZE: u32 = 50;
@@ -240,9 +255,14 @@ async fn render_workbench(
         .as_deref()
         .and_then(|p| p.parse::<u32>().ok())
         .unwrap_or(1);
-    let searching = query.q.as_deref().is_some_and(|q| !q.trim().is_empty())
-        || query.state.as_deref().is_some_and(|s| !s.is_empty())
-        || region_id.is_some();
+    let unit_id = query.unit_id.as_deref().and_then(|u| u.parse::<i64>().ok());
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let searching = given(&query.q)
+        || given(&query.state)
+        || given(&query.from)
+        || given(&query.to)
+        || region_id.is_some()
+        || unit_id.is_some();
     let current = if searching {
         "search".to_string()
     } else {
@@ -292,7 +312,39 @@ async fn render_workbench(
             }
         }
         filter.region_id = region_id.map(RegionId);
+        filter.unit_id = unit_id.map(UnitId);
+        for (field, days_after, what) in [(&query.from, 0, "起始日期"), (&query.to, 1, "截止日期")]
+        {
+            let Some(text) = field.as_deref().filter(|s| !s.trim().is_empty()) else {
+                continue;
+            };
+            match day_start(text, days_after) {
+                Some(t) if days_after == 0 => filter.created_from = Some(t),
+                Some(t) => filter.created_to = Some(t),
+                None => {
+                    notice = Some(format!(
+                        "{what}「{text}」不是有效日期，请按 2026-11-01 的格式填写"
+                    ))
+                }
+            }
+        }
     }
+    // The pager keeps the search.
+    let kept: Vec<String> = [
+        ("queue", Some(current.clone())),
+        ("q", query.q.clone()),
+        ("state", query.state.clone()),
+        ("region_id", region_id.map(|r| r.to_string())),
+        ("unit_id", unit_id.map(|u| u.to_string())),
+        ("from", query.from.clone()),
+        ("to", query.to.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        v.filter(|v| !v.trim().is_empty())
+            .map(|v| format!("{k}={}", super::url_encode(v.trim())))
+    })
+    .collect();
     filter.page = page_no.max(1);
     filter.page_size = PAGE_SIZE;
     let page = match app.queries.list_cases(&staff.actor, filter).await {
@@ -323,7 +375,8 @@ async fn render_workbench(
         .map(|s| json!({"value": s.as_str(), "label": s.label()}))
         .collect();
     let pages = page.total.div_ceil(PAGE_SIZE as u64).max(1);
-    Ok(render::page(
+    Ok(render::timed_page(
+        app,
         "workbench.html",
         json!({
             "title": "工作台",
@@ -338,14 +391,14 @@ async fn render_workbench(
             "total": page.total,
             "page": page.page,
             "pages": pages,
-            "query": {"q": query.q, "state": query.state, "region_id": region_id},
+            "query": {"q": query.q, "state": query.state, "region_id": region_id, "unit_id": unit_id, "from": query.from, "to": query.to},
+            "kept": kept.join("&"),
             "regions": regions,
             "states": states,
             "notice": notice,
             "flash": flash,
             "bulk": bulk_action(&current, &staff.actor),
             "units": app.core.units().iter().map(|u| json!({"id": u.id.0, "name": u.name})).collect::<Vec<_>>(),
-            "now": super::now_str(app),
         }),
     ))
 }

@@ -262,3 +262,54 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
     desk.close().await;
     drop(Arc::clone(&t.app));
 }
+
+/// An admin places a village on the map, adds a category and issues an API key from the
+/// pages, on a desktop and on a phone; the leader's dashboard draws the village.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_the_township_in_a_browser() {
+    let t = township(AppConfig::default()).await;
+    let base = fengqiao_testkit::serve(fengqiao_web::site(t.app.clone())).await;
+    let driver = Driver::start().await;
+    let desk = driver.session(1366, 900).await;
+    let phone = driver.phone(390, 844).await;
+
+    login(&desk, &base, "admin").await;
+    desk.click("nav a[href='/admin']").await;
+    assert!(desk.text("h1").await.contains("系统管理"));
+    desk.screenshot("desktop-7-admin").await;
+
+    desk.goto(&format!("{base}/admin/regions")).await;
+    let v = t.village;
+    desk.type_into(&format!("#lat-{v}"), "29.612").await;
+    desk.type_into(&format!("#lon-{v}"), "120.781").await;
+    desk.click(&format!("#lon-{v} ~ button")).await;
+    assert!(desk.text(".alert").await.contains("已更新「苍岩村」的位置"));
+    desk.screenshot("desktop-8-admin-regions").await;
+
+    desk.goto(&format!("{base}/admin/categories")).await;
+    desk.type_into("#name", "森林防火").await;
+    desk.click("main form button[type=submit]").await;
+    assert!(desk.text(".alert").await.contains("已新增分类「森林防火」"));
+    desk.goto(&format!("{base}/admin/policies")).await;
+    desk.screenshot("desktop-9-admin-policies").await;
+
+    desk.goto(&format!("{base}/admin/clients")).await;
+    desk.type_into("#name", "县12345平台").await;
+    desk.click("main form button[type=submit]").await;
+    assert!(desk.text("#issued-key").await.starts_with("fq_"));
+    desk.screenshot("desktop-10-admin-key").await;
+
+    login(&desk, &base, "leader").await;
+    desk.goto(&format!("{base}/dashboard")).await;
+    assert!(desk.exists("svg.map circle").await);
+    assert!(desk.text("main").await.contains("未标注位置"));
+
+    login(&phone, &base, "admin").await;
+    phone.goto(&format!("{base}/admin")).await;
+    phone.screenshot("phone-8-admin").await;
+    phone.goto(&format!("{base}/admin/regions")).await;
+    phone.screenshot("phone-9-admin-regions").await;
+
+    phone.close().await;
+    desk.close().await;
+}

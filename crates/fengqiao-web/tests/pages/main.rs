@@ -7,6 +7,8 @@ use fengqiao_testkit::{township, Township, PW};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 
+mod admin;
+
 struct Site {
     t: Township,
     base: String,
@@ -674,6 +676,34 @@ async fn a_long_queue_pages_and_keeps_its_search() {
     let (status, page) = s.get(&cookie, "/workbench?q=%E8%B7%AF%E7%81%AF").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("q=%E8%B7%AF%E7%81%AF"), "the search is kept");
+
+    // By the day received (China time) and the unit: the pager keeps every field.
+    let today = fengqiao_domain::deadline::local_date(s.t.app.core.now());
+    let yesterday = today - chrono::Duration::days(1);
+    let (_, page) = s
+        .get(
+            &cookie,
+            &format!("/workbench?q=%E8%B7%AF%E7%81%AF&from={today}&to={today}"),
+        )
+        .await;
+    assert!(page.contains("共 55 件"), "received today");
+    assert!(page.contains(&format!("from={today}")), "kept in the pager");
+    let (_, page) = s
+        .get(
+            &cookie,
+            &format!("/workbench?from={yesterday}&to={yesterday}"),
+        )
+        .await;
+    assert!(page.contains("共 0 件"), "nothing the day before");
+    let (_, page) = s.get(&cookie, "/workbench?from=2026-13-01").await;
+    assert!(
+        page.contains("起始日期「2026-13-01」不是有效日期"),
+        "{page}"
+    );
+    let (_, page) = s
+        .get(&cookie, &format!("/workbench?unit_id={}", s.t.unit))
+        .await;
+    assert!(page.contains("共 0 件"), "none dispatched yet");
 }
 
 #[tokio::test]
@@ -891,167 +921,6 @@ async fn every_staff_page_says_when_next_years_holidays_are_missing() {
     // Citizens never see it.
     let (_, page) = s.get("", &format!("/m/{}", s.t.village)).await;
     assert!(!page.contains("节假日"));
-}
-
-#[tokio::test]
-async fn an_admin_adds_and_disables_users_within_their_region() {
-    let s = site().await;
-    let admin = s.login("admin").await;
-    let (status, page) = s.get(&admin, "/admin/users").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("op_changan") && page.contains("新增用户"));
-    let csrf = csrf_of(&page);
-    let region = s.t.village.to_string();
-    let unit = s.t.other_unit.to_string();
-    let add = |password: &'static str| {
-        vec![
-            ("_csrf", csrf.clone()),
-            ("username", "wg02".to_string()),
-            ("display_name", "网格员二".to_string()),
-            ("password", password.to_string()),
-            ("role", "grid_worker".to_string()),
-            ("region_id", region.clone()),
-            ("unit_id", unit.clone()),
-        ]
-    };
-    let send = async |form: Vec<(&str, String)>| {
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        s.post(&admin, "/admin/users", &form).await
-    };
-    // A weak password: said why, what was typed kept, the password not echoed.
-    let (status, page) = send(add("abc")).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("value=\"wg02\"") && !page.contains("value=\"abc\""));
-    let (status, location) = send(add("Wangge2026x")).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
-    let new_user = s.login_with("wg02", "Wangge2026x").await;
-    assert_eq!(s.get(&new_user, "/workbench").await.0, StatusCode::OK);
-    // Disabling ends their session at once.
-    let (_, page) = s.get(&admin, "/admin/users").await;
-    let row = page.find("wg02").unwrap();
-    let at = page[row..].find("/admin/users/").unwrap() + row + 13;
-    let id: String = page[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let (status, page) = s
-        .post(
-            &admin,
-            &format!("/admin/users/{id}/active"),
-            &[("_csrf", csrf.as_str()), ("active", "false")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("已停用 网格员二"));
-    assert_eq!(
-        s.get(&new_user, "/workbench").await.0,
-        StatusCode::SEE_OTHER
-    );
-    // A village operator has no user administration.
-    let op = s.login("op_changan").await;
-    let (status, _) = s.get(&op, "/admin/users").await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-}
-
-#[tokio::test]
-async fn the_centre_imports_12345_work_orders_and_exports_the_cases_from_the_browser() {
-    let s = site().await;
-    let op = s.login("op").await;
-    let (status, page) = s.get(&op, "/admin/hotline").await;
-    assert_eq!(status, StatusCode::OK);
-    let csrf = csrf_of(&page);
-    let csv = "工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限\n\
-               12345-001,2026-11-22 10:00,王先生,13912345678,村口路面塌陷已经一周,苍岩村村口,道路破损,一般,\n\
-               12345-002,2026-11-22 11:00,李女士,13812345678,,长安村,道路破损,一般,\n";
-    // A rehearsal writes nothing and reports the bad row.
-    let (status, page) = s
-        .post_file(
-            &op,
-            "/admin/hotline",
-            &[("_csrf", &csrf), ("dry_run", "on")],
-            ("orders.csv", csv.as_bytes().to_vec()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(
-        page.contains("演练") && page.contains("新建 1") && page.contains("出错 1"),
-        "{page}"
-    );
-    let (_, list) = s.get(&op, "/workbench?q=12345-001").await;
-    assert!(list.contains("共 0 件"));
-    let (_, page) = s
-        .post_file(
-            &op,
-            "/admin/hotline",
-            &[("_csrf", &csrf)],
-            ("orders.csv", csv.as_bytes().to_vec()),
-        )
-        .await;
-    assert!(
-        page.contains("新建 1") && !page.contains("未写入"),
-        "{page}"
-    );
-    // The centre finds it by its 12345 number, and by the caller's phone however typed.
-    let (_, list) = s.get(&op, "/workbench?q=12345-001").await;
-    assert!(list.contains("共 1 件"), "{list}");
-    let (_, list) = s.get(&op, "/workbench?q=139%201234%205678").await;
-    assert!(list.contains("共 1 件"), "{list}");
-    // Without the CSRF token nothing happens.
-    let (status, _) = s
-        .post_file(
-            &op,
-            "/admin/hotline",
-            &[],
-            ("orders.csv", csv.as_bytes().to_vec()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    // The export is a workbook.
-    let r = s.get_raw(&op, "/admin/hotline/export.xlsx").await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .contains("attachment"));
-    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
-    // Units do not import.
-    let staff = s.login("staff").await;
-    assert_eq!(
-        s.get(&staff, "/admin/hotline").await.0,
-        StatusCode::FORBIDDEN
-    );
-}
-
-#[tokio::test]
-async fn an_admin_uploads_next_years_holidays_and_the_banner_goes() {
-    let s = site().await;
-    let admin = s.login("admin").await;
-    let (_, page) = s.get(&admin, "/admin/calendar").await;
-    assert!(page.contains("2027 年：<strong>未导入</strong>"), "{page}");
-    let csrf = csrf_of(&page);
-    let bad = "2027-13-01,holiday,元旦\n";
-    let (status, page) = s
-        .post_file(
-            &admin,
-            "/admin/calendar",
-            &[("_csrf", &csrf)],
-            ("2027.csv", bad.into()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("第 1 行"), "{page}");
-    let good = "date,kind,name\n2027-01-01,holiday,元旦\n2027-02-20,workday,春节调休\n";
-    let (status, page) = s
-        .post_file(
-            &admin,
-            "/admin/calendar",
-            &[("_csrf", &csrf)],
-            ("2027.csv", good.into()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("已导入 2 天") && page.contains("2027 年：已导入"));
-    assert!(!page.contains("尚未导入"));
 }
 
 #[tokio::test]

@@ -24,6 +24,27 @@ pub(super) const GENERATED_VILLAGES: &[&str] =
     &["上湖村", "东山村", "溪滩村", "马家坞村", "丁家畈村"];
 pub(super) const COMMUNITIES: &[&str] = &["两头门社区", "甘霖社区"];
 
+/// The demo township's centre (its own, made-up place) and each village's offset from it in
+/// kilometres east and north, in the order of the villages then the communities: the towns'
+/// communities near the centre, the villages spread up the valleys around it.
+const CENTRE: (f64, f64) = (29.612, 120.781);
+const VILLAGE_OFFSETS_KM: &[(f64, f64)] = &[
+    (-6.2, 4.1),
+    (-3.8, -2.6),
+    (4.9, 3.3),
+    (2.7, -4.8),
+    (-1.9, 6.4),
+    (6.8, -1.2),
+    (-5.1, -5.7),
+    (1.2, 7.9),
+    (8.4, 5.6),
+    (-8.3, 0.6),
+    (3.9, -8.1),
+    (-2.4, -8.6),
+    (0.6, 1.1),
+    (-0.9, -0.7),
+];
+
 pub(super) struct Sub {
     pub(super) parent: &'static str,
     pub(super) name: &'static str,
@@ -526,6 +547,11 @@ pub(super) async fn build_org(app: &Arc<App>) -> anyhow::Result<Org> {
             .admin
             .create_region(&sys, Some(town.id), name, *level)
             .await?;
+        if let Some((east, north)) = VILLAGE_OFFSETS_KM.get(vi) {
+            let lat = CENTRE.0 + north / 111.32;
+            let lon = CENTRE.1 + east / (111.32 * CENTRE.0.to_radians().cos());
+            app.map.set_centre(&sys, v.id, lat, lon).await?;
+        }
         let committee = app
             .admin
             .create_unit(
