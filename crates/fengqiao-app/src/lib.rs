@@ -17,6 +17,7 @@ pub mod formats;
 mod intake;
 mod map;
 mod queries;
+mod saved_filters;
 pub mod scheduler;
 mod throttle;
 mod triage;
@@ -45,6 +46,7 @@ pub use error::AppError;
 pub use intake::{IntakeInput, IntakeService, KeyScope};
 pub use map::{MapVillage, RegionMap, VillageMap};
 pub use queries::CaseQueries;
+pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};
 pub use scheduler::Scheduler;
 pub use triage::{keywords, HotspotView, TrainOutcome, Triage, TriageConfig};
 pub use views::*;
@@ -133,6 +135,8 @@ pub struct App {
     pub clients: ApiClients,
     /// Where villages lie, for the dashboard's map.
     pub map: RegionMap,
+    /// Each staff member's saved workbench searches.
+    pub saved_filters: SavedFilters,
     pub open311: Open311,
     pub hotline: Arc<Hotline>,
     pub scheduler: Arc<Scheduler>,
@@ -162,6 +166,7 @@ impl App {
             citizens: Citizens::new(core.clone(), actions.clone()),
             clients: ApiClients::new(core.clone()),
             map: RegionMap::new(core.clone()),
+            saved_filters: SavedFilters::new(core.clone()),
             open311: Open311::new(core.clone(), actions.clone()),
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
             scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone())),

@@ -17,6 +17,7 @@ pub mod map;
 pub mod org;
 pub mod photos;
 pub mod rules;
+pub mod saved_filters;
 pub mod search;
 pub mod triage;
 
@@ -73,6 +74,7 @@ macro_rules! conformance_tests {
             }
             photos { photos_are_stored_with_their_case }
             map { region_centres_are_set_moved_and_audited }
+            saved_filters { saved_filters_are_private_replaced_by_name_and_bounded }
             figures {
                 open_figures_group_by_unit_and_place, counts_of_many_lists_at_once_match_each_list,
             }

@@ -21,6 +21,7 @@ mod org;
 mod photos;
 mod query;
 mod rows;
+mod saved_filters;
 mod text_index;
 mod triage;
 mod writer;

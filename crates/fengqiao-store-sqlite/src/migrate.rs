@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_supplement_events.sql")),
     (15, include_str!("../migrations/0015_region_centres.sql")),
     (16, include_str!("../migrations/0016_top_level_names.sql")),
+    (17, include_str!("../migrations/0017_saved_filters.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -19,6 +19,7 @@ mod figures;
 mod map;
 mod org;
 mod photos;
+mod saved_filters;
 mod triage;
 
 pub use audit::*;
@@ -31,6 +32,7 @@ pub use figures::*;
 pub use map::*;
 pub use org::*;
 pub use photos::*;
+pub use saved_filters::*;
 pub use triage::*;
 
 use fengqiao_domain::ids::UserId;
@@ -100,6 +102,7 @@ pub trait Store:
     + PhotoStore
     + FigureStore
     + MapStore
+    + SavedFilterStore
 {
 }
 
@@ -115,5 +118,6 @@ impl<T> Store for T where
         + PhotoStore
         + FigureStore
         + MapStore
+        + SavedFilterStore
 {
 }

@@ -34,6 +34,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", post(session::logout))
         .route("/workbench", get(workbench::workbench))
         .route("/workbench/bulk", post(workbench::bulk))
+        .route("/workbench/filters", post(workbench::save_filter))
+        .route(
+            "/workbench/filters/{id}/delete",
+            post(workbench::delete_filter),
+        )
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))
         .route(

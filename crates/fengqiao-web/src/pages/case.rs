@@ -106,8 +106,7 @@ async fn render_case(
         .filter_map(|o| {
             let fields = form_fields(o.kind)?
                 .into_iter()
-                // Co-units and a sub-dispatch's own deadline are set through the API for now.
-                .filter(|f| !matches!(f.kind, "co_units" | "time") && f.name != "task_id")
+                .filter(|f| f.name != "task_id")
                 .collect::<Vec<_>>();
             Some(json!({
                 "kind": o.kind.as_str(),
@@ -235,8 +234,19 @@ pub async fn act(
     State(app): State<Arc<App>>,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(sent): Form<Vec<(String, String)>>,
 ) -> WebResult<Response> {
+    // One value per field, except the co-units ticked, which are kept together.
+    let mut form: HashMap<String, String> = HashMap::new();
+    let mut co_units = Vec::new();
+    for (k, v) in sent {
+        if k == "co_unit" {
+            co_units.push(v);
+        } else {
+            form.insert(k, v);
+        }
+    }
+    form.insert("co_units".into(), co_units.join(","));
     staff.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
     let id = CaseId(id);
     let refuse =
@@ -324,6 +334,26 @@ async fn wire_form(
                 Err(_) => return Err(format!("「{}」须为数字", f.label)),
             },
             (_, "flag") => json!(matches!(raw, "on" | "true" | "1" | "yes")),
+            // A date field: the end of that day in China time, as day-based limits end.
+            (_, "time") => match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                Ok(d) => json!(format!("{d}T23:59:59+08:00")),
+                Err(_) => return Err(format!("「{}」须为日期，如 2026-12-01", f.label)),
+            },
+            (_, "co_units") => {
+                let instructions = form
+                    .get("co_instructions")
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or("请配合主办单位办理");
+                let mut units = Vec::new();
+                for u in raw.split(',') {
+                    match u.parse::<i64>() {
+                        Ok(u) => units.push(json!({"unit_id": u, "instructions": instructions})),
+                        Err(_) => return Err("请重新选择协办单位".into()),
+                    }
+                }
+                json!(units)
+            }
             _ => json!(raw),
         };
         body.insert(f.name.into(), value);

@@ -375,6 +375,21 @@ async fn render_workbench(
         .map(|s| json!({"value": s.as_str(), "label": s.label()}))
         .collect();
     let pages = page.total.div_ceil(PAGE_SIZE as u64).max(1);
+    let saved: Vec<Value> = app
+        .saved_filters
+        .list(&staff.actor)
+        .await?
+        .into_iter()
+        .map(|f| json!({"id": f.id, "name": f.name, "query": f.query}))
+        .collect();
+    // What a search saves: its fields, not the page it is on.
+    let savable = searching.then(|| {
+        kept.iter()
+            .filter(|kv| !kv.starts_with("queue="))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("&")
+    });
     Ok(render::timed_page(
         app,
         "workbench.html",
@@ -393,6 +408,8 @@ async fn render_workbench(
             "pages": pages,
             "query": {"q": query.q, "state": query.state, "region_id": region_id, "unit_id": unit_id, "from": query.from, "to": query.to},
             "kept": kept.join("&"),
+            "saved": saved,
+            "savable": savable,
             "regions": regions,
             "states": states,
             "notice": notice,
@@ -418,4 +435,61 @@ fn filter_of(q: &Queue, now: fengqiao_domain::Timestamp) -> CaseFilter {
         supplemented_since: q.supplemented.then(|| now - chrono::Duration::days(7)),
         ..CaseFilter::default()
     }
+}
+
+/// The search fields a saved filter may hold.
+const FILTER_KEYS: &[&str] = &["queue", "q", "state", "region_id", "unit_id", "from", "to"];
+
+/// Saves the search on the page under a name (常用筛选), then shows it.
+pub async fn save_filter(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> WebResult<axum::response::Response> {
+    use axum::response::{IntoResponse, Redirect};
+    let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
+    staff.check_csrf(get("_csrf"))?;
+    let query = get("query");
+    let known = query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .all(|kv| FILTER_KEYS.contains(&kv.split('=').next().unwrap_or("")));
+    let again = axum::http::Uri::try_from(format!("/workbench?{query}"))
+        .ok()
+        .and_then(|u| Query::<WorkbenchQuery>::try_from_uri(&u).ok())
+        .filter(|_| known);
+    let Some(Query(search)) = again else {
+        return Err(WebError::Invalid("筛选条件有误，请重新搜索后再保存".into()));
+    };
+    match app
+        .saved_filters
+        .save(&staff.actor, get("name"), query)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/workbench?{query}")).into_response()),
+        Err(e) => {
+            let e = WebError::from(e);
+            if matches!(e, WebError::Internal(_) | WebError::Login { .. }) {
+                return Err(e);
+            }
+            let flash = json!({"ok": false, "message": e.message()});
+            let status = e.status();
+            Ok(render_workbench(&app, &staff, search, Some(flash))
+                .await?
+                .status(status))
+        }
+    }
+}
+
+/// Deletes one of the user's saved searches.
+pub async fn delete_filter(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> WebResult<axum::response::Response> {
+    use axum::response::{IntoResponse, Redirect};
+    staff.check_csrf(f.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    app.saved_filters.delete(&staff.actor, id).await?;
+    Ok(Redirect::to("/workbench").into_response())
 }

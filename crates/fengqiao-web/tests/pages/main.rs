@@ -304,6 +304,40 @@ async fn a_form_without_its_csrf_token_or_from_a_stale_page_changes_nothing() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("不予受理的理由"), "{page}");
     assert_eq!(s.state(id).await, "registered");
+
+    // Dispatched with a co-unit ticked on the form: the co-unit gets its own task.
+    let (_, page) = s.get(&cookie, &format!("/cases/{id}")).await;
+    assert!(
+        page.contains("name=\"co_unit\""),
+        "the dispatch form offers co-units"
+    );
+    let version = version_of(&page);
+    let (unit, co) = (s.t.unit.to_string(), s.t.other_unit.to_string());
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("action", "dispatch"),
+        ("unit_id", unit.as_str()),
+        ("co_unit", co.as_str()),
+        ("co_instructions", "负责清理现场"),
+    ];
+    let (status, _) = s.post(&cookie, &format!("/cases/{id}/act"), &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let admin = s.t.actor("admin").await;
+    let view =
+        s.t.app
+            .queries
+            .case_view(&admin, fengqiao_domain::ids::CaseId(id))
+            .await
+            .unwrap();
+    assert_eq!(s.state(id).await, "dispatched");
+    assert!(
+        view.tasks
+            .iter()
+            .any(|t| t.task.unit_id.0 == s.t.other_unit && t.task.instructions == "负责清理现场"),
+        "{:?}",
+        view.tasks
+    );
 }
 
 #[tokio::test]
@@ -946,4 +980,70 @@ async fn what_a_reporter_adds_reaches_the_centres_queue() {
     assert_eq!(status, StatusCode::OK);
     let (_, page) = s.get(&op, "/workbench?queue=supplements").await;
     assert!(page.contains(&ticket), "the supplement is in the queue");
+}
+
+#[tokio::test]
+async fn a_search_is_saved_under_a_name_for_its_owner_only() {
+    let s = site().await;
+    s.report(s.t.village, "苍岩村村口的路灯坏了").await;
+    let op = s.login("op").await;
+    let search = format!("/workbench?q=%E8%B7%AF%E7%81%AF&region_id={}", s.t.village);
+    let (_, page) = s.get(&op, &search).await;
+    assert!(page.contains("保存为常用筛选"));
+    let csrf = csrf_of(&page);
+    let query = format!("q=%E8%B7%AF%E7%81%AF&region_id={}", s.t.village);
+    let save = async |name: &str, query: &str| {
+        s.post(
+            &op,
+            "/workbench/filters",
+            &[("_csrf", csrf.as_str()), ("name", name), ("query", query)],
+        )
+        .await
+    };
+    let (status, page) = save("  ", &query).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("alert error"), "{page}");
+    let (status, _) = save("路灯", "password=x").await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only search fields"
+    );
+    let (status, location) = save("苍岩村路灯", &query).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("/workbench?{query}"));
+    let (_, page) = s.get(&op, "/workbench").await;
+    assert!(page.contains("常用筛选") && page.contains("苍岩村路灯"));
+    assert!(
+        page.replace("&amp;", "&").contains(&query),
+        "the link runs the search"
+    );
+    // Another operator has their own.
+    let other = s.login("op_changan").await;
+    assert!(!s.get(&other, "/workbench").await.1.contains("苍岩村路灯"));
+    let id =
+        s.t.app
+            .saved_filters
+            .list(&s.t.actor("op").await)
+            .await
+            .unwrap()[0]
+            .id;
+    let other_csrf = csrf_of(&s.get(&other, "/workbench").await.1);
+    let (status, _) = s
+        .post(
+            &other,
+            &format!("/workbench/filters/{id}/delete"),
+            &[("_csrf", other_csrf.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not theirs to delete");
+    let (status, _) = s
+        .post(
+            &op,
+            &format!("/workbench/filters/{id}/delete"),
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!s.get(&op, "/workbench").await.1.contains("苍岩村路灯"));
 }
