@@ -101,6 +101,7 @@ pub fn router(app: Arc<App>) -> Router {
                     admin::hotline::IMPORT_LIMIT_BYTES,
                 )),
         )
+        .route("/admin/hotline/jobs/{id}", get(admin::hotline::hotline_job))
         .route(
             "/admin/hotline/export.xlsx",
             get(admin::hotline::hotline_export),

@@ -17,8 +17,10 @@ use fengqiao_domain::org::Actor;
 use fengqiao_domain::{china_offset, Timestamp};
 use fengqiao_store::{CaseAmendment, ExportRow};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// What an import did, or with `dry_run`, would do.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -50,15 +52,120 @@ enum Outcome {
 /// Cases read per query when exporting.
 const EXPORT_PAGE: u32 = 5_000;
 
+/// An import running in the background, for a page to follow (its progress, then its report).
+struct ImportJob {
+    owner: Option<fengqiao_domain::ids::UserId>,
+    rows: usize,
+    done: Arc<AtomicUsize>,
+    started: Timestamp,
+    outcome: Option<std::result::Result<ImportReport, String>>,
+}
+
+/// What a page shows of an import job.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportProgress {
+    pub id: u64,
+    pub rows: usize,
+    pub done: usize,
+    pub started: Timestamp,
+    pub finished: bool,
+    pub report: Option<ImportReport>,
+    /// Why the import stopped, when it failed as a whole (rows already imported stay imported).
+    pub failure: Option<String>,
+}
+
+/// How long a finished job's report stays readable.
+const JOB_KEPT_HOURS: i64 = 1;
+
 /// The 12345 hotline: import of work orders through the one intake, and export.
 pub struct Hotline {
     core: Arc<Core>,
     intake: Arc<IntakeService>,
+    jobs: Mutex<(u64, HashMap<u64, ImportJob>)>,
 }
 
 impl Hotline {
     pub(crate) fn new(core: Arc<Core>, intake: Arc<IntakeService>) -> Self {
-        Hotline { core, intake }
+        Hotline {
+            core,
+            intake,
+            jobs: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// Starts an import in the background and returns its job number at once; the page follows
+    /// it with [`Hotline::import_progress`]. Each row is still its own transaction: a job that
+    /// stops (the server restarted) has imported what it reported, and importing the file
+    /// again completes it without duplicates.
+    pub fn start_import(
+        self: &Arc<Self>,
+        actor: &Actor,
+        orders: Vec<WorkOrder>,
+        errors: Vec<RowError>,
+        mapping: &Mapping,
+        dry_run: bool,
+    ) -> Result<u64> {
+        access::require(actor, Capability::ImportHotline)?;
+        let done = Arc::new(AtomicUsize::new(0));
+        let now = self.core.now();
+        let id = {
+            let mut jobs = self.jobs.lock().expect("jobs lock");
+            jobs.1.retain(|_, j| {
+                j.outcome.is_none() || now - j.started < chrono::Duration::hours(JOB_KEPT_HOURS)
+            });
+            jobs.0 += 1;
+            let id = jobs.0;
+            jobs.1.insert(
+                id,
+                ImportJob {
+                    owner: actor.user_id,
+                    rows: orders.len() + errors.len(),
+                    done: done.clone(),
+                    started: now,
+                    outcome: None,
+                },
+            );
+            id
+        };
+        let (this, actor, mapping) = (self.clone(), actor.clone(), mapping.clone());
+        tokio::spawn(async move {
+            let outcome = this
+                .import_counted(&actor, orders, errors, &mapping, dry_run, &done)
+                .await
+                .map_err(|e| e.to_string());
+            if let Err(e) = &outcome {
+                tracing::error!(job = id, error = %e, "12345 import stopped");
+            }
+            if let Some(job) = this.jobs.lock().expect("jobs lock").1.get_mut(&id) {
+                job.outcome = Some(outcome);
+            }
+        });
+        Ok(id)
+    }
+
+    /// How an import job stands; only the person who started it may follow it.
+    pub fn import_progress(&self, actor: &Actor, id: u64) -> Result<ImportProgress> {
+        access::require(actor, Capability::ImportHotline)?;
+        let jobs = self.jobs.lock().expect("jobs lock");
+        let job = jobs
+            .1
+            .get(&id)
+            .filter(|j| j.owner == actor.user_id)
+            .ok_or_else(|| AppError::NotFound("没有这次导入（导入结果保留一小时）".into()))?;
+        let (report, failure) = match &job.outcome {
+            None => (None, None),
+            Some(Ok(r)) => (Some(r.clone()), None),
+            Some(Err(e)) => (None, Some(e.clone())),
+        };
+        Ok(ImportProgress {
+            id,
+            rows: job.rows,
+            done: job.done.load(Ordering::Relaxed),
+            started: job.started,
+            finished: job.outcome.is_some(),
+            report,
+            failure,
+        })
     }
 
     /// Imports work orders (admins and operators; the command line acts as the system).
@@ -66,11 +173,27 @@ impl Hotline {
         self: &Arc<Self>,
         actor: &Actor,
         orders: Vec<WorkOrder>,
-        mut errors: Vec<RowError>,
+        errors: Vec<RowError>,
         mapping: &Mapping,
         dry_run: bool,
     ) -> Result<ImportReport> {
+        let done = AtomicUsize::new(0);
+        self.import_counted(actor, orders, errors, mapping, dry_run, &done)
+            .await
+    }
+
+    /// [`Hotline::import`], counting the rows done in `done` as it goes.
+    async fn import_counted(
+        self: &Arc<Self>,
+        actor: &Actor,
+        orders: Vec<WorkOrder>,
+        mut errors: Vec<RowError>,
+        mapping: &Mapping,
+        dry_run: bool,
+        done: &AtomicUsize,
+    ) -> Result<ImportReport> {
         access::require(actor, Capability::ImportHotline)?;
+        done.store(errors.len(), Ordering::Relaxed);
         let mut report = ImportReport {
             dry_run,
             rows: orders.len() + errors.len(),
@@ -84,12 +207,15 @@ impl Hotline {
             .into_iter()
             .partition(|o| seen.insert(o.number.clone()));
         let mapping = Arc::new(mapping.clone());
-        let mut tally = |outcome: Outcome| match outcome {
-            Outcome::Created => report.created += 1,
-            Outcome::Updated => report.updated += 1,
-            Outcome::Unchanged => report.unchanged += 1,
-            Outcome::InHandling => report.in_handling += 1,
-            Outcome::Failed(e) => errors.push(e),
+        let mut tally = |outcome: Outcome| {
+            done.fetch_add(1, Ordering::Relaxed);
+            match outcome {
+                Outcome::Created => report.created += 1,
+                Outcome::Updated => report.updated += 1,
+                Outcome::Unchanged => report.unchanged += 1,
+                Outcome::InHandling => report.in_handling += 1,
+                Outcome::Failed(e) => errors.push(e),
+            }
         };
         let mut batch = tokio::task::JoinSet::new();
         for o in first {

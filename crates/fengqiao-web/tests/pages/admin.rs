@@ -76,30 +76,45 @@ async fn the_centre_imports_12345_work_orders_and_exports_the_cases_from_the_bro
     let csv = "工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限\n\
                12345-001,2026-11-22 10:00,王先生,13912345678,村口路面塌陷已经一周,苍岩村村口,道路破损,一般,\n\
                12345-002,2026-11-22 11:00,李女士,13812345678,,长安村,道路破损,一般,\n";
+    // The upload answers at once with the import's page, which follows it to its report.
+    let import = async |fields: &[(&str, &str)]| {
+        let (status, job) = s
+            .post_file(
+                &op,
+                "/admin/hotline",
+                fields,
+                ("orders.csv", csv.as_bytes().to_vec()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{job}");
+        assert!(job.starts_with("/admin/hotline/jobs/"), "{job}");
+        for _ in 0..100 {
+            let (status, page) = s.get(&op, &job).await;
+            assert_eq!(status, StatusCode::OK);
+            if page.contains("导入结果") {
+                assert!(
+                    !page.contains("http-equiv=\"refresh\""),
+                    "a finished job stays put"
+                );
+                return (job, page);
+            }
+            assert!(page.contains("<progress") && page.contains("http-equiv=\"refresh\""));
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the import did not finish");
+    };
     // A rehearsal writes nothing and reports the bad row.
-    let (status, page) = s
-        .post_file(
-            &op,
-            "/admin/hotline",
-            &[("_csrf", &csrf), ("dry_run", "on")],
-            ("orders.csv", csv.as_bytes().to_vec()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let (job, page) = import(&[("_csrf", &csrf), ("dry_run", "on")]).await;
+    // Only its starter follows a job.
+    let other = s.login("admin").await;
+    assert_eq!(s.get(&other, &job).await.0, StatusCode::NOT_FOUND);
     assert!(
         page.contains("演练") && page.contains("新建 1") && page.contains("出错 1"),
         "{page}"
     );
     let (_, list) = s.get(&op, "/workbench?q=12345-001").await;
     assert!(list.contains("共 0 件"));
-    let (_, page) = s
-        .post_file(
-            &op,
-            "/admin/hotline",
-            &[("_csrf", &csrf)],
-            ("orders.csv", csv.as_bytes().to_vec()),
-        )
-        .await;
+    let (_, page) = import(&[("_csrf", &csrf)]).await;
     assert!(
         page.contains("新建 1") && !page.contains("未写入"),
         "{page}"

@@ -151,7 +151,12 @@ impl Site {
             .send()
             .await
             .unwrap();
-        (r.status(), r.text().await.unwrap())
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, location.unwrap_or(r.text().await.unwrap()))
     }
 
     /// A citizen's report through the village's 民情码; its ticket number.

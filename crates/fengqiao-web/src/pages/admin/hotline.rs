@@ -6,7 +6,7 @@ use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use fengqiao_app::App;
 use fengqiao_domain::access::{require, Capability};
 use serde_json::{json, Value};
@@ -15,10 +15,10 @@ use std::sync::Arc;
 /// Largest 12345 file accepted from the page (the workbook reader has limits of its own).
 pub const IMPORT_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
-fn hotline_page(app: &App, staff: &Staff, report: Option<Value>, error: Option<String>) -> Page {
+fn hotline_page(app: &App, staff: &Staff, job: Option<Value>, error: Option<String>) -> Page {
     render::page(
         "admin/hotline.html",
-        json!({"title": "12345 工单导入导出", "staff": staff.frame(app), "report": report, "error": error}),
+        json!({"title": "12345 工单导入导出", "staff": staff.frame(app), "job": job, "error": error}),
     )
 }
 
@@ -27,8 +27,8 @@ pub async fn hotline(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Pag
     Ok(hotline_page(&app, &staff, None, None))
 }
 
-/// Imports a 12345 export (xlsx, xls, ods or CSV, told by its bytes); the page reports what
-/// was created, updated or left, and every refused row with its column and reason.
+/// Imports a 12345 export (xlsx, xls, ods or CSV, told by its bytes) and sends the browser to
+/// the import's page.
 pub async fn hotline_import(
     State(app): State<Arc<App>>,
     staff: Staff,
@@ -64,12 +64,22 @@ pub async fn hotline_import(
     })
     .await
     .map_err(|e| WebError::Internal(format!("reading the file: {e}")))?;
-    let report = app
+    // The rows run in the background; the job's page shows them going, then the report.
+    let job = app
         .hotline
-        .import(&staff.actor, orders, errors, &mapping, dry_run)
-        .await?;
-    let report = json!(report);
-    Ok(hotline_page(&app, &staff, Some(report), None).into_response())
+        .start_import(&staff.actor, orders, errors, &mapping, dry_run)?;
+    Ok(Redirect::to(&format!("/admin/hotline/jobs/{job}")).into_response())
+}
+
+/// An import's page: its progress while it runs (the page renews itself every second), then
+/// what was created, updated or left and every refused row with its column and reason.
+pub async fn hotline_job(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    axum::extract::Path(id): axum::extract::Path<u64>,
+) -> WebResult<Page> {
+    let job = app.hotline.import_progress(&staff.actor, id)?;
+    Ok(hotline_page(&app, &staff, Some(json!(job)), None))
 }
 
 /// Every case with its reply, in the 12345 layout, as a workbook to download.
