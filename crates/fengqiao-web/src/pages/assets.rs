@@ -33,3 +33,83 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         None => (StatusCode::NOT_FOUND, "没有这个文件").into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The stylesheet's colours by name (`--fg: #1f2328`), as 0–255 triples.
+    fn palette(css: &str) -> std::collections::HashMap<String, [u8; 3]> {
+        css.split([';', '{', '}'])
+            .filter_map(|decl| {
+                let (name, value) = decl.trim().split_once(':')?;
+                let name = name.trim().strip_prefix("--")?;
+                Some((name.to_string(), hex(value.trim())?))
+            })
+            .collect()
+    }
+
+    fn hex(s: &str) -> Option<[u8; 3]> {
+        let h = s.strip_prefix('#')?;
+        // #fff is #ffffff.
+        let h: String = match h.len() {
+            3 => h.chars().flat_map(|c| [c, c]).collect(),
+            6 => h.to_string(),
+            _ => return None,
+        };
+        let b = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+        Some([b(0)?, b(2)?, b(4)?])
+    }
+
+    /// WCAG 2 contrast ratio of two sRGB colours.
+    fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+        let lum = |c: [u8; 3]| {
+            let ch = |v: u8| {
+                let s = v as f64 / 255.0;
+                if s <= 0.03928 {
+                    s / 12.92
+                } else {
+                    ((s + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * ch(c[0]) + 0.7152 * ch(c[1]) + 0.0722 * ch(c[2])
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// Every pair of text and background colour the stylesheet uses reads at WCAG AA (4.5:1
+    /// for normal text) — on a cheap phone in daylight too.
+    #[test]
+    fn text_colours_meet_wcag_aa_contrast() {
+        let css = include_str!("../../assets/app.css");
+        let p = palette(css);
+        let c = |name: &str| {
+            p.get(name)
+                .copied()
+                .or_else(|| hex(name))
+                .unwrap_or_else(|| panic!("no colour {name}"))
+        };
+        let pairs = [
+            ("fg", "bg"),
+            ("fg", "card"),
+            ("muted", "bg"),
+            ("muted", "card"),
+            ("primary", "bg"),
+            ("primary", "card"),
+            ("primary-fg", "primary"),
+            ("red", "card"),
+            ("red", "red-bg"),
+            ("yellow", "card"),
+            ("yellow", "yellow-bg"),
+            ("ok", "card"),
+            ("#601410", "red-bg"),
+            ("#0d3f1b", "ok-bg"),
+            ("#4a3300", "yellow-bg"),
+            ("#ffffff", "#12355b"),
+            ("#ffffff", "red"),
+        ];
+        for (fg, bg) in pairs {
+            let ratio = contrast(c(fg), c(bg));
+            assert!(ratio >= 4.5, "{fg} on {bg}: {ratio:.2}:1");
+        }
+    }
+}

@@ -239,6 +239,43 @@ impl Browser {
         .await;
     }
 
+    /// Runs a script in the page and returns what it returns.
+    #[allow(dead_code)] // used by the throttled-link measurement, not every test
+    pub async fn execute(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Slows the window's network down to a link with this round trip (milliseconds) and
+    /// these speeds (bytes per second), through chromedriver's network conditions.
+    #[allow(dead_code)]
+    pub async fn throttle(&self, latency_ms: u32, down: u32, up: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/chromium/network_conditions",
+            Some(json!({"network_conditions": {
+                "offline": false, "latency": latency_ms,
+                "download_throughput": down, "upload_throughput": up,
+            }})),
+        )
+        .await;
+    }
+
+    /// Empties the browser's cache (Chrome DevTools' `Network.clearBrowserCache`).
+    #[allow(dead_code)]
+    pub async fn clear_cache(&self) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Network.clearBrowserCache", "params": {}})),
+        )
+        .await;
+    }
+
     pub async fn delete_cookies(&self) {
         self.cmd(reqwest::Method::DELETE, "/cookie", None).await;
     }
