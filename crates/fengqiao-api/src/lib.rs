@@ -83,14 +83,17 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 /// Headers every answer carries: nothing is sniffed, framed, cached or sent on as a referrer —
 /// answers hold personal data, and the JSON is never a page to render.
 async fn security_headers(mut res: Response) -> Response {
-    protect(&mut res, "default-src 'none'; frame-ancestors 'none'");
+    protect(
+        &mut res,
+        axum::http::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
     res
 }
 
 /// Sets the headers every answer of the platform carries, with `csp` as its content security
 /// policy: no sniffing, no framing, no referrer, and no caching unless the answer says how it
 /// may be cached (the pages' assets do).
-pub fn protect(res: &mut Response, csp: &'static str) {
+pub fn protect(res: &mut Response, csp: axum::http::HeaderValue) {
     use axum::http::{header, HeaderValue};
     let h = res.headers_mut();
     h.insert(
@@ -101,10 +104,7 @@ pub fn protect(res: &mut Response, csp: &'static str) {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -105,6 +105,10 @@ pub struct AppConfig {
     /// trailing slash): what 民情码 QR codes and Open311 discovery point to. Without it, the
     /// address a request came to is used.
     pub public_url: Option<String>,
+    /// A map tile server of one's own (`https://tiles.example.gov.cn/{z}/{x}/{y}.png`, Web
+    /// Mercator, 256-pixel tiles) for the dashboard's map to draw the villages over. Without
+    /// it the map is a schematic drawn from the villages' coordinates alone.
+    pub map_tiles: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -116,6 +120,7 @@ impl Default for AppConfig {
             supervise_after_hours: Some(24),
             triage: TriageConfig::default(),
             public_url: None,
+            map_tiles: None,
         }
     }
 }

@@ -131,7 +131,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/{file}", get(assets::asset))
         .fallback(|| async { WebError::NotFound("没有这个页面".into()) })
         .route_layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT_BYTES))
-        .layer(axum::middleware::map_response(page_headers))
+        .layer(axum::middleware::map_response_with_state(
+            page_policy(app.core.config.map_tiles.as_deref()),
+            page_headers,
+        ))
         .with_state(app)
 }
 
@@ -140,13 +143,33 @@ pub fn site(app: Arc<App>) -> Router {
     fengqiao_api::router(app.clone()).merge(router(app))
 }
 
-/// Headers every page carries: only the site's own styles, scripts and images, never framed,
-/// never cached (pages hold personal data), no referrer sent on.
-async fn page_headers(mut res: Response) -> Response {
-    fengqiao_api::protect(
-        &mut res,
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    );
+/// The pages' content security policy: only the site's own styles, scripts and images — and
+/// the tile server's, when one is configured for the map.
+fn page_policy(map_tiles: Option<&str>) -> axum::http::HeaderValue {
+    let tiles = map_tiles
+        .and_then(|t| {
+            let (scheme, rest) = t.split_once("://")?;
+            let host = rest.split('/').next()?;
+            Some(format!(" {scheme}://{host}"))
+        })
+        .unwrap_or_default();
+    let policy = |tiles: &str| {
+        format!(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:{tiles}; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        )
+    };
+    axum::http::HeaderValue::from_str(&policy(&tiles))
+        .or_else(|_| axum::http::HeaderValue::from_str(&policy("")))
+        .expect("an ASCII policy")
+}
+
+/// Headers every page carries: the policy above, never framed, never cached (pages hold
+/// personal data), no referrer sent on.
+async fn page_headers(
+    axum::extract::State(policy): axum::extract::State<axum::http::HeaderValue>,
+    mut res: Response,
+) -> Response {
+    fengqiao_api::protect(&mut res, policy);
     res
 }

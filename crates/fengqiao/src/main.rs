@@ -226,6 +226,9 @@ struct ConfigFile {
     supervise_after_hours: Option<i64>,
     /// The address citizens and clients reach the platform at (QR codes, Open311 discovery).
     public_url: Option<String>,
+    /// A tile server's URL template for the dashboard's map, e.g.
+    /// `https://tiles.example.gov.cn/{z}/{x}/{y}.png`.
+    map_tiles: Option<String>,
     triage: Option<TriageFile>,
 }
 
@@ -292,6 +295,20 @@ fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
             bail!("public_url must be the platform's address, e.g. https://gl.example.gov.cn");
         }
         c.public_url = Some(u.to_string());
+    }
+    if let Some(t) = &file.map_tiles {
+        let t = t.trim();
+        let origin_ok = t
+            .strip_prefix("https://")
+            .or_else(|| t.strip_prefix("http://"))
+            .is_some_and(|rest| rest.split('/').next().is_some_and(|h| !h.is_empty()));
+        if !origin_ok
+            || !["{z}", "{x}", "{y}"].iter().all(|p| t.contains(p))
+            || t.contains(['"', '\'', ' ', '<', '>'])
+        {
+            bail!("map_tiles must be a tile URL with {{z}}, {{x}} and {{y}}, e.g. https://tiles.example.gov.cn/{{z}}/{{x}}/{{y}}.png");
+        }
+        c.map_tiles = Some(t.to_string());
     }
     if let Some(t) = &file.triage {
         let share = |name: &str, v: f32| {

@@ -1052,3 +1052,51 @@ async fn a_search_is_saved_under_a_name_for_its_owner_only() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(!s.get(&op, "/workbench").await.1.contains("苍岩村路灯"));
 }
+
+#[tokio::test]
+async fn the_map_draws_over_the_townships_own_tile_server_when_it_has_one() {
+    let t = township(AppConfig {
+        map_tiles: Some("https://tiles.example.gov.cn/{z}/{x}/{y}.png".into()),
+        ..AppConfig::default()
+    })
+    .await;
+    let s = Site {
+        base: fengqiao_testkit::serve(fengqiao_web::site(t.app.clone())).await,
+        t,
+        http: reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+    };
+    s.t.app
+        .map
+        .set_centre(
+            &fengqiao_domain::org::Actor::system(),
+            fengqiao_domain::ids::RegionId(s.t.village),
+            29.61,
+            120.78,
+        )
+        .await
+        .unwrap();
+    let leader = s.login("leader").await;
+    let r = s.get_raw(&leader, "/dashboard").await;
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("img-src 'self' data: https://tiles.example.gov.cn;"),
+        "{csp}"
+    );
+    let page = r.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(
+        page.contains("<image href=\"https://tiles.example.gov.cn/17/"),
+        "{page}"
+    );
+    // Without one, the schematic only, and images from nowhere else.
+    let plain = site().await;
+    let leader = plain.login("leader").await;
+    let r = plain.get_raw(&leader, "/dashboard").await;
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+}
