@@ -92,13 +92,26 @@ impl CaseQueries {
                 count,
             })
             .collect();
-        // Twelve weeks, Monday to Sunday, this one last.
-        let monday = {
-            let d = fengqiao_domain::deadline::local_date(self.core.now());
-            d - chrono::Duration::days(chrono::Datelike::weekday(&d).num_days_from_monday() as i64)
+        // Twelve weeks (Monday to Sunday) and twelve months, this one last, from one read of
+        // the days since the earlier of the two starts.
+        let today_date = fengqiao_domain::deadline::local_date(self.core.now());
+        let monday = today_date
+            - chrono::Duration::days(
+                chrono::Datelike::weekday(&today_date).num_days_from_monday() as i64,
+            );
+        let first_week = monday - chrono::Duration::weeks(11);
+        let month_index = |d: chrono::NaiveDate| {
+            chrono::Datelike::year(&d) * 12 + chrono::Datelike::month0(&d) as i32
         };
-        let first = monday - chrono::Duration::weeks(11);
-        let since = first
+        let this_month = month_index(today_date);
+        let first_month = chrono::NaiveDate::from_ymd_opt(
+            (this_month - 11).div_euclid(12),
+            (this_month - 11).rem_euclid(12) as u32 + 1,
+            1,
+        )
+        .expect("a month");
+        let start = first_week.min(first_month);
+        let since = start
             .and_hms_opt(0, 0, 0)
             .and_then(|t| {
                 t.and_local_timezone(fengqiao_domain::china_offset())
@@ -107,25 +120,54 @@ impl CaseQueries {
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or(today);
         let mut weeks = [0u64; 12];
+        let mut months = [0u64; 12];
         for (day, n) in self.core.store.received_by_day(&scope, since).await? {
-            let w = ((day - first).num_days() / 7).clamp(0, 11) as usize;
-            weeks[w] += n;
+            if day >= first_week {
+                weeks[((day - first_week).num_days() / 7).clamp(0, 11) as usize] += n;
+            }
+            if day >= first_month {
+                months[(month_index(day) - month_index(first_month)).clamp(0, 11) as usize] += n;
+            }
         }
-        let busiest = weeks.iter().copied().max().unwrap_or(0).max(1);
-        let weekly = weeks
-            .iter()
-            .enumerate()
-            .map(|(i, &count)| {
-                let d = first + chrono::Duration::weeks(i as i64);
-                WeekCount {
-                    label: format!(
-                        "{}/{}",
-                        chrono::Datelike::month(&d),
-                        chrono::Datelike::day(&d)
-                    ),
+        let bars = |counts: &[u64; 12], label: &dyn Fn(usize) -> String| -> Vec<PeriodCount> {
+            let busiest = counts.iter().copied().max().unwrap_or(0).max(1);
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, &count)| PeriodCount {
+                    label: label(i),
                     count,
                     share: (count * 100 / busiest) as u32,
-                }
+                })
+                .collect()
+        };
+        let weekly = bars(&weeks, &|i| {
+            let d = first_week + chrono::Duration::weeks(i as i64);
+            format!(
+                "{}/{}",
+                chrono::Datelike::month(&d),
+                chrono::Datelike::day(&d)
+            )
+        });
+        let monthly = bars(&months, &|i| {
+            let m = month_index(first_month) + i as i32;
+            match m.rem_euclid(12) {
+                0 => format!("{}年1月", m.div_euclid(12)),
+                k => format!("{}月", k + 1),
+            }
+        });
+        let today_by_category = self
+            .core
+            .store
+            .received_by_category(&scope, today)
+            .await?
+            .into_iter()
+            .map(|(c, n)| {
+                let name = match c {
+                    Some(_) => self.core.category_name(c).unwrap_or_else(|| "其他".into()),
+                    None => "未分类".to_string(),
+                };
+                (name, n)
             })
             .collect();
         let units = self.core.units();
@@ -177,6 +219,8 @@ impl CaseQueries {
         });
         Ok(OpenFigures {
             weekly,
+            monthly,
+            today_by_category,
             received_today: today_by_channel.iter().map(|c| c.count).sum(),
             today_by_channel,
             open,

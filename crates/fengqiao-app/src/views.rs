@@ -368,10 +368,10 @@ pub struct ChannelCount {
     pub count: u64,
 }
 
-/// Cases received in one week (Monday to Sunday, China time).
+/// Cases received in one week (Monday to Sunday) or one month, China time.
 #[derive(Debug, Clone, Serialize)]
-pub struct WeekCount {
-    /// The week's Monday, `11/23`.
+pub struct PeriodCount {
+    /// The week's Monday (`11/23`) or the month (`2026年11月`, `12月`).
     pub label: String,
     pub count: u64,
     /// The bar's height as a share of the busiest week, 0–100.
@@ -383,9 +383,13 @@ pub struct WeekCount {
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenFigures {
     /// Intake over the last twelve weeks, oldest first, this week last.
-    pub weekly: Vec<WeekCount>,
+    pub weekly: Vec<PeriodCount>,
+    /// Intake over the last twelve months, oldest first, this month last.
+    pub monthly: Vec<PeriodCount>,
     pub received_today: u64,
     pub today_by_channel: Vec<ChannelCount>,
+    /// Today's intake by category ("未分类" for those not yet categorised), most first.
+    pub today_by_category: Vec<(String, u64)>,
     pub open: fengqiao_store::OpenCount,
     pub by_unit: Vec<NamedCount>,
     pub by_village: Vec<NamedCount>,

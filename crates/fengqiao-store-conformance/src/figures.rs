@@ -85,6 +85,37 @@ pub async fn open_figures_group_by_unit_and_place(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
+    // And by category: two of them categorised, the rest not yet, most first.
+    let cat = store
+        .insert_category(
+            NewCategory {
+                parent_id: None,
+                name: "道路破损".into(),
+                default_unit_id: None,
+                is_petition: false,
+            },
+            admin(),
+        )
+        .await
+        .unwrap()
+        .id;
+    for i in [4, 5] {
+        let mut c = cases[i].clone();
+        c.category_id = Some(cat);
+        store
+            .commit(change(
+                c,
+                ActionKind::Register,
+                CaseState::Registered,
+                vec![],
+            ))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.received_by_category(&Scope::All, t0()).await.unwrap(),
+        vec![(None, 8), (Some(cat), 2)]
+    );
     // Within a village's scope, only that village.
     let only_v2 = Scope::Region {
         path: v2.path.clone(),

@@ -4,10 +4,44 @@ use crate::error::backend;
 use crate::query::{filter_sql, scope_sql, OPEN};
 use crate::SqliteStore;
 use async_trait::async_trait;
-use fengqiao_domain::ids::UnitId;
+use fengqiao_domain::ids::{CategoryId, UnitId};
 use fengqiao_store::*;
 
 impl SqliteStore {
+    /// Cases received in `scope` since `since`, counted by `key` (an SQL expression over the
+    /// case `c`), in `order` (over the key, 1, and the count, 2): one grouped read on the
+    /// creation-time index.
+    async fn count_received<K: Send + 'static>(
+        &self,
+        scope: &Scope,
+        since: fengqiao_domain::Timestamp,
+        key: &'static str,
+        order: &'static str,
+        read_key: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<K> + Send + 'static,
+    ) -> Result<Vec<(K, u64)>> {
+        let scope = scope.clone();
+        self.read(move |conn| {
+            let mut args = vec![rusqlite::types::Value::Integer(crate::rows::ms(since))];
+            let clause = scope_sql(&scope, &mut args);
+            let mut st = conn
+                .prepare_cached(&format!(
+                    "SELECT {key}, COUNT(*) FROM cases c
+                     WHERE c.created_at >= ?1 AND {clause}
+                     GROUP BY 1 ORDER BY {order}"
+                ))
+                .map_err(backend)?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((read_key(r)?, r.get::<_, i64>(1)? as u64))
+                })
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(rows)
+        })
+        .await
+    }
+
     /// Counts for filters that all name their states, in one read.
     async fn count_together(&self, scope: &Scope, filters: Vec<CaseFilter>) -> Result<Vec<u64>> {
         if filters.is_empty() {
@@ -171,31 +205,15 @@ impl FigureStore for SqliteStore {
         scope: &Scope,
         since: fengqiao_domain::Timestamp,
     ) -> Result<Vec<(chrono::NaiveDate, u64)>> {
-        let scope = scope.clone();
-        self.read(move |conn| {
-            let mut args = vec![rusqlite::types::Value::Integer(crate::rows::ms(since))];
-            let clause = scope_sql(&scope, &mut args);
-            // Days since 1970-01-01 in China time (UTC+8).
-            let mut st = conn
-                .prepare(&format!(
-                    "SELECT (c.created_at + 28800000) / 86400000 AS day, COUNT(*) FROM cases c
-                     WHERE c.created_at >= ?1 AND {clause}
-                     GROUP BY day ORDER BY day"
-                ))
-                .map_err(backend)?;
-            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                    Ok((
-                        epoch + chrono::Duration::days(r.get::<_, i64>(0)?),
-                        r.get::<_, i64>(1)? as u64,
-                    ))
-                })
-                .map_err(backend)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(backend)?;
-            Ok(rows)
-        })
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+        // Days since 1970-01-01 in China time (UTC+8), oldest first.
+        self.count_received(
+            scope,
+            since,
+            "(c.created_at + 28800000) / 86400000",
+            "1",
+            move |r| Ok(epoch + chrono::Duration::days(r.get::<_, i64>(0)?)),
+        )
         .await
     }
 
@@ -204,25 +222,17 @@ impl FigureStore for SqliteStore {
         scope: &Scope,
         since: fengqiao_domain::Timestamp,
     ) -> Result<Vec<(String, u64)>> {
-        let scope = scope.clone();
-        self.read(move |conn| {
-            let mut args = vec![rusqlite::types::Value::Integer(crate::rows::ms(since))];
-            let clause = scope_sql(&scope, &mut args);
-            let mut st = conn
-                .prepare(&format!(
-                    "SELECT c.channel, COUNT(*) FROM cases c
-                     WHERE c.created_at >= ?1 AND {clause}
-                     GROUP BY c.channel ORDER BY COUNT(*) DESC, c.channel"
-                ))
-                .map_err(backend)?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-                })
-                .map_err(backend)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(backend)?;
-            Ok(rows)
+        self.count_received(scope, since, "c.channel", "2 DESC, 1", |r| r.get(0))
+            .await
+    }
+
+    async fn received_by_category(
+        &self,
+        scope: &Scope,
+        since: fengqiao_domain::Timestamp,
+    ) -> Result<Vec<(Option<CategoryId>, u64)>> {
+        self.count_received(scope, since, "c.category_id", "2 DESC, 1", |r| {
+            Ok(r.get::<_, Option<i64>>(0)?.map(CategoryId))
         })
         .await
     }

@@ -36,4 +36,11 @@ pub trait FigureStore: Send + Sync + 'static {
         scope: &Scope,
         since: fengqiao_domain::Timestamp,
     ) -> Result<Vec<(String, u64)>>;
+    /// Cases received in `scope` since `since`, by category (`None`: not yet categorised),
+    /// most first.
+    async fn received_by_category(
+        &self,
+        scope: &Scope,
+        since: fengqiao_domain::Timestamp,
+    ) -> Result<Vec<(Option<fengqiao_domain::ids::CategoryId>, u64)>>;
 }

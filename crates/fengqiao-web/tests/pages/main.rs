@@ -685,6 +685,11 @@ async fn a_village_committee_sees_its_village_and_acts_only_on_what_was_sent_to_
         page.contains("近十二周受理量") && page.contains("11&#x2f;23起 1 件"),
         "{page}"
     );
+    assert!(
+        page.contains("近十二个月受理量") && page.contains("11月 1 件"),
+        "{page}"
+    );
+    assert!(page.contains("今日分类："), "{page}");
     // The same case in the other village's committee's sight: none.
     let other = s.report(s.t.other_village, "长安村的水渠堵了").await;
     let (_, page) = s.get(&cadre, "/workbench?queue=village").await;
