@@ -9,17 +9,86 @@ use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::case::Case;
 use fengqiao_domain::ids::{CaseId, Phone};
 use fengqiao_domain::org::Actor;
+use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
 use std::sync::Arc;
 
 /// Case views, lists and histories.
 pub struct CaseQueries {
     core: Arc<Core>,
+    /// Intake by day before today, per scope: (read at, today then, days).
+    past_days: std::sync::Mutex<std::collections::HashMap<String, PastDays>>,
 }
+
+type PastDays = (Timestamp, chrono::NaiveDate, Vec<(chrono::NaiveDate, u64)>);
+
+/// How long the dashboard's counts of past days are reused before being read again. Past days
+/// change only when work orders are imported with their original, earlier times.
+const PAST_DAYS_FRESH_MINUTES: i64 = 5;
 
 impl CaseQueries {
     pub(crate) fn new(core: Arc<Core>) -> Self {
-        CaseQueries { core }
+        CaseQueries {
+            core,
+            past_days: Default::default(),
+        }
+    }
+
+    /// Cases received per China-time day from `start` (a day before today) up to now: the days
+    /// before today from a copy at most [`PAST_DAYS_FRESH_MINUTES`] old (a year of them is the
+    /// dashboard's largest read), today always read afresh.
+    async fn received_by_day_since(
+        &self,
+        scope: &fengqiao_domain::access::Scope,
+        start: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, u64)>> {
+        let now = self.core.now();
+        let today = fengqiao_domain::deadline::local_date(now);
+        let instant = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| {
+                    t.and_local_timezone(fengqiao_domain::china_offset())
+                        .single()
+                })
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or(now)
+        };
+        let key = format!("{scope:?}|{start}");
+        let cached = self
+            .past_days
+            .lock()
+            .expect("cache lock")
+            .get(&key)
+            .filter(|(at, day, _)| {
+                *day == today && now - *at < chrono::Duration::minutes(PAST_DAYS_FRESH_MINUTES)
+            })
+            .map(|(_, _, days)| days.clone());
+        let mut days = match cached {
+            Some(d) => d,
+            None => {
+                let mut d = self
+                    .core
+                    .store
+                    .received_by_day(scope, instant(start))
+                    .await?;
+                d.retain(|(day, _)| *day < today);
+                let mut cache = self.past_days.lock().expect("cache lock");
+                if cache.len() > 1_000 {
+                    cache.clear();
+                }
+                cache.insert(key, (now, today, d.clone()));
+                d
+            }
+        };
+        days.extend(
+            self.core
+                .store
+                .received_by_day(scope, instant(today))
+                .await?
+                .into_iter()
+                .filter(|(day, _)| *day >= today),
+        );
+        Ok(days)
     }
 
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
@@ -111,17 +180,9 @@ impl CaseQueries {
         )
         .expect("a month");
         let start = first_week.min(first_month);
-        let since = start
-            .and_hms_opt(0, 0, 0)
-            .and_then(|t| {
-                t.and_local_timezone(fengqiao_domain::china_offset())
-                    .single()
-            })
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .unwrap_or(today);
         let mut weeks = [0u64; 12];
         let mut months = [0u64; 12];
-        for (day, n) in self.core.store.received_by_day(&scope, since).await? {
+        for (day, n) in self.received_by_day_since(&scope, start).await? {
             if day >= first_week {
                 weeks[((day - first_week).num_days() / 7).clamp(0, 11) as usize] += n;
             }

@@ -25,7 +25,9 @@ impl SqliteStore {
             let clause = scope_sql(&scope, &mut args);
             let mut st = conn
                 .prepare_cached(&format!(
-                    "SELECT {key}, COUNT(*) FROM cases c
+                    // On the creation-time index: for a short window (today) the planner
+                    // would otherwise walk a grouping column's index over every case.
+                    "SELECT {key}, COUNT(*) FROM cases c INDEXED BY cases_created_place
                      WHERE c.created_at >= ?1 AND {clause}
                      GROUP BY 1 ORDER BY {order}"
                 ))

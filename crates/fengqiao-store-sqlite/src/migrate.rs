@@ -29,6 +29,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_region_centres.sql")),
     (16, include_str!("../migrations/0016_top_level_names.sql")),
     (17, include_str!("../migrations/0017_saved_filters.sql")),
+    (
+        18,
+        include_str!("../migrations/0018_cases_created_place.sql"),
+    ),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -1105,3 +1105,40 @@ async fn the_map_draws_over_the_townships_own_tile_server_when_it_has_one() {
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("img-src 'self' data:;"), "{csp}");
 }
+
+/// The trend's past days are read at most every five minutes; today's figures are always live,
+/// and a work order imported with an earlier time joins its day within those five minutes.
+#[tokio::test]
+async fn the_dashboards_trend_keeps_up_with_today_and_with_backdated_imports() {
+    let s = site().await;
+    let leader = s.t.actor("leader").await;
+    let op = s.t.actor("op").await;
+    let intake = |received_at: Option<fengqiao_domain::Timestamp>| fengqiao_app::IntakeInput {
+        body: "村口的路灯坏了，晚上很黑".into(),
+        channel: Some("hotline".into()),
+        region_id: Some(s.t.village),
+        received_at,
+        ..Default::default()
+    };
+    let monday = s.t.app.core.now();
+    s.t.app.intake.submit(&op, intake(None)).await.unwrap();
+    s.t.clock.advance(chrono::Duration::days(1));
+    let week = |f: &fengqiao_app::OpenFigures| f.weekly.last().unwrap().count;
+    let f = s.t.app.queries.open_figures(&leader).await.unwrap();
+    assert_eq!((week(&f), f.received_today), (1, 0));
+    // Today: counted at once.
+    s.t.app.intake.submit(&op, intake(None)).await.unwrap();
+    let f = s.t.app.queries.open_figures(&leader).await.unwrap();
+    assert_eq!((week(&f), f.received_today), (2, 1));
+    // Yesterday's call, imported today: in its day within five minutes.
+    let system = fengqiao_domain::org::Actor::system();
+    s.t.app
+        .intake
+        .submit(&system, intake(Some(monday + chrono::Duration::hours(1))))
+        .await
+        .unwrap();
+    s.t.clock.advance(chrono::Duration::minutes(6));
+    let f = s.t.app.queries.open_figures(&leader).await.unwrap();
+    assert_eq!((week(&f), f.received_today), (3, 1));
+    assert_eq!(f.monthly.last().unwrap().count, 3);
+}
