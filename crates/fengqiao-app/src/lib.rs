@@ -15,6 +15,7 @@ mod core;
 mod error;
 pub mod formats;
 mod intake;
+mod jobs;
 mod map;
 mod queries;
 mod saved_filters;
@@ -44,6 +45,7 @@ pub use channels::open311::{
 pub use citizen::Citizens;
 pub use error::AppError;
 pub use intake::{IntakeInput, IntakeService, KeyScope};
+pub use jobs::JobView;
 pub use map::{MapVillage, RegionMap, VillageMap};
 pub use queries::CaseQueries;
 pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};

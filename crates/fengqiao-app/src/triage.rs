@@ -70,6 +70,8 @@ pub struct Triage {
     /// one kind of problem in one place, so reports only cluster with their own kind (the
     /// boilerplate of "please fix it soon" must not make a road and a dog look alike).
     hot: RwLock<SimilarityIndex>,
+    /// Models being trained from the page.
+    training: Arc<crate::jobs::Jobs<TrainOutcome>>,
 }
 
 /// What triage makes of a new message before it is stored.
@@ -88,6 +90,7 @@ impl Triage {
             model: RwLock::new(None),
             index: RwLock::new(SimilarityIndex::new()),
             hot: RwLock::new(SimilarityIndex::with_global_idf()),
+            training: Arc::default(),
         }
     }
 }
@@ -518,6 +521,24 @@ impl Triage {
             .collect();
         self.train_and_store(actor, rows, "工单库".into(), folds)
             .await
+    }
+
+    /// Starts [`Triage::train_from_cases`] in the background (cross-validating on many cases
+    /// takes minutes) and returns the job's number, for the page to follow.
+    pub fn start_training(self: &Arc<Self>, actor: &Actor, folds: Option<usize>) -> Result<u64> {
+        access::require(actor, Capability::TrainModels)?;
+        let (this, who) = (self.clone(), actor.clone());
+        Ok(self
+            .training
+            .start(actor.user_id, self.core.now(), 0, move |_| async move {
+                this.train_from_cases(&who, folds).await
+            }))
+    }
+
+    /// How a training job stands (its starter only).
+    pub fn training(&self, actor: &Actor, id: u64) -> Result<crate::JobView<TrainOutcome>> {
+        access::require(actor, Capability::TrainModels)?;
+        self.training.view(actor.user_id, id)
     }
 
     /// Trains on labelled rows `(title, body, label)` and stores the model as active.

@@ -10,6 +10,7 @@
 use crate::core::Core;
 use crate::formats::hotline::*;
 use crate::intake::IntakeService;
+use crate::jobs::{JobView, Jobs};
 use crate::{AppError, IntakeInput, Result};
 use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::ids::CaseId;
@@ -17,10 +18,9 @@ use fengqiao_domain::org::Actor;
 use fengqiao_domain::{china_offset, Timestamp};
 use fengqiao_store::{CaseAmendment, ExportRow};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// What an import did, or with `dry_run`, would do.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -52,36 +52,11 @@ enum Outcome {
 /// Cases read per query when exporting.
 const EXPORT_PAGE: u32 = 5_000;
 
-/// An import running in the background, for a page to follow (its progress, then its report).
-struct ImportJob {
-    owner: Option<fengqiao_domain::ids::UserId>,
-    rows: usize,
-    done: Arc<AtomicUsize>,
-    started: Timestamp,
-    outcome: Option<std::result::Result<ImportReport, String>>,
-}
-
-/// What a page shows of an import job.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportProgress {
-    pub id: u64,
-    pub rows: usize,
-    pub done: usize,
-    pub started: Timestamp,
-    pub finished: bool,
-    pub report: Option<ImportReport>,
-    /// Why the import stopped, when it failed as a whole (rows already imported stay imported).
-    pub failure: Option<String>,
-}
-
-/// How long a finished job's report stays readable.
-const JOB_KEPT_HOURS: i64 = 1;
-
 /// The 12345 hotline: import of work orders through the one intake, and export.
 pub struct Hotline {
     core: Arc<Core>,
     intake: Arc<IntakeService>,
-    jobs: Mutex<(u64, HashMap<u64, ImportJob>)>,
+    jobs: Arc<Jobs<ImportReport>>,
 }
 
 impl Hotline {
@@ -89,7 +64,7 @@ impl Hotline {
         Hotline {
             core,
             intake,
-            jobs: Mutex::new((0, HashMap::new())),
+            jobs: Arc::default(),
         }
     }
 
@@ -106,66 +81,23 @@ impl Hotline {
         dry_run: bool,
     ) -> Result<u64> {
         access::require(actor, Capability::ImportHotline)?;
-        let done = Arc::new(AtomicUsize::new(0));
-        let now = self.core.now();
-        let id = {
-            let mut jobs = self.jobs.lock().expect("jobs lock");
-            jobs.1.retain(|_, j| {
-                j.outcome.is_none() || now - j.started < chrono::Duration::hours(JOB_KEPT_HOURS)
-            });
-            jobs.0 += 1;
-            let id = jobs.0;
-            jobs.1.insert(
-                id,
-                ImportJob {
-                    owner: actor.user_id,
-                    rows: orders.len() + errors.len(),
-                    done: done.clone(),
-                    started: now,
-                    outcome: None,
-                },
-            );
-            id
-        };
-        let (this, actor, mapping) = (self.clone(), actor.clone(), mapping.clone());
-        tokio::spawn(async move {
-            let outcome = this
-                .import_counted(&actor, orders, errors, &mapping, dry_run, &done)
-                .await
-                .map_err(|e| e.to_string());
-            if let Err(e) = &outcome {
-                tracing::error!(job = id, error = %e, "12345 import stopped");
-            }
-            if let Some(job) = this.jobs.lock().expect("jobs lock").1.get_mut(&id) {
-                job.outcome = Some(outcome);
-            }
-        });
-        Ok(id)
+        let total = orders.len() + errors.len();
+        let (this, who, mapping) = (self.clone(), actor.clone(), mapping.clone());
+        Ok(self.jobs.start(
+            actor.user_id,
+            self.core.now(),
+            total,
+            move |done| async move {
+                this.import_counted(&who, orders, errors, &mapping, dry_run, &done)
+                    .await
+            },
+        ))
     }
 
     /// How an import job stands; only the person who started it may follow it.
-    pub fn import_progress(&self, actor: &Actor, id: u64) -> Result<ImportProgress> {
+    pub fn import_progress(&self, actor: &Actor, id: u64) -> Result<JobView<ImportReport>> {
         access::require(actor, Capability::ImportHotline)?;
-        let jobs = self.jobs.lock().expect("jobs lock");
-        let job = jobs
-            .1
-            .get(&id)
-            .filter(|j| j.owner == actor.user_id)
-            .ok_or_else(|| AppError::NotFound("没有这次导入（导入结果保留一小时）".into()))?;
-        let (report, failure) = match &job.outcome {
-            None => (None, None),
-            Some(Ok(r)) => (Some(r.clone()), None),
-            Some(Err(e)) => (None, Some(e.clone())),
-        };
-        Ok(ImportProgress {
-            id,
-            rows: job.rows,
-            done: job.done.load(Ordering::Relaxed),
-            started: job.started,
-            finished: job.outcome.is_some(),
-            report,
-            failure,
-        })
+        self.jobs.view(actor.user_id, id)
     }
 
     /// Imports work orders (admins and operators; the command line acts as the system).

@@ -171,10 +171,12 @@ fn schematic(map: &fengqiao_app::VillageMap, tiles: Option<&str>) -> Value {
         .iter()
         .zip(&projection.points)
         .map(|(v, &(x, y))| {
-            let r = 6.0 + 22.0 * (v.count.open as f64 / most).sqrt();
-            let level = if v.count.red > 0 {
+            let r = 5.0 + 13.0 * (v.count.open as f64 / most).sqrt();
+            // A tenth of the open cases overdue is red; a tenth overdue or nearly so, yellow.
+            let c = &v.count;
+            let level = if c.red * 10 >= c.open.max(1) {
                 "red"
-            } else if v.count.yellow > 0 {
+            } else if (c.red + c.yellow) * 10 >= c.open.max(1) {
                 "yellow"
             } else {
                 "green"

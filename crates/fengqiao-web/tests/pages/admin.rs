@@ -550,12 +550,29 @@ async fn an_admin_compares_model_versions_and_switches_back() {
     let (_, page) = s.get(&admin, "/admin/models").await;
     assert!(page.contains("尚无模型"));
     let csrf = csrf_of(&page);
-    // Nothing categorised yet: training says why instead of failing.
-    let (status, page) = s
+    // Training runs in the background and the page follows it. With nothing categorised yet
+    // it ends by saying why.
+    let (status, job) = s
         .post(&admin, "/admin/models/train", &[("_csrf", csrf.as_str())])
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    assert!(page.contains("alert error"));
+    assert_eq!(status, StatusCode::SEE_OTHER, "{job}");
+    assert!(job.starts_with("/admin/models?training="), "{job}");
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = s.get(&admin, &job).await.1;
+        if !page.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        assert!(page.contains("正在训练"));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        page.contains("训练未完成") && page.contains("alert error"),
+        "{page}"
+    );
+    // Nobody else follows it (an operator may not train at all).
+    let op = s.login("op").await;
+    assert_eq!(s.get(&op, &job).await.0, StatusCode::FORBIDDEN);
     let rows: Vec<(String, String, String)> = fengqiao_testkit::training_messages()
         .into_iter()
         .map(|(body, label)| (String::new(), body, label.to_string()))

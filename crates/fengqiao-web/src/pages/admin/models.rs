@@ -1,7 +1,7 @@
 //! Triage's classifier models: every version with how well it did, training a new one on the
 //! cases people categorised, comparing two versions class by class, and switching back.
 
-use super::{admin_page, field, settle};
+use super::{admin_page, done, field, settle};
 use crate::session::Staff;
 use crate::WebResult;
 use axum::extract::{Path, Query, State};
@@ -98,6 +98,8 @@ fn comparison(app: &App, a: &TriageModelInfo, b: &TriageModelInfo) -> Vec<Value>
 pub struct Compare {
     a: Option<i64>,
     b: Option<i64>,
+    /// A training job started from this page, to follow.
+    training: Option<u64>,
 }
 
 async fn models_page(
@@ -127,6 +129,24 @@ async fn models_page(
         })),
         _ => None,
     };
+    // A training job: running (the page renews itself), failed, or done (said once).
+    let mut flash = flash;
+    let mut running = None;
+    if let Some(id) = q.training {
+        let job = app.triage.training(&staff.actor, id)?;
+        match (&job.outcome, &job.failure) {
+            (Some(out), _) => {
+                flash = flash.or(Some(done(trained(out))));
+            }
+            (None, Some(why)) => {
+                flash = flash.or(Some((
+                    json!({"ok": false, "message": format!("训练未完成：{why}")}),
+                    StatusCode::OK,
+                )));
+            }
+            (None, None) => running = Some(json!({"started": job.started})),
+        }
+    }
     Ok(admin_page(
         app,
         staff,
@@ -135,6 +155,7 @@ async fn models_page(
         json!({
             "models": models.iter().rev().map(summary).collect::<Vec<_>>(),
             "compared": compared,
+            "running": running,
         }),
         flash,
         None,
@@ -149,26 +170,35 @@ pub async fn models(
     models_page(&app, &staff, q, None).await
 }
 
-/// Trains a model on the cases people categorised, cross-validated so it can be compared;
-/// it becomes the active one (the page offers the way back).
+/// What a finished training says.
+fn trained(out: &fengqiao_app::TrainOutcome) -> String {
+    format!(
+        "已训练并启用第 {} 版（{} 条样本{}）",
+        out.model.version,
+        out.model.examples,
+        out.macro_f1
+            .map(|f| format!("，五折交叉验证宏平均 F1 {:.1}%", f * 100.0))
+            .unwrap_or_default()
+    )
+}
+
+/// Starts training a model on the cases people categorised, cross-validated so it can be
+/// compared (minutes on a large case book: it runs in the background and the page follows
+/// it); it becomes the active one, and the page offers the way back.
 pub async fn train(
     State(app): State<Arc<App>>,
     staff: Staff,
     Form(f): Form<Fields>,
 ) -> WebResult<Response> {
+    use axum::response::{IntoResponse, Redirect};
     staff.check_csrf(&field(&f, "_csrf"))?;
-    let result = app.triage.train_from_cases(&staff.actor, Some(5)).await;
-    let flash = settle(result, |out| {
-        format!(
-            "已训练并启用第 {} 版（{} 条样本{}）",
-            out.model.version,
-            out.model.examples,
-            out.macro_f1
-                .map(|f| format!("，五折交叉验证宏平均 F1 {:.1}%", f * 100.0))
-                .unwrap_or_default()
-        )
-    })?;
-    models_page(&app, &staff, Compare::default(), Some(flash)).await
+    match app.triage.start_training(&staff.actor, Some(5)) {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/models?training={id}")).into_response()),
+        Err(e) => {
+            let flash = super::refusal(crate::WebError::from(e))?;
+            models_page(&app, &staff, Compare::default(), Some(flash)).await
+        }
+    }
 }
 
 /// Makes a version the active one (e.g. back to the one before).

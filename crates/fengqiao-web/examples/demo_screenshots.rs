@@ -1,0 +1,86 @@
+//! Screenshots of a running demo's main pages, as its users see them, on a desktop window
+//! and a phone: to look at the pages with real data before calling them done.
+//!
+//!     cargo run --release -- demo --addr 127.0.0.1:8080 &
+//!     cargo run --release -p fengqiao-web --example demo_screenshots -- http://127.0.0.1:8080
+//!
+//! Writes `target/screenshots/demo-*.png`.
+
+#[allow(dead_code)] // the browser tests use the rest of it
+#[path = "../tests/browser/webdriver.rs"]
+mod webdriver;
+
+use webdriver::{Browser, Driver};
+
+async fn login(b: &Browser, base: &str, user: &str) {
+    b.delete_cookies().await;
+    b.goto(&format!("{base}/login")).await;
+    b.type_into("#username", user).await;
+    b.type_into("#password", "fengqiao2026").await;
+    b.click("form button[type=submit]").await;
+    for _ in 0..100 {
+        if b.current_url().await.contains("/workbench") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{user} could not log in");
+}
+
+#[tokio::main]
+async fn main() {
+    let base = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let driver = Driver::start().await;
+    let desk = driver.session(1366, 900).await;
+    let phone = driver.phone(390, 844).await;
+    let shots: &[(&str, &[(&str, &str)])] = &[
+        (
+            "lingdao",
+            &[
+                ("/dashboard", "dashboard"),
+                ("/workbench?queue=red", "workbench-red"),
+            ],
+        ),
+        (
+            "zhongxin",
+            &[
+                ("/workbench", "workbench"),
+                (
+                    "/workbench?q=%E8%B7%AF%E7%81%AF&from=2026-11-01",
+                    "workbench-search",
+                ),
+            ],
+        ),
+        (
+            "admin",
+            &[
+                ("/admin", "admin"),
+                ("/admin/regions", "admin-regions"),
+                ("/admin/units", "admin-units"),
+                ("/admin/categories", "admin-categories"),
+                ("/admin/policies", "admin-policies"),
+                ("/admin/models", "admin-models"),
+                ("/admin/clients", "admin-clients"),
+                ("/admin/hotline", "admin-hotline"),
+            ],
+        ),
+    ];
+    for (user, pages) in shots {
+        for (b, kind) in [(&desk, "desktop"), (&phone, "phone")] {
+            login(b, &base, user).await;
+            for (path, name) in pages.iter() {
+                b.goto(&format!("{base}{path}")).await;
+                b.screenshot(&format!("demo-{kind}-{name}")).await;
+                if *name == "dashboard" {
+                    b.execute("document.querySelector('svg.map').scrollIntoView(); return 0;")
+                        .await;
+                    b.screenshot(&format!("demo-{kind}-dashboard-map")).await;
+                }
+            }
+        }
+    }
+    phone.close().await;
+    desk.close().await;
+}
