@@ -312,6 +312,29 @@ impl Admin {
         Ok(self.core.store.audit_log(limit.clamp(1, 1000)).await?)
     }
 
+    /// One page of the audit trail, newest first.
+    pub async fn audit_page(
+        &self,
+        actor: &Actor,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<AuditEntry>> {
+        access::require(actor, Capability::ViewAuditLog)?;
+        if page == 0 {
+            return Err(invalid("page", "page 从 1 开始"));
+        }
+        if page_size == 0 || page_size > fengqiao_domain::limits::PAGE_SIZE_MAX {
+            return Err(invalid(
+                "page_size",
+                format!(
+                    "page_size 须为 1–{}",
+                    fengqiao_domain::limits::PAGE_SIZE_MAX
+                ),
+            ));
+        }
+        Ok(self.core.store.audit_page(page, page_size).await?)
+    }
+
     /// Writes complete cases with their histories as they are (the demo's generated years, a
     /// migration from another system). The system only: nothing here passes the lifecycle.
     pub async fn load_history(&self, actor: &Actor, bundles: Vec<CaseBundle>) -> Result<()> {

@@ -22,11 +22,17 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        Ok(self.audit_page(1, limit).await?.items)
+    }
+
+    async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
         self.read(move |conn| {
-            query_all(
+            let offset = i64::from(page.max(1) - 1) * i64::from(page_size);
+            let items = query_all(
                 conn,
-                "SELECT id, at, actor_id, actor_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
-                [limit],
+                "SELECT id, at, actor_id, actor_name, action, target, detail FROM audit_log
+                 ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+                rusqlite::params![page_size, offset],
                 |r| {
                     Ok(AuditEntry {
                         id: r.get(0)?,
@@ -38,7 +44,16 @@ impl AuditStore for SqliteStore {
                         detail: r.get(6)?,
                     })
                 },
-            )
+            )?;
+            let total: i64 = conn
+                .query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
+                .map_err(crate::error::backend)?;
+            Ok(Page {
+                items,
+                total: total as u64,
+                page: page.max(1),
+                page_size,
+            })
         })
         .await
     }

@@ -21,6 +21,8 @@ pub struct AuditEntry {
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// One page of the audit trail, newest first (`page` from 1), with the total.
+    async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
     /// Records something that changed nothing but must be on record (a refused login).
     async fn record_audit(
         &self,

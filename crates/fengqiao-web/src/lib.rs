@@ -48,6 +48,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/dashboard", get(dashboard::dashboard))
         .route("/qr", get(citizen::qr_sheet))
         .route("/admin", get(admin::index))
+        .route("/admin/audit", get(admin::audit))
         .route(
             "/admin/users",
             get(admin::users::users).post(admin::users::create_user),

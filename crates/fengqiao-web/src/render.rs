@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/clients.html",
     "admin/models.html",
     "admin/hotline.html",
+    "admin/audit.html",
     "citizen/landing.html",
     "citizen/report.html",
     "citizen/ticket.html",

@@ -159,8 +159,11 @@ fn escape(out: &mut String, s: &str) {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
+            // Characters XML 1.0 cannot carry at all (its Char production): the C0 controls
+            // but tab and line ends, and the two noncharacters U+FFFE and U+FFFF. Text stored
+            // before input refused them must not break every list that includes it.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{fffe}' | '\u{ffff}' => {}
             c => out.push(c),
         }
     }
@@ -428,4 +431,15 @@ async fn service_definition(State(app): State<Arc<App>>, Path(file): Path<String
 
 fn w3c(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    /// Whatever a stored text holds, the XML stays well-formed XML 1.0.
+    #[test]
+    fn text_xml_cannot_carry_is_left_out() {
+        let mut out = String::new();
+        super::escape(&mut out, "路灯\u{fffe}坏了\u{ffff}<b>&\u{1}\t\n\u{10000}");
+        assert_eq!(out, "路灯坏了&lt;b&gt;&amp;\t\n\u{10000}");
+    }
 }

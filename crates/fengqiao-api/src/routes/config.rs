@@ -36,6 +36,9 @@ struct CalendarDayBody {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    page: Option<u32>,
+    page_size: Option<u32>,
+    /// The first `limit` entries: what this list took before it paged like every other one.
     limit: Option<u32>,
 }
 
@@ -116,9 +119,12 @@ async fn audit_log(
     auth: Auth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({ "items": app.admin.audit_log(&auth.actor, q.limit.unwrap_or(100)).await? }),
-    ))
+    let page_size = q.page_size.or(q.limit).unwrap_or(100);
+    Ok(Json(json!(
+        app.admin
+            .audit_page(&auth.actor, q.page.unwrap_or(1), page_size)
+            .await?
+    )))
 }
 
 pub(super) fn endpoints() -> Vec<Endpoint> {
@@ -149,7 +155,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::get(
             "/audit",
             audit_log,
-            json!({ "tags": ["configuration"], "summary": "审计日志（管理员，只增不改）", "parameters": [q("limit", "integer", "条数，最多 1000")], "responses": { "200": ok("日志", json!({"type": "object"})), "401": err(), "403": err() } }),
+            json!({ "tags": ["configuration"], "summary": "审计日志（管理员，只增不改）", "parameters": [q("page", "integer", "页码，从 1 开始"), q("page_size", "integer", "每页条数，1–500，默认 100"), q("limit", "integer", "旧参数：等同 page_size")], "responses": { "200": ok("日志", json!({"type": "object"})), "401": err(), "403": err() } }),
         ),
     ]
 }

@@ -103,6 +103,28 @@ async fn intake_is_idempotent_scope_is_enforced_and_personal_data_masked() {
         .unwrap()
         .iter()
         .any(|e| e["action"] == "user.create"));
+    // It pages like every other list: page and page_size, newest first, with the total.
+    let total = v["total"].as_u64().unwrap();
+    assert!(total > 3, "{v}");
+    let first = t.get_ok(&admin, "/audit?page=1&page_size=2").await;
+    let second = t.get_ok(&admin, "/audit?page=2&page_size=2").await;
+    assert_eq!(
+        (first["total"].as_u64(), first["page"].as_u64()),
+        (Some(total), Some(1))
+    );
+    let ids = |p: &serde_json::Value| -> Vec<i64> {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (a, b) = (ids(&first), ids(&second));
+    assert_eq!((a.len(), b.len()), (2, 2));
+    assert!(a[0] > a[1] && a[1] > b[0] && b[0] > b[1], "{a:?} {b:?}");
+    assert_eq!(t.get(&admin, "/audit?page=0").await.0, 422);
+    assert_eq!(t.get(&admin, "/audit?page_size=501").await.0, 422);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

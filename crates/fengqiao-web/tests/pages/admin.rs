@@ -204,6 +204,7 @@ async fn an_admin_builds_the_township_from_the_pages_and_every_change_is_audited
         "/admin/clients",
         "/admin/models",
         "/admin/hotline",
+        "/admin/audit",
     ] {
         assert!(links.contains(&format!("href=\"{href}\"")), "{href}");
         assert_eq!(s.get(&admin, href).await.0, StatusCode::OK, "{href}");
@@ -470,6 +471,13 @@ async fn an_admin_builds_the_township_from_the_pages_and_every_change_is_audited
     ] {
         assert!(audit.iter().any(|e| e.action == action), "{action}");
     }
+    // The admin reads the same trail on its page, in words.
+    let (status, page) = s.get(&admin, "/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("设置村的位置") && page.contains("新增分类") && page.contains("设置时限"),
+        "{page}"
+    );
 
     // Township settings are the township admin's: an operator or a leader gets a refusal.
     for who in ["op", "leader"] {

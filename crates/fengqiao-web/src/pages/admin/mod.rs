@@ -78,6 +78,12 @@ pub async fn index(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Page>
             "12345 工单",
             "导入 12345 工单、导出办理结果",
         ),
+        (
+            Capability::ViewAuditLog,
+            "/admin/audit",
+            "审计日志",
+            "谁在何时改了什么、失败的登录",
+        ),
     ]
     .into_iter()
     .filter(|(c, ..)| may(*c))
@@ -159,4 +165,72 @@ pub(crate) fn optional_id(
             .map(Some)
             .map_err(|_| WebError::Invalid(format!("请重新选择{what}"))),
     }
+}
+
+/// What an audit entry's action was, in words.
+fn action_label(action: &str) -> &str {
+    match action {
+        "user.create" => "新增用户",
+        "user.disable" => "停用用户",
+        "user.enable" => "启用用户",
+        "auth.login_failed" => "登录失败",
+        "region.create" => "新增区域",
+        "region.centre" => "设置村的位置",
+        "unit.create" => "新增单位",
+        "category.create" => "新增分类",
+        "category.attribute" => "新增分类问题",
+        "policy.set" => "设置时限",
+        "calendar.import" => "导入节假日",
+        "api_client.create" => "发放接口密钥",
+        "api_client.revoke" => "吊销接口密钥",
+        "case.amend" => "修改未受理工单",
+        "triage_model.train" => "训练分类模型",
+        "triage_model.activate" => "启用分类模型",
+        "duplicate.dismiss" => "驳回合并建议",
+        other => other,
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AuditQuery {
+    page: Option<String>,
+}
+
+/// The audit trail, newest first, fifty to a page: who changed what, and refused logins.
+pub async fn audit(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    axum::extract::Query(q): axum::extract::Query<AuditQuery>,
+) -> WebResult<axum::response::Response> {
+    const PAGE: u32 = 50;
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let page = app.admin.audit_page(&staff.actor, page_no, PAGE).await?;
+    let entries: Vec<Value> = page
+        .items
+        .iter()
+        .map(|e| {
+            json!({
+                "at": e.at,
+                "actor": e.actor_name,
+                "action": action_label(&e.action),
+                "target": e.target,
+                "detail": e.detail,
+            })
+        })
+        .collect();
+    let pages = page.total.div_ceil(u64::from(PAGE)).max(1);
+    Ok(admin_page(
+        &app,
+        &staff,
+        "admin/audit.html",
+        "审计日志",
+        json!({"entries": entries, "page": page.page, "pages": pages, "total": page.total}),
+        None,
+        None,
+    ))
 }
