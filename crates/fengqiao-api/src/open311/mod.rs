@@ -268,6 +268,16 @@ fn params(query: Option<&str>, body: &[u8]) -> Result<Vec<(String, String)>, Str
 }
 
 /// The value of a parameter; an empty value counts as absent, as the spec asks.
+/// Every value a list parameter was given: repeated keys (`status=open&status=closed`) and
+/// comma-separated values alike, trimmed, empty ones left out.
+fn list_param<'a>(p: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    p.iter()
+        .filter(move |(k, _)| k == name)
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 fn param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
     p.iter()
         .rev()

@@ -324,23 +324,20 @@ pub(super) fn parse_time(
 
 pub(super) async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
     let mut filter = CaseFilter::default();
-    if let Some(ids) = param(p, "service_request_id") {
+    let ids: Vec<String> = list_param(p, "service_request_id")
+        .map(str::to_string)
+        .collect();
+    if !ids.is_empty() {
         // Overrides every other filter.
-        filter.case_nos = ids
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
+        filter.case_nos = ids;
         filter.page = 1;
         filter.page_size = fengqiao_domain::limits::PUBLIC_PAGE_SIZE_MAX;
     } else {
-        if let Some(codes) = param(p, "service_code") {
-            for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-                let id = code
-                    .parse::<i64>()
-                    .map_err(|_| Failure::bad(fmt, format!("unknown service_code {code}")))?;
-                filter.category_ids.push(CategoryId(id));
-            }
+        for code in list_param(p, "service_code") {
+            let id = code
+                .parse::<i64>()
+                .map_err(|_| Failure::bad(fmt, format!("unknown service_code {code}")))?;
+            filter.category_ids.push(CategoryId(id));
         }
         let start = parse_time(fmt, "start_date", param(p, "start_date"))?;
         let end = parse_time(fmt, "end_date", param(p, "end_date"))?;
@@ -365,24 +362,25 @@ pub(super) async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O31
         filter.created_to = end;
         filter.updated_from = parse_time(fmt, "updated_after", param(p, "updated_after"))?;
         filter.updated_to = parse_time(fmt, "updated_before", param(p, "updated_before"))?;
-        if let Some(status) = param(p, "status") {
-            let mut states = Vec::new();
-            for s in status.split(',').map(str::trim) {
-                match s {
-                    "open" => states.extend(CaseState::ALL.iter().copied().filter(|s| s.is_open())),
-                    "closed" => {
-                        states.extend(CaseState::ALL.iter().copied().filter(|s| !s.is_open()))
-                    }
-                    other => {
-                        return Err(Failure::bad(
-                            fmt,
-                            format!("unknown status {other}; use open or closed"),
-                        ))
-                    }
+        let mut states = Vec::new();
+        for status in list_param(p, "status") {
+            let wanted = states_for(status).ok_or_else(|| {
+                Failure::bad(
+                    fmt,
+                    format!(
+                        "unknown status {status}; use open or closed (or investigating, \
+                         in_progress, action_scheduled, fixed, duplicate, unable_to_fix, \
+                         not_councils_responsibility, no_further_action, internal_referral)"
+                    ),
+                )
+            })?;
+            for s in wanted {
+                if !states.contains(&s) {
+                    states.push(s);
                 }
             }
-            filter.states = states;
         }
+        filter.states = states;
         let page = match param(p, "page") {
             None => 1,
             Some(v) => v
@@ -497,4 +495,56 @@ pub(super) async fn one_request(State(app): State<Arc<App>>, Path(file): Path<St
         Err(e) => Err(e),
     };
     single(fmt, "service_requests", "request", found)
+}
+
+/// The cases a `status` filter selects: GeoReport's `open` and `closed`, and the extended
+/// statuses FixMyStreet's Open311 clients send, in any letter case, with spaces or underscores.
+fn states_for(status: &str) -> Option<Vec<CaseState>> {
+    use CaseState::*;
+    let open = || CaseState::ALL.iter().copied().filter(|s| s.is_open());
+    Some(
+        match status
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "open" | "reopened" | "confirmed" => open().collect(),
+            "closed" => CaseState::ALL
+                .iter()
+                .copied()
+                .filter(|s| !s.is_open())
+                .collect(),
+            // Not yet in a unit's hands.
+            "investigating" => vec![Reported, Registered, Dispatched, ReturnRequested],
+            // A unit has taken it on.
+            "in_progress" | "action_scheduled" | "planned" => vec![Accepted, InProgress],
+            // Answered: replied to, and whatever followed the reply.
+            "fixed" => vec![Replied, Reviewed, FollowedUp, Closed, Archived],
+            "duplicate" => vec![Merged],
+            "unable_to_fix"
+            | "not_councils_responsibility"
+            | "no_further_action"
+            | "internal_referral" => vec![Rejected],
+            _ => return None,
+        },
+    )
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn extended_statuses_select_their_states_in_any_case() {
+        assert_eq!(
+            states_for("Action Scheduled"),
+            Some(vec![CaseState::Accepted, CaseState::InProgress])
+        );
+        assert_eq!(states_for("FIXED").unwrap().len(), 5);
+        assert_eq!(states_for("duplicate"), Some(vec![CaseState::Merged]));
+        assert!(states_for("OPEN").unwrap().iter().all(|s| s.is_open()));
+        assert!(states_for("closed").unwrap().iter().all(|s| !s.is_open()));
+        assert_eq!(states_for("pending"), None);
+    }
 }

@@ -329,6 +329,23 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .any(|r| r["service_request_id"] == id.as_str()));
     let closed: Value = json_of("/requests.json?status=closed").await;
     assert!(closed.as_array().unwrap().is_empty());
+    // Repeated keys add up, as commas do; FixMyStreet's statuses in any case are understood.
+    let n = all.as_array().unwrap().len();
+    let both: Value = json_of("/requests.json?status=open&status=closed").await;
+    assert_eq!(both.as_array().unwrap().len(), n, "open and closed: all");
+    let waiting: Value = json_of("/requests.json?status=Investigating&status=FIXED").await;
+    assert!(waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["service_request_id"] == id.as_str()));
+    let code = all[0]["service_code"].as_str().unwrap().to_string();
+    let one_code: Value = json_of(&format!("/requests.json?service_code={code}")).await;
+    let repeated: Value = json_of(&format!(
+        "/requests.json?service_code={code}&service_code=999999"
+    ))
+    .await;
+    assert_eq!(one_code, repeated, "the second code adds its (no) requests");
     let by_id: Value = json_of(&format!(
         "/requests.json?service_request_id={id}&status=closed"
     ))
