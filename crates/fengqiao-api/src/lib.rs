@@ -10,6 +10,7 @@ mod open311;
 mod openapi;
 mod routes;
 mod serve;
+pub mod upload;
 
 pub use error::ApiError;
 pub use extract::ClientAddr;

@@ -9,7 +9,7 @@ mod requests;
 
 use crate::ApiError;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -233,7 +233,14 @@ fn ok(fmt: Fmt, doc: Doc) -> O311 {
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
-        .route("/{file}", get(root_get).post(root_post))
+        .route(
+            "/{file}",
+            get(root_get)
+                .post(root_post)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::PHOTO_FORM_LIMIT_BYTES,
+                )),
+        )
         .route("/services/{file}", get(service_definition))
         .route("/requests/{file}", get(requests::one_request))
         .route("/tokens/{file}", get(requests::token))
@@ -267,7 +274,6 @@ fn params(query: Option<&str>, body: &[u8]) -> Result<Vec<(String, String)>, Str
     Ok(out)
 }
 
-/// The value of a parameter; an empty value counts as absent, as the spec asks.
 /// Every value a list parameter was given: repeated keys (`status=open&status=closed`) and
 /// comma-separated values alike, trimmed, empty ones left out.
 fn list_param<'a>(p: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
@@ -278,6 +284,7 @@ fn list_param<'a>(p: &'a [(String, String)], name: &'a str) -> impl Iterator<Ite
         .filter(|v| !v.is_empty())
 }
 
+/// The value of a parameter; an empty value counts as absent, as the spec asks.
 fn param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
     p.iter()
         .rev()
@@ -311,11 +318,114 @@ async fn root_get(
     }
 }
 
+/// Only a form with photos may be larger than any other request.
+fn too_big(body: &[u8]) -> Result<(), (StatusCode, String)> {
+    if body.len() > crate::BODY_LIMIT_BYTES {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body over {} KiB; photos go as multipart/form-data",
+                crate::BODY_LIMIT_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What a POST sent: its parameters and the photos among them.
+async fn posted(
+    query: Option<&str>,
+    req: axum::extract::Request,
+) -> Result<(Vec<(String, String)>, Vec<Vec<u8>>), (StatusCode, String)> {
+    let bad = |m: String| (StatusCode::BAD_REQUEST, m);
+    let kind = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match kind.as_str() {
+        // GeoReport's own form, and a bodiless POST with everything in the query.
+        "" | "application/x-www-form-urlencoded" => {
+            let body = Bytes::from_request(req, &())
+                .await
+                .map_err(|e| bad(format!("body: {e}")))?;
+            too_big(&body)?;
+            Ok((params(query, &body).map_err(bad)?, Vec::new()))
+        }
+        // Clients that upload photos (GeoReport v2.1's `media`): the fields, and the files
+        // stored with the case as the web's uploads are.
+        "multipart/form-data" => {
+            let form = axum::extract::Multipart::from_request(req, &())
+                .await
+                .map_err(|e| bad(format!("multipart body: {e}")))?;
+            let (fields, photos) = crate::upload::read_parts(form, &["media", "media[]"])
+                .await
+                .map_err(bad)?;
+            let mut p = params(query, b"").map_err(bad)?;
+            p.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
+            p.extend(fields);
+            Ok((p, photos))
+        }
+        // A JSON object of the same fields: strings, numbers and lists of them.
+        "application/json" => {
+            let body = Bytes::from_request(req, &())
+                .await
+                .map_err(|e| bad(format!("body: {e}")))?;
+            too_big(&body)?;
+            let v: Value =
+                serde_json::from_slice(&body).map_err(|e| bad(format!("JSON body: {e}")))?;
+            let Value::Object(o) = v else {
+                return Err(bad(
+                    "the JSON body must be an object of the request's fields".into(),
+                ));
+            };
+            let mut p = params(query, b"").map_err(bad)?;
+            p.retain(|(k, _)| !o.contains_key(k));
+            for (k, v) in o {
+                let one = |v: &Value| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    Value::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                };
+                match &v {
+                    Value::Null => {}
+                    Value::Array(items) => {
+                        for item in items {
+                            let s = one(item)
+                                .ok_or_else(|| bad(format!("{k}: a list of strings or numbers")))?;
+                            p.push((k.clone(), s));
+                        }
+                    }
+                    other => {
+                        let s = one(other)
+                            .ok_or_else(|| bad(format!("{k}: a string, number or list")))?;
+                        p.push((k, s));
+                    }
+                }
+            }
+            Ok((p, Vec::new()))
+        }
+        other => Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "Content-Type {other} is not accepted; send application/x-www-form-urlencoded \
+                 (GeoReport v2), multipart/form-data (with photos as media) or application/json"
+            ),
+        )),
+    }
+}
+
 async fn root_post(
     State(app): State<Arc<App>>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    req: axum::extract::Request,
 ) -> Response {
     let (stem, fmt) = match format_of(&file) {
         Ok(x) => x,
@@ -329,12 +439,14 @@ async fn root_post(
         )
         .into_response();
     }
-    let p = match params(query.as_deref(), &body) {
-        Ok(p) => p,
-        Err(e) => return Failure::bad(fmt, e).into_response(),
+    let (p, photos) = match posted(query.as_deref(), req).await {
+        Ok(x) => x,
+        Err((status, e)) => return Failure::new(fmt, status, e).into_response(),
     };
     if stem == "requests" {
-        requests::post_request(&app, fmt, &p).await.into_response()
+        requests::post_request(&app, fmt, &p, photos)
+            .await
+            .into_response()
     } else {
         requests::post_update(&app, fmt, &p).await.into_response()
     }

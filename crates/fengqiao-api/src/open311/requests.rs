@@ -3,7 +3,12 @@
 
 use super::*;
 
-pub(super) async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
+pub(super) async fn post_request(
+    app: &App,
+    fmt: Fmt,
+    p: &[(String, String)],
+    photos: Vec<Vec<u8>>,
+) -> O311 {
     let client = app
         .clients
         .for_key(param(p, "api_key"))
@@ -86,7 +91,7 @@ pub(super) async fn post_request(app: &App, fmt: Fmt, p: &[(String, String)]) ->
             .filter(|(k, v)| (k == "media_url" || k == "media_url[]") && !v.trim().is_empty())
             .map(|(_, v)| v.trim().to_string())
             .collect(),
-        photos: Vec::new(),
+        photos,
     };
     let out = app
         .intake

@@ -312,6 +312,68 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
             "https://img.example.cn/p/2.jpg"
         ])
     );
+    // A client that uploads its photo (multipart, GeoReport v2.1's `media`): stored with the
+    // case as the web's uploads are, its metadata stripped.
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in good(&key) {
+        form = form.text(k, v);
+    }
+    let jpeg = include_bytes!("../../../fengqiao-web/tests/fixtures/pothole.jpg").to_vec();
+    form = form.part(
+        "media",
+        reqwest::multipart::Part::bytes(jpeg)
+            .file_name("pothole.jpg")
+            .mime_str("image/jpeg")
+            .unwrap(),
+    );
+    let r = t
+        .http
+        .post(o("/requests.json"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let mid = v[0]["service_request_id"].as_str().unwrap().to_string();
+    let mx: Value = json_of(&format!(
+        "/requests.json?service_request_id={mid}&extensions=true"
+    ))
+    .await;
+    let photos = mx[0]["extended_attributes"]["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 1, "{mx}");
+    assert!(photos[0].as_str().unwrap().contains("/photos/"), "{mx}");
+    // The same fields as a JSON object are taken too; any other body is refused by name.
+    let mut body = serde_json::Map::new();
+    for (k, v) in good(&key) {
+        match body.get_mut(k) {
+            // A repeated field becomes a list.
+            Some(Value::Array(a)) => a.push(Value::String(v)),
+            Some(one) => *one = json!([one.clone(), v]),
+            None => {
+                body.insert(k.to_string(), Value::String(v));
+            }
+        }
+    }
+    body.insert("lat".into(), json!(29.58));
+    let r = t
+        .http
+        .post(o("/requests.json"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = t
+        .http
+        .post(o("/requests.json"))
+        .header("content-type", "text/plain")
+        .body("service_code=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert!(r.text().await.unwrap().contains("multipart/form-data"));
     let mut bad_media = good(&key);
     bad_media.push(("media_url", "javascript:alert(1)".into()));
     let (s, e) = post(bad_media).await;

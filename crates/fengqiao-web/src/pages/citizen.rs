@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use fengqiao_api::ClientAddr;
-use fengqiao_app::formats::photo::{PHOTOS_PER_CASE_MAX, PHOTO_MAX_BYTES};
+
 use fengqiao_app::{App, IntakeInput};
 use fengqiao_domain::case::{Channel, Satisfaction};
 use fengqiao_domain::ids::CaseNo;
@@ -107,7 +107,7 @@ fn opt(s: &str) -> Option<String> {
 }
 
 /// A report with up to nine photos: the largest body the report page accepts.
-pub const REPORT_LIMIT_BYTES: usize = PHOTOS_PER_CASE_MAX * PHOTO_MAX_BYTES + 256 * 1024;
+pub const REPORT_LIMIT_BYTES: usize = fengqiao_api::upload::PHOTO_FORM_LIMIT_BYTES;
 
 pub async fn report(
     State(app): State<Arc<App>>,
@@ -116,7 +116,7 @@ pub async fn report(
     form: Multipart,
 ) -> WebResult<Response> {
     let (r, parent) = place(&app, &code)?;
-    let (f, photos) = match super::upload::read_form(form).await {
+    let (f, photos) = match fengqiao_api::upload::read_form(form).await {
         Ok((fields, photos)) => {
             let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
             let f = ReportForm {

@@ -3,13 +3,13 @@
 //! places one may file in are the domain's (`may_intake`, `may_file_in`); the case goes through
 //! the same intake as every other channel.
 
-use super::upload::read_form;
 use crate::render::{self, Page};
 use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use fengqiao_api::upload::read_form;
 use fengqiao_app::{App, IntakeInput};
 use fengqiao_domain::access::{may_file_in, may_intake};
 use fengqiao_domain::case::Channel;

@@ -7,7 +7,7 @@ pub mod citizen;
 pub mod dashboard;
 pub mod home;
 pub mod intake;
-pub mod upload;
+
 pub mod workbench;
 
 /// Percent-encodes a query value.

@@ -45,7 +45,7 @@ pub async fn calendar_import(
         let flash = json!({"ok": false, "message": message});
         calendar_page(&app, &staff, Some(flash), StatusCode::UNPROCESSABLE_ENTITY)
     };
-    let (fields, file) = match crate::pages::upload::read_file_form(form, 1024 * 1024).await {
+    let (fields, file) = match fengqiao_api::upload::read_file_form(form, 1024 * 1024).await {
         Ok(x) => x,
         Err(m) => return bad(m),
     };

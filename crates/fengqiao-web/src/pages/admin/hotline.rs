@@ -40,7 +40,7 @@ pub async fn hotline_import(
             Ok(hotline_page(&app, &staff, None, Some(message))
                 .status(StatusCode::UNPROCESSABLE_ENTITY))
         };
-    let (fields, file) = match crate::pages::upload::read_file_form(form, IMPORT_LIMIT_BYTES).await
+    let (fields, file) = match fengqiao_api::upload::read_file_form(form, IMPORT_LIMIT_BYTES).await
     {
         Ok(x) => x,
         Err(m) => return refuse(m),

@@ -1,5 +1,5 @@
-//! Forms with photos (`multipart/form-data`): the text fields, and each photo's bytes read up to
-//! the photo limit and no further.
+//! Forms with photos (`multipart/form-data`), for the pages and for Open311 clients: the text
+//! fields, and each photo's bytes read up to the photo limit and no further.
 
 use axum::extract::multipart::MultipartError;
 use axum::extract::Multipart;
@@ -7,12 +7,23 @@ use axum::http::StatusCode;
 use fengqiao_app::formats::photo::{PHOTOS_PER_CASE_MAX, PHOTO_MAX_BYTES};
 use std::collections::HashMap;
 
+/// Largest form with photos: every photo at its limit, and the text beside them.
+pub const PHOTO_FORM_LIMIT_BYTES: usize = PHOTOS_PER_CASE_MAX * PHOTO_MAX_BYTES + 256 * 1024;
+
 /// The text fields by name and the photos (field `photos`) in order; or what to tell the
 /// person when the form is too big or broken.
-pub async fn read_form(
+pub async fn read_form(form: Multipart) -> Result<(HashMap<String, String>, Vec<Vec<u8>>), String> {
+    let (fields, photos) = read_parts(form, &["photos"]).await?;
+    Ok((fields.into_iter().collect(), photos))
+}
+
+/// The text fields in order (repeated names kept) and the files sent under any of
+/// `photo_fields`, in order.
+pub async fn read_parts(
     mut form: Multipart,
-) -> Result<(HashMap<String, String>, Vec<Vec<u8>>), String> {
-    let mut fields = HashMap::new();
+    photo_fields: &[&str],
+) -> Result<(Vec<(String, String)>, Vec<Vec<u8>>), String> {
+    let mut fields = Vec::new();
     let mut photos = Vec::new();
     let broken = |e: MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -26,9 +37,9 @@ pub async fn read_form(
     };
     while let Some(mut field) = form.next_field().await.map_err(broken)? {
         let name = field.name().unwrap_or_default().to_string();
-        if name != "photos" {
+        if !photo_fields.contains(&name.as_str()) {
             let value = field.text().await.map_err(broken)?;
-            fields.insert(name, value);
+            fields.push((name, value));
             continue;
         }
         // An empty file input still sends a part with no file name and no bytes.
