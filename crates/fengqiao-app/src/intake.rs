@@ -299,12 +299,34 @@ impl IntakeService {
         // Without a chosen region, the place the address names (a 12345 work order's
         // 事发地址, a citizen's "苍岩村三组"), so the case reaches that village's view, its
         // duplicates and its hot spots.
+        // Failing that, the place the report's own words name ("苍岩村村口水泥路塌了"): the
+        // case says which, in its intake event.
+        let mut place_note = None;
         let region = match input.region_id {
             Some(r) => Some(self.core.region_exists(RegionId(r))?),
-            None => address
-                .as_deref()
-                .and_then(|a| self.core.region_in_address(a))
-                .and_then(|r| self.core.region_exists(r).ok()),
+            None => {
+                let from_address = address
+                    .as_deref()
+                    .and_then(|a| self.core.region_in_address(a))
+                    .and_then(|r| self.core.region_exists(r).ok());
+                // Only a place the sender may file in: a village cadre who writes of a
+                // neighbouring village still files in their own.
+                let from_text = || {
+                    self.core
+                        .region_in_address(&format!("{title} {body}"))
+                        .and_then(|r| self.core.region_exists(r).ok())
+                        .filter(|r| access::may_file_in(actor, Some(&r.path)).is_ok())
+                };
+                match from_address {
+                    Some(r) => {
+                        place_note = Some(format!("村（社区）按地址中的「{}」确定", r.name));
+                        Some(r)
+                    }
+                    None => from_text().inspect(|r| {
+                        place_note = Some(format!("村（社区）按诉求内容中的「{}」确定", r.name));
+                    }),
+                }
+            }
         };
         access::may_file_in(actor, region.as_ref().map(|r| r.path.as_str()))?;
         let region_id = region.map(|r| r.id);
@@ -408,6 +430,7 @@ impl IntakeService {
                 attributes,
                 media,
                 photos,
+                place_note,
             })
             .await?;
         if outcome.created {

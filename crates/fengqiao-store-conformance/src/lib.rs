@@ -175,6 +175,7 @@ pub fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewC
         attributes: Vec::new(),
         media: Vec::new(),
         photos: Vec::new(),
+        place_note: None,
     }
 }
 

@@ -280,10 +280,12 @@ impl CaseCommandStore for SqliteStore {
                     original_case_id: id,
                 },
             )?;
-            insert_event(
-                conn,
-                &Event::intake(&case, case.created_by, &new.actor_name),
-            )?;
+            let mut event = Event::intake(&case, case.created_by, &new.actor_name);
+            if let (Some(r), Some(note)) = (event.remark.as_mut(), &new.place_note) {
+                r.push('；');
+                r.push_str(note);
+            }
+            insert_event(conn, &event)?;
             if let Some(s) = &new.suggestion {
                 crate::triage::insert_suggestion(conn, id, s)?;
             }

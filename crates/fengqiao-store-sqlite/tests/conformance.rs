@@ -56,6 +56,7 @@ fn intake(i: usize) -> NewCase {
         attributes: Vec::new(),
         media: Vec::new(),
         photos: Vec::new(),
+        place_note: None,
     }
 }
 

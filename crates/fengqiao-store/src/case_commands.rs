@@ -34,6 +34,9 @@ pub struct NewCase {
     /// Photos uploaded with the report: stored with the case and listed after the links, as
     /// [`photo_path`]s.
     pub photos: Vec<NewPhoto>,
+    /// How the intake placed the case when nobody chose its village (`村（社区）按地址「…」确定`):
+    /// written into the intake event's remark, so the case says where its place came from.
+    pub place_note: Option<String>,
 }
 
 #[derive(Debug, Clone)]

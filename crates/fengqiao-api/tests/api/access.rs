@@ -48,10 +48,13 @@ async fn intake_is_idempotent_scope_is_enforced_and_personal_data_masked() {
         "leaders see it masked"
     );
     assert_eq!(v["reporters"][0]["name"], "王**");
-    // Not yet dispatched to the village: invisible to it (404, not 403).
-    assert_eq!(t.get(&village, &format!("/cases/{id}")).await.0, 404);
+    // Its words place it in 苍岩村: that village's committee sees it (a village sees every
+    // case in the village); another village's operator does not (404, not 403).
+    assert_eq!(t.get(&village, &format!("/cases/{id}")).await.0, 200);
     let list = t.get_ok(&village, "/cases").await;
-    assert_eq!(list["total"], 0);
+    assert_eq!(list["total"], 1);
+    let changan = t.login("op_changan").await;
+    assert_eq!(t.get(&changan, &format!("/cases/{id}")).await.0, 404);
     t.act_ok(&op, id, json!({"action": "register", "category_id": t.app.core.categories()[0].id.0, "region_id": t.village})).await;
     // An operator scoped to another village cannot touch a case in 苍岩村.
     assert_eq!(

@@ -40,4 +40,24 @@ async fn an_address_that_names_a_village_puts_the_case_there() {
     body["region_id"] = json!(other);
     let case = t.post_ok(&op, "/cases", body).await;
     assert_eq!(case["region_id"], other);
+    // No address, but the words name the village (the README's own example): placed there,
+    // and the case says so in its history.
+    let case = t
+        .post_ok(
+            &op,
+            "/cases",
+            json!({"body": "苍岩村村口水泥路塌了一个大坑", "channel": "hotline"}),
+        )
+        .await;
+    assert_eq!(case["region_id"], t.village, "{case}");
+    let events = t
+        .get_ok(&op, &format!("/cases/{}/events", case["id"]))
+        .await;
+    assert!(
+        events["items"][0]["remark"]
+            .as_str()
+            .unwrap()
+            .contains("村（社区）按诉求内容中的「苍岩村」确定"),
+        "{events}"
+    );
 }

@@ -66,6 +66,18 @@ async fn a_case_lives_its_whole_life_over_http() {
         )
         .await;
     assert_eq!(v["reply_due"], "2026-12-02T15:59:59Z");
+    // The reporter is told in working days, with the new day.
+    let notes = t.get_ok(&op, &format!("/cases/{id}/notifications")).await;
+    assert!(
+        notes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("已延长 2个工作日") && m.contains("2026年12月2日"))),
+        "{notes}"
+    );
     t.step(
         &staff,
         id,

@@ -55,13 +55,21 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 LimitUnit::WorkingDays
             };
             let due = case.deadlines.reply_due.ok_or_else(not_allowed)?;
-            next.deadlines.reply_due =
-                Some(TimeLimit::new(req.days, unit).extend(due, ctx.calendar));
+            let new_due = TimeLimit::new(req.days, unit).extend(due, ctx.calendar);
+            next.deadlines.reply_due = Some(new_due);
             next.deadlines.extended_days += req.days;
             next.deadlines.extension = None;
             next.deadlines.overdue_level = recompute_level(next, ctx);
             effects.push(Effect::NotifyReporters {
-                message: format!("您反映的问题办理时限已延长 {} 天：{}", req.days, req.reason),
+                // In the unit the limit counts in (working days unless a petition), with the
+                // new day: "2 天" read as calendar days misleads.
+                message: format!(
+                    "您反映的问题办理时限已延长 {}{}，新的办结期限为 {}：{}",
+                    req.days,
+                    unit.label(),
+                    crate::deadline::local_date(new_due).format("%Y年%-m月%-d日"),
+                    req.reason
+                ),
             });
             *note = remark("remark", r)?;
         }
