@@ -179,6 +179,22 @@ impl Core {
             .map(|r| r.id)
     }
 
+    /// The committee of the village (or community) a region lies in, if it has one: who
+    /// handles what a category sends to "the case's own village".
+    pub fn village_committee(&self, region: RegionId) -> Option<UnitId> {
+        use fengqiao_domain::org::{RegionLevel, UnitKind};
+        let regions = self.regions();
+        let place = regions.iter().find(|r| r.id == region)?;
+        let village = regions.iter().find(|v| {
+            matches!(v.level, RegionLevel::Village | RegionLevel::Community)
+                && place.path.starts_with(&v.path)
+        })?;
+        self.units()
+            .iter()
+            .find(|u| u.kind == UnitKind::VillageCommittee && u.region_id == village.id)
+            .map(|u| u.id)
+    }
+
     pub(crate) fn region_exists(&self, id: RegionId) -> Result<Region> {
         self.regions()
             .iter()

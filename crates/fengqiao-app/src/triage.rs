@@ -264,7 +264,12 @@ impl Triage {
             Suggestion {
                 model_version: m.version,
                 category_id: category.as_ref().map(|c| c.id),
-                unit_id: category.as_ref().and_then(|c| c.default_unit_id),
+                // A category without a unit of its own is the village's business: the
+                // committee of the village the case lies in.
+                unit_id: category.as_ref().and_then(|c| {
+                    c.default_unit_id
+                        .or_else(|| region.and_then(|r| self.core.village_committee(r)))
+                }),
                 label,
                 confidence: p.confidence,
                 words: p.words,

@@ -269,3 +269,55 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
         .await;
     assert_eq!(s, 404);
 }
+
+/// A category with no unit of its own (路灯, 垃圾清运, 邻里纠纷 in the demo) is the business
+/// of the case's own village: triage suggests that village's committee.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_category_without_a_unit_goes_to_the_cases_own_village_committee() {
+    let t = spawn().await;
+    let sys = Actor::system();
+    let litter = t
+        .app
+        .admin
+        .create_category(&sys, None, "垃圾清运", None, false)
+        .await
+        .unwrap();
+    let rows: Vec<(String, String, String)> = training_messages()
+        .into_iter()
+        .map(|(body, label)| {
+            let cat = if label == "道路破损" {
+                t.road
+            } else {
+                litter.id.0
+            };
+            (String::new(), body, cat.to_string())
+        })
+        .collect();
+    t.app
+        .triage
+        .train_and_store(&sys, rows, "test".into(), None)
+        .await
+        .unwrap();
+    let op = t.login("op").await;
+    let v = t
+        .post_ok(
+            &op,
+            "/cases",
+            json!({"body": "河道里漂满了垃圾和水葫芦，河水发臭", "channel": "hotline", "region_id": t.village}),
+        )
+        .await;
+    assert_eq!(v["suggestion"]["category_id"], litter.id.0, "{v}");
+    assert_eq!(
+        v["suggestion"]["unit_id"], t.other_unit,
+        "苍岩村村委会: {v}"
+    );
+    // Unplaced, there is no village to send it to.
+    let v = t
+        .post_ok(
+            &op,
+            "/cases",
+            json!({"body": "溪水发黑发臭，岸边有死鱼，有人倒垃圾", "channel": "hotline"}),
+        )
+        .await;
+    assert!(v["suggestion"]["unit_id"].is_null(), "{v}");
+}
