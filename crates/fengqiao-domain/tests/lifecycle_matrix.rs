@@ -63,7 +63,8 @@ fn base_case(state: CaseState) -> Case {
         state,
         CaseState::Replied | CaseState::Reviewed | CaseState::FollowedUp
     ) {
-        c.handling.replied_at = Some(now() - Duration::hours(1));
+        // The day before: a follow-up is made from the day after the reply.
+        c.handling.replied_at = Some(now() - Duration::hours(25));
         c.handling.reply = Some("已修复".into());
         c.deadlines.follow_up_due = Some(now() + Duration::days(3));
     }

@@ -87,6 +87,19 @@ async fn a_case_lives_its_whole_life_over_http() {
     .await;
     t.step(&op, id, json!({"action": "review_pass"}), "reviewed")
         .await;
+    // The follow-up call comes from the day after the reply, not the same day.
+    let (s, v) = t
+        .act(
+            &op,
+            id,
+            json!({"action": "follow_up", "satisfaction": "satisfied"}),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert!(v.to_string().contains("回访从办结次日起进行"), "{v}");
+    t.clock.advance(Duration::days(1));
+    // A day later the logins of yesterday have ended (12 hours).
+    let (op, staff) = (t.login("op").await, t.login("staff").await);
     t.step(
         &op,
         id,
@@ -116,6 +129,8 @@ async fn a_case_lives_its_whole_life_over_http() {
     .await;
     t.step(&op, id, json!({"action": "review_pass"}), "reviewed")
         .await;
+    t.clock.advance(Duration::days(1));
+    let op = t.login("op").await;
     t.step(
         &op,
         id,

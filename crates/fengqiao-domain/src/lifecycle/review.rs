@@ -45,6 +45,18 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             if from != S::Reviewed {
                 return Err(not_allowed());
             }
+            // PRODUCT.md: the follow-up call is made from the day after the reply, so the
+            // citizen has lived with the answer before being asked about it.
+            if let Some(replied) = case.handling.replied_at {
+                let day = crate::deadline::local_date(replied);
+                if crate::deadline::local_date(ctx.now) <= day {
+                    return Err(DomainError::Conflict(format!(
+                        "回访从办结次日起进行：本件于{}办结，请{}起回访",
+                        day.format("%-m月%-d日"),
+                        day.succ_opt().unwrap_or(day).format("%-m月%-d日")
+                    )));
+                }
+            }
             next.state = S::FollowedUp;
             next.outcome.satisfaction = Some(*satisfaction);
             next.outcome.unit_at_fault =

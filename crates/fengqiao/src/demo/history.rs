@@ -291,6 +291,20 @@ pub(super) fn simulate(
             return Ok(());
         }
         *t += hours(rng, 4, 60);
+        // The follow-up call comes from the day after the reply, in office hours.
+        if let Some(replied) = case.handling.replied_at {
+            let next_morning = (fengqiao_domain::deadline::local_date(replied)
+                + chrono::Duration::days(1))
+            .and_hms_opt(8, 30, 0)
+            .and_then(|d| {
+                d.and_local_timezone(fengqiao_domain::china_offset())
+                    .single()
+            })
+            .map(|d| d.with_timezone(&chrono::Utc));
+            if let Some(m) = next_morning.filter(|m| *t < *m) {
+                *t = m + hours(rng, 0, 8);
+            }
+        }
         let r = rng.unit();
         let satisfaction = if r < 0.78 {
             Satisfaction::Satisfied
