@@ -301,28 +301,7 @@ pub struct PublicStep {
     pub step: &'static str,
 }
 
-/// The steps of a case a citizen (or a public Open311 client) is shown.
-pub fn is_public_step(k: fengqiao_domain::lifecycle::ActionKind) -> bool {
-    use fengqiao_domain::lifecycle::ActionKind as A;
-    matches!(
-        k,
-        A::Intake
-            | A::Register
-            | A::RejectIntake
-            | A::AnswerDirectly
-            | A::Dispatch
-            | A::Accept
-            | A::Reply
-            | A::ApproveExtension
-            | A::FollowUp
-            | A::Reopen
-            | A::Close
-            | A::Withdraw
-            | A::Merge
-            | A::Supplement
-            | A::Rate
-    )
-}
+pub use fengqiao_domain::publication::is_public_step;
 
 impl PublicCaseView {
     pub fn build(c: &Case, events: &[Event]) -> Self {

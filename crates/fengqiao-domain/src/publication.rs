@@ -13,3 +13,26 @@ pub fn may_publish(case: &Case) -> bool {
 pub fn may_publish_facts(is_petition: bool, categorised: bool) -> bool {
     !is_petition && categorised
 }
+
+/// The steps of a case a citizen (or a public Open311 client) is shown.
+pub fn is_public_step(k: crate::lifecycle::ActionKind) -> bool {
+    use crate::lifecycle::ActionKind as A;
+    matches!(
+        k,
+        A::Intake
+            | A::Register
+            | A::RejectIntake
+            | A::AnswerDirectly
+            | A::Dispatch
+            | A::Accept
+            | A::Reply
+            | A::ApproveExtension
+            | A::FollowUp
+            | A::Reopen
+            | A::Close
+            | A::Withdraw
+            | A::Merge
+            | A::Supplement
+            | A::Rate
+    )
+}

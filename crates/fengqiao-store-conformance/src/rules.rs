@@ -117,6 +117,19 @@ pub async fn public_events_are_windowed_and_limited(store: &dyn Store) {
         "the start is included"
     );
     assert_eq!(window(0, 3, 1).await.unwrap().len(), 1, "at most the limit");
+    // Internal steps (an urge) are never public, and never use up the limit: two public steps
+    // after it still come back with a limit of two.
+    let a = store.case(a.id).await.unwrap().unwrap().case;
+    let mut urge = change(a, ActionKind::Urge, CaseState::Registered, vec![]);
+    urge.at = t0() + Duration::hours(4);
+    store.commit(urge).await.unwrap();
+    let steps: Vec<&str> = window(1, 5, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(e, _)| e.action.as_str())
+        .collect();
+    assert_eq!(steps, vec!["register"], "the urge is left out");
 }
 
 pub async fn the_model_never_learns_from_itself(store: &dyn Store) {

@@ -192,12 +192,19 @@ impl CaseQueryStore for SqliteStore {
         to: Timestamp,
         limit: u32,
     ) -> Result<Vec<(Event, String)>> {
+        // Only the steps the public is shown, so the limit counts what is answered.
+        let steps = fengqiao_domain::lifecycle::ActionKind::ALL
+            .iter()
+            .filter(|k| fengqiao_domain::publication::is_public_step(**k))
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
         self.read(move |conn| {
             query_all(
                 conn,
                 &format!("SELECT e.id, e.case_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_name, e.remark, e.at, e.unit_id, e.due_at, e.on_time, c.case_no
                  FROM case_events e JOIN cases c ON c.id = e.case_id
-                 WHERE e.at >= ?1 AND e.at < ?2 AND {PUBLISHABLE}
+                 WHERE e.at >= ?1 AND e.at < ?2 AND {PUBLISHABLE} AND e.action IN ({steps})
                  ORDER BY e.at, e.id LIMIT ?3"),
                 params![ms(from), ms(to), limit as i64],
                 |r| Ok((event_from_row(r)?, r.get(12)?)),

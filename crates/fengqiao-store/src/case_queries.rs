@@ -117,8 +117,9 @@ pub trait CaseQueryStore: Send + Sync + 'static {
     async fn export_page(&self, after: CaseId, limit: u32) -> Result<Vec<ExportRow>>;
     async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<Page<Case>>;
     async fn events(&self, id: CaseId) -> Result<Vec<Event>>;
-    /// Events of publishable cases (categorised, not petitions) in `[from, to)`, oldest first,
-    /// at most `limit`, each with its case number (Open311 service request updates).
+    /// The public steps (`publication::is_public_step`) of publishable cases (categorised, not
+    /// petitions) in `[from, to)`, oldest first, at most `limit`, each with its case number
+    /// (Open311 service request updates).
     async fn public_events_between(
         &self,
         from: Timestamp,

@@ -445,8 +445,12 @@ pub(super) async fn requests(app: &App, fmt: Fmt, p: &[(String, String)]) -> O31
     )
 }
 
+/// Most updates one `servicerequestupdates` answer holds.
+const UPDATES_MAX: u32 = 10_000;
+
 /// mySociety's `GET servicerequestupdates`: the public steps of requests between `start_date`
-/// and `end_date` (default: the last 24 hours; at most 90 days), oldest first, at most 1,000.
+/// and `end_date` (default: the last 24 hours; at most 90 days), oldest first: all of them, or
+/// 400 asking for a shorter window when there are more than 10,000.
 pub(super) async fn updates(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311 {
     let end = parse_time(fmt, "end_date", param(p, "end_date"))?.unwrap_or_else(|| app.core.now());
     let start = parse_time(fmt, "start_date", param(p, "start_date"))?
@@ -460,11 +464,27 @@ pub(super) async fn updates(app: &App, fmt: Fmt, p: &[(String, String)]) -> O311
             "start_date to end_date spans more than 90 days",
         ));
     }
+    // Every update in the window, or a refusal that says so: a list cut short would make a
+    // poller that moves its window on lose updates without knowing.
     let list = app
         .open311
-        .updates(start, end + chrono::Duration::milliseconds(1), 1000)
+        .updates(
+            start,
+            end + chrono::Duration::milliseconds(1),
+            UPDATES_MAX + 1,
+        )
         .await
         .map_err(|e| Failure::from_app(fmt, e))?;
+    if list.len() > UPDATES_MAX as usize {
+        return Err(Failure::bad(
+            fmt,
+            format!(
+                "more than {UPDATES_MAX} updates between start_date and end_date; ask for a \
+                 shorter window (the {UPDATES_MAX}th is at {})",
+                w3c(list[UPDATES_MAX as usize - 1].updated_datetime)
+            ),
+        ));
+    }
     ok(
         fmt,
         Doc::List {
