@@ -147,6 +147,8 @@ async fn render_case(
             "case": view,
             "events": events,
             "forms": forms,
+            // Reviewed on the day of its reply: the follow-up call waits for tomorrow.
+            "follow_up_from": follow_up_from(app, &view.case),
             "duplicates": duplicates,
             "may_merge": may_merge,
             "may_dismiss": fengqiao_domain::access::require(
@@ -380,4 +382,13 @@ async fn case_id_of(app: &App, staff: &Staff, no: &str) -> Result<CaseId, String
             .ok_or_else(|| format!("找不到工单 {no}（请填写完整的工单编号）")),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// The day a reviewed case's follow-up call may be made, while that is still ahead.
+fn follow_up_from(app: &App, case: &fengqiao_domain::case::Case) -> Option<String> {
+    use fengqiao_domain::deadline::local_date;
+    let replied = case.handling.replied_at?;
+    let from = local_date(replied).succ_opt()?;
+    (case.state == fengqiao_domain::case::CaseState::Reviewed && local_date(app.core.now()) < from)
+        .then(|| from.format("%-m月%-d日").to_string())
 }

@@ -1164,3 +1164,55 @@ async fn the_dashboards_trend_keeps_up_with_today_and_with_backdated_imports() {
     assert_eq!((week(&f), f.received_today), (3, 1));
     assert_eq!(f.monthly.last().unwrap().count, 3);
 }
+
+/// The centre's 待回访 queue holds a case reviewed on the day of its reply, and its page says
+/// from which day the call may be made; the next day the follow-up form is there.
+#[tokio::test]
+async fn the_case_page_says_when_the_follow_up_call_may_be_made() {
+    use fengqiao_domain::lifecycle::Action;
+    let s = site().await;
+    let ticket = s.report(s.t.village, "村口的路面塌了一个大坑").await;
+    let id = fengqiao_domain::ids::CaseId(s.case_id(&ticket).await);
+    let (op, staff) = (s.t.actor("op").await, s.t.actor("staff").await);
+    let steps = [
+        (
+            &op,
+            Action::Register {
+                category_id: Some(fengqiao_domain::ids::CategoryId(s.t.road)),
+                priority: None,
+                region_id: None,
+                remark: None,
+            },
+        ),
+        (
+            &op,
+            Action::Dispatch {
+                unit_id: fengqiao_domain::ids::UnitId(s.t.unit),
+                co_units: vec![],
+                remark: None,
+            },
+        ),
+        (&staff, Action::Accept { remark: None }),
+        (&staff, Action::Handle { remark: None }),
+        (
+            &staff,
+            Action::Reply {
+                content: "已修补路面".into(),
+            },
+        ),
+        (&op, Action::ReviewPass { remark: None }),
+    ];
+    for (who, action) in steps {
+        s.t.app.actions.act(who, id, action).await.unwrap();
+    }
+    let cookie = s.login("op").await;
+    let (_, page) = s.get(&cookie, &format!("/cases/{}", id.0)).await;
+    assert!(
+        page.contains("起可回访") && !page.contains("data-kind=\"follow_up\""),
+        "{page}"
+    );
+    s.t.clock.advance(chrono::Duration::days(1));
+    let cookie = s.login("op").await;
+    let (_, page) = s.get(&cookie, &format!("/cases/{}", id.0)).await;
+    assert!(page.contains("data-kind=\"follow_up\"") && !page.contains("起可回访"));
+}
