@@ -38,6 +38,12 @@ async fn a_case_lives_its_whole_life_over_http() {
     // (end of Monday 30th).
     assert_eq!(v["accept_due"], "2026-11-24T15:59:59Z");
     assert_eq!(v["reply_due"], "2026-11-30T15:59:59Z");
+    // Beside each UTC time, the same instant in China time: the day's end a person means.
+    assert_eq!(v["reply_due_china"], "2026-11-30T23:59:59+08:00");
+    let list = t.get_ok(&op, "/cases").await;
+    assert!(list["items"][0]["created_at_china"]
+        .as_str()
+        .is_some_and(|s| s.ends_with("+08:00")));
     t.clock.advance(Duration::hours(1));
     t.step(&staff, id, json!({"action": "accept"}), "accepted")
         .await;
