@@ -13,18 +13,7 @@ mod webdriver;
 use webdriver::{Browser, Driver};
 
 async fn login(b: &Browser, base: &str, user: &str) {
-    b.delete_cookies().await;
-    b.goto(&format!("{base}/login")).await;
-    b.type_into("#username", user).await;
-    b.type_into("#password", "fengqiao2026").await;
-    b.click("form button[type=submit]").await;
-    for _ in 0..100 {
-        if b.current_url().await.contains("/workbench") {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{user} could not log in");
+    b.login(base, user, "fengqiao2026").await;
 }
 
 #[tokio::main]

@@ -14,18 +14,7 @@ use std::sync::Arc;
 use webdriver::{Browser, Driver};
 
 async fn login(b: &Browser, base: &str, user: &str) {
-    b.delete_cookies().await;
-    b.goto(&format!("{base}/login")).await;
-    b.type_into("#username", user).await;
-    b.type_into("#password", PW).await;
-    b.click("form button[type=submit]").await;
-    for _ in 0..50 {
-        if b.current_url().await.contains("/workbench") {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{user} did not reach the workbench: {}", b.source().await);
+    b.login(base, user, PW).await;
 }
 
 /// Opens an action's form on the case page (if not open) and submits it.

@@ -276,6 +276,26 @@ impl Browser {
         .await;
     }
 
+    /// Logs in through the page as `user` and waits for the workbench (after any other
+    /// session in this window is dropped).
+    pub async fn login(&self, base: &str, user: &str, password: &str) {
+        self.delete_cookies().await;
+        self.goto(&format!("{base}/login")).await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", password).await;
+        self.click("form button[type=submit]").await;
+        for _ in 0..100 {
+            if self.current_url().await.contains("/workbench") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{user} did not reach the workbench: {}",
+            self.source().await
+        );
+    }
+
     pub async fn delete_cookies(&self) {
         self.cmd(reqwest::Method::DELETE, "/cookie", None).await;
     }

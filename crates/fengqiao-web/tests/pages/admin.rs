@@ -253,43 +253,21 @@ async fn an_admin_builds_the_township_from_the_pages_and_every_change_is_audited
     // The village's place on the map: nonsense is refused, degrees are kept, the dashboard
     // draws it.
     let centre = format!("/admin/regions/{village}/centre");
-    let (status, page) = s
-        .post(
-            &admin,
-            &centre,
-            &pairs(&[
-                ("_csrf", csrf.clone()),
-                ("latitude", "北纬29度".into()),
-                ("longitude", "120.7".into()),
-            ]),
-        )
-        .await;
+    let place = async |lat: &str, lon: &str| {
+        let form = [
+            ("_csrf", csrf.clone()),
+            ("latitude", lat.to_string()),
+            ("longitude", lon.to_string()),
+        ];
+        s.post(&admin, &centre, &pairs(&form)).await
+    };
+    let (status, page) = place("北纬29度", "120.7").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("纬度须为十进制度数"), "{page}");
-    let (status, page) = s
-        .post(
-            &admin,
-            &centre,
-            &pairs(&[
-                ("_csrf", csrf.clone()),
-                ("latitude", "129.6".into()),
-                ("longitude", "120.7".into()),
-            ]),
-        )
-        .await;
+    let (status, page) = place("129.6", "120.7").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("纬度须在 -90 到 90 之间"), "{page}");
-    let (status, page) = s
-        .post(
-            &admin,
-            &centre,
-            &pairs(&[
-                ("_csrf", csrf.clone()),
-                ("latitude", "29.612".into()),
-                ("longitude", "120.781".into()),
-            ]),
-        )
-        .await;
+    let (status, page) = place("29.612", "120.781").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("value=\"29.612000\""), "{page}");
     s.report(s.t.village, "村口路灯坏了好几天，晚上一片漆黑")
