@@ -49,6 +49,11 @@ pub struct IntakeInput {
     /// stripped of their metadata before they are stored.
     #[serde(skip)]
     pub photos: Vec<Vec<u8>>,
+    /// The phone was taken down by another system (an Open311 app, a 12345 work order): a
+    /// number that cannot be read is kept as sent and flagged, instead of refusing a report
+    /// whose sender cannot correct it. People typing their own number are asked to correct it.
+    #[serde(skip)]
+    pub relayed_phone: bool,
 }
 
 /// Whose idempotency key it is. Keys are matched only within one sender's own, so a key one
@@ -355,8 +360,19 @@ impl IntakeService {
             .map(str::trim)
             .filter(|p| !p.is_empty())
         {
-            Some(p) => Some(Phone::parse(p).map_err(|m| invalid("reporter_phone", m))?),
+            Some(p) => match Phone::parse(p) {
+                Ok(p) => Some(p),
+                Err(_) if input.relayed_phone => None,
+                Err(m) => return Err(invalid("reporter_phone", m)),
+            },
             None => None,
+        };
+        let reporter_phone_unread = match (&reporter_phone, input.reporter_phone.as_deref()) {
+            (None, Some(raw)) if input.relayed_phone && !raw.trim().is_empty() => {
+                check_len("reporter_phone", raw.trim(), 40)?;
+                Some(raw.trim().to_string())
+            }
+            _ => None,
         };
         if actor.role == ActorRole::Citizen && reporter_phone.is_none() {
             return Err(invalid(
@@ -415,6 +431,7 @@ impl IntakeService {
                 },
                 reporter_name,
                 reporter_phone,
+                reporter_phone_unread,
                 idempotency_key,
                 fingerprint,
                 // A citizen's name is on the reporter; the history says who in general terms.

@@ -23,6 +23,9 @@ pub struct AttributeAnswer {
 pub struct ReporterView {
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// A relayed number that could not be read as a phone, as sent (masked but for its last
+    /// four digits for those who may not see personal data).
+    pub phone_unread: Option<String>,
     pub channel: &'static str,
     pub channel_label: &'static str,
     pub reported_at: Timestamp,
@@ -46,6 +49,26 @@ impl ReporterView {
                     p.as_str().to_string()
                 } else {
                     p.masked()
+                }
+            }),
+            phone_unread: r.phone_unread.as_ref().map(|raw| {
+                if unmasked {
+                    raw.clone()
+                } else {
+                    // Every digit but the last four starred, whatever the format.
+                    let digits = raw.chars().filter(char::is_ascii_digit).count();
+                    let mut seen = 0;
+                    raw.chars()
+                        .map(|c| {
+                            if c.is_ascii_digit() {
+                                seen += 1;
+                                if seen <= digits.saturating_sub(4) {
+                                    return '*';
+                                }
+                            }
+                            c
+                        })
+                        .collect()
                 }
             }),
             channel: r.channel.as_str(),

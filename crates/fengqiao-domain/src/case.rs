@@ -271,6 +271,11 @@ impl Case {
 pub struct Reporter {
     pub name: Option<String>,
     pub phone: Option<Phone>,
+    /// A number relayed by another system (an Open311 app, a 12345 work order) that cannot be
+    /// read as a phone: kept as sent, for a person to read and call, instead of losing the
+    /// report.
+    #[serde(default)]
+    pub phone_unread: Option<String>,
     pub channel: Channel,
     pub reported_at: Timestamp,
     /// The case this reporter first reported through (differs after a merge).

@@ -262,6 +262,7 @@ fn bundle(id: i64, key: Option<&str>) -> CaseBundle {
         reporters: vec![Reporter {
             name: Some("李四".into()),
             phone: None,
+            phone_unread: None,
             channel: Channel::Hotline,
             reported_at: t0(),
             original_case_id: case.id,

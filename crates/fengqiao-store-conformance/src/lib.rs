@@ -165,6 +165,7 @@ pub fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewC
         },
         reporter_name: Some("王建国".into()),
         reporter_phone: Some(Phone::parse("13800138000").unwrap()),
+        reporter_phone_unread: None,
         idempotency_key: key.map(str::to_string),
         fingerprint: key.map(|_| "f".to_string()),
         actor_name: "受理员".into(),

@@ -275,6 +275,7 @@ impl CaseCommandStore for SqliteStore {
                 &fengqiao_domain::case::Reporter {
                     name: new.reporter_name,
                     phone: new.reporter_phone,
+                    phone_unread: new.reporter_phone_unread,
                     channel: case.channel,
                     reported_at: new.received_at,
                     original_case_id: id,

@@ -102,13 +102,16 @@ impl CaseQueryStore for SqliteStore {
                 .query_map(params![after.0, limit as i64], |r| {
                     let case = case_from_row(r)?;
                     let reporter = match r.get::<_, Option<String>>(n + 2)? {
-                        Some(channel) => Some(fengqiao_domain::case::Reporter {
+                        Some(channel) => Some({
+                            let (phone, phone_unread) = crate::rows::read_phone(r.get(n + 1)?);
+                            fengqiao_domain::case::Reporter {
                             name: r.get(n)?,
-                            phone: r.get::<_, Option<String>>(n + 1)?.and_then(|p| fengqiao_domain::ids::Phone::parse(&p).ok()),
+                            phone,
+                            phone_unread,
                             channel: fengqiao_domain::Channel::parse(&channel).unwrap_or(case.channel),
                             reported_at: ts(r.get(n + 3)?),
                             original_case_id: CaseId(r.get(n + 4)?),
-                        }),
+                        }}),
                         None => None,
                     };
                     Ok(ExportRow { case, reporter, idempotency_key: r.get(n + 5)? })

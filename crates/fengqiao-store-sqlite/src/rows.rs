@@ -261,11 +261,23 @@ pub fn update_case(conn: &Connection, c: &Case) -> rusqlite::Result<usize> {
     conn.prepare_cached(&UPDATE_CASE)?.execute(case_values!(c))
 }
 
+/// A stored number: a phone, or (relayed, unreadable) the number as it was sent.
+pub fn read_phone(stored: Option<String>) -> (Option<Phone>, Option<String>) {
+    match stored {
+        None => (None, None),
+        Some(s) => match Phone::parse(&s) {
+            Ok(p) => (Some(p), None),
+            Err(_) => (None, Some(s)),
+        },
+    }
+}
+
 pub fn reporter_from_row(r: &Row) -> rusqlite::Result<Reporter> {
-    let phone: Option<String> = r.get(1)?;
+    let (phone, phone_unread) = read_phone(r.get(1)?);
     Ok(Reporter {
         name: r.get(0)?,
-        phone: phone.and_then(|p| Phone::parse(&p).ok()),
+        phone,
+        phone_unread,
         channel: parse_enum(r, 2, Channel::parse)?,
         reported_at: ts(r.get(3)?),
         original_case_id: CaseId(r.get(4)?),

@@ -59,7 +59,10 @@ pub(crate) fn insert_reporter(
             case_id.0,
             r.original_case_id.0,
             r.name,
-            r.phone.as_ref().map(|p| p.as_str()),
+            r.phone
+                .as_ref()
+                .map(|p| p.as_str())
+                .or(r.phone_unread.as_deref()),
             r.channel.as_str(),
             ms(r.reported_at)
         ])

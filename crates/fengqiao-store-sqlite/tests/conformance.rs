@@ -46,6 +46,7 @@ fn intake(i: usize) -> NewCase {
         ),
         reporter_name: None,
         reporter_phone: None,
+        reporter_phone_unread: None,
         idempotency_key: Some(format!("key-{i}")),
         fingerprint: None,
         actor_name: "t".into(),

@@ -14,6 +14,8 @@ pub struct NewCase {
     pub intake: Intake,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<Phone>,
+    /// A relayed number that cannot be read as a phone, kept as sent ([`Reporter::phone_unread`]).
+    pub reporter_phone_unread: Option<String>,
     /// Scoped to whoever sent it (`u7:…`, `c2:…`, `12345:…`), so nobody can claim another's key.
     pub idempotency_key: Option<String>,
     /// A digest of the request's content: a replay of the key with other content is refused

@@ -92,6 +92,9 @@ pub(super) async fn post_request(
             .map(|(_, v)| v.trim().to_string())
             .collect(),
         photos,
+        // The app took the number down: one we cannot read is kept and flagged (GeoReport
+        // makes the phone optional; the report must not be lost over it).
+        relayed_phone: true,
     };
     let out = app
         .intake

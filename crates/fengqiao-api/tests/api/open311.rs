@@ -203,9 +203,10 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
     let mut unknown = good(&key);
     unknown[1].1 = "999".into();
     assert_eq!(post(unknown).await.0, 404);
+    // A phone we cannot read no longer loses the report (below: kept and flagged).
     let mut bad_phone = good(&key);
     bad_phone[7].1 = "12".into();
-    assert_eq!(post(bad_phone).await.0, 400);
+    assert_eq!(post(bad_phone).await.0, 201);
     let mut no_depth = good(&key);
     no_depth.retain(|(k, _)| *k != "attribute[depth]");
     let (s, e) = post(no_depth).await;
@@ -374,6 +375,35 @@ async fn open311_client_lists_posts_resolves_and_reads_requests() {
         .unwrap();
     assert_eq!(r.status(), 415);
     assert!(r.text().await.unwrap().contains("multipart/form-data"));
+    // A number the app took down that we cannot read: the report is kept, the number kept as
+    // sent and flagged for the centre, masked for a leader.
+    for odd in ["111-111-1111", "+86-575-87654321"] {
+        let mut form = good(&key);
+        form.retain(|(k, _)| *k != "phone");
+        form.push(("phone", odd.to_string()));
+        let (s, v) = post(form).await;
+        assert_eq!(s, 201, "{odd}: {v}");
+        let no = v[0]["service_request_id"].as_str().unwrap().to_string();
+        let op = t.login("op").await;
+        let list = t.get_ok(&op, &format!("/cases?q={no}")).await;
+        let case = t
+            .get_ok(&op, &format!("/cases/{}", list["items"][0]["id"]))
+            .await;
+        assert!(case["reporters"][0]["phone"].is_null(), "{case}");
+        assert_eq!(case["reporters"][0]["phone_unread"], odd, "{case}");
+        let leader = t.login("leader").await;
+        let masked = t
+            .get_ok(&leader, &format!("/cases/{}", list["items"][0]["id"]))
+            .await;
+        let shown = masked["reporters"][0]["phone_unread"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            shown.contains('*') && !shown.contains("1111-1") && shown != odd,
+            "{shown}"
+        );
+    }
     let mut bad_media = good(&key);
     bad_media.push(("media_url", "javascript:alert(1)".into()));
     let (s, e) = post(bad_media).await;

@@ -154,6 +154,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         let reporter = Reporter {
             name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
             phone: Some(phone(&mut rng)),
+            phone_unread: None,
             channel,
             reported_at: created_at,
             original_case_id: id,
