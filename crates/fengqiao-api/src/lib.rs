@@ -52,6 +52,10 @@ pub fn router(app: Arc<App>) -> Router {
         api = api.route(e.path, e.handler);
     }
     let api = api
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            calendar_warning,
+        ))
         .route_layer(axum::middleware::from_fn(china_times))
         .route_layer(axum::middleware::from_fn(access_log));
     let api = api.fallback(|| async {
@@ -117,6 +121,26 @@ pub fn protect(res: &mut Response, csp: axum::http::HeaderValue) {
 /// One line per answered request on the `fengqiao::access` target: method, the route's
 /// template (`/api/v1/cases/{id}`, never the path as sent), status and time taken. No query
 /// string, no client address, no body: nothing personal reaches the log.
+/// While next year's holidays are missing, every answer says so in a `Warning` header (RFC 9111's
+/// 299, "miscellaneous persistent warning"): deadlines running into that year count Monday to
+/// Friday, and a client should tell its users.
+async fn calendar_warning(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    if let Some(year) = app.core.missing_calendar_year() {
+        let text = format!(
+            "299 fengqiao \"the official holidays of {year} are not imported: deadlines into {year} count Monday to Friday\""
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&text) {
+            res.headers_mut().insert(axum::http::header::WARNING, v);
+        }
+    }
+    res
+}
+
 /// Beside every UTC time in a JSON answer (`"reply_due": "2026-11-30T15:59:59Z"`), the same
 /// instant in China time (`"reply_due_china": "2026-11-30T23:59:59+08:00"`): what a person
 /// reading the answer means by the date, with nothing to convert.

@@ -179,6 +179,14 @@ impl Core {
             .map(|r| r.id)
     }
 
+    /// Next year, while its official holidays are not in the calendar: deadlines running into
+    /// it are counted Monday to Friday until they are imported.
+    pub fn missing_calendar_year(&self) -> Option<i32> {
+        use chrono::Datelike;
+        let next = fengqiao_domain::deadline::local_date(self.now()).year() + 1;
+        (!self.calendar().is_known_year(next)).then_some(next)
+    }
+
     /// The committee of the village (or community) a region lies in, if it has one: who
     /// handles what a category sends to "the case's own village".
     pub fn village_committee(&self, region: RegionId) -> Option<UnitId> {

@@ -11,7 +11,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Datelike;
 use fengqiao_api::ClientAddr;
 use fengqiao_app::App;
 use fengqiao_domain::org::{Actor, User};
@@ -50,16 +49,7 @@ impl Staff {
     pub fn frame(&self, app: &App) -> serde_json::Value {
         // Deadlines next year need next year's official holidays: until they are imported,
         // every staff page says so.
-        let next_year = fengqiao_domain::deadline::local_date(app.core.now()).year() + 1;
-        let missing_year = app
-            .core
-            .calendar()
-            .unknown_years_between(
-                chrono::NaiveDate::from_ymd_opt(next_year, 1, 1).expect("a date"),
-                chrono::NaiveDate::from_ymd_opt(next_year, 1, 1).expect("a date"),
-            )
-            .first()
-            .copied();
+        let missing_year = app.core.missing_calendar_year();
         let may = |c| fengqiao_domain::access::require(&self.actor, c).is_ok();
         let may_intake = fengqiao_domain::access::may_intake(
             &self.actor,

@@ -33,10 +33,16 @@ async fn logout_everywhere(State(app): State<Arc<App>>, auth: Auth) -> ApiResult
     Ok(Json(json!({ "sessions_ended": ended })))
 }
 
-async fn me(auth: Auth) -> Json<Value> {
-    Json(
-        json!({ "user": auth.user, "role_label": auth.user.role.label(), "scope": auth.actor.region_path }),
-    )
+async fn me(State(app): State<Arc<App>>, auth: Auth) -> Json<Value> {
+    let calendar = app.core.missing_calendar_year().map(|y| {
+        format!("尚未导入 {y} 年的节假日安排：跨年的时限暂按周一至周五计算，请管理员在公布后导入")
+    });
+    Json(json!({
+        "user": auth.user,
+        "role_label": auth.user.role.label(),
+        "scope": auth.actor.region_path,
+        "warnings": calendar.into_iter().collect::<Vec<_>>(),
+    }))
 }
 
 pub(super) fn endpoints() -> Vec<Endpoint> {

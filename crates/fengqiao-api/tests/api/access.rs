@@ -171,3 +171,41 @@ async fn personal_data_in_text_is_masked_for_those_without_the_right() {
         "the stored text is never changed"
     );
 }
+
+/// While next year's holidays are missing, every answer says so (a `Warning` header) and `/me`
+/// says it in words; once they are imported, nothing does.
+#[tokio::test]
+async fn answers_warn_while_next_years_holidays_are_missing() {
+    let t = spawn().await;
+    let op = t.login("op").await;
+    let r = t
+        .http
+        .get(format!("{}/api/v1/cases", t.base))
+        .bearer_auth(&op)
+        .send()
+        .await
+        .unwrap();
+    let warning = r.headers()["warning"].to_str().unwrap().to_string();
+    assert!(
+        warning.starts_with("299 ") && warning.contains("2027"),
+        "{warning}"
+    );
+    let me = t.get_ok(&op, "/me").await;
+    assert!(me["warnings"][0].as_str().unwrap().contains("2027"), "{me}");
+    let admin = t.login("admin").await;
+    t.post_ok(
+        &admin,
+        "/calendar",
+        json!({"days": [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"}]}),
+    )
+    .await;
+    let r = t
+        .http
+        .get(format!("{}/api/v1/cases", t.base))
+        .bearer_auth(&op)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("warning").is_none());
+    assert_eq!(t.get_ok(&op, "/me").await["warnings"], json!([]));
+}
