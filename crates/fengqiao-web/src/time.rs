@@ -89,19 +89,16 @@ pub fn time_left(due: &str, now: DateTime<Utc>, cal: &Calendar) -> String {
         (h, 0) => format!("{h}小时"),
         (h, min) => format!("{h}小时{min}分钟"),
     };
-    let (today, due_day) = (local_date(now), local_date(due));
-    if minutes >= 0 {
-        match cal.working_days_between(today, due_day) {
-            _ if minutes < 24 * 60 => format!("剩余{}", hours(minutes)),
-            0 => format!("剩余{}", hours(minutes)),
-            n => format!("剩余{n}个工作日"),
-        }
+    // Before the deadline count from today to its day; past it, from its day to today.
+    let (word, first, last) = if minutes >= 0 {
+        ("剩余", local_date(now), local_date(due))
     } else {
-        match cal.working_days_between(due_day, today) {
-            _ if -minutes < 24 * 60 => format!("已超期{}", hours(-minutes)),
-            0 => format!("已超期{}", hours(-minutes)),
-            n => format!("已超期{n}个工作日"),
-        }
+        ("已超期", local_date(due), local_date(now))
+    };
+    let minutes = minutes.abs();
+    match cal.working_days_between(first, last) {
+        n if n > 0 && minutes >= 24 * 60 => format!("{word}{n}个工作日"),
+        _ => format!("{word}{}", hours(minutes)),
     }
 }
 

@@ -1,10 +1,11 @@
-//! `fengqiao eval` and the CSV side of `fengqiao train`.
+//! `fengqiao train`, `fengqiao models` and `fengqiao eval`: the classifier from the command line.
 
+use crate::config::{cli_actor, DbArgs};
 use anyhow::{bail, Context};
 use fengqiao_triage::{
     cross_validate, evaluate, Evaluation, Example, Model, Segmenter, TrainParams,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Labelled messages read from a CSV file with `title`, `body` and `label`
 /// columns (any order, other columns ignored).
@@ -138,4 +139,59 @@ pub fn print_evaluation(e: &Evaluation) {
         println!("{:<12} {}", label, row.join(""));
     }
     println!("\nmacro_f1={:.4}", e.macro_f1());
+}
+
+/// Trains a model (from the database's categorised cases, or a CSV) and makes it active.
+pub async fn train(db: DbArgs, csv: Option<PathBuf>, folds: Option<usize>) -> anyhow::Result<()> {
+    let app = db.open().await?;
+    let actor = cli_actor("命令行");
+    let started = std::time::Instant::now();
+    let outcome = match csv {
+        Some(path) => {
+            let data = LabelledCsv::read(&path)?;
+            app.triage
+                .train_and_store(&actor, data.rows, format!("CSV {}", path.display()), folds)
+                .await?
+        }
+        None => app.triage.train_from_cases(&actor, folds).await?,
+    };
+    println!(
+        "模型版本 {} 已启用：{} 条样本，{} 个类别{}，用时 {:.1} 秒",
+        outcome.model.version,
+        outcome.model.examples,
+        outcome.model.labels.len(),
+        outcome
+            .macro_f1
+            .map(|f| format!("，交叉验证 macro_f1={f:.4}"))
+            .unwrap_or_default(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Lists the stored models, after switching the active one if asked.
+pub async fn models(db: DbArgs, activate: Option<i64>) -> anyhow::Result<()> {
+    let app = db.open().await?;
+    let actor = cli_actor("命令行");
+    if let Some(v) = activate {
+        app.triage.activate_model(&actor, v).await?;
+        println!("已启用模型版本 {v}");
+    }
+    for m in app.triage.models(&actor).await? {
+        println!(
+            "{} v{:<4} {}  {} 条样本  {}  {}{}",
+            if m.active { "*" } else { " " },
+            m.version,
+            m.trained_at.format("%Y-%m-%d %H:%M"),
+            m.examples,
+            m.source,
+            m.trained_by,
+            m.metrics
+                .get("macro_f1")
+                .and_then(|f| f.as_f64())
+                .map(|f| format!("  macro_f1={f:.4}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
 }

@@ -135,6 +135,19 @@ pub fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
 /// A cell as read: its text, or why it could not be read.
 type Cell = std::result::Result<String, String>;
 
+/// Reads work orders from a file as exported, whatever its kind: a workbook (XLSX and ODS are
+/// zip archives, XLS an OLE compound file) told by its first bytes, CSV otherwise. A file's
+/// bytes say what it is more reliably than its name.
+pub fn read_file(bytes: &[u8], m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {
+    let zip = bytes.starts_with(b"PK\x03\x04");
+    let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if zip || ole {
+        read_workbook(bytes, m)
+    } else {
+        read_csv(bytes, m)
+    }
+}
+
 /// Reads work orders from CSV. Bytes that are not UTF-8 make that row an error; a file without
 /// the number or content column is one error at row 1 and no rows.
 pub fn read_csv<R: Read>(input: R, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {

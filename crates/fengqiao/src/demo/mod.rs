@@ -271,3 +271,52 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         qr_code_region: org.villages.first().map(|(v, _, _)| v.id.0),
     })
 }
+
+/// `fengqiao demo`: builds a fresh demo township in `database` (replacing it), prints its
+/// logins and serves it unless `no_serve`.
+pub async fn run(
+    addr: String,
+    database: std::path::PathBuf,
+    cases: usize,
+    no_serve: bool,
+    seed: u64,
+) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = database.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+    }
+    let started = std::time::Instant::now();
+    let app = crate::config::open_app(&database, fengqiao_app::AppConfig::default()).await?;
+    let summary = build(&app, cases, seed).await?;
+    println!(
+        "\n枫桥演示乡镇已生成：{}，{} 件工单，用时 {:.1} 秒（数据库 {}）",
+        summary.town,
+        summary.cases,
+        started.elapsed().as_secs_f64(),
+        database.display()
+    );
+    println!("{}", summary.triage);
+    if no_serve {
+        return Ok(());
+    }
+    println!("\n  网页  http://{addr}/          （群众：反映问题、查询进度）");
+    println!("  登录  http://{addr}/login     （工作人员：工作台、工单、驾驶舱）");
+    if let Some(code) = summary.qr_code_region {
+        println!("  民情码 http://{addr}/m/{code}   （二维码图片 /m/{code}/qr.svg）");
+    }
+    println!("  接口  http://{addr}/api/v1/openapi.json");
+    println!("  密码  所有演示账号均为 {}", DEMO_PASSWORD);
+    for (user, role) in &summary.logins {
+        println!("  账号  {user:<14} {role}");
+    }
+    println!("\n  例：curl -s -X POST http://{addr}/api/v1/auth/login -H 'Content-Type: application/json' -d '{{\"username\":\"zhongxin\",\"password\":\"{}\"}}'", DEMO_PASSWORD);
+    println!(
+        "\n  Open311  http://{addr}/open311/v2/discovery.json（services.xml、requests.json……）"
+    );
+    println!(
+        "  接口密钥 {}   （演示 Open311 应用“随手拍”）\n",
+        summary.open311_key
+    );
+    crate::serve(app, &addr, std::time::Duration::from_secs(60)).await
+}

@@ -52,18 +52,11 @@ pub async fn hotline_import(
     let dry_run = fields.contains_key("dry_run");
     let mapping = fengqiao_app::hotline::Mapping::default();
     // Reading a workbook is CPU work: off the request threads.
-    let (orders, errors) = tokio::task::spawn_blocking(move || {
-        let zip = bytes.starts_with(b"PK\x03\x04");
-        let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-        let m = fengqiao_app::hotline::Mapping::default();
-        if zip || ole {
-            fengqiao_app::hotline::read_workbook(&bytes, &m)
-        } else {
-            fengqiao_app::hotline::read_csv(bytes.as_slice(), &m)
-        }
-    })
-    .await
-    .map_err(|e| WebError::Internal(format!("reading the file: {e}")))?;
+    let m = mapping.clone();
+    let (orders, errors) =
+        tokio::task::spawn_blocking(move || fengqiao_app::hotline::read_file(&bytes, &m))
+            .await
+            .map_err(|e| WebError::Internal(format!("reading the file: {e}")))?;
     // The rows run in the background; the job's page shows them going, then the report.
     let job = app
         .hotline
