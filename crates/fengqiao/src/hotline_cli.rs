@@ -54,7 +54,11 @@ pub async fn run(command: HotlineCommand) -> anyhow::Result<()> {
             };
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let (orders, errors) = fengqiao_app::hotline::read_file(&bytes, &mapping);
+            let (orders, errors) = fengqiao_app::hotline::read_file(
+                &bytes,
+                file.file_name().and_then(|n| n.to_str()),
+                &mapping,
+            );
             let r = app
                 .hotline
                 .import(&actor, orders, errors, &mapping, dry_run)

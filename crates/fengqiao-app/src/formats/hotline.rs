@@ -136,12 +136,17 @@ pub fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
 type Cell = std::result::Result<String, String>;
 
 /// Reads work orders from a file as exported, whatever its kind: a workbook (XLSX and ODS are
-/// zip archives, XLS an OLE compound file) told by its first bytes, CSV otherwise. A file's
-/// bytes say what it is more reliably than its name.
-pub fn read_file(bytes: &[u8], m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {
+/// zip archives, XLS an OLE compound file) told by its first bytes or named as one, CSV
+/// otherwise. A file named `.xlsx` that is not a workbook is reported as such, not read as CSV.
+pub fn read_file(bytes: &[u8], name: Option<&str>, m: &Mapping) -> (Vec<WorkOrder>, Vec<RowError>) {
     let zip = bytes.starts_with(b"PK\x03\x04");
     let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    if zip || ole {
+    let named = name
+        .and_then(|n| n.rsplit_once('.'))
+        .is_some_and(|(_, ext)| {
+            ["xlsx", "xls", "xlsm", "ods"].contains(&ext.to_ascii_lowercase().as_str())
+        });
+    if zip || ole || named {
         read_workbook(bytes, m)
     } else {
         read_csv(bytes, m)

@@ -46,17 +46,18 @@ pub async fn hotline_import(
         Err(m) => return refuse(m),
     };
     staff.check_csrf(fields.get("_csrf").map(String::as_str).unwrap_or(""))?;
-    let Some((_, bytes)) = file else {
+    let Some((name, bytes)) = file else {
         return refuse("请选择要导入的文件".into());
     };
     let dry_run = fields.contains_key("dry_run");
     let mapping = fengqiao_app::hotline::Mapping::default();
     // Reading a workbook is CPU work: off the request threads.
     let m = mapping.clone();
-    let (orders, errors) =
-        tokio::task::spawn_blocking(move || fengqiao_app::hotline::read_file(&bytes, &m))
-            .await
-            .map_err(|e| WebError::Internal(format!("reading the file: {e}")))?;
+    let (orders, errors) = tokio::task::spawn_blocking(move || {
+        fengqiao_app::hotline::read_file(&bytes, Some(&name), &m)
+    })
+    .await
+    .map_err(|e| WebError::Internal(format!("reading the file: {e}")))?;
     // The rows run in the background; the job's page shows them going, then the report.
     let job = app
         .hotline
