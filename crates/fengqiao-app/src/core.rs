@@ -282,4 +282,19 @@ impl Core {
             Err(not_found())
         }
     }
+
+    /// A case with what its page shows, in one read, if the actor may see it (as
+    /// [`Core::visible_case`]).
+    pub(crate) async fn visible_sheet(&self, actor: &Actor, id: CaseId) -> Result<CaseSheet> {
+        let not_found = || AppError::NotFound(format!("工单 {id} 不存在"));
+        let sheet = self.store.case_sheet(id).await?.ok_or_else(not_found)?;
+        let task_units: Vec<UnitId> = sheet.record.tasks.iter().map(|t| t.unit_id).collect();
+        if actor.role == ActorRole::System
+            || can_view(actor, &sheet.record.case, &task_units, sheet.parent_unit)
+        {
+            Ok(sheet)
+        } else {
+            Err(not_found())
+        }
+    }
 }

@@ -92,27 +92,21 @@ impl CaseQueries {
     }
 
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
-        let rec = self.core.visible_case(actor, id).await?;
-        let mut view = self.view(actor, rec);
-        view.suggestion = self
-            .core
-            .store
-            .case_suggestion(id)
-            .await?
+        let sheet = self.core.visible_sheet(actor, id).await?;
+        let mut view = self.view(actor, sheet.record);
+        view.suggestion = sheet
+            .suggestion
             .map(|s| SuggestionView::build(s, &self.core.units(), &self.core.categories()));
-        view.duplicate_proposals = self.core.store.duplicate_proposals(id).await?;
-        view.client_name = self.core.store.case_client(id).await?.map(|c| c.name);
-        view.attributes = self
-            .core
-            .store
-            .case_attributes(id)
-            .await?
+        view.duplicate_proposals = sheet.duplicate_proposals;
+        view.client_name = sheet.client_name;
+        view.attributes = sheet
+            .attributes
             .into_iter()
             .map(|(code, value)| AttributeAnswer { code, value })
             .collect();
-        view.media_urls = self.core.store.case_media(id).await?;
+        view.media_urls = sheet.media;
         if view.personal_data_visible && view.media_urls.iter().any(|m| m.starts_with("/photos/")) {
-            view.photo_places = self.core.store.photo_places(id).await?;
+            view.photo_places = sheet.photo_places;
         }
         Ok(view)
     }

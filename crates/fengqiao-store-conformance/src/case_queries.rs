@@ -512,3 +512,57 @@ pub async fn queues_of_pending_extensions_and_merge_proposals(store: &dyn Store)
     store.dismiss_proposal(proposal, admin()).await.unwrap();
     assert!(ids(merges).await.is_empty());
 }
+
+/// A case's sheet holds exactly what the separate reads return, and nothing for a case that
+/// does not exist.
+pub async fn a_case_sheet_is_its_parts_in_one_read(store: &dyn Store) {
+    let first = store
+        .intake(new_case("河口村垃圾成堆", None, None))
+        .await
+        .unwrap()
+        .case;
+    let case = store
+        .intake(NewCase {
+            duplicates: vec![(first.id, 0.8)],
+            media: vec!["https://img.example.cn/a.jpg".into()],
+            photos: vec![NewPhoto {
+                content_type: "image/jpeg".into(),
+                bytes: vec![0xFF, 0xD8, 0xFF, 1, 0, 0xFF, 0xD9],
+                latitude: Some(29.7),
+                longitude: Some(120.2),
+            }],
+            attributes: vec![("depth".into(), "0.3".into())],
+            ..new_case("河口村垃圾没人清理", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    let sheet = store.case_sheet(case.id).await.unwrap().unwrap();
+    let record = store.case(case.id).await.unwrap().unwrap();
+    assert_eq!(sheet.record.case, record.case);
+    assert_eq!(sheet.record.reporters, record.reporters);
+    assert_eq!(sheet.parent_unit, None);
+    assert_eq!(
+        sheet.suggestion,
+        store.case_suggestion(case.id).await.unwrap()
+    );
+    let proposals = store.duplicate_proposals(case.id).await.unwrap();
+    assert_eq!(sheet.duplicate_proposals.len(), 1);
+    assert_eq!(
+        sheet.duplicate_proposals[0].candidate_id,
+        proposals[0].candidate_id
+    );
+    assert_eq!(sheet.client_name, None);
+    assert_eq!(
+        sheet.attributes,
+        store.case_attributes(case.id).await.unwrap()
+    );
+    assert_eq!(sheet.media, store.case_media(case.id).await.unwrap());
+    assert_eq!(sheet.media.len(), 2, "the link and the photo");
+    assert_eq!(
+        sheet.photo_places,
+        store.photo_places(case.id).await.unwrap()
+    );
+    assert_eq!(sheet.photo_places.len(), 1);
+    assert!(store.case_sheet(CaseId(999_999)).await.unwrap().is_none());
+}

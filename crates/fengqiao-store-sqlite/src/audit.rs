@@ -1,5 +1,6 @@
 //! The audit trail and the health check.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::rows::*;
 use crate::SqliteStore;
@@ -46,7 +47,7 @@ impl AuditStore for SqliteStore {
                 },
             )?;
             let total: i64 = conn
-                .query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
+                .query_row_cached("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
                 .map_err(crate::error::backend)?;
             Ok(Page {
                 items,
@@ -59,7 +60,10 @@ impl AuditStore for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(backend))
-            .await
+        self.read(|conn| {
+            conn.query_row_cached("SELECT 1", [], |_| Ok(()))
+                .map_err(backend)
+        })
+        .await
     }
 }

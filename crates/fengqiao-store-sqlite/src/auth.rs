@@ -1,5 +1,6 @@
 //! Users and bearer tokens.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::rows::*;
 use crate::writes::*;
@@ -15,7 +16,7 @@ use rusqlite::{params, OptionalExtension};
 impl AuthStore for SqliteStore {
     async fn insert_user(&self, u: NewUser, audit: Audit) -> Result<User> {
         self.write(move |conn| {
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO users (username, display_name, role, region_id, unit_id, password_hash, active, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, TRUE, ?7)",
                 params![u.username, u.display_name, u.role.as_str(), u.region_id.0, u.unit_id.map(|x| x.0), u.password_hash, ms(u.created_at)],
@@ -54,7 +55,7 @@ impl AuthStore for SqliteStore {
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
         let username = username.to_string();
         self.read(move |conn| {
-            conn.query_row(
+            conn.query_row_cached(
                 &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"),
                 [username],
                 |r| Ok((user_from_row(r)?, r.get::<_, String>(7)?)),
@@ -74,7 +75,7 @@ impl AuthStore for SqliteStore {
     ) -> Result<()> {
         let token_hash = token_hash.to_string();
         self.write(move |conn| {
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
                 params![token_hash, user_id.0, ms(created_at), ms(expires_at)],
             )
@@ -88,7 +89,7 @@ impl AuthStore for SqliteStore {
         let token_hash = token_hash.to_string();
         self.read(move |conn| {
             let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
-            conn.query_row(
+            conn.query_row_cached(
                 &format!(
                     "SELECT {cols} FROM tokens t JOIN users u ON u.id = t.user_id
                      WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.active"
@@ -105,7 +106,7 @@ impl AuthStore for SqliteStore {
     async fn revoke_token(&self, token_hash: &str, now: Timestamp) -> Result<()> {
         let token_hash = token_hash.to_string();
         self.write(move |conn| {
-            conn.execute(
+            conn.execute_cached(
                 "UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
                 params![token_hash, ms(now)],
             )
@@ -118,7 +119,7 @@ impl AuthStore for SqliteStore {
     async fn revoke_user_tokens(&self, user_id: UserId, now: Timestamp) -> Result<u64> {
         self.write(move |conn| {
             let n = conn
-                .execute(
+                .execute_cached(
                     "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
                     params![user_id.0, ms(now)],
                 )
@@ -131,7 +132,7 @@ impl AuthStore for SqliteStore {
     async fn set_user_active(&self, user_id: UserId, active: bool, audit: Audit) -> Result<User> {
         self.write(move |conn| {
             let n = conn
-                .execute(
+                .execute_cached(
                     "UPDATE users SET active = ?2 WHERE id = ?1",
                     params![user_id.0, active],
                 )
@@ -140,7 +141,7 @@ impl AuthStore for SqliteStore {
                 return Err(StoreError::NotFound(format!("用户 {user_id} 不存在")));
             }
             if !active {
-                conn.execute(
+                conn.execute_cached(
                     "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
                     params![user_id.0, ms(audit.at)],
                 )
@@ -152,7 +153,7 @@ impl AuthStore for SqliteStore {
                 "user.disable"
             };
             crate::writes::write_audit(conn, &audit, action, &format!("user:{user_id}"), "")?;
-            conn.query_row(
+            conn.query_row_cached(
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
                 [user_id.0],
                 user_from_row,

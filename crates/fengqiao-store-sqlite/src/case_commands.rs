@@ -1,5 +1,6 @@
 //! Writing cases: intake, accepted actions (a changeset and its effects), amendments and bulk loads.
 
+use crate::cached::Cached;
 use crate::case_queries::load_record;
 use crate::error::backend;
 use crate::query::*;
@@ -22,7 +23,7 @@ fn notify_reporters(
     message: &str,
     at: Timestamp,
 ) -> Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO notifications (case_id, phone, message, created_at)
          SELECT case_id, phone, ?2, ?3 FROM reporters WHERE case_id = ?1",
         params![case_id.0, message, ms(at)],
@@ -40,7 +41,7 @@ fn touch_open_case(
 ) -> Result<(CaseState, Option<UnitId>)> {
     let closed = &*CLOSED;
     let n = conn
-        .execute(
+        .execute_cached(
             &format!("UPDATE cases SET version = version + 1, updated_at = ?2 WHERE id = ?1 AND state NOT IN ({closed})"),
             params![id.0, ms(at)],
         )
@@ -53,7 +54,7 @@ fn touch_open_case(
 
 /// A case's state and the unit responsible for it.
 fn state_and_unit(conn: &Connection, id: CaseId) -> Result<Option<(CaseState, Option<UnitId>)>> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT state, unit_id FROM cases WHERE id = ?1",
         [id.0],
         |r| {
@@ -147,7 +148,7 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                 }
             }
             Effect::UpdateTask(t) => {
-                conn.execute(
+                conn.execute_cached(
                     "UPDATE case_tasks SET state = ?1, reply = ?2, replied_at = ?3 WHERE id = ?4 AND case_id = ?5",
                     params![t.state.as_str(), t.reply, t.replied_at.map(ms), t.id.0, case.id.0],
                 )
@@ -178,7 +179,7 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
                 // The reporters this case brought (its own and any merged into it before) leave
                 // the target; the target's own reporters stay.
                 let removed = conn
-                    .execute(
+                    .execute_cached(
                         "DELETE FROM reporters WHERE case_id = ?1 AND original_case_id IN
                            (SELECT original_case_id FROM reporters WHERE case_id = ?2)",
                         params![target.0, case.id.0],
@@ -306,7 +307,7 @@ impl CaseCommandStore for SqliteStore {
                 .map_err(backend)?;
             }
             if let Some(client) = new.client_id {
-                conn.execute(
+                conn.execute_cached(
                     "UPDATE cases SET client_id = ?2 WHERE id = ?1",
                     params![id.0, client],
                 )
@@ -328,7 +329,7 @@ impl CaseCommandStore for SqliteStore {
     async fn amend_reported_case(&self, a: CaseAmendment, audit: Audit) -> Result<bool> {
         self.write(move |conn| {
             let n = conn
-                .execute(
+                .execute_cached(
                     "UPDATE cases SET title = ?2, body = ?3, address = ?4, priority = ?5, version = version + 1, updated_at = ?6
                      WHERE id = ?1 AND state = 'reported'",
                     params![a.id.0, a.title, a.body, a.address, a.priority.as_str(), ms(audit.at)],
@@ -336,7 +337,7 @@ impl CaseCommandStore for SqliteStore {
                 .map_err(backend)?;
             if n == 1 {
                 let case_no: String = conn
-                    .query_row("SELECT case_no FROM cases WHERE id = ?1", [a.id.0], |r| r.get(0))
+                    .query_row_cached("SELECT case_no FROM cases WHERE id = ?1", [a.id.0], |r| r.get(0))
                     .map_err(backend)?;
                 crate::text_index::index_case(conn, a.id.0, &case_no, &a.title, &a.body)
                     .map_err(backend)?;

@@ -1,5 +1,6 @@
 //! Reading cases.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::query::*;
 use crate::rows::*;
@@ -13,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 pub(crate) fn load_record(conn: &Connection, id: CaseId) -> Result<Option<CaseRecord>> {
     let case = conn
-        .query_row(
+        .query_row_cached(
             &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"),
             [id.0],
             case_from_row,
@@ -55,8 +56,65 @@ pub(crate) fn load_record(conn: &Connection, id: CaseId) -> Result<Option<CaseRe
     }))
 }
 
+fn attributes_of(conn: &Connection, id: CaseId) -> Result<Vec<(String, String)>> {
+    query_all(
+        conn,
+        "SELECT code, value FROM case_attributes WHERE case_id = ?1 ORDER BY rowid",
+        [id.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+fn media_of(conn: &Connection, id: CaseId) -> Result<Vec<String>> {
+    query_all(
+        conn,
+        "SELECT url FROM case_media WHERE case_id = ?1 ORDER BY position",
+        [id.0],
+        |r| r.get(0),
+    )
+}
+
+fn case_sheet(conn: &Connection, id: CaseId) -> Result<Option<CaseSheet>> {
+    let Some(record) = load_record(conn, id)? else {
+        return Ok(None);
+    };
+    let parent_unit = match record.case.handling.parent_id {
+        Some(p) => conn
+            .query_row_cached("SELECT unit_id FROM cases WHERE id = ?1", [p.0], |r| {
+                r.get::<_, Option<i64>>(0)
+            })
+            .optional()
+            .map_err(backend)?
+            .flatten()
+            .map(fengqiao_domain::ids::UnitId),
+        None => None,
+    };
+    let client_name = conn
+        .query_row_cached(
+            "SELECT a.name FROM cases c JOIN api_clients a ON a.id = c.client_id WHERE c.id = ?1",
+            [id.0],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    Ok(Some(CaseSheet {
+        record,
+        parent_unit,
+        suggestion: crate::triage::suggestion(conn, id)?,
+        duplicate_proposals: crate::triage::proposals(conn, id)?,
+        client_name,
+        attributes: attributes_of(conn, id)?,
+        media: media_of(conn, id)?,
+        photo_places: crate::photos::photo_places_of(conn, id)?,
+    }))
+}
+
 #[async_trait]
 impl CaseQueryStore for SqliteStore {
+    async fn case_sheet(&self, id: CaseId) -> Result<Option<CaseSheet>> {
+        self.read(move |conn| case_sheet(conn, id)).await
+    }
+
     async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>> {
         self.read(move |conn| load_record(conn, id)).await
     }
@@ -64,7 +122,7 @@ impl CaseQueryStore for SqliteStore {
     async fn case_id_by_no(&self, no: &CaseNo) -> Result<Option<CaseId>> {
         let no = no.as_str().to_string();
         self.read(move |conn| {
-            conn.query_row("SELECT id FROM cases WHERE case_no = ?1", [no], |r| {
+            conn.query_row_cached("SELECT id FROM cases WHERE case_no = ?1", [no], |r| {
                 Ok(CaseId(r.get(0)?))
             })
             .optional()
@@ -76,7 +134,7 @@ impl CaseQueryStore for SqliteStore {
     async fn case_id_by_idempotency_key(&self, key: &str) -> Result<Option<CaseId>> {
         let key = key.to_string();
         self.read(move |conn| {
-            conn.query_row(
+            conn.query_row_cached(
                 "SELECT id FROM cases WHERE idempotency_key = ?1",
                 [key],
                 |r| Ok(CaseId(r.get(0)?)),
@@ -130,7 +188,7 @@ impl CaseQueryStore for SqliteStore {
         self.read(move |conn| {
             let region_path: Option<String> = match filter.region_id {
                 Some(r) => Some(
-                    conn.query_row("SELECT path FROM regions WHERE id = ?1", [r.0], |row| row.get(0))
+                    conn.query_row_cached("SELECT path FROM regions WHERE id = ?1", [r.0], |row| row.get(0))
                         .optional()
                         .map_err(backend)?
                         .ok_or_else(|| StoreError::InvalidReference(format!("区域 {r} 不存在")))?,
@@ -142,7 +200,7 @@ impl CaseQueryStore for SqliteStore {
             let total: i64 = if filter.skip_total {
                 0
             } else {
-                conn.query_row(&format!("SELECT COUNT(*) FROM cases c WHERE {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+                conn.query_row_cached(&format!("SELECT COUNT(*) FROM cases c WHERE {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
                     .map_err(backend)?
             };
             let max = if filter.public_only {
@@ -238,7 +296,7 @@ impl CaseQueryStore for SqliteStore {
             let mut args = Vec::new();
             let clause = scope_sql(&scope, &mut args);
             let closed = &*CLOSED;
-            conn.query_row(
+            conn.query_row_cached(
                 &format!(
                     "SELECT COUNT(*),
                             COALESCE(SUM(CASE WHEN c.state NOT IN ({closed}) THEN 1 ELSE 0 END), 0),
@@ -282,27 +340,11 @@ impl CaseQueryStore for SqliteStore {
     }
 
     async fn case_attributes(&self, id: CaseId) -> Result<Vec<(String, String)>> {
-        self.read(move |conn| {
-            query_all(
-                conn,
-                "SELECT code, value FROM case_attributes WHERE case_id = ?1 ORDER BY rowid",
-                [id.0],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-        })
-        .await
+        self.read(move |conn| attributes_of(conn, id)).await
     }
 
     async fn case_media(&self, id: CaseId) -> Result<Vec<String>> {
-        self.read(move |conn| {
-            query_all(
-                conn,
-                "SELECT url FROM case_media WHERE case_id = ?1 ORDER BY position",
-                [id.0],
-                |r| r.get(0),
-            )
-        })
-        .await
+        self.read(move |conn| media_of(conn, id)).await
     }
 
     async fn case_details(&self, ids: &[CaseId]) -> Result<CaseDetails> {

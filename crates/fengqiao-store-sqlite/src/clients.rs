@@ -1,5 +1,6 @@
 //! API clients and the updates they post.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::rows::*;
 use crate::writes::*;
@@ -23,7 +24,7 @@ fn api_client_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiClient> {
 }
 
 fn api_client(conn: &Connection, id: i64) -> Result<ApiClient> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {API_CLIENT_COLUMNS} FROM api_clients WHERE id = ?1"),
         [id],
         api_client_from_row,
@@ -46,7 +47,7 @@ fn external_update_from_row(r: &rusqlite::Row) -> rusqlite::Result<ExternalUpdat
 impl ApiClientStore for SqliteStore {
     async fn insert_api_client(&self, c: NewApiClient, audit: Audit) -> Result<ApiClient> {
         self.write(move |conn| {
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO api_clients (name, key_hash, key_prefix, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![c.name, c.key_hash, c.key_prefix, ms(audit.at), audit.actor_name],
             )
@@ -76,7 +77,7 @@ impl ApiClientStore for SqliteStore {
     async fn api_client_by_key_hash(&self, key_hash: &str) -> Result<Option<ApiClient>> {
         let key_hash = key_hash.to_string();
         self.read(move |conn| {
-            conn.query_row(
+            conn.query_row_cached(
                 &format!("SELECT {API_CLIENT_COLUMNS} FROM api_clients WHERE key_hash = ?1 AND revoked_at IS NULL"),
                 [key_hash],
                 api_client_from_row,
@@ -90,7 +91,7 @@ impl ApiClientStore for SqliteStore {
     async fn case_client(&self, id: CaseId) -> Result<Option<ApiClient>> {
         self.read(move |conn| {
             let cols = API_CLIENT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
-            conn.query_row(
+            conn.query_row_cached(
                 &format!("SELECT {cols} FROM cases c JOIN api_clients a ON a.id = c.client_id WHERE c.id = ?1"),
                 [id.0],
                 api_client_from_row,
@@ -104,7 +105,7 @@ impl ApiClientStore for SqliteStore {
     async fn external_update(&self, r: &ExternalRef) -> Result<Option<ExternalUpdate>> {
         let r = r.clone();
         self.read(move |conn| {
-            conn.query_row(
+            conn.query_row_cached(
                 "SELECT client_id, external_id, case_id, event_id FROM external_updates WHERE client_id = ?1 AND external_id = ?2",
                 params![r.client_id, r.external_id],
                 external_update_from_row,
@@ -117,7 +118,7 @@ impl ApiClientStore for SqliteStore {
 
     async fn external_update_by_event(&self, event_id: i64) -> Result<Option<ExternalUpdate>> {
         self.read(move |conn| {
-            conn.query_row(
+            conn.query_row_cached(
                 "SELECT client_id, external_id, case_id, event_id FROM external_updates WHERE event_id = ?1",
                 [event_id],
                 external_update_from_row,
@@ -134,7 +135,7 @@ impl ApiClientStore for SqliteStore {
             if c.revoked_at.is_some() {
                 return Err(StoreError::Conflict);
             }
-            conn.execute(
+            conn.execute_cached(
                 "UPDATE api_clients SET revoked_at = ?2 WHERE id = ?1",
                 params![id, ms(audit.at)],
             )

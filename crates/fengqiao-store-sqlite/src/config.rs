@@ -1,5 +1,6 @@
 //! Time-limit policies and the calendar.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::rows::*;
 use crate::writes::*;
@@ -21,12 +22,12 @@ impl ConfigStore for SqliteStore {
 
     async fn upsert_policy(&self, p: TimePolicy, audit: Audit) -> Result<TimePolicy> {
         self.write(move |conn| {
-            conn.execute(
+            conn.execute_cached(
                 "DELETE FROM time_policies WHERE COALESCE(category_id, 0) = COALESCE(?1, 0) AND COALESCE(priority, '') = COALESCE(?2, '') AND stage = ?3",
                 params![p.category_id.map(|c| c.0), p.priority.map(|x| x.as_str()), p.stage.as_str()],
             )
             .map_err(backend)?;
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO time_policies (category_id, priority, stage, amount, unit) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![p.category_id.map(|c| c.0), p.priority.map(|x| x.as_str()), p.stage.as_str(), p.limit.amount, p.limit.unit.as_str()],
             )

@@ -1,5 +1,6 @@
 //! Dashboard figures over open cases: one grouped read each, on the state index.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::query::{filter_sql, scope_sql, OPEN};
 use crate::SqliteStore;
@@ -58,9 +59,11 @@ impl SqliteStore {
             for f in &filters {
                 let path: Option<String> = match f.region_id {
                     Some(r) => Some(
-                        conn.query_row("SELECT path FROM regions WHERE id = ?1", [r.0], |row| {
-                            row.get(0)
-                        })
+                        conn.query_row_cached(
+                            "SELECT path FROM regions WHERE id = ?1",
+                            [r.0],
+                            |row| row.get(0),
+                        )
                         .map_err(backend)?,
                     ),
                     None => None,
@@ -93,7 +96,7 @@ impl SqliteStore {
                 sums.join(", "),
                 conditions.join(" OR ")
             );
-            conn.query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+            conn.query_row_cached(&sql, rusqlite::params_from_iter(args.iter()), |r| {
                 (0..filters.len())
                     .map(|i| r.get::<_, i64>(i).map(|n| n as u64))
                     .collect()

@@ -9,6 +9,7 @@
 
 mod audit;
 mod auth;
+mod cached;
 mod case_commands;
 mod case_queries;
 mod clients;
@@ -32,7 +33,7 @@ pub use migrate::migrate;
 use fengqiao_store::{Result, StoreError};
 use migrate::open_connection;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use writer::{writer_loop, Job, Writer};
 
 pub use writer::{WriterHold, WriterStats};
@@ -42,7 +43,7 @@ pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
     /// What the writer thread shares with the handles: its gate and its counters.
     shared: Arc<Writer>,
-    readers: Arc<Mutex<Vec<rusqlite::Connection>>>,
+    readers: Arc<writer::ReadPool>,
 }
 
 impl SqliteStore {
@@ -68,7 +69,7 @@ impl SqliteStore {
             path,
             writer: tx,
             shared,
-            readers: Arc::new(Mutex::new(Vec::new())),
+            readers: Arc::new(writer::ReadPool::new()),
         })
     }
 

@@ -1,5 +1,6 @@
 //! Region centres for the schematic map.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::writes::write_audit;
 use crate::SqliteStore;
@@ -36,7 +37,7 @@ impl MapStore for SqliteStore {
     async fn set_region_centre(&self, c: RegionCentre, audit: Audit) -> Result<()> {
         self.write(move |conn| {
             let name: Option<String> = conn
-                .query_row(
+                .query_row_cached(
                     "SELECT name FROM regions WHERE id = ?1",
                     [c.region_id.0],
                     |r| r.get(0),
@@ -46,7 +47,7 @@ impl MapStore for SqliteStore {
             let name = name.ok_or_else(|| {
                 StoreError::InvalidReference(format!("区域 {} 不存在", c.region_id))
             })?;
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO region_centres (region_id, latitude, longitude) VALUES (?1, ?2, ?3)
                  ON CONFLICT (region_id) DO UPDATE
                  SET latitude = excluded.latitude, longitude = excluded.longitude",

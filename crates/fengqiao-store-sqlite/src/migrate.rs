@@ -1,5 +1,6 @@
 //! Opening connections and applying migrations.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use fengqiao_store::*;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -45,6 +46,7 @@ fn after(version: i64, conn: &Connection) -> rusqlite::Result<()> {
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
+    conn.set_prepared_statement_cache_capacity(crate::cached::STATEMENT_CACHE);
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(backend)?;
     conn.execute_batch(
@@ -66,7 +68,7 @@ pub fn migrate(conn: &Connection) -> Result<usize> {
     let mut applied = 0;
     for (version, sql) in MIGRATIONS {
         let done: Option<i64> = conn
-            .query_row(
+            .query_row_cached(
                 "SELECT version FROM schema_migrations WHERE version = ?1",
                 [version],
                 |r| r.get(0),
@@ -79,7 +81,7 @@ pub fn migrate(conn: &Connection) -> Result<usize> {
         let tx = conn.unchecked_transaction().map_err(backend)?;
         tx.execute_batch(sql).map_err(backend)?;
         after(*version, &tx).map_err(backend)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
             params![version, chrono::Utc::now().timestamp_millis()],
         )

@@ -1,5 +1,6 @@
 //! Regions, units, categories and their attributes.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::rows::*;
 use crate::writes::*;
@@ -17,7 +18,7 @@ impl OrgStore for SqliteStore {
         self.write(move |conn| {
             let parent_path: Option<String> = match r.parent_id {
                 Some(p) => Some(
-                    conn.query_row("SELECT path FROM regions WHERE id = ?1", [p.0], |row| row.get(0))
+                    conn.query_row_cached("SELECT path FROM regions WHERE id = ?1", [p.0], |row| row.get(0))
                         .optional()
                         .map_err(backend)?
                         .ok_or_else(|| StoreError::InvalidReference(format!("上级区域 {p} 不存在")))?,
@@ -26,14 +27,14 @@ impl OrgStore for SqliteStore {
             };
             // The path names the region's own id, which the database assigns on insert.
             let id: i64 = conn
-                .query_row(
+                .query_row_cached(
                     "INSERT INTO regions (parent_id, name, level, path) VALUES (?1, ?2, ?3, '') RETURNING id",
                     params![r.parent_id.map(|p| p.0), r.name, r.level.as_str()],
                     |row| row.get(0),
                 )
                 .map_err(backend)?;
             let path = format!("{}{id}/", parent_path.as_deref().unwrap_or("/"));
-            conn.execute("UPDATE regions SET path = ?2 WHERE id = ?1", params![id, path])
+            conn.execute_cached("UPDATE regions SET path = ?2 WHERE id = ?1", params![id, path])
                 .map_err(backend)?;
             write_audit(conn, &audit, "region.create", &format!("region:{id}"), &r.name)?;
             Ok(Region { id: RegionId(id), parent_id: r.parent_id, name: r.name, level: r.level, path })
@@ -55,7 +56,7 @@ impl OrgStore for SqliteStore {
 
     async fn insert_unit(&self, u: NewUnit, audit: Audit) -> Result<Unit> {
         self.write(move |conn| {
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO units (name, kind, platform, region_id) VALUES (?1, ?2, ?3, ?4)",
                 params![
                     u.name,
@@ -92,7 +93,7 @@ impl OrgStore for SqliteStore {
 
     async fn insert_category(&self, c: NewCategory, audit: Audit) -> Result<Category> {
         self.write(move |conn| {
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO categories (parent_id, name, default_unit_id, is_petition) VALUES (?1, ?2, ?3, ?4)",
                 params![c.parent_id.map(|p| p.0), c.name, c.default_unit_id.map(|u| u.0), c.is_petition],
             )
@@ -124,7 +125,7 @@ impl OrgStore for SqliteStore {
     ) -> Result<ServiceAttribute> {
         self.write(move |conn| {
             let choices = serde_json::to_string(&a.values).map_err(|e| StoreError::Backend(e.into()))?;
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO category_attributes (category_id, code, datatype, required, variable, description, datatype_description, ord, choices)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![a.category_id.0, a.code, a.datatype.as_str(), a.required, a.variable, a.description, a.datatype_description, a.order as i64, choices],

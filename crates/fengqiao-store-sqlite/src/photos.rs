@@ -1,5 +1,6 @@
 //! Photos stored with their case.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::SqliteStore;
 use async_trait::async_trait;
@@ -35,36 +36,37 @@ pub(crate) fn insert_photos(
         .collect()
 }
 
+pub(crate) fn photo_places_of(conn: &Connection, case: CaseId) -> Result<Vec<PhotoPlace>> {
+    let mut st = conn
+        .prepare_cached(
+            "SELECT id, latitude, longitude FROM case_photos
+                 WHERE case_id = ?1 AND latitude IS NOT NULL AND longitude IS NOT NULL
+                 ORDER BY id",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map([case.0], |r| {
+            Ok(PhotoPlace {
+                id: r.get(0)?,
+                latitude: r.get(1)?,
+                longitude: r.get(2)?,
+            })
+        })
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(rows)
+}
+
 #[async_trait]
 impl PhotoStore for SqliteStore {
     async fn photo_places(&self, case: CaseId) -> Result<Vec<PhotoPlace>> {
-        self.read(move |conn| {
-            let mut st = conn
-                .prepare_cached(
-                    "SELECT id, latitude, longitude FROM case_photos
-                     WHERE case_id = ?1 AND latitude IS NOT NULL AND longitude IS NOT NULL
-                     ORDER BY id",
-                )
-                .map_err(backend)?;
-            let rows = st
-                .query_map([case.0], |r| {
-                    Ok(PhotoPlace {
-                        id: r.get(0)?,
-                        latitude: r.get(1)?,
-                        longitude: r.get(2)?,
-                    })
-                })
-                .map_err(backend)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(backend)?;
-            Ok(rows)
-        })
-        .await
+        self.read(move |conn| photo_places_of(conn, case)).await
     }
 
     async fn photo(&self, id: i64) -> Result<Option<StoredPhoto>> {
         self.read(move |conn| {
-            conn.query_row(
+            conn.query_row_cached(
                 "SELECT id, case_id, content_type, bytes, latitude, longitude \
                  FROM case_photos WHERE id = ?1",
                 [id],

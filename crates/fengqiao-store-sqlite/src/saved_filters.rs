@@ -1,5 +1,6 @@
 //! Saved workbench searches.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::SqliteStore;
 use async_trait::async_trait;
@@ -36,7 +37,7 @@ impl SavedFilterStore for SqliteStore {
         let (name, query) = (name.to_string(), query.to_string());
         self.write(move |conn| {
             let existing: Option<i64> = conn
-                .query_row(
+                .query_row_cached(
                     "SELECT id FROM saved_filters WHERE user_id = ?1 AND name = ?2",
                     params![user.0, name],
                     |r| r.get(0),
@@ -45,7 +46,7 @@ impl SavedFilterStore for SqliteStore {
                 .map_err(backend)?;
             let id = match existing {
                 Some(id) => {
-                    conn.execute(
+                    conn.execute_cached(
                         "UPDATE saved_filters SET query = ?2 WHERE id = ?1",
                         params![id, query],
                     )
@@ -54,7 +55,7 @@ impl SavedFilterStore for SqliteStore {
                 }
                 None => {
                     let n: i64 = conn
-                        .query_row(
+                        .query_row_cached(
                             "SELECT COUNT(*) FROM saved_filters WHERE user_id = ?1",
                             [user.0],
                             |r| r.get(0),
@@ -65,7 +66,7 @@ impl SavedFilterStore for SqliteStore {
                             "最多保存 {SAVED_FILTERS_MAX} 个常用筛选"
                         )));
                     }
-                    conn.execute(
+                    conn.execute_cached(
                         "INSERT INTO saved_filters (user_id, name, query) VALUES (?1, ?2, ?3)",
                         params![user.0, name, query],
                     )
@@ -86,7 +87,7 @@ impl SavedFilterStore for SqliteStore {
     async fn delete_filter(&self, user: UserId, id: i64) -> Result<()> {
         self.write(move |conn| {
             let n = conn
-                .execute(
+                .execute_cached(
                     "DELETE FROM saved_filters WHERE id = ?1 AND user_id = ?2",
                     params![id, user.0],
                 )

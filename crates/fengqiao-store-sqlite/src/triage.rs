@@ -1,5 +1,6 @@
 //! Triage tables: models, suggestions, feedback, duplicate proposals, hot spots.
 
+use crate::cached::Cached;
 use crate::error::backend;
 use crate::query::CLOSED;
 use crate::rows::{ms, query_all, ts};
@@ -40,9 +41,9 @@ pub fn insert_model(
     m: &NewTriageModel,
     audit: &Audit,
 ) -> Result<TriageModelInfo> {
-    conn.execute("UPDATE triage_models SET active = FALSE WHERE active", [])
+    conn.execute_cached("UPDATE triage_models SET active = FALSE WHERE active", [])
         .map_err(backend)?;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO triage_models (trained_at, trained_by, source, examples, labels, metrics, model, active)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, TRUE)",
         params![ms(m.trained_at), m.trained_by, m.source, m.examples as i64, to_json(&m.labels), m.metrics.to_string(), m.blob],
@@ -60,7 +61,7 @@ pub fn insert_model(
 }
 
 fn model_info(conn: &Connection, version: i64) -> Result<TriageModelInfo> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {MODEL_COLUMNS} FROM triage_models WHERE version = ?1"),
         [version],
         model_from_row,
@@ -80,7 +81,7 @@ pub fn models(conn: &Connection) -> Result<Vec<TriageModelInfo>> {
 }
 
 pub fn active_model(conn: &Connection) -> Result<Option<(i64, Vec<u8>)>> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT version, model FROM triage_models WHERE active",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -91,9 +92,9 @@ pub fn active_model(conn: &Connection) -> Result<Option<(i64, Vec<u8>)>> {
 
 pub fn activate_model(conn: &Connection, version: i64, audit: &Audit) -> Result<TriageModelInfo> {
     model_info(conn, version)?;
-    conn.execute("UPDATE triage_models SET active = FALSE WHERE active", [])
+    conn.execute_cached("UPDATE triage_models SET active = FALSE WHERE active", [])
         .map_err(backend)?;
-    conn.execute(
+    conn.execute_cached(
         "UPDATE triage_models SET active = TRUE WHERE version = ?1",
         [version],
     )
@@ -152,7 +153,7 @@ pub fn suggestion(conn: &Connection, id: CaseId) -> Result<Option<Suggestion>> {
 }
 
 pub fn mark_auto_dispatched(conn: &Connection, id: CaseId) -> Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE case_suggestions SET auto_dispatched = TRUE WHERE case_id = ?1",
         [id.0],
     )
@@ -281,7 +282,7 @@ pub fn settle(
     status: ProposalStatus,
     at: Timestamp,
 ) -> Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE duplicate_proposals SET status = ?3, decided_at = ?4
          WHERE status <> ?3 AND ((case_id = ?1 AND candidate_id = ?2) OR (case_id = ?2 AND candidate_id = ?1))",
         params![case_id.0, candidate_id.0, status.as_str(), ms(at)],
@@ -292,13 +293,13 @@ pub fn settle(
 
 pub fn dismiss_proposal(conn: &Connection, id: i64, audit: &Audit) -> Result<DuplicateProposal> {
     let n = conn
-        .execute(
+        .execute_cached(
             "UPDATE duplicate_proposals SET status = 'dismissed', decided_at = ?2 WHERE id = ?1 AND status = 'open'",
             params![id, ms(audit.at)],
         )
         .map_err(backend)?;
     let p = conn
-        .query_row(
+        .query_row_cached(
             &format!("SELECT {PROPOSAL_COLUMNS} FROM duplicate_proposals WHERE id = ?1"),
             [id],
             proposal_from_row,
@@ -323,7 +324,7 @@ pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Re
     let id = match h.id {
         Some(id) => {
             let n = conn
-                .execute(
+                .execute_cached(
                     "UPDATE hotspots SET keywords = ?2, first_at = MIN(first_at, ?3), last_at = MAX(last_at, ?4) WHERE id = ?1",
                     params![id, to_json(&h.keywords), ms(h.first_at), ms(h.last_at)],
                 )
@@ -334,7 +335,7 @@ pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Re
             id
         }
         None => {
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO hotspots (region_id, keywords, first_at, last_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![h.region_id.0, to_json(&h.keywords), ms(h.first_at), ms(h.last_at), ms(audit.at)],
             )
@@ -363,7 +364,7 @@ pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Re
 
 fn hotspot(conn: &Connection, id: i64) -> Result<Hotspot> {
     let mut h = conn
-        .query_row(
+        .query_row_cached(
             "SELECT id, region_id, keywords, first_at, last_at, created_at FROM hotspots WHERE id = ?1",
             [id],
             |r| {

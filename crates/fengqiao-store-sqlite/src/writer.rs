@@ -85,28 +85,55 @@ impl SqliteStore {
             .map_err(|_| StoreError::backend("the database writer has stopped"))?
     }
 
-    /// Runs `f` on a pooled read connection on the blocking pool.
+    /// Runs `f` on a pooled read connection on the blocking pool. At most [`ReadPool::size`]
+    /// reads run at once and their connections are kept: a connection opened per read would
+    /// parse the schema, prepare every statement and fill its page cache again each time, which
+    /// under a burst of requests cost more than the reads themselves.
     pub(crate) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let readers = self.readers.clone();
+        let pool = self.readers.clone();
+        let permit = pool
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::backend("the read pool is closed"))?;
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = readers.lock().expect("reader pool").pop();
+            let _permit = permit;
+            let conn = pool.idle.lock().expect("reader pool").pop();
             let conn = match conn {
                 Some(c) => c,
                 None => crate::migrate::open_connection(&path)?,
             };
             let res = f(&conn);
-            let mut pool = readers.lock().expect("reader pool");
-            if pool.len() < 16 {
-                pool.push(conn);
-            }
+            pool.idle.lock().expect("reader pool").push(conn);
             res
         })
         .await
         .map_err(|e| StoreError::Backend(e.into()))?
+    }
+}
+
+/// Read connections, at most `size` of them, each kept open once made.
+pub(crate) struct ReadPool {
+    idle: Mutex<Vec<Connection>>,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl ReadPool {
+    /// Twice the cores, at least four: reads wait on the disk now and then, and more readers
+    /// than that only contend for the same cores and SQLite's allocator.
+    pub(crate) fn new() -> ReadPool {
+        let size = std::thread::available_parallelism()
+            .map_or(4, |n| n.get() * 2)
+            .clamp(4, 16);
+        ReadPool {
+            idle: Mutex::new(Vec::with_capacity(size)),
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(size)),
+        }
     }
 }
 
