@@ -339,7 +339,7 @@ impl CaseCommandStore for SqliteStore {
                 let case_no: String = conn
                     .query_row_cached("SELECT case_no FROM cases WHERE id = ?1", [a.id.0], |r| r.get(0))
                     .map_err(backend)?;
-                crate::text_index::index_case(conn, a.id.0, &case_no, &a.title, &a.body)
+                crate::text_index::index_case(conn, a.id.0, &case_no, &a.title, &a.body, false)
                     .map_err(backend)?;
                 write_audit(conn, &audit, "case.amend", &format!("case:{}", a.id), "重新导入，更新诉求内容")?;
             }

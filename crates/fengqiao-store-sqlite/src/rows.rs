@@ -252,6 +252,7 @@ pub fn insert_case(
         c.case_no.as_str(),
         &c.text.title,
         &c.text.body,
+        true,
     )
 }
 
