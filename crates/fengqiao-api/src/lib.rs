@@ -3,6 +3,7 @@
 //!
 //! Invariant: handlers parse and format; every decision is made in `fengqiao-app`.
 
+mod china_times;
 mod dto;
 mod error;
 mod extract;
@@ -56,7 +57,7 @@ pub fn router(app: Arc<App>) -> Router {
             app.clone(),
             calendar_warning,
         ))
-        .route_layer(axum::middleware::from_fn(china_times))
+        .route_layer(axum::middleware::from_fn(china_times::layer))
         .route_layer(axum::middleware::from_fn(access_log));
     let api = api.fallback(|| async {
         ApiError::not_found("没有这个接口；接口说明见 /api/v1/openapi.json")
@@ -139,60 +140,6 @@ async fn calendar_warning(
         }
     }
     res
-}
-
-/// Beside every UTC time in a JSON answer (`"reply_due": "2026-11-30T15:59:59Z"`), the same
-/// instant in China time (`"reply_due_china": "2026-11-30T23:59:59+08:00"`): what a person
-/// reading the answer means by the date, with nothing to convert.
-async fn china_times(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let res = next.run(req).await;
-    let json = res
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !json {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
-    };
-    let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(_) => return Response::from_parts(parts, axum::body::Body::from(bytes)),
-    };
-    add_china_times(&mut value);
-    let out = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
-    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    Response::from_parts(parts, axum::body::Body::from(out))
-}
-
-/// Adds `<key>_china` beside every string field that holds a UTC instant, at any depth.
-fn add_china_times(v: &mut serde_json::Value) {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let found: Vec<(String, String)> = map
-                .iter()
-                .filter_map(|(k, v)| {
-                    let s = v.as_str().filter(|s| s.ends_with('Z'))?;
-                    let t = chrono::DateTime::parse_from_rfc3339(s).ok()?;
-                    let local = t
-                        .with_timezone(&fengqiao_domain::china_offset())
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-                    Some((format!("{k}_china"), local))
-                })
-                .collect();
-            for child in map.values_mut() {
-                add_china_times(child);
-            }
-            for (k, t) in found {
-                map.entry(k).or_insert(Value::String(t));
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(add_china_times),
-        _ => {}
-    }
 }
 
 async fn access_log(req: axum::extract::Request, next: axum::middleware::Next) -> Response {

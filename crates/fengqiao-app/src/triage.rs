@@ -250,14 +250,22 @@ impl Triage {
         let model = self.model.read().expect("model lock").clone();
         let seg = self.segmenter();
         let (t, b) = (title.to_string(), body.to_string());
-        let (prediction, shingles) = tokio::task::spawn_blocking(move || {
+        let classify = model.is_some();
+        let work = move || {
             let p = model
                 .as_ref()
                 .and_then(|m| m.model.predict(&seg, &t, &b).map(|p| (m.clone(), p)));
             (p, Shingles::of(&format!("{t} {b}")))
-        })
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
+        };
+        // Without a model, only the shingles: a few microseconds, less than a trip to the
+        // blocking pool. Classifying (segmenting, scoring) is CPU work for the pool.
+        let (prediction, shingles) = if classify {
+            tokio::task::spawn_blocking(work)
+                .await
+                .map_err(|e| AppError::internal(e.to_string()))?
+        } else {
+            work()
+        };
         let suggestion = prediction.map(|(m, p)| {
             let label = m.model.labels()[p.class].clone();
             let category = Self::category_for_label(&self.core.categories(), &label);

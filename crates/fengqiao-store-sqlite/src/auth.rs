@@ -86,8 +86,7 @@ impl AuthStore for SqliteStore {
     }
 
     async fn user_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
-        let token_hash = token_hash.to_string();
-        self.read(move |conn| {
+        self.read_point(move |conn| {
             let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
             conn.query_row_cached(
                 &format!(

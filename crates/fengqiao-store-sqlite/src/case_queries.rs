@@ -112,11 +112,11 @@ fn case_sheet(conn: &Connection, id: CaseId) -> Result<Option<CaseSheet>> {
 #[async_trait]
 impl CaseQueryStore for SqliteStore {
     async fn case_sheet(&self, id: CaseId) -> Result<Option<CaseSheet>> {
-        self.read(move |conn| case_sheet(conn, id)).await
+        self.read_point(move |conn| case_sheet(conn, id)).await
     }
 
     async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>> {
-        self.read(move |conn| load_record(conn, id)).await
+        self.read_point(move |conn| load_record(conn, id)).await
     }
 
     async fn case_id_by_no(&self, no: &CaseNo) -> Result<Option<CaseId>> {

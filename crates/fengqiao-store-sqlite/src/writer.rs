@@ -117,6 +117,29 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Runs a point read (a few rows by key: a session, a case's page) on the calling thread.
+    /// Such a read takes tens of microseconds, less than handing it to the blocking pool and
+    /// back, which under a burst of requests cost more CPU than the reads themselves. Anything
+    /// that scans, sorts or counts goes through [`SqliteStore::read`].
+    pub(crate) async fn read_point<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let _permit = self
+            .readers
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::backend("the read pool is closed"))?;
+        let conn = self.readers.idle.lock().expect("reader pool").pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => crate::migrate::open_connection(&self.path)?,
+        };
+        let res = f(&conn);
+        self.readers.idle.lock().expect("reader pool").push(conn);
+        res
+    }
+}
+
 /// Read connections, at most `size` of them, each kept open once made.
 pub(crate) struct ReadPool {
     idle: Mutex<Vec<Connection>>,
