@@ -70,6 +70,11 @@ pub struct Triage {
     /// one kind of problem in one place, so reports only cluster with their own kind (the
     /// boilerplate of "please fix it soon" must not make a road and a dog look alike).
     hot: RwLock<SimilarityIndex>,
+    /// The hot spots of the window and their members, so a report joins one without reading
+    /// it back from the store.
+    spots: RwLock<Spots>,
+    /// Held while a hot spot is raised, so two reports of one cluster raise it once.
+    raising: tokio::sync::Mutex<()>,
     /// Models being trained from the page.
     training: Arc<crate::jobs::Jobs<TrainOutcome>>,
 }
@@ -90,9 +95,57 @@ impl Triage {
             model: RwLock::new(None),
             index: RwLock::new(SimilarityIndex::new()),
             hot: RwLock::new(SimilarityIndex::with_global_idf()),
+            spots: RwLock::default(),
+            raising: tokio::sync::Mutex::new(()),
             training: Arc::default(),
         }
     }
+}
+
+/// The hot spots of the window, as triage keeps them between reports.
+#[derive(Debug, Default)]
+struct Spots {
+    /// Each member case's hot spot.
+    of_case: std::collections::HashMap<i64, i64>,
+    /// Each hot spot's members, oldest first, and its last report (ms).
+    members: std::collections::HashMap<i64, (Vec<CaseId>, i64)>,
+}
+
+impl Spots {
+    /// The hot spot the first of these cases that is in one belongs to.
+    fn of_any(&self, cases: &[i64]) -> Option<i64> {
+        cases.iter().find_map(|c| self.of_case.get(c).copied())
+    }
+
+    /// Forgets hot spots whose last report is older than `before`.
+    fn prune(&mut self, before: i64) {
+        let old: Vec<i64> = self
+            .members
+            .iter()
+            .filter(|(_, (_, last))| *last < before)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in old {
+            if let Some((members, _)) = self.members.remove(&id) {
+                for m in members {
+                    self.of_case.remove(&m.0);
+                }
+            }
+        }
+    }
+}
+
+/// Member texts read to describe a hot spot: spread over its whole life.
+const KEYWORD_SAMPLE: usize = 50;
+
+/// At most `n` of `items`, evenly spread from the first to the last.
+fn spread<T: Copy>(items: &[T], n: usize) -> Vec<T> {
+    if items.len() <= n {
+        return items.to_vec();
+    }
+    (0..n)
+        .map(|i| items[i * (items.len() - 1) / (n - 1)])
+        .collect()
 }
 
 /// The hot-spot index's key for a place and a kind of problem.
@@ -203,6 +256,21 @@ impl Triage {
         .map_err(|e| AppError::internal(e.to_string()))?;
         *self.index.write().expect("index lock") = index;
         *self.hot.write().expect("hot lock") = hot;
+        let mut spots = Spots::default();
+        for h in self
+            .core
+            .store
+            .hotspots(
+                self.core.now() - chrono::Duration::hours(self.core.config.triage.hotspot_hours),
+            )
+            .await?
+        {
+            for m in &h.members {
+                spots.of_case.insert(m.0, h.id);
+            }
+            spots.members.insert(h.id, (h.members, ms(h.last_at)));
+        }
+        *self.spots.write().expect("spots lock") = spots;
         Ok(())
     }
 
@@ -330,35 +398,109 @@ impl Triage {
             .as_ref()
             .map(|s| s.label.clone())
             .or_else(|| case.category_id.map(|c| c.0.to_string()));
-        let cluster = if analysis.partition == 0 {
-            Vec::new()
-        } else {
-            let key = hot_key(analysis.partition, kind.as_deref());
-            let since = at - cfg.hotspot_hours * 3_600_000;
-            {
-                let mut hot = self.hot.write().expect("hot lock");
-                hot.insert(case.id.0, key, at, &analysis.shingles);
-                if case.id.0 % 256 == 0 {
-                    hot.prune(since);
+        if analysis.partition == 0 {
+            return Ok(());
+        }
+        let key = hot_key(analysis.partition, kind.as_deref());
+        let since = at - cfg.hotspot_hours * 3_600_000;
+        // A report joins the hot spot of a look-alike neighbour: one search and one write, the
+        // same for the thousandth report of a surge as for the sixth. Only a report whose
+        // neighbours are in none is clustered, to see whether a hot spot forms (bounded too).
+        let neighbours: Vec<i64> = {
+            let mut hot = self.hot.write().expect("hot lock");
+            hot.insert(case.id.0, key, at, &analysis.shingles);
+            if case.id.0 % 256 == 0 {
+                hot.prune(since);
+                self.spots.write().expect("spots lock").prune(since);
+            }
+            let hot = std::sync::RwLockWriteGuard::downgrade(hot);
+            hot.search(key, since, &analysis.shingles, cfg.hotspot_similarity, 8)
+                .into_iter()
+                .map(|m| m.id)
+                .filter(|&id| id != case.id.0)
+                .collect()
+        };
+        if neighbours.is_empty() {
+            return Ok(());
+        }
+        let joined = self.spots.read().expect("spots lock").of_any(&neighbours);
+        let outcome = match joined {
+            Some(spot) => self.join_hotspot(spot, case, vec![case.id]).await,
+            None => {
+                let cluster = self.hot.read().expect("hot lock").cluster(
+                    case.id.0,
+                    since,
+                    cfg.hotspot_similarity,
+                    KEYWORD_SAMPLE,
+                );
+                if cluster.len() < cfg.hotspot_min_cases {
+                    return Ok(());
+                }
+                let _raising = self.raising.lock().await;
+                // Another report of this cluster may have raised it meanwhile.
+                let spot = self.spots.read().expect("spots lock").of_any(&cluster);
+                let cluster: Vec<CaseId> = cluster.into_iter().map(CaseId).collect();
+                match spot {
+                    Some(spot) => self.join_hotspot(spot, case, cluster).await,
+                    None => self.raise_hotspot(case, analysis.partition, cluster).await,
                 }
             }
-            let hot = self.hot.read().expect("hot lock");
-            // Most reports resemble nothing recent nearby: only those that do are clustered.
-            let linked = hot
-                .search(key, since, &analysis.shingles, cfg.hotspot_similarity, 2)
-                .len()
-                > 1;
-            if linked {
-                hot.cluster(case.id.0, since, cfg.hotspot_similarity, 50)
-            } else {
-                Vec::new()
-            }
         };
-        if cluster.len() >= cfg.hotspot_min_cases {
-            if let Err(e) = self.raise_hotspot(case, analysis.partition, &cluster).await {
-                tracing::warn!(case = %case.case_no, error = %e, "hot-spot detection failed");
-            }
+        if let Err(e) = outcome {
+            tracing::warn!(case = %case.case_no, error = %e, "hot-spot detection failed");
         }
+        Ok(())
+    }
+
+    /// Adds cases to a hot spot. Its key words are described again each time it doubles in
+    /// size, from a sample of its reports, so they follow what most reports are about at a
+    /// cost that does not grow with the surge.
+    async fn join_hotspot(
+        &self,
+        spot: i64,
+        case: &fengqiao_domain::case::Case,
+        cases: Vec<CaseId>,
+    ) -> Result<()> {
+        let (new, sample) = {
+            let mut spots = self.spots.write().expect("spots lock");
+            let new: Vec<CaseId> = cases
+                .into_iter()
+                .filter(|c| !spots.of_case.contains_key(&c.0))
+                .collect();
+            for c in &new {
+                spots.of_case.insert(c.0, spot);
+            }
+            let Some((members, last)) = spots.members.get_mut(&spot) else {
+                return Ok(());
+            };
+            let before = members.len();
+            members.extend(new.iter().copied());
+            *last = (*last).max(ms(case.created_at));
+            // Described again when the size passes a power of two.
+            let redescribe = (before + 1..=members.len()).any(usize::is_power_of_two);
+            (new, redescribe.then(|| spread(members, KEYWORD_SAMPLE)))
+        };
+        if new.is_empty() {
+            return Ok(());
+        }
+        let keywords = match sample {
+            Some(sample) => Some(self.describe(&sample).await?.0),
+            None => None,
+        };
+        self.core
+            .store
+            .upsert_hotspot(
+                HotspotUpdate {
+                    id: Some(spot),
+                    region_id: RegionId(0),
+                    keywords,
+                    members: new,
+                    first_at: case.created_at,
+                    last_at: case.created_at,
+                },
+                self.monitor(),
+            )
+            .await?;
         Ok(())
     }
 
@@ -366,36 +508,39 @@ impl Triage {
         &self,
         case: &fengqiao_domain::case::Case,
         partition: i64,
-        cluster: &[i64],
+        cluster: Vec<CaseId>,
     ) -> Result<()> {
-        let since =
-            case.created_at - chrono::Duration::hours(self.core.config.triage.hotspot_hours);
-        let existing = self
+        let (keywords, first_at) = self.describe(&cluster).await?;
+        let size = cluster.len();
+        let id = self
             .core
             .store
-            .hotspots(since)
-            .await?
-            .into_iter()
-            .find(|h| {
-                h.region_id.0 == partition && h.members.iter().any(|m| cluster.contains(&m.0))
-            });
-        // The new members; the key words describe the whole cluster as it stands, so a hot spot
-        // that grew out of a few look-alike reports names what most of its reports are about.
-        let new: Vec<CaseId> = match &existing {
-            Some(h) => cluster
-                .iter()
-                .map(|&id| CaseId(id))
-                .filter(|id| !h.members.contains(id))
-                .collect(),
-            None => cluster.iter().map(|&id| CaseId(id)).collect(),
-        };
-        if new.is_empty() {
-            return Ok(());
+            .upsert_hotspot(
+                HotspotUpdate {
+                    id: None,
+                    region_id: RegionId(partition),
+                    keywords: Some(keywords),
+                    members: cluster.clone(),
+                    first_at: first_at.min(case.created_at),
+                    last_at: case.created_at,
+                },
+                self.monitor(),
+            )
+            .await?;
+        let mut spots = self.spots.write().expect("spots lock");
+        for c in &cluster {
+            spots.of_case.insert(c.0, id);
         }
+        spots.members.insert(id, (cluster, ms(case.created_at)));
+        tracing::warn!(hotspot = id, region = partition, size, "hot spot raised");
+        Ok(())
+    }
+
+    /// Key words of these reports, and the earliest's time.
+    async fn describe(&self, cases: &[CaseId]) -> Result<(Vec<String>, Timestamp)> {
         let mut texts = Vec::new();
-        let mut first_at = existing.as_ref().map_or(case.created_at, |h| h.first_at);
-        let all = existing.iter().flat_map(|h| h.members.iter()).chain(&new);
-        for id in all {
+        let mut first_at = self.core.now();
+        for id in cases {
             if let Some(rec) = self.core.store.case(*id).await? {
                 first_at = first_at.min(rec.case.created_at);
                 texts.push(format!("{} {}", rec.case.text.title, rec.case.text.body));
@@ -405,36 +550,15 @@ impl Triage {
         let keywords = tokio::task::spawn_blocking(move || keywords(&seg, &texts, 5))
             .await
             .map_err(|e| AppError::internal(e.to_string()))?;
-        let members = new;
-        let raised = existing.is_none();
-        let h = self
-            .core
-            .store
-            .upsert_hotspot(
-                HotspotUpdate {
-                    id: existing.map(|h| h.id),
-                    region_id: RegionId(partition),
-                    keywords,
-                    members,
-                    first_at,
-                    last_at: case.created_at,
-                },
-                Audit {
-                    actor_id: None,
-                    actor_name: "热点监测".into(),
-                    at: self.core.now(),
-                },
-            )
-            .await?;
-        if raised {
-            tracing::warn!(
-                hotspot = h.id,
-                region = partition,
-                size = h.members.len(),
-                "hot spot raised"
-            );
+        Ok((keywords, first_at))
+    }
+
+    fn monitor(&self) -> Audit {
+        Audit {
+            actor_id: None,
+            actor_name: "热点监测".into(),
+            at: self.core.now(),
         }
-        Ok(())
     }
 
     /// Hot spots active in the window, within the viewer's region.

@@ -149,7 +149,7 @@ pub async fn hotspots_gain_members_without_duplicates(store: &dyn Store) {
             HotspotUpdate {
                 id: None,
                 region_id: town.id,
-                keywords: vec!["垃圾".into()],
+                keywords: Some(vec!["垃圾".into()]),
                 members: vec![first.id, second.id],
                 first_at: t0(),
                 last_at: t0(),
@@ -166,12 +166,12 @@ pub async fn hotspots_gain_members_without_duplicates(store: &dyn Store) {
     let h2 = store
         .upsert_hotspot(
             HotspotUpdate {
-                id: Some(h.id),
+                id: Some(h),
                 members: vec![second.id, third.id],
                 ..HotspotUpdate {
                     id: None,
                     region_id: town.id,
-                    keywords: vec!["垃圾".into(), "清理".into()],
+                    keywords: None,
                     members: vec![],
                     first_at: t0(),
                     last_at: t0() + chrono::Duration::hours(1),
@@ -181,7 +181,36 @@ pub async fn hotspots_gain_members_without_duplicates(store: &dyn Store) {
         )
         .await
         .unwrap();
-    assert_eq!(h2.members, vec![first.id, second.id, third.id]);
+    assert_eq!(h2, h);
+    let stored = store.hotspots(t0()).await.unwrap();
+    assert_eq!(stored[0].members, vec![first.id, second.id, third.id]);
+    assert_eq!(
+        stored[0].keywords,
+        vec!["垃圾".to_string()],
+        "no new key words keeps the old"
+    );
+    assert_eq!(stored[0].last_at, t0() + chrono::Duration::hours(1));
+    store
+        .upsert_hotspot(
+            HotspotUpdate {
+                id: Some(h),
+                region_id: town.id,
+                keywords: Some(vec!["清理".into()]),
+                members: vec![],
+                first_at: t0(),
+                last_at: t0(),
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    let stored = store.hotspots(t0()).await.unwrap();
+    assert_eq!(stored[0].keywords, vec!["清理".to_string()]);
+    assert_eq!(
+        stored[0].last_at,
+        t0() + chrono::Duration::hours(1),
+        "the last report's time only moves forward"
+    );
     // Key words can be people's names: the audit trail holds ids and counts, not words.
     let log = store.audit_log(20).await.unwrap();
     let raised = log.iter().find(|e| e.action == "hotspot.raise").unwrap();

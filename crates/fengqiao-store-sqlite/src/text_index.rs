@@ -223,11 +223,20 @@ mod tests {
         index_case(&conn, 2, "FQ2", "水管爆了", "", true).unwrap();
         index.forget_since(mark);
         index_case(&conn, 1, "FQ1", "井盖丢了", "", false).unwrap();
-        assert!(found(&conn, "井盖").is_empty(), "nothing is written before the batch ends");
+        assert!(
+            found(&conn, "井盖").is_empty(),
+            "nothing is written before the batch ends"
+        );
         index.apply(&conn).unwrap();
         assert_eq!(found(&conn, "井盖"), vec![1]);
-        assert!(found(&conn, "路灯").is_empty(), "the earlier text is replaced");
-        assert!(found(&conn, "水管").is_empty(), "the rolled-back job left nothing");
+        assert!(
+            found(&conn, "路灯").is_empty(),
+            "the earlier text is replaced"
+        );
+        assert!(
+            found(&conn, "水管").is_empty(),
+            "the rolled-back job left nothing"
+        );
         // Outside a batch, a write goes in at once.
         index_case(&conn, 3, "FQ3", "水管爆了", "", true).unwrap();
         assert_eq!(found(&conn, "水管"), vec![3]);

@@ -320,13 +320,15 @@ pub fn dismiss_proposal(conn: &Connection, id: i64, audit: &Audit) -> Result<Dup
     Ok(p)
 }
 
-pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Result<Hotspot> {
+/// Raises a hot spot or adds members to one; its id. Costs the same whatever the hot spot's
+/// size: a surge's every report joins it.
+pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Result<i64> {
     let id = match h.id {
         Some(id) => {
             let n = conn
                 .execute_cached(
-                    "UPDATE hotspots SET keywords = ?2, first_at = MIN(first_at, ?3), last_at = MAX(last_at, ?4) WHERE id = ?1",
-                    params![id, to_json(&h.keywords), ms(h.first_at), ms(h.last_at)],
+                    "UPDATE hotspots SET keywords = COALESCE(?2, keywords), first_at = MIN(first_at, ?3), last_at = MAX(last_at, ?4) WHERE id = ?1",
+                    params![id, h.keywords.as_ref().map(|k| to_json(k)), ms(h.first_at), ms(h.last_at)],
                 )
                 .map_err(backend)?;
             if n == 0 {
@@ -337,7 +339,7 @@ pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Re
         None => {
             conn.execute_cached(
                 "INSERT INTO hotspots (region_id, keywords, first_at, last_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![h.region_id.0, to_json(&h.keywords), ms(h.first_at), ms(h.last_at), ms(audit.at)],
+                params![h.region_id.0, to_json(h.keywords.as_deref().unwrap_or_default()), ms(h.first_at), ms(h.last_at), ms(audit.at)],
             )
             .map_err(backend)?;
             let id = conn.last_insert_rowid();
@@ -359,7 +361,7 @@ pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Re
         .and_then(|mut st| st.execute(params![id, m.0]))
         .map_err(backend)?;
     }
-    hotspot(conn, id)
+    Ok(id)
 }
 
 fn hotspot(conn: &Connection, id: i64) -> Result<Hotspot> {
@@ -447,7 +449,7 @@ impl TriageStore for SqliteStore {
             .await
     }
 
-    async fn upsert_hotspot(&self, h: HotspotUpdate, audit: Audit) -> Result<Hotspot> {
+    async fn upsert_hotspot(&self, h: HotspotUpdate, audit: Audit) -> Result<i64> {
         self.write(move |conn| upsert_hotspot(conn, &h, &audit))
             .await
     }

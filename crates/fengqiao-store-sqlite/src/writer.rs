@@ -122,7 +122,10 @@ impl SqliteStore {
     /// Such a read takes tens of microseconds, less than handing it to the blocking pool and
     /// back, which under a burst of requests cost more CPU than the reads themselves. Anything
     /// that scans, sorts or counts goes through [`SqliteStore::read`].
-    pub(crate) async fn read_point<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) async fn read_point<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
         let _permit = self
             .readers
             .permits

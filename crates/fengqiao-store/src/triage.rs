@@ -124,7 +124,9 @@ pub struct Hotspot {
 pub struct HotspotUpdate {
     pub id: Option<i64>,
     pub region_id: RegionId,
-    pub keywords: Vec<String>,
+    /// The key words as they now stand; `None` keeps an existing hot spot's (a surge's
+    /// thousandth report need not re-describe it).
+    pub keywords: Option<Vec<String>>,
     pub members: Vec<CaseId>,
     pub first_at: Timestamp,
     pub last_at: Timestamp,
@@ -152,8 +154,8 @@ pub trait TriageStore: Send + Sync + 'static {
     async fn duplicate_proposals(&self, id: CaseId) -> Result<Vec<DuplicateProposal>>;
     /// Dismisses an open proposal ("not the same problem").
     async fn dismiss_proposal(&self, id: i64, audit: Audit) -> Result<DuplicateProposal>;
-    /// Raises or extends a hot spot; returns it with all its members.
-    async fn upsert_hotspot(&self, h: HotspotUpdate, audit: Audit) -> Result<Hotspot>;
+    /// Raises or extends a hot spot; returns its id.
+    async fn upsert_hotspot(&self, h: HotspotUpdate, audit: Audit) -> Result<i64>;
     /// Hot spots whose last report is at or after `since`, newest first.
     async fn hotspots(&self, since: Timestamp) -> Result<Vec<Hotspot>>;
 }

@@ -122,6 +122,10 @@ thread_local! {
 /// Background cases assumed in every idf (see [`SimilarityIndex::idf`]).
 const PRIOR_CASES: f32 = 100.0;
 
+/// Postings of one term read per search, newest first in effect: the cap that keeps a search's
+/// cost flat under a surge of one report repeated.
+const POSTINGS_WALKED: usize = 128;
+
 /// Candidates re-scored exactly per search.
 const RESCORE: usize = 24;
 
@@ -371,11 +375,10 @@ impl SimilarityIndex {
         threshold: f32,
         limit: usize,
     ) -> Vec<Match> {
-        // Partial scores over the message's distinctive terms: characters and bigrams in more
-        // than one case in a hundred of the place ("的", "问题", "反映") have long postings and
-        // little weight, and are left out once the place passes a thousand cases.
-        let n = self.place_size(partition) as usize;
-        let common = (n / 100).max(50) as u32;
+        // Partial scores over the message's heaviest terms, each over the newest
+        // [`POSTINGS_WALKED`] cases that have it: a search costs the same in a place with a
+        // thousand reports of one burst main as in a quiet one, and a surge's newest reports
+        // are its best candidates. Common words ("的", "反映") weigh little either way.
         // Partial scores go into a per-thread array as long as the slot table, reused across
         // searches (only the touched entries are cleared), so a search never zeroes memory in
         // proportion to the whole index.
@@ -385,18 +388,14 @@ impl SimilarityIndex {
                 acc.resize(self.slots.len(), 0.0);
             }
             let mut slots: Vec<u32> = Vec::new();
-            let mut probe: Vec<(u32, f32)> = q
-                .iter()
-                .copied()
-                .filter(|&(t, _)| n <= 1000 || self.df(partition, t) <= common)
-                .collect();
+            let mut probe: Vec<(u32, f32)> = q.to_vec();
             if probe.len() > PROBE_TERMS {
                 probe.select_nth_unstable_by(PROBE_TERMS - 1, |a, b| b.1.total_cmp(&a.1));
                 probe.truncate(PROBE_TERMS);
             }
             for (t, w) in probe {
                 if let Some(list) = self.postings.get(&(partition, t)) {
-                    for &(slot, dw) in list {
+                    for &(slot, dw) in &list[list.len().saturating_sub(POSTINGS_WALKED)..] {
                         let a = &mut acc[slot as usize];
                         if *a == 0.0 {
                             slots.push(slot);

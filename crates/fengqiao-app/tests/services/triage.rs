@@ -66,3 +66,50 @@ async fn a_repeat_in_the_same_village_is_proposed_as_a_duplicate() {
         "another village's road is another problem: {none:?}"
     );
 }
+
+/// A surge: a burst main reported 1,200 times within the hour in one village, in the same
+/// words. Every report
+/// joins the one hot spot, and the last reports are still proposed as duplicates of the
+/// earlier ones (the village's every word is then "common", which once left such reports with
+/// nothing to compare by). The hot spot's store row is written per report without reading its
+/// members back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_surge_of_one_report_is_one_hot_spot_and_its_last_reports_still_find_duplicates() {
+    let t = township(AppConfig::default()).await;
+    let op = t.actor("op").await;
+    let mut last = None;
+    for i in 0..1200 {
+        if i % 100 == 0 {
+            t.clock.advance(chrono::Duration::minutes(5));
+        }
+        let case = t
+            .app
+            .intake
+            .submit(
+                &op,
+                IntakeInput {
+                    region_id: Some(t.village),
+                    ..pothole("苍岩村老街自来水管爆了，水漫到路上，家里停水了")
+                },
+            )
+            .await
+            .unwrap()
+            .case;
+        last = Some(case);
+    }
+    let hot = t.app.triage.hotspots(&op).await.unwrap();
+    assert_eq!(hot.len(), 1, "one hot spot, not one per burst");
+    assert_eq!(hot[0].size, 1200);
+    assert!(
+        hot[0].hotspot.keywords.iter().any(|w| w.contains("水管") || w.contains("停水")),
+        "{:?}",
+        hot[0].hotspot.keywords
+    );
+    let proposals = t
+        .app
+        .triage
+        .duplicate_proposals(&op, last.unwrap().id)
+        .await
+        .unwrap();
+    assert_eq!(proposals.len(), 5, "capped at five per case");
+}
