@@ -23,7 +23,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const VILLAGES: [&str; 8] = [
-    "苍岩村", "河口村", "石门村", "青山村", "杨家村", "新塘村", "双溪村", "枫桥社区",
+    "苍岩村",
+    "河口村",
+    "石门村",
+    "青山村",
+    "杨家村",
+    "新塘村",
+    "双溪村",
+    "枫桥社区",
 ];
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -243,7 +250,10 @@ async fn main() {
             "idempotency_key": format!("bench-{i}"),
         })
     });
-    let mut runs = vec![("surge", measure(&url, &token, surge, seconds, clients).await)];
+    let mut runs = vec![(
+        "surge",
+        measure(&url, &token, surge, seconds, clients).await,
+    )];
 
     if let Some((train, messages)) = files {
         let rows: Vec<(String, String, String)> =
@@ -271,7 +281,10 @@ async fn main() {
                 "idempotency_key": format!("bench-{i}"),
             })
         });
-        runs.push(("varied", measure(&url, &token, varied, seconds, clients).await));
+        runs.push((
+            "varied",
+            measure(&url, &token, varied, seconds, clients).await,
+        ));
     }
 
     // The references, after the HTTP runs so they do not compete with them.
@@ -295,14 +308,21 @@ async fn main() {
     });
     row(
         "HTTP intake, open loop at 1000/s: p50 / p99 latency (ms)".into(),
-        &|r| format!("{:.1} / {:.1} ({:.0} s)", r.open_p50, r.open_p99, r.open_seconds),
+        &|r| {
+            format!(
+                "{:.1} / {:.1} ({:.0} s)",
+                r.open_p50, r.open_p99, r.open_seconds
+            )
+        },
     );
     row(
         format!("reference: SQLite, 1 case per transaction (fsync each): {direct_single:.0} cases/s; HTTP ÷ it"),
         &|r| format!("{:.2}", r.rate / direct_single),
     );
     row(
-        format!("reference: SQLite, 512 cases per transaction: {direct_batched:.0} cases/s; HTTP ÷ it"),
+        format!(
+            "reference: SQLite, 512 cases per transaction: {direct_batched:.0} cases/s; HTTP ÷ it"
+        ),
         &|r| format!("{:.3}", r.rate / direct_batched),
     );
 }

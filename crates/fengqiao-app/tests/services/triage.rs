@@ -101,7 +101,11 @@ async fn a_surge_of_one_report_is_one_hot_spot_and_its_last_reports_still_find_d
     assert_eq!(hot.len(), 1, "one hot spot, not one per burst");
     assert_eq!(hot[0].size, 1200);
     assert!(
-        hot[0].hotspot.keywords.iter().any(|w| w.contains("水管") || w.contains("停水")),
+        hot[0]
+            .hotspot
+            .keywords
+            .iter()
+            .any(|w| w.contains("水管") || w.contains("停水")),
         "{:?}",
         hot[0].hotspot.keywords
     );
