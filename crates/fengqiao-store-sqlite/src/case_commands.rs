@@ -328,6 +328,18 @@ impl CaseCommandStore for SqliteStore {
 
     async fn amend_reported_case(&self, a: CaseAmendment, audit: Audit) -> Result<bool> {
         self.write(move |conn| {
+            // What it said before, for the case's history.
+            let before: Option<(String, Option<String>, String)> = conn
+                .query_row_cached(
+                    "SELECT body, address, priority FROM cases WHERE id = ?1 AND state = 'reported'",
+                    [a.id.0],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            let Some((old_body, old_address, old_priority)) = before else {
+                return Ok(false);
+            };
             let n = conn
                 .execute_cached(
                     "UPDATE cases SET title = ?2, body = ?3, address = ?4, priority = ?5, version = version + 1, updated_at = ?6
@@ -342,6 +354,23 @@ impl CaseCommandStore for SqliteStore {
                 crate::text_index::index_case(conn, a.id.0, &case_no, &a.title, &a.body, false)
                     .map_err(backend)?;
                 write_audit(conn, &audit, "case.amend", &format!("case:{}", a.id), "重新导入，更新诉求内容")?;
+                insert_event(
+                    conn,
+                    &Event {
+                        id: 0,
+                        case_id: a.id,
+                        action: ActionKind::Amend,
+                        from_state: Some(CaseState::Reported),
+                        to_state: CaseState::Reported,
+                        actor_id: audit.actor_id,
+                        actor_name: audit.actor_name.clone(),
+                        remark: Some(amendment_remark(&a, &old_body, old_address.as_deref(), &old_priority)),
+                        at: audit.at,
+                        unit_id: None,
+                        due_at: None,
+                        on_time: None,
+                    },
+                )?;
             }
             Ok(n == 1)
         })
@@ -369,4 +398,27 @@ impl CaseCommandStore for SqliteStore {
         })
         .await
     }
+}
+
+/// What changed in an amendment, in the history's words: each changed field with what it said
+/// before.
+fn amendment_remark(
+    a: &CaseAmendment,
+    old_body: &str,
+    old_address: Option<&str>,
+    old_priority: &str,
+) -> String {
+    let mut parts = vec!["来源工单重新导入，内容已更新".to_string()];
+    if a.body != old_body {
+        parts.push(format!("原诉求内容：{old_body}"));
+    }
+    if a.address.as_deref() != old_address {
+        parts.push(format!("原事发地址：{}", old_address.unwrap_or("（无）")));
+    }
+    if a.priority.as_str() != old_priority {
+        let label = fengqiao_domain::case::Priority::parse(old_priority)
+            .map_or(old_priority.to_string(), |p| p.label().to_string());
+        parts.push(format!("原紧急程度：{label}"));
+    }
+    parts.join("；")
 }

@@ -64,7 +64,7 @@ pub async fn run(command: HotlineCommand) -> anyhow::Result<()> {
                 .import(&actor, orders, errors, &mapping, dry_run)
                 .await?;
             println!(
-                "{}{} 行：新建 {}，更新 {}，未变 {}，已在办理未更新 {}，出错 {}",
+                "{}{} 行：新建 {}，更新 {}，未变 {}，已在办理未更新 {}，本平台工单（未重复导入）{}，出错 {} 行（{} 处）",
                 if r.dry_run {
                     "（演练，未写入）"
                 } else {
@@ -75,6 +75,8 @@ pub async fn run(command: HotlineCommand) -> anyhow::Result<()> {
                 r.updated,
                 r.unchanged,
                 r.in_handling,
+                r.own,
+                r.failed_rows,
                 r.errors.len()
             );
             for e in &r.errors {

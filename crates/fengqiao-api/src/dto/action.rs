@@ -170,9 +170,13 @@ fn fields(kind: ActionKind) -> Option<&'static [Field]> {
             F
         }
         // Recorded by the system, or (a rating) given by the reporter on their own page.
-        K::Intake | K::MergeIn | K::SplitOut | K::MarkOverdue | K::ChildReplied | K::Rate => {
-            return None
-        }
+        K::Intake
+        | K::MergeIn
+        | K::SplitOut
+        | K::MarkOverdue
+        | K::ChildReplied
+        | K::Rate
+        | K::Amend => return None,
     })
 }
 
@@ -384,7 +388,13 @@ pub fn parse(body: Value) -> Result<Action, ApiError> {
             task_id: TaskId(r.need_id("task_id")?),
             content: r.need_text("content")?,
         },
-        K::Intake | K::MergeIn | K::SplitOut | K::MarkOverdue | K::ChildReplied | K::Rate => {
+        K::Intake
+        | K::MergeIn
+        | K::SplitOut
+        | K::MarkOverdue
+        | K::ChildReplied
+        | K::Rate
+        | K::Amend => {
             unreachable!("refused above: no fields")
         }
     })

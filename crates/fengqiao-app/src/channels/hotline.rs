@@ -32,6 +32,11 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// Already registered here: the source's changes are not applied to a case in handling.
     pub in_handling: usize,
+    /// Rows that are this platform's own cases (a re-import of its own export): never a
+    /// second case, never changed by the file.
+    pub own: usize,
+    /// Rows with at least one error (a row can have several, each in `errors`).
+    pub failed_rows: usize,
     pub errors: Vec<RowError>,
 }
 
@@ -46,6 +51,7 @@ enum Outcome {
     Updated,
     Unchanged,
     InHandling,
+    Own,
     Failed(RowError),
 }
 
@@ -146,6 +152,7 @@ impl Hotline {
                 Outcome::Updated => report.updated += 1,
                 Outcome::Unchanged => report.unchanged += 1,
                 Outcome::InHandling => report.in_handling += 1,
+                Outcome::Own => report.own += 1,
                 Outcome::Failed(e) => errors.push(e),
             }
         };
@@ -165,6 +172,11 @@ impl Hotline {
             tally(self.import_one(actor, o, &mapping, dry_run).await?);
         }
         errors.sort_by_key(|e| e.row);
+        report.failed_rows = {
+            let mut rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+            rows.dedup();
+            rows.len()
+        };
         report.errors = errors;
         Ok(report)
     }
@@ -192,6 +204,13 @@ impl Hotline {
             },
         };
         let title: String = o.content.chars().take(30).collect();
+        // This platform's own case, as its export writes it (the number is the case number):
+        // importing our own export back must not make a second case, nor change ours.
+        if let Ok(no) = fengqiao_domain::ids::CaseNo::parse(&o.number) {
+            if self.core.store.case_id_by_no(&no).await?.is_some() {
+                return Ok(Outcome::Own);
+            }
+        }
         match self.core.store.case_id_by_idempotency_key(&key).await? {
             Some(id) => {
                 let rec = self

@@ -2,6 +2,7 @@
 //! township, each behaviour its own test.
 
 mod actions;
+mod hotline;
 mod intake;
 mod scheduler;
 mod triage;

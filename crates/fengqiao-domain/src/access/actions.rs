@@ -32,7 +32,7 @@ pub fn duty(kind: ActionKind) -> Duty {
     match kind {
         Register | RejectIntake | AnswerDirectly | Dispatch | DenyReturn | Reassign | FollowUp
         | Reopen | Close | Archive | Withdraw | Merge | Split | Intake | MergeIn | SplitOut
-        | ChildReplied | Supplement => Duty::Centre,
+        | ChildReplied | Supplement | Amend => Duty::Centre,
         ApproveExtension | DenyExtension | Urge => Duty::CentreOrLeader,
         Supervise | ListedSupervision => Duty::Leader,
         Accept | RequestReturn | Handle | SubDispatch | RequestExtension | Reply => {

@@ -199,6 +199,9 @@ pub enum ActionKind {
     ReplyTask,
     MarkOverdue,
     ChildReplied,
+    /// A reported case's text replaced by a newer version from its source (a 12345 work order
+    /// imported again); the history keeps what it said before.
+    Amend,
 }
 str_enum!(ActionKind {
     Intake => "intake" / "登记",
@@ -236,6 +239,7 @@ str_enum!(ActionKind {
     ReplyTask => "reply_task" / "协办反馈",
     MarkOverdue => "mark_overdue" / "超时预警",
     ChildReplied => "child_replied" / "下级办结",
+    Amend => "amend" / "更新诉求内容",
 });
 
 impl Action {

@@ -237,7 +237,7 @@ pub fn decide(
             oversight::decide(&mut s, action)
         }
         // Recorded by the store on other cases, never asked for.
-        K::Intake | K::MergeIn | K::SplitOut | K::ChildReplied => {
+        K::Intake | K::MergeIn | K::SplitOut | K::ChildReplied | K::Amend => {
             return Err(DomainError::NotAllowedInState {
                 state: case.state,
                 action: kind,
