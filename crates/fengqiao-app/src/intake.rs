@@ -413,6 +413,10 @@ impl IntakeService {
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let photos = checked_photos(&input.photos)?;
         let now = input.received_at.unwrap_or_else(|| self.core.now());
+        // The reporter is told the case number at once; a 12345 work order's caller was told by
+        // the 12345 centre, and an import of old orders must not text people about them now.
+        let notify_reporter =
+            reporter_phone.is_some() && input.key_scope != Some(KeyScope::Hotline);
         let analysis = self.triage.analyze(&title, &body, region_id, now).await?;
         let mut outcome = self
             .core
@@ -448,6 +452,7 @@ impl IntakeService {
                 media,
                 photos,
                 place_note,
+                notify_reporter,
             })
             .await?;
         if outcome.created {

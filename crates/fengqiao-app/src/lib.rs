@@ -17,6 +17,7 @@ pub mod formats;
 mod intake;
 mod jobs;
 mod map;
+mod notify;
 mod queries;
 mod saved_filters;
 pub mod scheduler;
@@ -47,6 +48,7 @@ pub use error::AppError;
 pub use intake::{IntakeInput, IntakeService, KeyScope};
 pub use jobs::JobView;
 pub use map::{MapVillage, RegionMap, VillageMap};
+pub use notify::{DeliveryReport, Notifier, NotifyConfig, SenderConfig};
 pub use queries::CaseQueries;
 pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};
 pub use scheduler::Scheduler;
@@ -111,6 +113,8 @@ pub struct AppConfig {
     /// Mercator, 256-pixel tiles) for the dashboard's map to draw the villages over. Without
     /// it the map is a schematic drawn from the villages' coordinates alone.
     pub map_tiles: Option<String>,
+    /// How reporters are told (SMS gateway, webhook, or the log).
+    pub notify: NotifyConfig,
 }
 
 impl Default for AppConfig {
@@ -123,6 +127,7 @@ impl Default for AppConfig {
             triage: TriageConfig::default(),
             public_url: None,
             map_tiles: None,
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -147,6 +152,8 @@ pub struct App {
     pub open311: Open311,
     pub hotline: Arc<Hotline>,
     pub scheduler: Arc<Scheduler>,
+    /// Delivers what reporters are told.
+    pub notifier: Arc<Notifier>,
 }
 
 impl App {
@@ -177,6 +184,7 @@ impl App {
             open311: Open311::new(core.clone(), actions.clone()),
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
             scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone())),
+            notifier: Arc::new(Notifier::new(core.clone())),
             intake,
             actions,
             triage,

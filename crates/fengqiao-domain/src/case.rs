@@ -480,6 +480,11 @@ pub fn child_case(
     c
 }
 
+/// What a reporter is told when their case is registered: its number, and how to follow it.
+pub fn intake_notice(no: &CaseNo) -> String {
+    format!("您反映的问题已登记，工单编号 {no}。可凭工单编号和手机号后四位查询办理进度。")
+}
+
 #[cfg(test)]
 mod wire_tests {
     use super::*;

@@ -14,6 +14,7 @@ pub mod config;
 pub mod durability;
 pub mod figures;
 pub mod map;
+pub mod notifications;
 pub mod org;
 pub mod photos;
 pub mod rules;
@@ -74,6 +75,7 @@ macro_rules! conformance_tests {
                 a_case_sheet_is_its_parts_in_one_read,
             }
             photos { photos_are_stored_with_their_case }
+            notifications { the_queue_holds_each_notice_until_it_is_sent_or_given_up }
             map { region_centres_are_set_moved_and_audited }
             saved_filters { saved_filters_are_private_replaced_by_name_and_bounded }
             figures {
@@ -178,6 +180,7 @@ pub fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewC
         media: Vec::new(),
         photos: Vec::new(),
         place_note: None,
+        notify_reporter: false,
     }
 }
 

@@ -24,8 +24,9 @@ fn notify_reporters(
     at: Timestamp,
 ) -> Result<()> {
     conn.execute_cached(
-        "INSERT INTO notifications (case_id, phone, message, created_at)
-         SELECT case_id, phone, ?2, ?3 FROM reporters WHERE case_id = ?1",
+        "INSERT INTO notifications (case_id, phone, message, created_at, state, next_attempt_at)
+         SELECT case_id, phone, ?2, ?3, CASE WHEN phone IS NULL THEN 'unreachable' ELSE 'pending' END, ?3
+           FROM reporters WHERE case_id = ?1",
         params![case_id.0, message, ms(at)],
     )
     .map_err(backend)?;
@@ -288,6 +289,14 @@ impl CaseCommandStore for SqliteStore {
                 r.push_str(note);
             }
             insert_event(conn, &event)?;
+            if new.notify_reporter {
+                notify_reporters(
+                    conn,
+                    id,
+                    &fengqiao_domain::case::intake_notice(&case.case_no),
+                    new.received_at,
+                )?;
+            }
             if let Some(s) = &new.suggestion {
                 crate::triage::insert_suggestion(conn, id, s)?;
             }

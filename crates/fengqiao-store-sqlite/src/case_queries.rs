@@ -323,17 +323,12 @@ impl CaseQueryStore for SqliteStore {
         self.read(move |conn| {
             query_all(
                 conn,
-                "SELECT id, case_id, phone, message, created_at FROM notifications WHERE case_id = ?1 ORDER BY id",
+                &format!(
+                    "SELECT {} FROM notifications WHERE case_id = ?1 ORDER BY id",
+                    crate::notifications::NOTIFICATION_COLUMNS
+                ),
                 [id.0],
-                |r| {
-                    Ok(Notification {
-                        id: r.get(0)?,
-                        case_id: CaseId(r.get(1)?),
-                        phone: r.get(2)?,
-                        message: r.get(3)?,
-                        created_at: ts(r.get(4)?),
-                    })
-                },
+                crate::notifications::notification_from_row,
             )
         })
         .await

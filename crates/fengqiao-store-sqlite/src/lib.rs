@@ -18,6 +18,7 @@ mod error;
 mod figures;
 mod map;
 mod migrate;
+mod notifications;
 mod org;
 mod photos;
 mod query;

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         18,
         include_str!("../migrations/0018_cases_created_place.sql"),
     ),
+    (
+        19,
+        include_str!("../migrations/0019_notification_delivery.sql"),
+    ),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -58,6 +58,7 @@ fn intake(i: usize) -> NewCase {
         media: Vec::new(),
         photos: Vec::new(),
         place_note: None,
+        notify_reporter: false,
     }
 }
 

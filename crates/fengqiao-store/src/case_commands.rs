@@ -39,6 +39,9 @@ pub struct NewCase {
     /// How the intake placed the case when nobody chose its village (`村（社区）按地址「…」确定`):
     /// written into the intake event's remark, so the case says where its place came from.
     pub place_note: Option<String>,
+    /// Tell the reporter the case is registered, with its number (the intake notice). Not for
+    /// work orders imported from a source that told the caller itself.
+    pub notify_reporter: bool,
 }
 
 #[derive(Debug, Clone)]

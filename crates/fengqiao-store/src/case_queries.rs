@@ -111,6 +111,11 @@ pub struct Notification {
     pub phone: Option<String>,
     pub message: String,
     pub created_at: Timestamp,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub sent_at: Option<Timestamp>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]

@@ -17,6 +17,7 @@ mod clients;
 mod config;
 mod figures;
 mod map;
+mod notifications;
 mod org;
 mod photos;
 mod saved_filters;
@@ -30,6 +31,7 @@ pub use clients::*;
 pub use config::*;
 pub use figures::*;
 pub use map::*;
+pub use notifications::*;
 pub use org::*;
 pub use photos::*;
 pub use saved_filters::*;
@@ -103,6 +105,7 @@ pub trait Store:
     + FigureStore
     + MapStore
     + SavedFilterStore
+    + NotificationStore
 {
 }
 
@@ -119,5 +122,6 @@ impl<T> Store for T where
         + FigureStore
         + MapStore
         + SavedFilterStore
+        + NotificationStore
 {
 }

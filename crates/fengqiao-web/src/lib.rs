@@ -88,6 +88,14 @@ pub fn router(app: Arc<App>) -> Router {
             "/admin/clients/{id}/revoke",
             post(admin::clients::revoke_client),
         )
+        .route(
+            "/admin/notifications",
+            get(admin::notifications::notifications),
+        )
+        .route(
+            "/admin/notifications/{id}/resend",
+            post(admin::notifications::resend),
+        )
         .route("/admin/models", get(admin::models::models))
         .route("/admin/models/train", post(admin::models::train))
         .route(

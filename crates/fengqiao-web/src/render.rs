@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/policies.html",
     "admin/calendar.html",
     "admin/clients.html",
+    "admin/notifications.html",
     "admin/models.html",
     "admin/hotline.html",
     "admin/audit.html",

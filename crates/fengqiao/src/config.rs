@@ -35,6 +35,72 @@ pub struct ConfigFile {
     /// `https://tiles.example.gov.cn/{z}/{x}/{y}.png`.
     map_tiles: Option<String>,
     triage: Option<TriageFile>,
+    notify: Option<NotifyFile>,
+}
+
+/// `[notify]` in the config file: how reporters are told.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NotifyFile {
+    /// `log` (the default: nothing leaves the platform), `sms` or `webhook`.
+    sender: Option<String>,
+    /// The gateway's or the webhook's address (`http://…`, on the township's network).
+    url: Option<String>,
+    /// The SMS gateway's account and password.
+    account: Option<String>,
+    password: Option<String>,
+    /// Put before every SMS, e.g. `【甘霖镇】`.
+    signature: Option<String>,
+    /// Sent as `Authorization: Bearer …` to the webhook.
+    token: Option<String>,
+    /// Attempts before a notification is listed as failed (default 5).
+    max_attempts: Option<u32>,
+}
+
+fn notify_config(n: &NotifyFile) -> anyhow::Result<fengqiao_app::NotifyConfig> {
+    use fengqiao_app::SenderConfig;
+    let url = || -> anyhow::Result<String> {
+        let u = n
+            .url
+            .as_deref()
+            .map(str::trim)
+            .context("[notify] url is required for this sender")?;
+        if !u.starts_with("http://") {
+            bail!("[notify] url must be an http:// address on the township's network (for an https gateway, relay it through a local proxy)");
+        }
+        Ok(u.to_string())
+    };
+    let sender = match n.sender.as_deref().unwrap_or("log") {
+        "log" => SenderConfig::Log,
+        "sms" => SenderConfig::Sms {
+            url: url()?,
+            account: n
+                .account
+                .clone()
+                .context("[notify] account is required for sms")?,
+            password: n
+                .password
+                .clone()
+                .context("[notify] password is required for sms")?,
+            signature: n.signature.clone().unwrap_or_default(),
+        },
+        "webhook" => SenderConfig::Webhook {
+            url: url()?,
+            token: n.token.clone(),
+        },
+        other => bail!("[notify] sender must be log, sms or webhook, not {other}"),
+    };
+    let mut c = fengqiao_app::NotifyConfig {
+        sender,
+        ..Default::default()
+    };
+    if let Some(m) = n.max_attempts {
+        if m == 0 || m > 20 {
+            bail!("[notify] max_attempts must be between 1 and 20");
+        }
+        c.max_attempts = m;
+    }
+    Ok(c)
 }
 
 /// `[triage]` in the config file.
@@ -114,6 +180,9 @@ pub fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
             bail!("map_tiles must be a tile URL with {{z}}, {{x}} and {{y}}, e.g. https://tiles.example.gov.cn/{{z}}/{{x}}/{{y}}.png");
         }
         c.map_tiles = Some(t.to_string());
+    }
+    if let Some(n) = &file.notify {
+        c.notify = notify_config(n)?;
     }
     if let Some(t) = &file.triage {
         let share = |name: &str, v: f32| {

@@ -137,6 +137,7 @@ pub async fn serve(
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     app.scheduler.spawn(scheduler_period);
+    app.notifier.spawn(std::time::Duration::from_secs(10));
     tracing::info!("serving on http://{}", listener.local_addr()?);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

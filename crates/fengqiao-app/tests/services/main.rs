@@ -4,6 +4,7 @@
 mod actions;
 mod hotline;
 mod intake;
+mod notify;
 mod scheduler;
 mod triage;
 

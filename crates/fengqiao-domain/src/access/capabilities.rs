@@ -28,6 +28,8 @@ pub enum Capability {
     SettleDuplicates,
     ImportHotline,
     ExportCases,
+    /// Seeing notifications that could not be delivered, and sending them again.
+    ResendNotifications,
     /// Writing whole histories past the lifecycle (the demo, a migration).
     LoadHistory,
     /// Reading cases with nothing masked (the command line, the demo).
@@ -59,6 +61,7 @@ impl Capability {
             SettleDuplicates => "处理重复件提示",
             ImportHotline => "导入 12345 工单",
             ExportCases => "导出工单",
+            ResendNotifications => "处理短信发送失败",
             LoadHistory => "批量载入历史工单",
             ReadUnmaskedRecords => "读取未脱敏的工单",
         }
@@ -74,7 +77,9 @@ impl Capability {
                 &[Role::Admin]
             }
             ViewHotspots => &[Role::Operator, Role::Admin, Role::Leader],
-            SettleDuplicates | ImportHotline | ExportCases => &[Role::Operator, Role::Admin],
+            SettleDuplicates | ImportHotline | ExportCases | ResendNotifications => {
+                &[Role::Operator, Role::Admin]
+            }
             LoadHistory | ReadUnmaskedRecords => &[],
         }
     }
@@ -95,6 +100,7 @@ impl Capability {
                 | TrainModels
                 | SwitchModels
                 | ReadTrainingData
+                | ResendNotifications
         )
     }
 }

@@ -57,6 +57,25 @@ async fn render_case(
 ) -> WebResult<Page> {
     let view = app.queries.case_view(&staff.actor, id).await?;
     let events = app.queries.events(&staff.actor, id).await?;
+    // What the reporters were told, and whether it reached them.
+    let notifications: Vec<Value> = app
+        .queries
+        .notifications(&staff.actor, id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            json!({
+                "phone": n.phone,
+                "message": n.message,
+                "created_at": n.created_at,
+                "sent_at": n.sent_at,
+                "state": n.state.as_str(),
+                "state_label": n.state.label(),
+                "attempts": n.attempts,
+                "last_error": n.last_error,
+            })
+        })
+        .collect();
     let offers = app.actions.offered(&staff.actor, id).await?;
     // Open proposals that this case repeats another, with the other case beside it (those the
     // user may see).
@@ -146,6 +165,7 @@ async fn render_case(
             "staff": staff.frame(app),
             "case": view,
             "events": events,
+            "notifications": notifications,
             "forms": forms,
             // Reviewed on the day of its reply: the follow-up call waits for tomorrow.
             "follow_up_from": follow_up_from(app, &view.case),

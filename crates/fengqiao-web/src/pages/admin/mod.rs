@@ -7,6 +7,7 @@ pub mod categories;
 pub mod clients;
 pub mod hotline;
 pub mod models;
+pub mod notifications;
 pub mod org;
 pub mod users;
 
@@ -77,6 +78,12 @@ pub async fn index(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Page>
             "/admin/hotline",
             "12345 工单",
             "导入 12345 工单、导出办理结果",
+        ),
+        (
+            Capability::ResendNotifications,
+            "/admin/notifications",
+            "短信发送失败",
+            "未能送达群众的告知，排除原因后重新发送",
         ),
         (
             Capability::ViewAuditLog,
