@@ -121,10 +121,13 @@ impl Notifier {
             }
         };
         let answer = request.send().await.map_err(|e| {
+            let to = e.url().map_or(String::new(), |u| format!("（{u}）"));
             if e.is_timeout() {
-                "发送服务 10 秒内无应答".to_string()
+                format!("发送服务{to} 10 秒内无应答")
+            } else if e.is_connect() {
+                format!("无法连接发送服务{to}：连接被拒绝或地址不可达")
             } else {
-                format!("无法连接发送服务：{e}")
+                format!("发送请求失败{to}：{e}")
             }
         })?;
         let status = answer.status();

@@ -2,7 +2,11 @@
 //! and a phone: to look at the pages with real data before calling them done.
 //!
 //!     cargo run --release -- demo --addr 127.0.0.1:8080 &
-//!     cargo run --release -p fengqiao-web --example demo_screenshots -- http://127.0.0.1:8080
+//!     cargo run --release -p fengqiao-web --example demo_screenshots -- http://127.0.0.1:8080 \
+//!         [USER:PATH:NAME …]
+//!
+//! Each extra `USER:PATH:NAME` adds a page (a case's, say, whose id only the running demo knows);
+//! `PATH` may end in `@SELECTOR` to scroll that element into view first.
 //!
 //! Writes `target/screenshots/demo-*.png`.
 
@@ -53,9 +57,31 @@ async fn main() {
                 ("/admin/models", "admin-models"),
                 ("/admin/clients", "admin-clients"),
                 ("/admin/hotline", "admin-hotline"),
+                ("/admin/notifications", "admin-notifications"),
             ],
         ),
     ];
+    let extra: Vec<(String, String, String)> = std::env::args()
+        .skip(2)
+        .filter_map(|a| {
+            let mut p = a.splitn(3, ':');
+            Some((p.next()?.into(), p.next()?.into(), p.next()?.into()))
+        })
+        .collect();
+    for (user, path, name) in &extra {
+        for (b, kind) in [(&desk, "desktop"), (&phone, "phone")] {
+            login(b, &base, user).await;
+            let (path, selector) = path.split_once('@').unwrap_or((path, ""));
+            b.goto(&format!("{base}{path}")).await;
+            if !selector.is_empty() {
+                b.execute(&format!(
+                    "document.querySelector('{selector}').scrollIntoView(); return 0;"
+                ))
+                .await;
+            }
+            b.screenshot(&format!("demo-{kind}-{name}")).await;
+        }
+    }
     for (user, pages) in shots {
         for (b, kind) in [(&desk, "desktop"), (&phone, "phone")] {
             login(b, &base, user).await;
