@@ -7,6 +7,7 @@ mod cases;
 mod clients;
 mod config;
 mod meta;
+mod notifications;
 mod org;
 mod public;
 mod triage;
@@ -80,6 +81,7 @@ pub(crate) fn all() -> Vec<Endpoint> {
         public::endpoints(),
         triage::endpoints(),
         clients::endpoints(),
+        notifications::endpoints(),
         org::endpoints(),
         config::endpoints(),
     ]

@@ -61,3 +61,36 @@ async fn an_address_that_names_a_village_puts_the_case_there() {
         "{events}"
     );
 }
+
+/// The reporter is told the case number at intake; the notice is queued for the sender and its
+/// state is in the answer. The centre's list of notices that never got through is theirs only.
+#[tokio::test]
+async fn the_intake_notice_is_queued_with_the_case_number() {
+    let t = spawn().await;
+    let (op, staff) = (t.login("op").await, t.login("staff").await);
+    let case = t
+        .post_ok(
+            &op,
+            "/cases",
+            json!({"body": "苍岩村村口路灯坏了", "channel": "hotline", "reporter_phone": "13800138000"}),
+        )
+        .await;
+    let list = t
+        .get_ok(&op, &format!("/cases/{}/notifications", case["id"]))
+        .await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["state"], "pending");
+    assert!(items[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains(case["case_no"].as_str().unwrap()));
+    assert_eq!(
+        t.get_ok(&op, "/notifications/failed").await["items"],
+        json!([])
+    );
+    let (s, _) = t.get(&staff, "/notifications/failed").await;
+    assert_eq!(s, 403);
+    let (s, v) = t.post(&op, "/notifications/999/resend", json!({})).await;
+    assert_eq!(s, 404, "{v}");
+}
