@@ -390,6 +390,17 @@ async fn render_workbench(
             .collect::<Vec<_>>()
             .join("&")
     });
+    // Notices that never reached the reporter: the centre's to act on, so it is told here.
+    let undelivered = if fengqiao_domain::access::require(
+        &staff.actor,
+        fengqiao_domain::access::Capability::ResendNotifications,
+    )
+    .is_ok()
+    {
+        app.notifier.failed(&staff.actor).await?.len()
+    } else {
+        0
+    };
     Ok(render::timed_page(
         app,
         "workbench.html",
@@ -413,6 +424,7 @@ async fn render_workbench(
             "regions": regions,
             "states": states,
             "notice": notice,
+            "undelivered": undelivered,
             "flash": flash,
             "bulk": bulk_action(&current, &staff.actor),
             "units": app.core.units().iter().map(|u| json!({"id": u.id.0, "name": u.name})).collect::<Vec<_>>(),

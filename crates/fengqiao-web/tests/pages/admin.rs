@@ -589,3 +589,70 @@ async fn an_admin_compares_model_versions_and_switches_back() {
     assert!(models.iter().find(|m| m.version == 1).unwrap().active);
     assert!(!models.iter().find(|m| m.version == 2).unwrap().active);
 }
+
+/// A notice the gateway never took: the operator is told on the workbench, finds it listed with
+/// its case and the gateway's answer, and sends it again; a handling unit's staff cannot.
+#[tokio::test]
+async fn the_centre_sees_undelivered_notices_and_sends_them_again() {
+    let s = crate::site_with(fengqiao_app::AppConfig {
+        notify: fengqiao_app::NotifyConfig {
+            sender: fengqiao_app::SenderConfig::Webhook {
+                url: "http://127.0.0.1:9/sms".into(),
+                token: None,
+            },
+            max_attempts: 1,
+        },
+        ..Default::default()
+    })
+    .await;
+    let op_actor = s.t.actor("op").await;
+    let case =
+        s.t.app
+            .intake
+            .submit(
+                &op_actor,
+                fengqiao_app::IntakeInput {
+                    body: "苍岩村村口路灯坏了".into(),
+                    channel: Some("hotline".into()),
+                    reporter_phone: Some("13800138000".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .case;
+    assert_eq!(s.t.app.notifier.deliver_due().await.unwrap().failed, 1);
+
+    let op = s.login("op").await;
+    let (_, bench) = s.get(&op, "/workbench").await;
+    assert!(
+        bench.contains("有 1 条告知群众的短信多次发送失败"),
+        "{bench}"
+    );
+    let (status, page) = s.get(&op, "/admin/notifications").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(case.case_no.as_str()) && page.contains("无法连接发送服务"),
+        "{page}"
+    );
+    let id = s.t.app.notifier.failed(&op_actor).await.unwrap()[0].0.id;
+    let csrf = csrf_of(&page);
+    let (status, page) = s
+        .post(
+            &op,
+            &format!("/admin/notifications/{id}/resend"),
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("已重新排队发送") && page.contains("没有发送失败的告知"),
+        "{page}"
+    );
+
+    let staff = s.login("staff").await;
+    let (status, _) = s.get(&staff, "/admin/notifications").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, bench) = s.get(&staff, "/workbench").await;
+    assert!(!bench.contains("多次发送失败"));
+}

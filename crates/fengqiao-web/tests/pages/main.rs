@@ -16,7 +16,11 @@ struct Site {
 }
 
 async fn site() -> Site {
-    let t = township(AppConfig::default()).await;
+    site_with(AppConfig::default()).await
+}
+
+async fn site_with(config: AppConfig) -> Site {
+    let t = township(config).await;
     Site {
         base: fengqiao_testkit::serve(fengqiao_web::site(t.app.clone())).await,
         t,
