@@ -15,6 +15,9 @@ use fengqiao_store::*;
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// Intake notices one phone number may receive in a day from anonymous reports.
+pub const ANONYMOUS_NOTICES_PER_DAY: u32 = 3;
+
 /// Intake as it arrives from any channel, before parsing.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -415,8 +418,23 @@ impl IntakeService {
         let now = input.received_at.unwrap_or_else(|| self.core.now());
         // The reporter is told the case number at once; a 12345 work order's caller was told by
         // the 12345 centre, and an import of old orders must not text people about them now.
-        let notify_reporter =
+        let mut notify_reporter =
             reporter_phone.is_some() && input.key_scope != Some(KeyScope::Hotline);
+        // Anyone can type anyone's number into the public form: a number that was sent
+        // [`ANONYMOUS_NOTICES_PER_DAY`] notices in a day gets no more intake notices from anonymous
+        // reports (the reporter still sees the number on screen), so the platform cannot be
+        // used to text a stranger over and over, or to run up the township's SMS bill.
+        if notify_reporter && actor.role == ActorRole::Citizen {
+            if let Some(p) = &reporter_phone {
+                let day_ago = now - chrono::Duration::days(1);
+                let sent = self
+                    .core
+                    .store
+                    .notifications_to(p.as_str(), day_ago)
+                    .await?;
+                notify_reporter = sent < ANONYMOUS_NOTICES_PER_DAY;
+            }
+        }
         let analysis = self.triage.analyze(&title, &body, region_id, now).await?;
         let mut outcome = self
             .core

@@ -45,7 +45,7 @@ pub use channels::open311::{
 };
 pub use citizen::Citizens;
 pub use error::AppError;
-pub use intake::{IntakeInput, IntakeService, KeyScope};
+pub use intake::{IntakeInput, IntakeService, KeyScope, ANONYMOUS_NOTICES_PER_DAY};
 pub use jobs::JobView;
 pub use map::{MapVillage, RegionMap, VillageMap};
 pub use notify::{DeliveryReport, Notifier, NotifyConfig, SenderConfig};

@@ -46,6 +46,23 @@ pub async fn the_queue_holds_each_notice_until_it_is_sent_or_given_up(store: &dy
         (case.id, "13800138000", 0)
     );
 
+    // How many notices a number was sent lately (whatever became of them).
+    assert_eq!(
+        store.notifications_to("13800138000", t0()).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .notifications_to("13800138000", t0() + Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store.notifications_to("13900139000", t0()).await.unwrap(),
+        0
+    );
+
     // A failed attempt waits for its retry time.
     let id = due[0].id;
     store

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         19,
         include_str!("../migrations/0019_notification_delivery.sql"),
     ),
+    (
+        20,
+        include_str!("../migrations/0020_notification_phone.sql"),
+    ),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

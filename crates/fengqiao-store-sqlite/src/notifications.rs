@@ -113,6 +113,19 @@ impl NotificationStore for SqliteStore {
         .await
     }
 
+    async fn notifications_to(&self, phone: &str, since: Timestamp) -> Result<u32> {
+        let phone = phone.to_string();
+        self.read_point(move |conn| {
+            conn.query_row_cached(
+                "SELECT COUNT(*) FROM notifications WHERE phone = ?1 AND created_at >= ?2",
+                params![phone, ms(since)],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn retry_notification(&self, id: i64, audit: Audit) -> Result<()> {
         self.write(move |conn| retry(conn, id, &audit)).await
     }

@@ -155,3 +155,77 @@ async fn what_never_got_through_is_listed_and_can_be_sent_again() {
     assert_eq!(t.app.notifier.deliver_due().await.unwrap().sent, 1);
     assert!(t.app.notifier.failed(&op).await.unwrap().is_empty());
 }
+
+/// Anyone can type a stranger's number into the public form: the platform sends one number at
+/// most three intake notices a day from anonymous reports, and still takes every report. The
+/// centre's own intake is not limited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_reports_cannot_make_the_platform_text_a_number_over_and_over() {
+    let t = township(AppConfig::default()).await;
+    let mut cases = Vec::new();
+    for i in 0..5 {
+        let from = format!("10.0.0.{i}");
+        let input = fengqiao_app::IntakeInput {
+            channel: Some("citizen_web".into()),
+            ..pothole("苍岩村村口水泥路塌了")
+        };
+        let out = t
+            .app
+            .intake
+            .submit_public("群众", Some(&from), input)
+            .await
+            .unwrap();
+        cases.push(out.case.id);
+    }
+    let op = t.actor("op").await;
+    let mut told = 0;
+    for id in &cases {
+        told += t.app.queries.notifications(&op, *id).await.unwrap().len();
+    }
+    assert_eq!(
+        told as u32,
+        fengqiao_app::ANONYMOUS_NOTICES_PER_DAY,
+        "every report taken, three notices sent"
+    );
+    let by_centre = t
+        .app
+        .intake
+        .submit(&op, pothole("苍岩村村口水泥路又塌了"))
+        .await
+        .unwrap()
+        .case;
+    assert_eq!(
+        t.app
+            .queries
+            .notifications(&op, by_centre.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A day later the number may be told again.
+    t.clock.advance(chrono::Duration::hours(25));
+    let later = t
+        .app
+        .intake
+        .submit_public(
+            "群众",
+            Some("10.0.0.9"),
+            fengqiao_app::IntakeInput {
+                channel: Some("citizen_web".into()),
+                ..pothole("苍岩村村口水泥路塌了")
+            },
+        )
+        .await
+        .unwrap()
+        .case;
+    assert_eq!(
+        t.app
+            .queries
+            .notifications(&op, later.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
