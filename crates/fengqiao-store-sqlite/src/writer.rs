@@ -103,14 +103,7 @@ impl SqliteStore {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let conn = pool.idle.lock().expect("reader pool").pop();
-            let conn = match conn {
-                Some(c) => c,
-                None => crate::migrate::open_connection(&path)?,
-            };
-            let res = f(&conn);
-            pool.idle.lock().expect("reader pool").push(conn);
-            res
+            pool.with_connection(&path, f)
         })
         .await
         .map_err(|e| StoreError::Backend(e.into()))?
@@ -132,14 +125,7 @@ impl SqliteStore {
             .acquire()
             .await
             .map_err(|_| StoreError::backend("the read pool is closed"))?;
-        let conn = self.readers.idle.lock().expect("reader pool").pop();
-        let conn = match conn {
-            Some(c) => c,
-            None => crate::migrate::open_connection(&self.path)?,
-        };
-        let res = f(&conn);
-        self.readers.idle.lock().expect("reader pool").push(conn);
-        res
+        self.readers.with_connection(&self.path, f)
     }
 }
 
@@ -150,6 +136,23 @@ pub(crate) struct ReadPool {
 }
 
 impl ReadPool {
+    /// Runs `f` on an idle connection (or a new one), then keeps the connection. The caller
+    /// holds a permit, so there is never more than `size` of them.
+    fn with_connection<T>(
+        &self,
+        path: &std::path::Path,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        let conn = self.idle.lock().expect("reader pool").pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => crate::migrate::open_connection(path)?,
+        };
+        let res = f(&conn);
+        self.idle.lock().expect("reader pool").push(conn);
+        res
+    }
+
     /// Twice the cores, at least four: reads wait on the disk now and then, and more readers
     /// than that only contend for the same cores and SQLite's allocator.
     pub(crate) fn new() -> ReadPool {
