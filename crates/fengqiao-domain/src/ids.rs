@@ -23,6 +23,10 @@ id_type!(UnitId);
 id_type!(UserId);
 id_type!(CategoryId);
 id_type!(TaskId);
+id_type!(PlaceId);
+id_type!(InspectionId);
+id_type!(HazardId);
+id_type!(TemplateId);
 
 /// The ticket number a citizen is given: `FQ` + the China-time intake date + the case id, e.g.
 /// `FQ20261128000123`.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod lifecycle;
 pub mod org;
+pub mod places;
 pub mod publication;
 pub mod training;
 

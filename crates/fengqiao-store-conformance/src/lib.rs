@@ -17,6 +17,7 @@ pub mod map;
 pub mod notifications;
 pub mod org;
 pub mod photos;
+pub mod places;
 pub mod rules;
 pub mod saved_filters;
 pub mod search;
@@ -78,6 +79,11 @@ macro_rules! conformance_tests {
             notifications { the_queue_holds_each_notice_until_it_is_sent_or_given_up }
             map { region_centres_are_set_moved_and_audited }
             saved_filters { saved_filters_are_private_replaced_by_name_and_bounded }
+            places {
+                places_are_registered_graded_and_listed_by_due_time,
+                an_inspection_is_stored_whole_and_once,
+                a_relapse_links_the_signed_off_hazard_and_raises_the_colour,
+            }
             figures {
                 open_figures_group_by_unit_and_place, counts_of_many_lists_at_once_match_each_list,
             }

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         20,
         include_str!("../migrations/0020_notification_phone.sql"),
     ),
+    (21, include_str!("../migrations/0021_places.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

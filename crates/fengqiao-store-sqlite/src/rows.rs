@@ -24,7 +24,7 @@ pub fn ts(v: i64) -> Timestamp {
         .unwrap_or_default()
 }
 
-fn opt_ts(r: &Row, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+pub fn opt_ts(r: &Row, i: usize) -> rusqlite::Result<Option<Timestamp>> {
     Ok(r.get::<_, Option<i64>>(i)?.map(ts))
 }
 
@@ -41,7 +41,11 @@ pub fn parse_enum<T>(r: &Row, i: usize, f: fn(&str) -> Option<T>) -> rusqlite::R
     f(&s).ok_or_else(|| bad(i, "value", &s))
 }
 
-fn parse_opt_enum<T>(r: &Row, i: usize, f: fn(&str) -> Option<T>) -> rusqlite::Result<Option<T>> {
+pub fn parse_opt_enum<T>(
+    r: &Row,
+    i: usize,
+    f: fn(&str) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
     match r.get::<_, Option<String>>(i)? {
         None => Ok(None),
         Some(s) => f(&s).map(Some).ok_or_else(|| bad(i, "value", &s)),

@@ -16,10 +16,13 @@ mod case_queries;
 mod clients;
 mod config;
 mod figures;
+mod hazards;
+mod inspections;
 mod map;
 mod notifications;
 mod org;
 mod photos;
+mod places;
 mod saved_filters;
 mod triage;
 
@@ -30,10 +33,13 @@ pub use case_queries::*;
 pub use clients::*;
 pub use config::*;
 pub use figures::*;
+pub use hazards::*;
+pub use inspections::*;
 pub use map::*;
 pub use notifications::*;
 pub use org::*;
 pub use photos::*;
+pub use places::*;
 pub use saved_filters::*;
 pub use triage::*;
 
@@ -106,6 +112,9 @@ pub trait Store:
     + MapStore
     + SavedFilterStore
     + NotificationStore
+    + PlaceStore
+    + InspectionStore
+    + HazardStore
 {
 }
 
@@ -123,5 +132,8 @@ impl<T> Store for T where
         + MapStore
         + SavedFilterStore
         + NotificationStore
+        + PlaceStore
+        + InspectionStore
+        + HazardStore
 {
 }
