@@ -549,7 +549,7 @@ impl IntakeService {
 }
 
 /// Uploaded photos, checked and stripped of their metadata; the first bad one is named.
-fn checked_photos(uploads: &[Vec<u8>]) -> Result<Vec<NewPhoto>> {
+pub(crate) fn checked_photos(uploads: &[Vec<u8>]) -> Result<Vec<NewPhoto>> {
     use crate::formats::photo::{parse, PHOTOS_PER_CASE_MAX};
     if uploads.len() > PHOTOS_PER_CASE_MAX {
         return Err(invalid(

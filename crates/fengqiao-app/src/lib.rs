@@ -14,10 +14,12 @@ mod citizen;
 mod core;
 mod error;
 pub mod formats;
+mod hazards;
 mod intake;
 mod jobs;
 mod map;
 mod notify;
+mod places;
 mod queries;
 mod saved_filters;
 pub mod scheduler;
@@ -45,10 +47,12 @@ pub use channels::open311::{
 };
 pub use citizen::Citizens;
 pub use error::AppError;
+pub use hazards::{offered as hazard_offered, HazardSheet, Hazards};
 pub use intake::{IntakeInput, IntakeService, KeyScope, ANONYMOUS_NOTICES_PER_DAY};
 pub use jobs::JobView;
 pub use map::{MapVillage, RegionMap, VillageMap};
 pub use notify::{DeliveryReport, Notifier, NotifyConfig, SenderConfig};
+pub use places::{mask_owner, InspectionInput, PlaceInput, PlaceSheet, Places, REG_NO_MAX_CHARS};
 pub use queries::CaseQueries;
 pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};
 pub use scheduler::Scheduler;
@@ -115,6 +119,9 @@ pub struct AppConfig {
     pub map_tiles: Option<String>,
     /// How reporters are told (SMS gateway, webhook, or the log).
     pub notify: NotifyConfig,
+    /// Days after a hazard's sign-off within which the same item failing again at the same
+    /// place is a relapse (回潮).
+    pub relapse_window_days: u32,
 }
 
 impl Default for AppConfig {
@@ -128,6 +135,7 @@ impl Default for AppConfig {
             public_url: None,
             map_tiles: None,
             notify: NotifyConfig::default(),
+            relapse_window_days: fengqiao_domain::places::DEFAULT_RELAPSE_WINDOW_DAYS,
         }
     }
 }
@@ -154,6 +162,10 @@ pub struct App {
     pub scheduler: Arc<Scheduler>,
     /// Delivers what reporters are told.
     pub notifier: Arc<Notifier>,
+    /// The place registry and inspections.
+    pub places: Places,
+    /// The hazard loop.
+    pub hazards: Hazards,
 }
 
 impl App {
@@ -185,6 +197,8 @@ impl App {
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
             scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone())),
             notifier: Arc::new(Notifier::new(core.clone())),
+            places: Places::new(core.clone()),
+            hazards: Hazards::new(core.clone()),
             intake,
             actions,
             triage,

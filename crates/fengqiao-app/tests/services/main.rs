@@ -5,6 +5,7 @@ mod actions;
 mod hotline;
 mod intake;
 mod notify;
+mod places;
 mod scheduler;
 mod triage;
 

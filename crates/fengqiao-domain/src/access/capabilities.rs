@@ -30,6 +30,11 @@ pub enum Capability {
     ExportCases,
     /// Seeing notifications that could not be delivered, and sending them again.
     ResendNotifications,
+    /// Registering places and re-grading their risk colour by hand (grid workers within their
+    /// grid: they find the venues on their patrols).
+    ManagePlaces,
+    /// Setting how often places of each colour are inspected.
+    SetInspectionPolicy,
     /// Writing whole histories past the lifecycle (the demo, a migration).
     LoadHistory,
     /// Reading cases with nothing masked (the command line, the demo).
@@ -62,6 +67,8 @@ impl Capability {
             ImportHotline => "导入 12345 工单",
             ExportCases => "导出工单",
             ResendNotifications => "处理短信发送失败",
+            ManagePlaces => "登记和调整场所",
+            SetInspectionPolicy => "设置检查频次",
             LoadHistory => "批量载入历史工单",
             ReadUnmaskedRecords => "读取未脱敏的工单",
         }
@@ -73,13 +80,13 @@ impl Capability {
         match self {
             ManageRegions | ManageUnits | ManageCategories | ManageUsers | SetTimeLimits
             | MaintainCalendar | ViewUsers | ViewAuditLog | IssueApiKeys | ViewApiClients
-            | RevokeApiKeys | ViewModels | TrainModels | SwitchModels | ReadTrainingData => {
-                &[Role::Admin]
-            }
+            | RevokeApiKeys | ViewModels | TrainModels | SwitchModels | ReadTrainingData
+            | SetInspectionPolicy => &[Role::Admin],
             ViewHotspots => &[Role::Operator, Role::Admin, Role::Leader],
             SettleDuplicates | ImportHotline | ExportCases | ResendNotifications => {
                 &[Role::Operator, Role::Admin]
             }
+            ManagePlaces => &[Role::Operator, Role::Admin, Role::GridWorker],
             LoadHistory | ReadUnmaskedRecords => &[],
         }
     }
@@ -101,6 +108,7 @@ impl Capability {
                 | SwitchModels
                 | ReadTrainingData
                 | ResendNotifications
+                | SetInspectionPolicy
         )
     }
 }
