@@ -21,6 +21,10 @@ pub use extract::ClientAddr;
 pub mod action_form {
     pub use crate::dto::action::{form_fields, parse, FormField};
 }
+/// Inspections and hazard steps in their wire form, shared with the pages' forms.
+pub mod places_form {
+    pub use crate::dto::places::{color, hazard_action, inspection, instant, InspectionForm};
+}
 pub use serve::{serve, Limits};
 
 use axum::extract::{DefaultBodyLimit, State};

@@ -2,3 +2,4 @@
 //! the domain is not the wire format.
 
 pub mod action;
+pub mod places;

@@ -9,6 +9,7 @@ mod config;
 mod meta;
 mod notifications;
 mod org;
+mod places;
 mod public;
 mod triage;
 
@@ -84,6 +85,7 @@ pub(crate) fn all() -> Vec<Endpoint> {
         notifications::endpoints(),
         org::endpoints(),
         config::endpoints(),
+        places::endpoints(),
     ]
     .into_iter()
     .flatten()

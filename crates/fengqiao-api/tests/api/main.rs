@@ -6,6 +6,7 @@ mod intake;
 mod lifecycle;
 mod open311;
 mod openapi;
+mod places;
 mod scheduler;
 mod security;
 mod support;

@@ -1,0 +1,163 @@
+//! Places, inspections and hazards over HTTP: the statuses and messages a client acts on.
+
+use fengqiao_testkit::spawn;
+use serde_json::{json, Value};
+
+async fn grid_region(app: &fengqiao_testkit::TestApp, token: &str) -> i64 {
+    let regions = app.get_ok(token, "/regions").await;
+    regions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "苍岩村第一网格")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn all_pass(checklist: &Value) -> Vec<Value> {
+    checklist["checklist"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| json!({"item_code": i["code"], "passed": true}))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_grid_worker_registers_inspects_and_the_centre_assigns_over_http() {
+    let app = spawn().await;
+    let (grid, op, leader) = (
+        app.login("grid").await,
+        app.login("op").await,
+        app.login("leader").await,
+    );
+    let region = grid_region(&app, &grid).await;
+    let place = app
+        .post_ok(
+            &grid,
+            "/places",
+            json!({"reg_no": "CY-RS-01", "name": "苍岩村小吃店", "kind": "restaurant", "region_id": region,
+                   "owner_name": "陈师傅", "owner_phone": "13957511111", "color": "yellow"}),
+        )
+        .await;
+    let id = place["id"].as_i64().unwrap();
+    let (status, e) = app
+        .post(&grid, "/places", json!({"reg_no": "CY-RS-01", "name": "又一家", "kind": "restaurant", "region_id": region}))
+        .await;
+    assert_eq!(status, 409, "{e}");
+    let (status, e) = app
+        .post(
+            &grid,
+            "/places",
+            json!({"reg_no": "X", "name": "店", "kind": "shop", "region_id": region}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("kind")),
+        "{e}"
+    );
+
+    // Due today, on the grid worker's due list.
+    let due = app.get_ok(&grid, "/places/due").await;
+    assert_eq!(due["items"][0]["id"], id);
+
+    let checklist = app.get_ok(&grid, &format!("/places/{id}/checklist")).await;
+    let mut answers = all_pass(&checklist);
+    answers[2] =
+        json!({"item_code": answers[2]["item_code"], "passed": false, "note": "燃气报警器不响"});
+    let body = json!({"answers": answers, "seen_color": "yellow", "client_key": "k-1"});
+    let (status, out) = app
+        .post(&grid, &format!("/places/{id}/inspections"), body.clone())
+        .await;
+    assert_eq!(status, 201, "{out}");
+    assert_eq!(out["place"]["color"], "red", "a major finding suggests red");
+    let (status, again) = app
+        .post(&grid, &format!("/places/{id}/inspections"), body)
+        .await;
+    assert_eq!((status, again["replayed"].as_bool()), (200, Some(true)));
+    assert_eq!(again["inspection"]["id"], out["inspection"]["id"]);
+    let hazard = out["hazards"][0]["id"].as_i64().unwrap();
+
+    // A grid worker cannot assign; the centre can, naming the unit, leader and deadline.
+    let assign = json!({"action": "assign", "owner_unit_id": app.unit, "leader": "王伟", "due_at": "2026-11-26", "version": 1});
+    let (status, e) = app
+        .post(&grid, &format!("/hazards/{hazard}/actions"), assign.clone())
+        .await;
+    assert_eq!(status, 403, "{e}");
+    let h = app
+        .post_ok(&op, &format!("/hazards/{hazard}/actions"), assign.clone())
+        .await;
+    assert_eq!(h["state"], "assigned");
+    let (status, e) = app
+        .post(&op, &format!("/hazards/{hazard}/actions"), assign)
+        .await;
+    assert_eq!(status, 409, "a stale version: {e}");
+    let (status, e) = app
+        .post(
+            &op,
+            &format!("/hazards/{hazard}/actions"),
+            json!({"action": "sign_off"}),
+        )
+        .await;
+    assert_eq!(status, 409, "not yet rechecked: {e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("整改中"),
+        "{e}"
+    );
+    let (status, e) = app
+        .post(
+            &op,
+            &format!("/hazards/{hazard}/actions"),
+            json!({"action": "close"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("action")),
+        "{e}"
+    );
+
+    // Leaders read, masked; the open hazards and the colour summary agree.
+    let sheet = app.get_ok(&leader, &format!("/places/{id}")).await;
+    assert_eq!(sheet["place"]["owner_phone"], "139****1111");
+    let open = app.get_ok(&leader, "/hazards?open=true").await;
+    assert_eq!(open["total"], 1);
+    let summary = app.get_ok(&leader, "/places/summary").await;
+    assert_eq!(
+        (summary["total"].as_u64(), summary["red"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (status, _) = app
+        .get(&app.login("op_changan").await, &format!("/places/{id}"))
+        .await;
+    assert_eq!(status, 404, "outside one's region");
+
+    // The policy: admins of the township only, bad intervals refused.
+    let admin = app.login("admin").await;
+    let (status, _) = app
+        .post(
+            &op,
+            "/inspection-policy",
+            json!({"rules": [{"color": "red", "interval_days": 3}]}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, e) = app
+        .post(
+            &admin,
+            "/inspection-policy",
+            json!({"rules": [{"color": "red", "interval_days": 0}]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{e}");
+    app.post_ok(
+        &admin,
+        "/inspection-policy",
+        json!({"rules": [{"kind": "restaurant", "color": "red", "interval_days": 3}]}),
+    )
+    .await;
+    let sheet = app.get_ok(&op, &format!("/places/{id}")).await;
+    assert_eq!(sheet["interval_days"], 3);
+}
