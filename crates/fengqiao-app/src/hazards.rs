@@ -114,8 +114,39 @@ impl Hazards {
         actor: &Actor,
         id: HazardId,
         version: Option<i64>,
+        action: HazardAction,
+        photos: Vec<Vec<u8>>,
+    ) -> Result<Hazard> {
+        self.act_at(actor, id, version, action, photos, self.core.now())
+            .await
+    }
+
+    /// A step `actor` took at `at`, for whoever loads history (the demo, paper records):
+    /// only with [`Capability::LoadHistory`].
+    pub async fn act_in_history(
+        &self,
+        loader: &Actor,
+        actor: &Actor,
+        id: HazardId,
+        action: HazardAction,
+        photos: Vec<Vec<u8>>,
+        at: fengqiao_domain::Timestamp,
+    ) -> Result<Hazard> {
+        fengqiao_domain::access::require(loader, fengqiao_domain::access::Capability::LoadHistory)?;
+        if at > self.core.now() {
+            return Err(invalid("at", "历史记录的时间不能晚于现在"));
+        }
+        self.act_at(actor, id, None, action, photos, at).await
+    }
+
+    async fn act_at(
+        &self,
+        actor: &Actor,
+        id: HazardId,
+        version: Option<i64>,
         mut action: HazardAction,
         photos: Vec<Vec<u8>>,
+        now: fengqiao_domain::Timestamp,
     ) -> Result<Hazard> {
         let h = self.visible(actor, id).await?;
         if version.is_some_and(|v| v != h.version) {
@@ -135,7 +166,7 @@ impl Hazards {
             }
             _ => {}
         }
-        let decision = decide(&h, &action, actor, self.core.now())?;
+        let decision = decide(&h, &action, actor, now)?;
         self.core
             .store
             .commit_hazard(decision, evidence)

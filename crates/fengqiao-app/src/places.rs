@@ -143,6 +143,28 @@ impl Places {
     }
 
     pub async fn register(&self, actor: &Actor, input: PlaceInput) -> Result<Place> {
+        self.register_with(actor, input, self.core.audit(actor))
+            .await
+    }
+
+    /// Registers a place as `registrar` did at `at`, for whoever loads history (the demo, a
+    /// move from paper records): only with [`Capability::LoadHistory`].
+    pub async fn register_in_history(
+        &self,
+        loader: &Actor,
+        registrar: &Actor,
+        input: PlaceInput,
+        at: Timestamp,
+    ) -> Result<Place> {
+        access::require(loader, Capability::LoadHistory)?;
+        let audit = Audit {
+            at,
+            ..self.core.audit(registrar)
+        };
+        self.register_with(registrar, input, audit).await
+    }
+
+    async fn register_with(&self, actor: &Actor, input: PlaceInput, audit: Audit) -> Result<Place> {
         let region = self.core.region_exists(RegionId(input.region_id))?;
         if region.level == RegionLevel::Town {
             return Err(invalid(
@@ -201,11 +223,7 @@ impl Places {
             longitude,
             color,
         };
-        let p = self
-            .core
-            .store
-            .create_place(place, self.core.audit(actor))
-            .await?;
+        let p = self.core.store.create_place(place, audit).await?;
         Ok(mask_owner(p, actor))
     }
 
@@ -355,11 +373,39 @@ impl Places {
         id: PlaceId,
         input: InspectionInput,
     ) -> Result<InspectionOutcome> {
-        let place = self.visible(actor, id).await?;
-        may_inspect(actor, &place.region_path)?;
         let now = self.core.now();
         let inspected_at = input.inspected_at.unwrap_or(now);
         check_inspection_time(inspected_at, now)?;
+        self.inspect_at(actor, id, input, inspected_at, now).await
+    }
+
+    /// Records an inspection `inspector` made at `at`, however long ago, for whoever loads
+    /// history: only with [`Capability::LoadHistory`]; recorded as of `at`.
+    pub async fn inspect_in_history(
+        &self,
+        loader: &Actor,
+        inspector: &Actor,
+        id: PlaceId,
+        input: InspectionInput,
+        at: Timestamp,
+    ) -> Result<InspectionOutcome> {
+        access::require(loader, Capability::LoadHistory)?;
+        if at > self.core.now() {
+            return Err(invalid("inspected_at", "历史检查记录的时间不能晚于现在"));
+        }
+        self.inspect_at(inspector, id, input, at, at).await
+    }
+
+    async fn inspect_at(
+        &self,
+        actor: &Actor,
+        id: PlaceId,
+        input: InspectionInput,
+        inspected_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<InspectionOutcome> {
+        let place = self.visible(actor, id).await?;
+        may_inspect(actor, &place.region_path)?;
         let store = &self.core.store;
         let template = match input.template_id {
             Some(t) => store
@@ -382,15 +428,20 @@ impl Places {
             limits::IDEMPOTENCY_KEY_MAX_CHARS,
         )?;
         let photos = checked_photos(&input.photos)?;
+        // What makes a resend the same record: its content in a canonical order (a form's
+        // fields may arrive in any order), and the time only if the sender gave one (a form
+        // sent again later is not a different inspection for having reached us later).
+        let mut canonical = input.answers.clone();
+        canonical.sort_by(|a, b| a.item_code.cmp(&b.item_code));
         let mut digest = Sha256::new();
         digest.update(
             serde_json::to_vec(&(
                 place.id,
                 template.id,
-                &input.answers,
+                &canonical,
                 input.confirmed,
                 input.seen_color,
-                inspected_at.timestamp_millis(),
+                input.inspected_at.map(|t| t.timestamp_millis()),
             ))
             .unwrap_or_default(),
         );

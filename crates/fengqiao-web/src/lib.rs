@@ -46,6 +46,28 @@ pub fn router(app: Arc<App>) -> Router {
             post(case::dismiss_duplicate),
         )
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/places", get(places::places))
+        .route(
+            "/places/new",
+            get(places::new_place).post(places::create_place),
+        )
+        .route("/places/{id}", get(places::place))
+        .route("/places/{id}/regrade", post(places::regrade))
+        .route(
+            "/places/{id}/inspect",
+            get(places::inspect_form).post(places::inspect).layer(
+                axum::extract::DefaultBodyLimit::max(fengqiao_api::upload::PHOTO_FORM_LIMIT_BYTES),
+            ),
+        )
+        .route("/field-photos/{id}", get(places::field_photo))
+        .route("/hazards", get(hazards::hazards))
+        .route("/hazards/{id}", get(hazards::hazard))
+        .route(
+            "/hazards/{id}/act",
+            post(hazards::act).layer(axum::extract::DefaultBodyLimit::max(
+                fengqiao_api::upload::PHOTO_FORM_LIMIT_BYTES,
+            )),
+        )
         .route("/qr", get(citizen::qr_sheet))
         .route("/admin", get(admin::index))
         .route("/admin/audit", get(admin::audit))

@@ -5,8 +5,10 @@ pub mod assets;
 pub mod case;
 pub mod citizen;
 pub mod dashboard;
+pub mod hazards;
 pub mod home;
 pub mod intake;
+pub mod places;
 
 pub mod workbench;
 

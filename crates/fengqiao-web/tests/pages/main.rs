@@ -8,6 +8,7 @@ use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 
 mod admin;
+mod places;
 
 struct Site {
     t: Township,

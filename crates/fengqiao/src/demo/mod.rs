@@ -6,6 +6,7 @@
 mod history;
 mod live;
 mod org;
+mod places;
 mod text;
 
 use anyhow::Context;
@@ -40,6 +41,8 @@ pub struct Summary {
     pub open311_key: String,
     /// A village whose 民情码 the banner shows.
     pub qr_code_region: Option<i64>,
+    /// The place registry's size and history.
+    pub places: places::PlacesSummary,
 }
 
 /// SplitMix64: small, fast, reproducible.
@@ -259,6 +262,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
     if !batch.is_empty() {
         app.admin.load_history(&Actor::system(), batch).await?;
     }
+    let places = places::seed(app, &org, &mut rng).await?;
     let triage = train_triage(app).await?;
     live_actions(app, &org, &mut rng).await?;
     let open311_key = open311_client(app, &mut rng).await?;
@@ -269,6 +273,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         triage,
         open311_key,
         qr_code_region: org.villages.first().map(|(v, _, _)| v.id.0),
+        places,
     })
 }
 
@@ -297,6 +302,13 @@ pub async fn run(
         database.display()
     );
     println!("{}", summary.triage);
+    println!(
+        "场所 {} 处，检查记录 {} 条，隐患 {} 个（其中回潮 {} 个）",
+        summary.places.places,
+        summary.places.inspections,
+        summary.places.hazards,
+        summary.places.relapses
+    );
     if no_serve {
         return Ok(());
     }

@@ -1,0 +1,461 @@
+//! The place registry (场所), a place's page and the inspection form. A grid worker's phone is
+//! the first user: the due list first, one tap to a checklist, photos, and a form that can be
+//! sent twice without being stored twice.
+
+use super::admin::{done, refusal};
+use crate::render;
+use crate::session::Staff;
+use crate::{WebError, WebResult};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use fengqiao_api::upload::read_form;
+use fengqiao_app::{App, InspectionInput, PlaceInput};
+use fengqiao_domain::access::{require_within, Capability};
+use fengqiao_domain::ids::{PlaceId, RegionId};
+use fengqiao_domain::org::RegionLevel;
+use fengqiao_domain::places::{
+    end_of_china_day, may_inspect, HazardState, PlaceKind, RiskColor, Severity,
+};
+use fengqiao_store::PlaceFilter;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const PAGE_SIZE: u32 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    region_id: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    color: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
+    /// `due`: the due list (overdue and due within a week).
+    #[serde(default)]
+    view: Option<String>,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Colours with their labels, in the order red → green, for selects and legends.
+pub(crate) fn colors() -> Value {
+    json!(RiskColor::ALL
+        .iter()
+        .map(|c| json!({"value": c.as_str(), "label": c.label(), "risk": c.risk_label()}))
+        .collect::<Vec<_>>())
+}
+
+fn kinds() -> Value {
+    json!(PlaceKind::ALL
+        .iter()
+        .map(|k| json!({"value": k.as_str(), "label": k.label(), "criteria": k.criteria()}))
+        .collect::<Vec<_>>())
+}
+
+/// The villages and grids within the actor's region, for filters and the registry form.
+fn regions_within(app: &App, staff: &Staff) -> Value {
+    json!(app
+        .core
+        .regions()
+        .iter()
+        .filter(|r| r.level != RegionLevel::Town && staff.actor.covers(Some(&r.path)))
+        .map(|r| json!({"id": r.id.0, "name": r.name, "grid": r.level == RegionLevel::Grid}))
+        .collect::<Vec<_>>())
+}
+
+fn region_name(app: &App, id: RegionId) -> String {
+    app.core
+        .regions()
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.name.clone())
+        .unwrap_or_default()
+}
+
+/// A place as a row of the registry: its facts plus labels and whether it is overdue.
+fn place_row(app: &App, p: &fengqiao_domain::places::Place) -> Value {
+    let now = app.core.now();
+    let mut v = json!(p);
+    v["kind_label"] = json!(p.kind.label());
+    v["color_label"] = json!(p.color.label());
+    v["region_name"] = json!(region_name(app, p.region_id));
+    v["overdue"] = json!(p.is_overdue(now));
+    v
+}
+
+pub async fn places(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> WebResult<Response> {
+    let region = match nonempty(&q.region_id).map(str::parse::<i64>) {
+        Some(Ok(id)) => Some(RegionId(id)),
+        Some(Err(_)) => return Err(WebError::Invalid("请重新选择村（社区）或网格".into())),
+        None => None,
+    };
+    let due_view = q.view.as_deref() == Some("due");
+    let filter = PlaceFilter {
+        kind: nonempty(&q.kind).and_then(PlaceKind::parse),
+        color: nonempty(&q.color).and_then(RiskColor::parse),
+        q: nonempty(&q.q).map(str::to_string),
+        due_by: due_view.then(|| end_of_china_day(app.core.now() + chrono::Duration::days(7))),
+        page: q.page.unwrap_or(1),
+        page_size: PAGE_SIZE,
+        ..Default::default()
+    };
+    let listed = app.places.list(&staff.actor, region, filter).await?;
+    let summary = app.places.summary(&staff.actor, region).await?;
+    let rows: Vec<Value> = listed.items.iter().map(|p| place_row(&app, p)).collect();
+    let may_register = require_within(&staff.actor, Capability::ManagePlaces, None).is_ok()
+        || staff.user.role == fengqiao_domain::org::Role::GridWorker;
+    let query = |page: u32| {
+        format!(
+            "/places?view={}&region_id={}&kind={}&color={}&q={}&page={page}",
+            q.view.as_deref().unwrap_or(""),
+            nonempty(&q.region_id).unwrap_or(""),
+            nonempty(&q.kind).unwrap_or(""),
+            nonempty(&q.color).unwrap_or(""),
+            super::url_encode(nonempty(&q.q).unwrap_or("")),
+        )
+    };
+    let pages = listed.total.div_ceil(PAGE_SIZE as u64).max(1) as u32;
+    Ok(render::page(
+        "places/index.html",
+        json!({
+            "title": if due_view { "应检清单" } else { "场所名录" },
+            "staff": staff.frame(&app),
+            "places": rows,
+            "total": listed.total,
+            "summary": summary,
+            "due_view": due_view,
+            "q": {"region_id": nonempty(&q.region_id), "kind": nonempty(&q.kind), "color": nonempty(&q.color), "q": nonempty(&q.q)},
+            "regions": regions_within(&app, &staff),
+            "kinds": kinds(),
+            "colors": colors(),
+            "may_register": may_register,
+            "prev": (listed.page > 1).then(|| query(listed.page - 1)),
+            "next": (listed.page < pages).then(|| query(listed.page + 1)),
+            "page": listed.page,
+            "pages": pages,
+        }),
+    )
+    .into_response())
+}
+
+fn new_page(
+    app: &App,
+    staff: &Staff,
+    flash: Option<(Value, StatusCode)>,
+    kept: &HashMap<String, String>,
+) -> Response {
+    let (flash, status) = flash.map_or((None, StatusCode::OK), |(f, s)| (Some(f), s));
+    render::page(
+        "places/new.html",
+        json!({
+            "title": "登记场所",
+            "staff": staff.frame(app),
+            "regions": regions_within(app, staff),
+            "kinds": kinds(),
+            "colors": colors(),
+            "flash": flash,
+            "form": kept,
+        }),
+    )
+    .status(status)
+}
+
+pub async fn new_place(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Response> {
+    Ok(new_page(&app, &staff, None, &HashMap::new()))
+}
+
+pub async fn create_place(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> WebResult<Response> {
+    staff.check_csrf(&super::admin::field(&f, "_csrf"))?;
+    let field = |k: &str| Some(super::admin::field(&f, k)).filter(|v| !v.is_empty());
+    let number = |k: &str| field(k).and_then(|v| v.parse::<f64>().ok());
+    let input = PlaceInput {
+        reg_no: field("reg_no").unwrap_or_default(),
+        name: field("name").unwrap_or_default(),
+        kind: field("kind").unwrap_or_default(),
+        region_id: field("region_id").and_then(|v| v.parse().ok()).unwrap_or(0),
+        address: field("address"),
+        owner_name: field("owner_name"),
+        owner_phone: field("owner_phone"),
+        latitude: number("latitude"),
+        longitude: number("longitude"),
+        color: field("color"),
+    };
+    match app.places.register(&staff.actor, input).await {
+        Ok(p) => Ok(Redirect::to(&format!("/places/{}?done=registered", p.id.0)).into_response()),
+        Err(e) => Ok(new_page(&app, &staff, Some(refusal(e)?), &f)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn done_message(done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        "registered" => Some("场所已登记，今天内应完成首次检查"),
+        "inspected" => Some("检查记录已保存"),
+        "regraded" => Some("风险等级已调整"),
+        _ => None,
+    }
+}
+
+async fn place_page(
+    app: &App,
+    staff: &Staff,
+    id: PlaceId,
+    flash: Option<(Value, StatusCode)>,
+) -> WebResult<Response> {
+    let sheet = app.places.get(&staff.actor, id).await?;
+    let (flash, status) = flash.map_or((None, StatusCode::OK), |(f, s)| (Some(f), s));
+    let history: Vec<Value> = sheet
+        .history
+        .iter()
+        .rev()
+        .map(|c| {
+            let mut v = json!(c);
+            v["to_label"] = json!(c.to.label());
+            v["from_label"] = json!(c.from.map(|f| f.label()));
+            v["reason_label"] = json!(c.reason.label());
+            v
+        })
+        .collect();
+    let inspections: Vec<Value> = sheet
+        .inspections
+        .iter()
+        .map(|i| {
+            let mut v = json!(i);
+            v["failed"] = json!(i.answers.iter().filter(|a| !a.passed).count());
+            v["applied_label"] = json!(i.applied.map(|c| c.label()));
+            v["confirmed_label"] = json!(i.confirmed.label());
+            v
+        })
+        .collect();
+    let hazards: Vec<Value> = sheet.hazards.iter().map(|h| hazard_row(app, h)).collect();
+    let place = &sheet.place;
+    Ok(render::page(
+        "places/show.html",
+        json!({
+            "title": place.name,
+            "staff": staff.frame(app),
+            "place": place_row(app, place),
+            "region_name": sheet.region_name,
+            "interval_days": sheet.interval_days,
+            "history": history,
+            "inspections": inspections,
+            "hazards": hazards,
+            "may_inspect": may_inspect(&staff.actor, &place.region_path).is_ok(),
+            "may_regrade": require_within(&staff.actor, Capability::ManagePlaces, Some(&place.region_path)).is_ok(),
+            "colors": colors(),
+            "flash": flash,
+        }),
+    )
+    .status(status))
+}
+
+pub(crate) fn hazard_row(app: &App, h: &fengqiao_domain::places::Hazard) -> Value {
+    let mut v = json!(h);
+    v["state_label"] = json!(h.state.label());
+    v["severity_label"] = json!(h.severity.label());
+    v["overdue"] = json!(h.is_overdue(app.core.now()));
+    v["owner_unit"] = json!(app.core.unit_name(h.owner_unit_id));
+    v["open"] = json!(h.state != HazardState::SignedOff);
+    v["major"] = json!(h.severity == Severity::Major);
+    v
+}
+
+pub async fn place(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> WebResult<Response> {
+    let flash = done_message(q.done.as_deref()).map(done);
+    place_page(&app, &staff, PlaceId(id), flash).await
+}
+
+pub async fn regrade(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> WebResult<Response> {
+    staff.check_csrf(&super::admin::field(&f, "_csrf"))?;
+    let field = |k: &str| super::admin::field(&f, k);
+    let color =
+        RiskColor::parse(&field("color")).ok_or_else(|| WebError::Invalid("请选择风险等级".into()));
+    let version = field("version")
+        .parse::<i64>()
+        .map_err(|_| WebError::Invalid("页面已过期，请刷新".into()));
+    let result = match (color, version) {
+        (Ok(c), Ok(v)) => app
+            .places
+            .regrade(&staff.actor, PlaceId(id), v, c, &field("remark"))
+            .await
+            .map_err(WebError::from),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/places/{id}?done=regraded")).into_response()),
+        Err(e) => place_page(&app, &staff, PlaceId(id), Some(refusal(e)?)).await,
+    }
+}
+
+/// A key for one opening of the inspection form: the form sent twice (a double tap, a resend
+/// after the signal came back) is stored once.
+fn form_key(staff: &Staff, id: PlaceId, now: chrono::DateTime<chrono::Utc>) -> String {
+    let mut h = Sha256::new();
+    h.update(staff.csrf().as_bytes());
+    h.update(id.0.to_le_bytes());
+    h.update(now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
+    format!("web-{}", hex::encode(&h.finalize()[..12]))
+}
+
+async fn inspect_page(
+    app: &App,
+    staff: &Staff,
+    id: PlaceId,
+    message: Option<String>,
+    kept: &HashMap<String, String>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let (place, checklist) = app.places.checklist(&staff.actor, id).await?;
+    may_inspect(&staff.actor, &place.region_path)?;
+    let items: Vec<Value> = checklist
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "code": i.code,
+                "text": i.text,
+                "major": i.severity == Severity::Major,
+                "answer": kept.get(&format!("item.{}", i.code)),
+                "note": kept.get(&format!("note.{}", i.code)),
+            })
+        })
+        .collect();
+    let now = app.core.now();
+    Ok(render::page(
+        "places/inspect.html",
+        json!({
+            "title": format!("检查：{}", place.name),
+            "staff": staff.frame(app),
+            "place": place_row(app, &place),
+            "checklist": {"id": checklist.id, "name": checklist.name, "version": checklist.version},
+            "items": items,
+            "colors": colors(),
+            "client_key": kept.get("client_key").cloned().unwrap_or_else(|| form_key(staff, id, now)),
+            "seen_color": kept.get("seen_color").cloned().unwrap_or_else(|| place.color.as_str().to_string()),
+            "confirmed": kept.get("confirmed"),
+            "error": message,
+        }),
+    )
+    .status(status))
+}
+
+pub async fn inspect_form(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    inspect_page(
+        &app,
+        &staff,
+        PlaceId(id),
+        None,
+        &HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn inspect(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: Multipart,
+) -> WebResult<Response> {
+    let id = PlaceId(id);
+    let (fields, photos) = match read_form(form).await {
+        Ok(x) => x,
+        Err(m) => {
+            return inspect_page(
+                &app,
+                &staff,
+                id,
+                Some(m),
+                &HashMap::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    staff.check_csrf(fields.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    let map: Map<String, Value> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let result = match fengqiao_api::places_form::inspection(&map) {
+        Ok(f) => app
+            .places
+            .inspect(
+                &staff.actor,
+                id,
+                InspectionInput {
+                    template_id: f.template_id,
+                    answers: f.answers,
+                    confirmed: f.confirmed,
+                    seen_color: f.seen_color,
+                    inspected_at: f.inspected_at,
+                    latitude: f.latitude,
+                    longitude: f.longitude,
+                    client_key: f.client_key,
+                    photos,
+                },
+            )
+            .await
+            .map_err(WebError::from),
+        Err(e) => Err(WebError::Invalid(e.message)),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/places/{}?done=inspected", id.0)).into_response()),
+        Err(e @ (WebError::Invalid(_) | WebError::Conflict(_))) => {
+            let status = e.status();
+            inspect_page(&app, &staff, id, Some(e.message()), &fields, status).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn field_photo(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let p = app.places.photo(&staff.actor, id).await?;
+    let mut res = p.bytes.into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&p.content_type) {
+        res.headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, v);
+    }
+    Ok(res)
+}

@@ -1,0 +1,171 @@
+//! The place and hazard pages as their people use them: a grid worker registers a venue and
+//! inspects it from the phone form (sent twice, stored once), the centre assigns the hazard,
+//! the unit rectifies with a photo, and each refusal comes back as the page with its reason.
+
+use super::*;
+
+fn hidden(page: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = page.find(&key).unwrap_or_else(|| panic!("no field {name}")) + key.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+fn grid_id(s: &Site) -> i64 {
+    s.t.app
+        .core
+        .regions()
+        .iter()
+        .find(|r| r.name == "苍岩村第一网格")
+        .unwrap()
+        .id
+        .0
+}
+
+#[tokio::test]
+async fn a_venue_is_registered_inspected_once_and_its_hazard_assigned_and_rectified() {
+    let s = site().await;
+    let grid = s.login("grid").await;
+    let (status, form) = s.get(&grid, "/places/new").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_of(&form);
+    let region = grid_id(&s).to_string();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("name", "苍岩村王记小吃店"),
+        ("reg_no", "92330621MA2Y777"),
+        ("kind", "small_venue"),
+        ("region_id", region.as_str()),
+        ("owner_name", "王建军"),
+        ("owner_phone", "13857500777"),
+        ("color", "blue"),
+    ];
+    let (status, location) = s.post(&grid, "/places/new", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let place = location
+        .trim_start_matches("/places/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    // The same number again: the form comes back with the reason and what was typed.
+    let (status, page) = s.post(&grid, "/places/new", &fields).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("92330621MA2Y777") && page.contains("已被其他场所使用"),
+        "{page}"
+    );
+
+    // The checklist form: sent twice from the phone, stored once.
+    let (status, form) = s.get(&grid, &format!("/places/{place}/inspect")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form.contains("安全出口") && form.contains("第 1 版"),
+        "{form}"
+    );
+    let (csrf, key, template, seen) = (
+        csrf_of(&form),
+        hidden(&form, "client_key"),
+        hidden(&form, "template_id"),
+        hidden(&form, "seen_color"),
+    );
+    assert_eq!(seen, "blue");
+    let mut answers = vec![
+        ("_csrf", csrf.as_str()),
+        ("client_key", key.as_str()),
+        ("template_id", template.as_str()),
+        ("seen_color", seen.as_str()),
+    ];
+    for code in ["exit", "living", "wiring", "gas", "license"] {
+        answers.push((Box::leak(format!("item.{code}").into_boxed_str()), "pass"));
+    }
+    answers.push(("item.extinguisher", "fail"));
+    let path = format!("/places/{place}/inspect");
+    let (status, page) = s.post_multipart(&grid, &path, &answers, &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a failure needs a note"
+    );
+    assert!(
+        page.contains("请写明发现的问题") && page.contains(&key),
+        "the form keeps its key"
+    );
+    answers.push(("note.extinguisher", "两具灭火器过期"));
+    let photo = [("现场.jpg", super::PHOTO.to_vec())];
+    for _ in 0..2 {
+        let (status, location) = s.post_multipart(&grid, &path, &answers, &photo).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    }
+    let (_, page) = s.get(&grid, &format!("/places/{place}")).await;
+    assert_eq!(page.matches("1 项不合格").count(), 1, "stored once: {page}");
+    assert!(
+        page.contains("/field-photos/"),
+        "the inspection's photo is shown"
+    );
+    assert!(page.contains("13857500777"));
+
+    // The centre assigns the hazard from its page.
+    let op = s.login("op").await;
+    let (_, list) = s.get(&op, "/hazards?tab=found").await;
+    let at = list.find("href=\"/hazards/").expect("the hazard is listed") + 15;
+    let hazard: String = list[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (_, page) = s.get(&op, &format!("/hazards/{hazard}")).await;
+    assert!(
+        page.contains("交办") && page.contains("两具灭火器过期"),
+        "{page}"
+    );
+    let unit = s.t.unit.to_string();
+    let assign = [
+        ("_csrf", csrf_of(&page)),
+        ("action", "assign".to_string()),
+        ("version", version_of(&page)),
+        ("owner_unit_id", unit.clone()),
+        ("leader", "分管副镇长 王伟".to_string()),
+        ("due_at", "2026-11-27".to_string()),
+    ];
+    let assign: Vec<(&str, &str)> = assign.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let act = format!("/hazards/{hazard}/act");
+    let (status, location) = s.post_multipart(&op, &act, &assign, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (status, page) = s.post_multipart(&op, &act, &assign, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stale form");
+    assert!(page.contains("刚被他人处理过"), "{page}");
+
+    // The unit rectifies: not without a photo; then with one.
+    let staff = s.login("staff").await;
+    let (_, page) = s.get(&staff, &format!("/hazards/{hazard}")).await;
+    assert!(page.contains("整改后照片"), "{page}");
+    let rectify = [
+        ("_csrf", csrf_of(&page)),
+        ("action", "rectify".to_string()),
+        ("version", version_of(&page)),
+        ("remark", "已更换灭火器".to_string()),
+    ];
+    let rectify: Vec<(&str, &str)> = rectify.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = s.post_multipart(&staff, &act, &rectify, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请上传整改后的照片"), "{page}");
+    let (status, _) = s.post_multipart(&staff, &act, &rectify, &photo).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = s.get(&op, &format!("/hazards/{hazard}")).await;
+    assert!(
+        page.contains("待复查") && page.contains("整改照片"),
+        "{page}"
+    );
+
+    // Leaders read the place with its owner masked; another village's operator cannot open it.
+    let (_, page) = s
+        .get(&s.login("leader").await, &format!("/places/{place}"))
+        .await;
+    assert!(
+        page.contains("138****0777") && !page.contains("13857500777"),
+        "{page}"
+    );
+    let (status, _) = s
+        .get(&s.login("op_changan").await, &format!("/places/{place}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
