@@ -58,8 +58,12 @@ async fn main() {
                 ("/admin/clients", "admin-clients"),
                 ("/admin/hotline", "admin-hotline"),
                 ("/admin/notifications", "admin-notifications"),
+                ("/places", "places"),
+                ("/hazards", "hazards"),
+                ("/hazards?tab=relapse", "hazards-relapse"),
             ],
         ),
+        ("wg011", &[("/places?view=due", "places-due")]),
     ];
     let extra: Vec<(String, String, String)> = std::env::args()
         .skip(2)

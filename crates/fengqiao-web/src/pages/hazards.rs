@@ -68,7 +68,7 @@ pub async fn hazards(
         f.page = 1;
         f.page_size = 1;
         let n = app.hazards.list(&staff.actor, None, f).await?.total;
-        tabs.push(json!({"key": key, "label": label, "count": n, "current": *key == tab, "alert": (*key == "overdue" || *key == "relapse") && n > 0}));
+        tabs.push(json!({"key": key, "label": label, "count": n, "current": *key == tab, "alert": *key == "overdue" && n > 0}));
     }
     let mut f = filter_for(tab, now);
     f.page = q.page.unwrap_or(1);

@@ -8,8 +8,9 @@
 use super::org::{Org, GIVEN, SURNAMES};
 use super::text::phone;
 use super::Rng;
-use chrono::Duration;
+use chrono::{Duration, TimeZone};
 use fengqiao_app::{App, InspectionInput, PlaceInput};
+use fengqiao_domain::china_offset;
 use fengqiao_domain::ids::UnitId;
 use fengqiao_domain::org::{Actor, Region, Role};
 use fengqiao_domain::places::{
@@ -188,6 +189,44 @@ async fn cast(app: &Arc<App>, org: &Org) -> anyhow::Result<Cast> {
     })
 }
 
+/// What an inspector writes when an item fails.
+fn finding(code: &str, text: &str) -> String {
+    let seen = match code {
+        "exit" => "后门通道堆放纸箱，安全出口被锁",
+        "living" => "二楼仓库内住人",
+        "extinguisher" => "灭火器压力不足，已过有效期",
+        "wiring" => "插线板串接，电动车在店内充电",
+        "gas" => "液化气瓶放在灶台旁，未固定",
+        "license" => "营业执照未在店内公示",
+        "treatment" => "废气处理设施未开启",
+        "bypass" => "发现一处旁路直排管道",
+        "ledger" => "运行台账缺近两周记录",
+        "dust" => "原料堆场未覆盖",
+        "monitor" => "在线监测数据中断三天",
+        "fence" => "东侧围挡缺口约 10 米",
+        "cover" => "北侧裸土未覆盖",
+        "wash" => "冲洗设施未运行，车辆带泥上路",
+        "spray" => "雾炮未开启",
+        "scaffold" => "脚手架临边无防护栏杆",
+        "fume" => "油烟净化器未开启",
+        "fume_clean" => "净化器清洗记录缺失",
+        "gas_alarm" => "燃气报警器测试不响",
+        "hose" => "燃气软管老化开裂",
+        "hygiene" => "后厨地面油污，食品未留样",
+        "floating" => "水面漂浮垃圾较多",
+        "outfall" => "发现一处不明排水口",
+        "bank" => "河岸堆放建筑垃圾",
+        "sign" => "河长公示牌信息未更新",
+        "rubbish" => "垃圾桶满溢未清运",
+        "dumping" => "路边有暴露垃圾",
+        "ditch" => "沟渠堵塞，有积水",
+        "stack" => "房前屋后乱堆柴草",
+        "burning" => "发现露天焚烧秸秆",
+        _ => return format!("不符合要求：{text}"),
+    };
+    seen.to_string()
+}
+
 /// Answers to a checklist with the given items failing, each with what was seen.
 fn answers(items: &[(String, String, Severity)], failed: &[usize]) -> Vec<Answer> {
     items
@@ -196,11 +235,30 @@ fn answers(items: &[(String, String, Severity)], failed: &[usize]) -> Vec<Answer
         .map(|(i, (code, text, _))| Answer {
             item_code: code.clone(),
             passed: !failed.contains(&i),
-            note: failed
-                .contains(&i)
-                .then(|| format!("现场检查发现：{}不符合要求", text.trim_end_matches('。'))),
+            note: failed.contains(&i).then(|| finding(code, text)),
         })
         .collect()
+}
+
+/// The first moment in working hours (08:30–17:30 China time, at a random minute) at or after
+/// `t`'s day that is not before `t`: inspectors and units work in the daytime.
+fn at_work(t: Timestamp, rng: &mut Rng) -> Timestamp {
+    let mut date = t.with_timezone(&china_offset()).date_naive();
+    loop {
+        let start = china_offset()
+            .from_local_datetime(&date.and_hms_opt(8, 30, 0).expect("valid time"))
+            .single()
+            .expect("fixed offset")
+            .with_timezone(&chrono::Utc);
+        let at = start + Duration::minutes(rng.below(9 * 60) as i64);
+        if at >= t {
+            return at;
+        }
+        if start + Duration::hours(9) > t {
+            return t + Duration::minutes(rng.below(30) as i64 + 1);
+        }
+        date = date.succ_opt().expect("a next day");
+    }
 }
 
 /// One place to seed: where it is, what it is, and how careful its owner is.
@@ -232,7 +290,7 @@ async fn follow(
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let hazards = &app.hazards;
-    let mut t = h.found_at + rng.minutes(60, 40 * 60);
+    let mut t = at_work(h.found_at + rng.minutes(60, 40 * 60), rng);
     if t > now {
         return Ok(());
     }
@@ -257,6 +315,7 @@ async fn follow(
                 ((due - t).num_minutes().max(60) as f64 * (0.3 + 0.7 * rng.unit())) as i64,
             )
         };
+        t = at_work(t, rng);
         if t > now {
             return Ok(());
         }
@@ -267,7 +326,7 @@ async fn follow(
         hazards
             .act_in_history(&cast.loader, &plan.owner.1, h.id, rectify, evidence(), t)
             .await?;
-        t += rng.minutes(3 * 60, 3 * 24 * 60);
+        t = at_work(t + rng.minutes(3 * 60, 3 * 24 * 60), rng);
         if t > now {
             return Ok(());
         }
@@ -291,7 +350,7 @@ async fn follow(
             break;
         }
     }
-    t += rng.minutes(60, 2 * 24 * 60);
+    t = at_work(t + rng.minutes(60, 2 * 24 * 60), rng);
     if t > now {
         return Ok(());
     }
@@ -330,7 +389,7 @@ async fn live_place(
         .collect();
     let policy = InspectionPolicy::default();
     let (mut inspections, mut hazards, mut relapses) = (0, 0, 0);
-    let mut t = plan.registered + rng.minutes(60, 6 * 60);
+    let mut t = at_work(plan.registered + rng.minutes(60, 6 * 60), &mut rng);
     let mut color = place.color;
     let mut fixed = std::collections::HashSet::new();
     while t < now {
@@ -371,7 +430,7 @@ async fn live_place(
             follow(&app, &cast, &plan, h, &mut rng, now).await?;
         }
         let days = policy.interval_days(plan.kind, color) as f64 * (0.75 + 0.3 * rng.unit());
-        t += Duration::minutes((days * 24.0 * 60.0) as i64);
+        t = at_work(t + Duration::minutes((days * 24.0 * 60.0) as i64), &mut rng);
         if plan.lapsed && t + Duration::days(policy.interval_days(plan.kind, color) as i64) > now {
             break;
         }
@@ -420,6 +479,16 @@ async fn scripted_relapse(
         .iter()
         .position(|i| i.0 == "extinguisher")
         .unwrap_or(0);
+    let day = |d: i64| {
+        let date = (now - Duration::days(d))
+            .with_timezone(&china_offset())
+            .date_naive();
+        china_offset()
+            .from_local_datetime(&date.and_hms_opt(10, 0, 0).expect("valid time"))
+            .single()
+            .expect("fixed offset")
+            .with_timezone(&chrono::Utc)
+    };
     let first = app
         .places
         .inspect_in_history(
@@ -431,11 +500,10 @@ async fn scripted_relapse(
                 seen_color: Some(RiskColor::Blue),
                 ..Default::default()
             },
-            now - Duration::days(40),
+            day(40),
         )
         .await?;
     let h = &first.hazards[0];
-    let day = |d: i64| now - Duration::days(d);
     let steps = [
         (
             &cast.operator,
