@@ -2,7 +2,7 @@
 
 use crate::cached::Cached;
 use crate::error::backend;
-use crate::places::{like_escape, page_bounds};
+use crate::places::{page_bounds, subtree};
 use crate::rows::{ms, opt_ts, parse_enum, parse_opt_enum, ts};
 use crate::SqliteStore;
 use async_trait::async_trait;
@@ -86,8 +86,9 @@ pub(crate) fn insert_field_photo(
 }
 
 fn hazard_clause(f: &HazardFilter) -> (String, Vec<Value>) {
-    let mut clause = vec!["region_path LIKE ?1 ESCAPE '\\'".to_string()];
-    let mut args = vec![Value::Text(format!("{}%", like_escape(&f.region_path)))];
+    let (low, high) = subtree(&f.region_path);
+    let mut clause = vec!["region_path >= ?1 AND region_path < ?2".to_string()];
+    let mut args = vec![Value::Text(low), Value::Text(high)];
     if let Some(s) = f.state {
         args.push(Value::Text(s.as_str().into()));
         clause.push(format!("state = ?{}", args.len()));

@@ -120,8 +120,9 @@ fn template(row: (TemplateId, String, u32, String, String)) -> Result<ChecklistT
 
 /// The place filter as SQL: the clause and its arguments.
 fn place_clause(f: &PlaceFilter) -> (String, Vec<Value>) {
-    let mut clause = vec!["region_path LIKE ?1 ESCAPE '\\'".to_string()];
-    let mut args = vec![Value::Text(format!("{}%", like_escape(&f.region_path)))];
+    let (low, high) = subtree(&f.region_path);
+    let mut clause = vec!["region_path >= ?1 AND region_path < ?2".to_string()];
+    let mut args = vec![Value::Text(low), Value::Text(high)];
     if let Some(k) = f.kind {
         args.push(Value::Text(k.as_str().into()));
         clause.push(format!("kind = ?{}", args.len()));
@@ -142,6 +143,14 @@ fn place_clause(f: &PlaceFilter) -> (String, Vec<Value>) {
         ));
     }
     (clause.join(" AND "), args)
+}
+
+/// A region's subtree as a range of paths (`/1/4/` → `["/1/4/", "/1/40")`, '0' being the
+/// character after '/'): unlike a case-insensitive LIKE, a range uses the `region_path` index.
+pub(crate) fn subtree(path: &str) -> (String, String) {
+    let mut high = path.trim_end_matches('/').to_string();
+    high.push('0');
+    (path.to_string(), high)
 }
 
 pub(crate) fn like_escape(s: &str) -> String {
@@ -228,15 +237,15 @@ impl PlaceStore for SqliteStore {
     }
 
     async fn place_summary(&self, region_path: &str, now: Timestamp) -> Result<PlaceSummary> {
-        let prefix = format!("{}%", like_escape(region_path));
+        let (low, high) = subtree(region_path);
         self.read(move |conn| {
             conn.query_row_cached(
                 "SELECT COUNT(*),
                         COALESCE(SUM(color = 'red'), 0), COALESCE(SUM(color = 'yellow'), 0),
                         COALESCE(SUM(color = 'blue'), 0), COALESCE(SUM(color = 'green'), 0),
                         COALESCE(SUM(next_due_at < ?2), 0)
-                   FROM places WHERE region_path LIKE ?1 ESCAPE '\\'",
-                params![prefix, ms(now)],
+                   FROM places WHERE region_path >= ?1 AND region_path < ?3",
+                params![low, ms(now), high],
                 |r| {
                     Ok(PlaceSummary {
                         total: r.get::<_, i64>(0)? as u64,
