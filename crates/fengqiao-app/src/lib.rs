@@ -9,6 +9,7 @@
 mod actions;
 mod admin;
 mod auth;
+mod campaigns;
 mod channels;
 mod citizen;
 mod core;
@@ -39,6 +40,7 @@ pub use crate::core::Core;
 pub use actions::CaseActions;
 pub use admin::Admin;
 pub use auth::{hash_password, verify_password, AuthService};
+pub use campaigns::{CampaignInput, Campaigns, Change, DailyReport, KindLine, VillageLine};
 pub use channels::clients::ApiClients;
 pub use channels::hotline::Hotline;
 pub use channels::open311::{
@@ -166,6 +168,8 @@ pub struct App {
     pub places: Places,
     /// The hazard loop.
     pub hazards: Hazards,
+    /// Campaigns and their daily reports.
+    pub campaigns: Campaigns,
 }
 
 impl App {
@@ -199,6 +203,7 @@ impl App {
             notifier: Arc::new(Notifier::new(core.clone())),
             places: Places::new(core.clone()),
             hazards: Hazards::new(core.clone()),
+            campaigns: Campaigns::new(core.clone()),
             intake,
             actions,
             triage,

@@ -27,6 +27,7 @@ id_type!(PlaceId);
 id_type!(InspectionId);
 id_type!(HazardId);
 id_type!(TemplateId);
+id_type!(CampaignId);
 
 /// The ticket number a citizen is given: `FQ` + the China-time intake date + the case id, e.g.
 /// `FQ20261128000123`.

@@ -518,3 +518,219 @@ pub async fn a_relapse_links_the_signed_off_hazard_and_raises_the_colour(store: 
         .unwrap();
     assert_eq!(open.total, 2);
 }
+
+pub async fn campaign_tallies_count_the_records_of_their_window(store: &dyn Store) {
+    let tw = township(store).await;
+    let c = store
+        .create_campaign(
+            NewCampaign {
+                name: "大气污染防治专项行动".into(),
+                starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                ends_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+                targets: vec![CampaignTarget {
+                    kind: PlaceKind::EmittingFirm,
+                    places: 10,
+                }],
+                task_force: "组长：镇长".into(),
+                region_path: "/".into(),
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.campaign(c.id).await.unwrap().unwrap(), c);
+    assert_eq!(store.campaigns().await.unwrap(), vec![c.clone()]);
+
+    let firm = store
+        .create_place(
+            place(
+                "QY-1",
+                "印染厂",
+                PlaceKind::EmittingFirm,
+                &tw.village,
+                RiskColor::Blue,
+            ),
+            admin(),
+        )
+        .await
+        .unwrap();
+    let shop = store
+        .create_place(
+            place(
+                "JX-9",
+                "小店",
+                PlaceKind::SmallVenue,
+                &tw.grid,
+                RiskColor::Blue,
+            ),
+            admin(),
+        )
+        .await
+        .unwrap();
+    let (from, to) = (t0(), t0() + Duration::days(10));
+    // In the window: two inspections of the firm (one place), one with two findings; the shop
+    // is not a target kind; one inspection after the window.
+    inspect(
+        store,
+        &firm,
+        &[],
+        RiskColor::Blue,
+        from + Duration::days(1),
+        None,
+    )
+    .await
+    .unwrap();
+    let out = inspect(
+        store,
+        &firm,
+        &["treatment", "dust"],
+        RiskColor::Red,
+        from + Duration::days(2),
+        None,
+    )
+    .await
+    .unwrap();
+    inspect(
+        store,
+        &shop,
+        &["exit"],
+        RiskColor::Red,
+        from + Duration::days(2),
+        None,
+    )
+    .await
+    .unwrap();
+    inspect(
+        store,
+        &firm,
+        &["ledger"],
+        RiskColor::Red,
+        to + Duration::hours(1),
+        None,
+    )
+    .await
+    .unwrap();
+    // One of the two is signed off within the window, the other assigned with a deadline that
+    // passed before its end.
+    let op = Actor {
+        user_id: None,
+        name: "受理员".into(),
+        role: ActorRole::User(Role::Operator),
+        region_path: "/".into(),
+        unit_id: None,
+    };
+    let staff = Actor {
+        role: ActorRole::User(Role::UnitStaff),
+        unit_id: Some(tw.unit),
+        ..op.clone()
+    };
+    let mut h = out.hazards[0].clone();
+    let at = |d: i64| from + Duration::days(d);
+    for (action, actor, now, photos) in [
+        (
+            HazardAction::Assign {
+                owner_unit_id: tw.unit,
+                leader: "王".into(),
+                due_at: at(5),
+                remark: None,
+            },
+            &op,
+            at(3),
+            0,
+        ),
+        (
+            HazardAction::Rectify {
+                remark: "已修复".into(),
+                evidence: 1,
+            },
+            &staff,
+            at(4),
+            1,
+        ),
+        (
+            HazardAction::Recheck {
+                passed: true,
+                remark: None,
+            },
+            &op,
+            at(4),
+            0,
+        ),
+        (HazardAction::SignOff { remark: None }, &op, at(6), 0),
+    ] {
+        let evidence = (0..photos)
+            .map(|_| NewPhoto {
+                content_type: "image/png".into(),
+                bytes: vec![1],
+                latitude: None,
+                longitude: None,
+            })
+            .collect();
+        h = store
+            .commit_hazard(decide(&h, &action, actor, now).unwrap(), evidence)
+            .await
+            .unwrap();
+    }
+    let other = out.hazards[1].clone();
+    let assign = HazardAction::Assign {
+        owner_unit_id: tw.unit,
+        leader: "王".into(),
+        due_at: at(5),
+        remark: None,
+    };
+    store
+        .commit_hazard(decide(&other, &assign, &op, at(3)).unwrap(), vec![])
+        .await
+        .unwrap();
+
+    let tallies = store
+        .tallies(&[PlaceKind::EmittingFirm], "/", from, to)
+        .await
+        .unwrap();
+    assert_eq!(tallies.len(), 1, "{tallies:?}");
+    assert_eq!(
+        (tallies[0].region_id, tallies[0].kind),
+        (tw.village.id, PlaceKind::EmittingFirm)
+    );
+    assert_eq!(
+        tallies[0].tally,
+        Tally {
+            places_checked: 1,
+            inspections: 2,
+            problems: 2,
+            rectified: 1,
+            overdue: 1
+        }
+    );
+    // As of a day before the sign-off: nothing rectified yet, and the deadline not yet passed.
+    let earlier = store
+        .tallies(&[PlaceKind::EmittingFirm], "/", from, at(4))
+        .await
+        .unwrap();
+    assert_eq!(
+        earlier[0].tally,
+        Tally {
+            places_checked: 1,
+            inspections: 2,
+            problems: 2,
+            rectified: 0,
+            overdue: 0
+        }
+    );
+    // Another village's scope sees none of it; both kinds see the shop too.
+    assert!(store
+        .tallies(&[PlaceKind::EmittingFirm], &tw.other_village.path, from, to)
+        .await
+        .unwrap()
+        .is_empty());
+    let both = store
+        .tallies(
+            &[PlaceKind::EmittingFirm, PlaceKind::SmallVenue],
+            "/",
+            from,
+            to,
+        )
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+}

@@ -10,6 +10,7 @@
 mod audit;
 mod auth;
 mod cached;
+mod campaigns;
 mod case_commands;
 mod case_queries;
 mod clients;

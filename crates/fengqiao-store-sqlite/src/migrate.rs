@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0020_notification_phone.sql"),
     ),
     (21, include_str!("../migrations/0021_places.sql")),
+    (22, include_str!("../migrations/0022_campaigns.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -11,6 +11,7 @@
 
 mod audit;
 mod auth;
+mod campaigns;
 mod case_commands;
 mod case_queries;
 mod clients;
@@ -28,6 +29,7 @@ mod triage;
 
 pub use audit::*;
 pub use auth::*;
+pub use campaigns::*;
 pub use case_commands::*;
 pub use case_queries::*;
 pub use clients::*;
@@ -115,6 +117,7 @@ pub trait Store:
     + PlaceStore
     + InspectionStore
     + HazardStore
+    + CampaignStore
 {
 }
 
@@ -135,5 +138,6 @@ impl<T> Store for T where
         + PlaceStore
         + InspectionStore
         + HazardStore
+        + CampaignStore
 {
 }

@@ -34,6 +34,8 @@ async fn main() {
             &[
                 ("/dashboard", "dashboard"),
                 ("/workbench?queue=red", "workbench-red"),
+                ("/campaigns", "campaigns"),
+                ("/campaigns/1", "campaign-report"),
             ],
         ),
         (

@@ -60,6 +60,12 @@ pub fn router(app: Arc<App>) -> Router {
             ),
         )
         .route("/field-photos/{id}", get(places::field_photo))
+        .route(
+            "/campaigns",
+            get(campaigns::campaigns).post(campaigns::create),
+        )
+        .route("/campaigns/{id}", get(campaigns::report))
+        .route("/campaigns/{id}/report.xlsx", get(campaigns::report_xlsx))
         .route("/hazards", get(hazards::hazards))
         .route("/hazards/{id}", get(hazards::hazard))
         .route(

@@ -27,6 +27,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "places/inspect.html",
     "hazards/index.html",
     "hazards/show.html",
+    "campaigns/index.html",
+    "campaigns/report.html",
     "admin/_flash.html",
     "admin/index.html",
     "admin/users.html",

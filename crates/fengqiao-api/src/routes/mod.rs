@@ -3,6 +3,7 @@
 //! built from [`all`], so nothing is served that is not described, or described and not served.
 
 mod auth;
+mod campaigns;
 mod cases;
 mod clients;
 mod config;
@@ -86,6 +87,7 @@ pub(crate) fn all() -> Vec<Endpoint> {
         org::endpoints(),
         config::endpoints(),
         places::endpoints(),
+        campaigns::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -161,3 +161,43 @@ async fn a_grid_worker_registers_inspects_and_the_centre_assigns_over_http() {
     let sheet = app.get_ok(&op, &format!("/places/{id}")).await;
     assert_eq!(sheet["interval_days"], 3);
 }
+
+#[tokio::test]
+async fn a_campaign_is_launched_and_its_report_read_over_http() {
+    let app = spawn().await;
+    let (leader, grid) = (app.login("leader").await, app.login("grid").await);
+    let body = json!({"name": "大气污染防治专项行动", "starts_on": "2026-11-20", "ends_on": "2026-12-31",
+                      "targets": [{"kind": "emitting_firm", "places": 150}], "task_force": "组长：镇长"});
+    let (status, _) = app.post(&grid, "/campaigns", body.clone()).await;
+    assert_eq!(status, 403);
+    let (status, e) = app
+        .post(&leader, "/campaigns", json!({"name": "x", "starts_on": "2026-12-01", "ends_on": "2026-11-01", "targets": [{"kind": "restaurant", "places": 1}]}))
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("ends_on")),
+        "{e}"
+    );
+    let c = app.post_ok(&leader, "/campaigns", body).await;
+    let id = c["id"].as_i64().unwrap();
+    let list = app.get_ok(&grid, "/campaigns").await;
+    assert_eq!(
+        list["items"][0]["id"], id,
+        "a grid worker takes part in the town's campaign"
+    );
+    let r = app
+        .get_ok(&leader, &format!("/campaigns/{id}/report?date=2026-11-22"))
+        .await;
+    assert_eq!(
+        (r["day_number"].as_i64(), r["total"]["problems"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let (status, e) = app
+        .get(&leader, &format!("/campaigns/{id}/report?date=2026-12-25"))
+        .await;
+    assert_eq!(status, 422, "a day still to come: {e}");
+    let (status, _) = app
+        .get(&leader, &format!("/campaigns/{id}/report?date=yesterday"))
+        .await;
+    assert_eq!(status, 422);
+}

@@ -6,6 +6,7 @@
 use chrono::Duration;
 use fengqiao_app::{AppError, Clock, InspectionInput, PlaceInput};
 use fengqiao_domain::ids::{RegionId, UnitId};
+use fengqiao_domain::places::CampaignTarget;
 use fengqiao_domain::places::*;
 use fengqiao_store::{HazardFilter, PlaceFilter};
 use fengqiao_testkit::{township, Township};
@@ -456,4 +457,222 @@ async fn bad_inspections_and_places_are_refused_in_words_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(all.total, 2);
+}
+
+#[tokio::test]
+async fn a_campaigns_daily_report_counts_the_days_records_by_village_and_kind() {
+    use chrono::NaiveDate;
+    use fengqiao_app::{CampaignInput, Campaigns};
+    let t = township(Default::default()).await;
+    let (op, grid, leader, staff) = (
+        t.actor("op").await,
+        t.actor("grid").await,
+        t.actor("leader").await,
+        t.actor("staff").await,
+    );
+    // The clock: Monday 23 November 2026, 09:00 China time.
+    let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+    let input = CampaignInput {
+        name: "大气污染防治专项行动".into(),
+        starts_on: d(20),
+        ends_on: d(30),
+        targets: vec![
+            CampaignTarget {
+                kind: PlaceKind::EmittingFirm,
+                places: 4,
+            },
+            CampaignTarget {
+                kind: PlaceKind::Restaurant,
+                places: 2,
+            },
+        ],
+        task_force: "组长：镇长".into(),
+        region_id: None,
+    };
+    let e = t
+        .app
+        .campaigns
+        .create(&grid, input.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+    let c = t.app.campaigns.create(&leader, input).await.unwrap();
+
+    let firm = |reg: &str, region: i64| PlaceInput {
+        reg_no: reg.into(),
+        name: format!("企业{reg}"),
+        kind: "emitting_firm".into(),
+        region_id: region,
+        ..Default::default()
+    };
+    let a = t
+        .app
+        .places
+        .register(&op, firm("QY-A", t.village))
+        .await
+        .unwrap();
+    let b = t
+        .app
+        .places
+        .register(&op, firm("QY-B", t.other_village))
+        .await
+        .unwrap();
+    let mut r = shop(&t);
+    r.kind = "restaurant".into();
+    let rest = t.app.places.register(&op, r).await.unwrap();
+    let inspect = |p: &Place, failed: &'static [&'static str], hours_ago: i64| {
+        let app = t.app.clone();
+        let op = op.clone();
+        let p = p.clone();
+        let now = t.clock.now();
+        async move {
+            let (_, checklist) = app.places.checklist(&op, p.id).await.unwrap();
+            let answers = checklist
+                .items
+                .iter()
+                .map(|i| Answer {
+                    item_code: i.code.clone(),
+                    passed: !failed.contains(&i.code.as_str()),
+                    note: failed
+                        .contains(&i.code.as_str())
+                        .then(|| "不合格".to_string()),
+                })
+                .collect();
+            app.places
+                .inspect(
+                    &op,
+                    p.id,
+                    InspectionInput {
+                        answers,
+                        inspected_at: Some(now - Duration::hours(hours_ago)),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    // Sunday 22nd (48 h ago): firm A, two problems. Monday 23rd (this morning): firm A again
+    // (clean), firm B one problem, the restaurant clean.
+    let first = inspect(&a, &["treatment", "dust"], 48).await;
+    inspect(&a, &[], 1).await;
+    inspect(&b, &["ledger"], 1).await;
+    inspect(&rest, &[], 1).await;
+    // One of A's problems is put right and signed off this morning.
+    let h = first.hazards[0].id;
+    let step = |actor: fengqiao_domain::org::Actor, action: HazardAction, photos: Vec<Vec<u8>>| {
+        let app = t.app.clone();
+        async move {
+            app.hazards
+                .act(&actor, h, None, action, photos)
+                .await
+                .unwrap()
+        }
+    };
+    step(
+        op.clone(),
+        HazardAction::Assign {
+            owner_unit_id: UnitId(t.unit),
+            leader: "王伟".into(),
+            due_at: t.clock.now() + Duration::hours(8),
+            remark: None,
+        },
+        vec![],
+    )
+    .await;
+    step(
+        staff.clone(),
+        HazardAction::Rectify {
+            remark: "已修复".into(),
+            evidence: 0,
+        },
+        vec![png()],
+    )
+    .await;
+    step(
+        op.clone(),
+        HazardAction::Recheck {
+            passed: true,
+            remark: None,
+        },
+        vec![],
+    )
+    .await;
+    step(op.clone(), HazardAction::SignOff { remark: None }, vec![]).await;
+
+    let today = t
+        .app
+        .campaigns
+        .report(&leader, c.id, Some(d(23)))
+        .await
+        .unwrap();
+    assert_eq!(today.day_number, 4);
+    assert_eq!(
+        (
+            today.total.places_checked,
+            today.total.inspections,
+            today.total.problems,
+            today.total.rectified
+        ),
+        (3, 4, 3, 1)
+    );
+    assert_eq!(
+        (
+            today.change.inspections,
+            today.change.problems,
+            today.change.rectified
+        ),
+        (3, 1, 1)
+    );
+    let firms = &today.kinds[0];
+    assert_eq!(
+        (firms.tally.places_checked, firms.target, firms.progress),
+        (2, Some(4), Some(50.0))
+    );
+    assert_eq!(today.villages.len(), 2, "by village: {:?}", today.villages);
+    let canyan = today.villages.iter().find(|v| v.name == "苍岩村").unwrap();
+    assert_eq!(
+        (canyan.total.tally.problems, canyan.total.tally.rectified),
+        (2, 1)
+    );
+    assert_eq!(
+        today.rectification_rate.map(|r| (r * 10.0).round()),
+        Some(333.0)
+    );
+    // The morning's report, unasked, is yesterday's: two problems, nothing rectified.
+    let yesterday = t.app.campaigns.report(&leader, c.id, None).await.unwrap();
+    assert_eq!(
+        (
+            yesterday.date,
+            yesterday.total.problems,
+            yesterday.total.rectified
+        ),
+        (d(22), 2, 0)
+    );
+    // Another village's operator sees only their village's part.
+    let changan = t
+        .app
+        .campaigns
+        .report(&t.actor("op_changan").await, c.id, Some(d(23)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (changan.total.places_checked, changan.total.problems),
+        (1, 1)
+    );
+    // Days outside the campaign or still to come are refused in words; the workbook opens.
+    for day in [d(19), d(24)] {
+        let e = t
+            .app
+            .campaigns
+            .report(&leader, c.id, Some(day))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, AppError::Invalid { field: "date", .. }),
+            "{e:?}"
+        );
+    }
+    let xlsx = Campaigns::report_xlsx(&today).unwrap();
+    assert!(xlsx.starts_with(b"PK"));
 }

@@ -35,6 +35,8 @@ pub enum Capability {
     ManagePlaces,
     /// Setting how often places of each colour are inspected.
     SetInspectionPolicy,
+    /// Launching a campaign (专项行动).
+    ManageCampaigns,
     /// Writing whole histories past the lifecycle (the demo, a migration).
     LoadHistory,
     /// Reading cases with nothing masked (the command line, the demo).
@@ -69,6 +71,7 @@ impl Capability {
             ResendNotifications => "处理短信发送失败",
             ManagePlaces => "登记和调整场所",
             SetInspectionPolicy => "设置检查频次",
+            ManageCampaigns => "部署专项行动",
             LoadHistory => "批量载入历史工单",
             ReadUnmaskedRecords => "读取未脱敏的工单",
         }
@@ -87,6 +90,7 @@ impl Capability {
                 &[Role::Operator, Role::Admin]
             }
             ManagePlaces => &[Role::Operator, Role::Admin, Role::GridWorker],
+            ManageCampaigns => &[Role::Operator, Role::Admin, Role::Leader],
             LoadHistory | ReadUnmaskedRecords => &[],
         }
     }

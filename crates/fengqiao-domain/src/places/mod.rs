@@ -6,9 +6,11 @@
 //! what lies in their grid. Its colour changes only with a reason: registration, an inspection's
 //! confirmed grade, a relapse, or a person re-grading it by hand.
 
+pub mod campaign;
 pub mod hazard;
 pub mod inspection;
 
+pub use campaign::*;
 pub use hazard::*;
 pub use inspection::*;
 

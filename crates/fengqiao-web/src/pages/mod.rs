@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod campaigns;
 pub mod case;
 pub mod citizen;
 pub mod dashboard;

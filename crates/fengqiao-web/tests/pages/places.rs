@@ -169,3 +169,45 @@ async fn a_venue_is_registered_inspected_once_and_its_hazard_assigned_and_rectif
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_leader_launches_a_campaign_and_reads_prints_and_downloads_its_daily_report() {
+    let s = site().await;
+    let leader = s.login("leader").await;
+    let (_, page) = s.get(&leader, "/campaigns").await;
+    let csrf = csrf_of(&page);
+    let mut form = vec![
+        ("_csrf", csrf.as_str()),
+        ("name", "大气污染防治专项行动"),
+        ("starts_on", "2026-11-20"),
+        ("ends_on", "2026-11-10"),
+        ("target.emitting_firm", "150"),
+    ];
+    let (status, page) = s.post(&leader, "/campaigns", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("结束日期不能早于开始日期") && page.contains("value=\"150\""),
+        "kept: {page}"
+    );
+    form[3] = ("ends_on", "2026-12-31");
+    let (status, location) = s.post(&leader, "/campaigns", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (status, page) = s.get(&leader, &location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("专班日报") && page.contains("涉气企业") && page.contains("第 3 天"),
+        "{page}"
+    );
+    let r = s
+        .get_raw(&leader, &format!("{location}/report.xlsx?date=2026-11-22"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let (status, page) = s.get(&leader, &format!("{location}?date=2027-01-05")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("日报日期须在"), "{page}");
+}

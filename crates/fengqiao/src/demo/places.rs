@@ -63,6 +63,9 @@ const FIRMS: &[&str] = &[
     "塑料制品有限公司",
 ];
 const SITES: &[&str] = &["安置房工地", "道路提升改造工地", "农房集中改建点"];
+const BRANDS: &[&str] = &[
+    "恒达", "宏盛", "永兴", "华丰", "金利", "新源", "鑫达", "天成", "瑞丰", "众诚", "博远", "利民",
+];
 const LEADERS: &[&str] = &[
     "分管副镇长 楼建华",
     "党委委员 金晓峰",
@@ -593,6 +596,30 @@ async fn scripted_relapse(
     Ok(())
 }
 
+/// The air-pollution campaign (大气污染防治专项行动), two months in: its daily report is counted
+/// from the inspections above, nothing typed in.
+async fn air_campaign(app: &Arc<App>, org: &Org) -> anyhow::Result<()> {
+    let today = app.campaigns.today();
+    app.campaigns
+        .create(
+            &org.leader,
+            fengqiao_app::CampaignInput {
+                name: "大气污染防治专项行动".into(),
+                starts_on: today - Duration::days(60),
+                ends_on: today + Duration::days(30),
+                targets: vec![
+                    fengqiao_domain::places::CampaignTarget { kind: PlaceKind::EmittingFirm, places: 153 },
+                    fengqiao_domain::places::CampaignTarget { kind: PlaceKind::BuildingSite, places: 7 },
+                    fengqiao_domain::places::CampaignTarget { kind: PlaceKind::Restaurant, places: 100 },
+                ],
+                task_force: "组长：镇长；副组长：分管副镇长 楼建华；成员：生态环境办公室、综合行政执法队、甘霖市场监督管理所、各村（社区）".into(),
+                region_id: None,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
 /// Seeds the registry and its history.
 pub(super) async fn seed(
     app: &Arc<App>,
@@ -691,18 +718,34 @@ pub(super) async fn seed(
         }
         let env = cast.units["生态环境办公室"].1.clone();
         let enforcement = cast.units["综合行政执法队"].1.clone();
-        for _ in 0..(1 + vi % 3) {
+        // Enough firms and restaurants that the air-pollution campaign's figures are of the
+        // seed's order (about 150 firms and 100 restaurants checked).
+        for b in BRANDS.iter().take(10 + vi % 3) {
             let f = rng.pick(FIRMS);
             add(
                 rng,
                 PlaceKind::EmittingFirm,
                 village,
-                format!(
-                    "绍兴{}{f}",
-                    village.name.trim_end_matches(['村', '社', '区'])
-                ),
+                format!("绍兴{b}{f}"),
                 env.clone(),
                 "QY",
+            );
+        }
+        let market = cast.units["甘霖市场监督管理所"].1.clone();
+        for _ in 0..4 {
+            let name = format!(
+                "{}{}记{}",
+                village.name,
+                rng.pick(SURNAMES),
+                rng.pick(RESTAURANTS)
+            );
+            add(
+                rng,
+                PlaceKind::Restaurant,
+                village,
+                name,
+                market.clone(),
+                "CY",
             );
         }
         if vi % 2 == 0 {
@@ -740,6 +783,7 @@ pub(super) async fn seed(
     }
     let (village, grids, _) = &org.villages[0];
     scripted_relapse(app, &cast, village, &grids[0], now).await?;
+    air_campaign(app, org).await?;
     Ok(PlacesSummary {
         places: total,
         inspections: inspections + 2,
