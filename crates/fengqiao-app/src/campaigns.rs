@@ -211,11 +211,10 @@ impl Campaigns {
         let from = midnight(c.starts_on);
         let to = midnight(date) + Duration::days(1);
         let store = &self.core.store;
-        let now = store.tallies(&kinds, &scope, from, to).await?;
-        let before = store
-            .tallies(&kinds, &scope, from, to - Duration::days(1))
+        let tallies = store
+            .tallies(&kinds, &scope, from, to - Duration::days(1), to)
             .await?;
-        Ok(self.assemble(c, date, &scope, now, before))
+        Ok(self.assemble(c, date, &scope, tallies))
     }
 
     fn assemble(
@@ -223,51 +222,40 @@ impl Campaigns {
         c: Campaign,
         date: NaiveDate,
         scope: &str,
-        now: Vec<RegionTally>,
-        before: Vec<RegionTally>,
+        tallies: Vec<RegionTally>,
     ) -> DailyReport {
         let regions = self.core.regions();
         // The village a region lies in: its ancestor one level below the township (paths are
         // `/town/village/grid/`).
-        let village_of = |id: RegionId| -> (RegionId, String) {
-            let path = regions
-                .iter()
-                .find(|r| r.id == id)
-                .map(|r| r.path.clone())
-                .unwrap_or_default();
-            let pick = path
+        let village_of = |path: &str| -> (RegionId, String) {
+            let id = path
                 .split('/')
                 .filter(|s| !s.is_empty())
                 .nth(1)
                 .and_then(|s| s.parse().ok())
                 .map(RegionId)
-                .unwrap_or(id);
+                .unwrap_or(RegionId(0));
             let name = regions
                 .iter()
-                .find(|r| r.id == pick)
+                .find(|r| r.id == id)
                 .map(|r| r.name.clone())
                 .unwrap_or_default();
-            (pick, name)
+            (id, name)
         };
         let mut by_village: BTreeMap<(RegionId, String), BTreeMap<PlaceKind, (Tally, Tally)>> =
             BTreeMap::new();
         let mut by_kind: BTreeMap<PlaceKind, (Tally, Tally)> = BTreeMap::new();
-        for (rows, now) in [(&now, true), (&before, false)] {
-            for r in rows {
-                let v = by_village
-                    .entry(village_of(r.region_id))
-                    .or_default()
-                    .entry(r.kind)
-                    .or_default();
-                let k = by_kind.entry(r.kind).or_default();
-                if now {
-                    v.0.add(&r.tally);
-                    k.0.add(&r.tally);
-                } else {
-                    v.1.add(&r.tally);
-                    k.1.add(&r.tally);
-                }
-            }
+        for r in &tallies {
+            let v = by_village
+                .entry(village_of(&r.region_path))
+                .or_default()
+                .entry(r.kind)
+                .or_default();
+            v.0.add(&r.tally);
+            v.1.add(&r.before);
+            let k = by_kind.entry(r.kind).or_default();
+            k.0.add(&r.tally);
+            k.1.add(&r.before);
         }
         let kinds: Vec<KindLine> = c
             .targets

@@ -684,13 +684,13 @@ pub async fn campaign_tallies_count_the_records_of_their_window(store: &dyn Stor
         .unwrap();
 
     let tallies = store
-        .tallies(&[PlaceKind::EmittingFirm], "/", from, to)
+        .tallies(&[PlaceKind::EmittingFirm], "/", from, at(4), to)
         .await
         .unwrap();
     assert_eq!(tallies.len(), 1, "{tallies:?}");
     assert_eq!(
-        (tallies[0].region_id, tallies[0].kind),
-        (tw.village.id, PlaceKind::EmittingFirm)
+        (tallies[0].region_path.as_str(), tallies[0].kind),
+        (tw.village.path.as_str(), PlaceKind::EmittingFirm)
     );
     assert_eq!(
         tallies[0].tally,
@@ -702,11 +702,22 @@ pub async fn campaign_tallies_count_the_records_of_their_window(store: &dyn Stor
             overdue: 1
         }
     );
-    // As of a day before the sign-off: nothing rectified yet, and the deadline not yet passed.
+    // As of a day before the sign-off: nothing rectified yet, and the deadline not yet passed;
+    // the same as a window ending there, whose own "before" is the start of day 2 (one
+    // inspection, no problem yet).
     let earlier = store
-        .tallies(&[PlaceKind::EmittingFirm], "/", from, at(4))
+        .tallies(&[PlaceKind::EmittingFirm], "/", from, at(2), at(4))
         .await
         .unwrap();
+    assert_eq!(earlier[0].tally, tallies[0].before);
+    assert_eq!(
+        earlier[0].before,
+        Tally {
+            places_checked: 1,
+            inspections: 1,
+            ..Default::default()
+        }
+    );
     assert_eq!(
         earlier[0].tally,
         Tally {
@@ -719,7 +730,13 @@ pub async fn campaign_tallies_count_the_records_of_their_window(store: &dyn Stor
     );
     // Another village's scope sees none of it; both kinds see the shop too.
     assert!(store
-        .tallies(&[PlaceKind::EmittingFirm], &tw.other_village.path, from, to)
+        .tallies(
+            &[PlaceKind::EmittingFirm],
+            &tw.other_village.path,
+            from,
+            at(4),
+            to
+        )
         .await
         .unwrap()
         .is_empty());
@@ -728,6 +745,7 @@ pub async fn campaign_tallies_count_the_records_of_their_window(store: &dyn Stor
             &[PlaceKind::EmittingFirm, PlaceKind::SmallVenue],
             "/",
             from,
+            at(4),
             to,
         )
         .await

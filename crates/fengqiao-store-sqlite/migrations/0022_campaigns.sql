@@ -11,5 +11,10 @@ CREATE TABLE campaigns (
     created_at  BIGINT  NOT NULL,
     created_by  TEXT    NOT NULL
 );
--- A campaign's hazards by when they were found.
-CREATE INDEX hazards_found ON hazards (found_at);
+
+-- A hazard carries its place's kind, as it carries its region: a campaign's report counts
+-- hazards by region and kind without joining every one to its place.
+ALTER TABLE hazards ADD COLUMN place_kind TEXT;
+UPDATE hazards SET place_kind = (SELECT kind FROM places WHERE places.id = hazards.place_id);
+-- Covering the report's count, in the order it groups by.
+CREATE INDEX hazards_campaign ON hazards (place_kind, region_path, found_at, signed_off_at, due_at);

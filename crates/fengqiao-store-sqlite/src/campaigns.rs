@@ -7,7 +7,7 @@ use crate::rows::{ms, ts};
 use crate::writes::write_audit;
 use crate::SqliteStore;
 use async_trait::async_trait;
-use fengqiao_domain::ids::{CampaignId, RegionId};
+use fengqiao_domain::ids::CampaignId;
 use fengqiao_domain::places::{Campaign, PlaceKind, Tally};
 use fengqiao_domain::Timestamp;
 use fengqiao_store::*;
@@ -115,6 +115,7 @@ impl CampaignStore for SqliteStore {
         kinds: &[PlaceKind],
         region_path: &str,
         from: Timestamp,
+        day: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<RegionTally>> {
         if kinds.is_empty() {
@@ -123,53 +124,84 @@ impl CampaignStore for SqliteStore {
         let kinds = kinds.to_vec();
         let (low, high) = subtree(region_path);
         self.read(move |conn| {
-            let mut out: BTreeMap<(i64, String), Tally> = BTreeMap::new();
+            let mut out: BTreeMap<(String, String), (Tally, Tally)> = BTreeMap::new();
             let mut args = vec![
                 Value::Text(low.clone()),
                 Value::Text(high.clone()),
                 Value::Integer(ms(from)),
                 Value::Integer(ms(to)),
+                Value::Integer(ms(day)),
             ];
             let kind_clause = kinds_in(&kinds, &mut args);
+            // Inspections: per place, two counts on the (place_id, inspected_at) index — the
+            // window's, and its last day's (the count before the day is their difference) —
+            // instead of joining every inspection to its place and sorting for DISTINCT. The
+            // counts are materialised once: inlined, SQLite would count again for every use.
             let sql = format!(
-                "SELECT p.region_id, p.kind, COUNT(DISTINCT i.place_id), COUNT(*)
-                   FROM inspections i JOIN places p ON p.id = i.place_id
-                  WHERE p.region_path >= ?1 AND p.region_path < ?2
-                    AND i.inspected_at >= ?3 AND i.inspected_at < ?4 AND {kind_clause}
-                  GROUP BY p.region_id, p.kind"
+                "WITH t AS MATERIALIZED (
+                   SELECT p.region_path, p.kind,
+                          (SELECT COUNT(*) FROM inspections i WHERE i.place_id = p.id AND i.inspected_at >= ?3 AND i.inspected_at < ?4) AS n,
+                          (SELECT COUNT(*) FROM inspections i WHERE i.place_id = p.id AND i.inspected_at >= ?5 AND i.inspected_at < ?4) AS d
+                     FROM places p
+                    WHERE p.region_path >= ?1 AND p.region_path < ?2 AND {kind_clause})
+                 SELECT region_path, kind, SUM(n > 0), SUM(n), SUM(n - d > 0), SUM(n - d)
+                   FROM t WHERE n > 0
+                  GROUP BY region_path, kind"
             );
             let mut st = conn.prepare_cached(&sql).map_err(backend)?;
             let mut rows = st.query(rusqlite::params_from_iter(args.iter())).map_err(backend)?;
+            let count = |r: &rusqlite::Row, i: usize| -> Result<u64> {
+                Ok(r.get::<_, Option<i64>>(i).map_err(backend)?.unwrap_or(0) as u64)
+            };
             while let Some(r) = rows.next().map_err(backend)? {
-                let t = out.entry((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?)).or_default();
-                t.places_checked = r.get::<_, i64>(2).map_err(backend)? as u64;
-                t.inspections = r.get::<_, i64>(3).map_err(backend)? as u64;
+                let (now, before) = out
+                    .entry((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?))
+                    .or_default();
+                now.places_checked = count(r, 2)?;
+                now.inspections = count(r, 3)?;
+                before.places_checked = count(r, 4)?;
+                before.inspections = count(r, 5)?;
             }
             drop(rows);
+            // Hazards found in the window, as of its end and as of its last day's start; each
+            // carries its place's kind and region, so no join; `hazards_campaign` covers the
+            // count in the order it groups by.
+            let kind_clause = kind_clause.replace("p.kind", "h.place_kind");
             let sql = format!(
-                "SELECT p.region_id, p.kind, COUNT(*),
-                        COALESCE(SUM(h.signed_off_at IS NOT NULL AND h.signed_off_at < ?4), 0),
-                        COALESCE(SUM((h.signed_off_at IS NULL OR h.signed_off_at >= ?4) AND h.due_at < ?4), 0)
-                   FROM hazards h JOIN places p ON p.id = h.place_id
-                  WHERE p.region_path >= ?1 AND p.region_path < ?2
+                "SELECT h.region_path, h.place_kind,
+                        COUNT(*),
+                        SUM(h.signed_off_at IS NOT NULL AND h.signed_off_at < ?4),
+                        SUM((h.signed_off_at IS NULL OR h.signed_off_at >= ?4) AND h.due_at < ?4),
+                        SUM(h.found_at < ?5),
+                        SUM(h.found_at < ?5 AND h.signed_off_at IS NOT NULL AND h.signed_off_at < ?5),
+                        SUM(h.found_at < ?5 AND (h.signed_off_at IS NULL OR h.signed_off_at >= ?5) AND h.due_at < ?5)
+                   FROM hazards h
+                  WHERE h.region_path >= ?1 AND h.region_path < ?2
                     AND h.found_at >= ?3 AND h.found_at < ?4 AND {kind_clause}
-                  GROUP BY p.region_id, p.kind"
+                  GROUP BY h.place_kind, h.region_path"
             );
             let mut st = conn.prepare_cached(&sql).map_err(backend)?;
             let mut rows = st.query(rusqlite::params_from_iter(args.iter())).map_err(backend)?;
             while let Some(r) = rows.next().map_err(backend)? {
-                let t = out.entry((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?)).or_default();
-                t.problems = r.get::<_, i64>(2).map_err(backend)? as u64;
-                t.rectified = r.get::<_, i64>(3).map_err(backend)? as u64;
-                t.overdue = r.get::<_, i64>(4).map_err(backend)? as u64;
+                let (now, before) = out
+                    .entry((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?))
+                    .or_default();
+                now.problems = count(r, 2)?;
+                now.rectified = count(r, 3)?;
+                now.overdue = count(r, 4)?;
+                before.problems = count(r, 5)?;
+                before.rectified = count(r, 6)?;
+                before.overdue = count(r, 7)?;
             }
             out.into_iter()
-                .map(|((region, kind), tally)| {
+                .map(|((region, kind), (tally, before))| {
                     Ok(RegionTally {
-                        region_id: RegionId(region),
-                        kind: PlaceKind::parse(&kind)
-                            .ok_or_else(|| StoreError::backend(format!("unknown place kind `{kind}`")))?,
+                        region_path: region,
+                        kind: PlaceKind::parse(&kind).ok_or_else(|| {
+                            StoreError::backend(format!("unknown place kind `{kind}`"))
+                        })?,
                         tally,
+                        before,
                     })
                 })
                 .collect()

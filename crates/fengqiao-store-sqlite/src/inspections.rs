@@ -157,9 +157,9 @@ fn record(conn: &Connection, i: &NewInspection) -> Result<InspectionOutcome> {
         let relapse = relapse_of(&earlier, i.inspected_at, i.relapse_window_days);
         let description = f.note.clone().unwrap_or_else(|| f.item.text.clone());
         conn.execute_cached(
-            "INSERT INTO hazards (place_id, region_path, inspection_id, item_code, item_text, severity, description, state, found_at, found_by, relapse_of)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'found', ?8, ?9, ?10)",
-            params![place.id.0, place.region_path, id.0, f.item.code, f.item.text, f.item.severity.as_str(), description, ms(i.inspected_at), i.inspector_name, relapse.map(|h| h.0)],
+            "INSERT INTO hazards (place_id, region_path, inspection_id, item_code, item_text, severity, description, state, found_at, found_by, relapse_of, place_kind)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'found', ?8, ?9, ?10, ?11)",
+            params![place.id.0, place.region_path, id.0, f.item.code, f.item.text, f.item.severity.as_str(), description, ms(i.inspected_at), i.inspector_name, relapse.map(|h| h.0), place.kind.as_str()],
         )
         .map_err(backend)?;
         let hazard_id = HazardId(conn.last_insert_rowid());
