@@ -113,9 +113,9 @@ async fn main() {
             let place = (x % 20_000) as i64 + 1;
             let at = now.timestamp_millis() - (x >> 20) as i64 % span;
             ins.execute(rusqlite::params![i + 1, place, at]).unwrap();
-            if x % 10 == 0 {
+            if x.is_multiple_of(10) {
                 let g = &grids[(place - 1) as usize % grids.len()];
-                let signed = x % 40 != 0;
+                let signed = !x.is_multiple_of(40);
                 let day = 24 * 60 * 60 * 1000;
                 haz.execute(rusqlite::params![
                     place,
