@@ -459,3 +459,90 @@ pub async fn field_photo(
     }
     Ok(res)
 }
+
+/// What the workbench tells each person about places and hazards today: a grid worker's due
+/// inspections and hazards to recheck, a unit's hazards to rectify, the centre's hazards to
+/// assign and sign off. Empty when there is nothing to do.
+pub(crate) async fn field_tasks(app: &App, staff: &Staff) -> WebResult<Vec<Value>> {
+    use fengqiao_domain::org::Role;
+    use fengqiao_store::HazardFilter;
+    let actor = &staff.actor;
+    let now = app.core.now();
+    let mut tasks = Vec::new();
+    let count = |f: HazardFilter| async move {
+        let f = HazardFilter {
+            page: 1,
+            page_size: 1,
+            ..f
+        };
+        app.hazards.list(actor, None, f).await.map(|p| p.total)
+    };
+    if may_inspect(actor, &actor.region_path).is_ok() && staff.user.role != Role::Admin {
+        let due = app
+            .places
+            .due(actor, None, end_of_china_day(now), 1, 1)
+            .await?
+            .total;
+        if due > 0 {
+            let overdue = app.places.summary(actor, None).await?.overdue;
+            tasks.push(json!({"href": "/places?view=due", "text": format!("今日应检场所 {due} 处"), "alert": overdue > 0,
+                "detail": if overdue > 0 { format!("其中逾期未检 {overdue} 处") } else { String::new() }}));
+        }
+    }
+    let mut hazard_task = |n: u64, tab: &str, text: &str| {
+        if n > 0 {
+            tasks.push(json!({"href": format!("/hazards?tab={tab}"), "text": format!("{text} {n} 个"), "alert": false, "detail": ""}));
+        }
+    };
+    match staff.user.role {
+        Role::GridWorker => {
+            hazard_task(
+                count(HazardFilter {
+                    state: Some(HazardState::Rectified),
+                    ..Default::default()
+                })
+                .await?,
+                "rectified",
+                "待复查隐患",
+            );
+        }
+        Role::UnitStaff => {
+            let mine = HazardFilter {
+                state: Some(HazardState::Assigned),
+                owner_unit_id: actor.unit_id,
+                ..Default::default()
+            };
+            hazard_task(count(mine).await?, "assigned", "本单位待整改隐患");
+        }
+        Role::Operator => {
+            hazard_task(
+                count(HazardFilter {
+                    state: Some(HazardState::Found),
+                    ..Default::default()
+                })
+                .await?,
+                "found",
+                "待交办隐患",
+            );
+            hazard_task(
+                count(HazardFilter {
+                    state: Some(HazardState::Rechecked),
+                    ..Default::default()
+                })
+                .await?,
+                "rechecked",
+                "待销号隐患",
+            );
+        }
+        _ => {}
+    }
+    let overdue = count(HazardFilter {
+        overdue_at: Some(now),
+        ..Default::default()
+    })
+    .await?;
+    if overdue > 0 && staff.user.role != Role::GridWorker {
+        tasks.push(json!({"href": "/hazards?tab=overdue", "text": format!("逾期未整改隐患 {overdue} 个"), "alert": true, "detail": ""}));
+    }
+    Ok(tasks)
+}

@@ -401,6 +401,7 @@ async fn render_workbench(
     } else {
         0
     };
+    let field_tasks = super::places::field_tasks(app, staff).await?;
     Ok(render::timed_page(
         app,
         "workbench.html",
@@ -425,6 +426,7 @@ async fn render_workbench(
             "states": states,
             "notice": notice,
             "undelivered": undelivered,
+            "field_tasks": field_tasks,
             "flash": flash,
             "bulk": bulk_action(&current, &staff.actor),
             "units": app.core.units().iter().map(|u| json!({"id": u.id.0, "name": u.name})).collect::<Vec<_>>(),

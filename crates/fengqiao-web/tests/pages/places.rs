@@ -55,6 +55,9 @@ async fn a_venue_is_registered_inspected_once_and_its_hazard_assigned_and_rectif
         "{page}"
     );
 
+    // Registered today, it is due today: the grid worker's workbench says so.
+    let (_, bench) = s.get(&grid, "/workbench").await;
+    assert!(bench.contains("今日应检场所 1 处"), "{bench}");
     // The checklist form: sent twice from the phone, stored once.
     let (status, form) = s.get(&grid, &format!("/places/{place}/inspect")).await;
     assert_eq!(status, StatusCode::OK);
@@ -106,6 +109,8 @@ async fn a_venue_is_registered_inspected_once_and_its_hazard_assigned_and_rectif
 
     // The centre assigns the hazard from its page.
     let op = s.login("op").await;
+    let (_, bench) = s.get(&op, "/workbench").await;
+    assert!(bench.contains("待交办隐患 1 个"), "{bench}");
     let (_, list) = s.get(&op, "/hazards?tab=found").await;
     let at = list.find("href=\"/hazards/").expect("the hazard is listed") + 15;
     let hazard: String = list[at..]
