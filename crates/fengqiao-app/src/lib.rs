@@ -20,6 +20,7 @@ mod intake;
 mod jobs;
 mod map;
 mod notify;
+mod patrols;
 mod places;
 mod queries;
 mod saved_filters;
@@ -54,6 +55,7 @@ pub use intake::{IntakeInput, IntakeService, KeyScope, ANONYMOUS_NOTICES_PER_DAY
 pub use jobs::JobView;
 pub use map::{MapVillage, RegionMap, VillageMap};
 pub use notify::{DeliveryReport, Notifier, NotifyConfig, SenderConfig};
+pub use patrols::{CoverageLine, CoverageReport, GridWeek, PatrolCell, Patrols, VillageCoverage};
 pub use places::{mask_owner, InspectionInput, PlaceInput, PlaceSheet, Places, REG_NO_MAX_CHARS};
 pub use queries::CaseQueries;
 pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};
@@ -170,6 +172,8 @@ pub struct App {
     pub hazards: Hazards,
     /// Campaigns and their daily reports.
     pub campaigns: Campaigns,
+    /// Patrol days and coverage.
+    pub patrols: Patrols,
 }
 
 impl App {
@@ -204,6 +208,7 @@ impl App {
             places: Places::new(core.clone()),
             hazards: Hazards::new(core.clone()),
             campaigns: Campaigns::new(core.clone()),
+            patrols: Patrols::new(core.clone()),
             intake,
             actions,
             triage,

@@ -28,6 +28,7 @@ id_type!(InspectionId);
 id_type!(HazardId);
 id_type!(TemplateId);
 id_type!(CampaignId);
+id_type!(PatrolScheduleId);
 
 /// The ticket number a citizen is given: `FQ` + the China-time intake date + the case id, e.g.
 /// `FQ20261128000123`.

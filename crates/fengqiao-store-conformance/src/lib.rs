@@ -84,6 +84,7 @@ macro_rules! conformance_tests {
                 an_inspection_is_stored_whole_and_once,
                 a_relapse_links_the_signed_off_hazard_and_raises_the_colour,
                 campaign_tallies_count_the_records_of_their_window,
+                patrol_days_and_coverage_are_counted_from_inspections,
             }
             figures {
                 open_figures_group_by_unit_and_place, counts_of_many_lists_at_once_match_each_list,

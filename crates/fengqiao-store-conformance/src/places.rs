@@ -752,3 +752,87 @@ pub async fn campaign_tallies_count_the_records_of_their_window(store: &dyn Stor
         .unwrap();
     assert_eq!(both.len(), 2);
 }
+
+pub async fn patrol_days_and_coverage_are_counted_from_inspections(store: &dyn Store) {
+    let tw = township(store).await;
+    let s = store
+        .create_patrol_schedule(
+            NewPatrolSchedule {
+                region_id: tw.village.id,
+                name: "下村日".into(),
+                weekday: 2,
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (s.region_path.as_str(), s.weekday, s.active),
+        (tw.village.path.as_str(), 2, true)
+    );
+    let stopped = store
+        .set_patrol_schedule_active(s.id, false, admin())
+        .await
+        .unwrap();
+    assert!(!stopped.active);
+    assert_eq!(store.patrol_schedules().await.unwrap(), vec![stopped]);
+    let audit = store.audit_log(10).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "patrol.stop"));
+
+    // A is inspected on time, C a day late, B never: by two days on, B is overdue.
+    let new = |reg: &str| place(reg, reg, PlaceKind::SmallVenue, &tw.grid, RiskColor::Green);
+    let a = store.create_place(new("A"), admin()).await.unwrap();
+    store.create_place(new("B"), admin()).await.unwrap();
+    let c = store.create_place(new("C"), admin()).await.unwrap();
+
+    inspect(
+        store,
+        &a,
+        &[],
+        RiskColor::Green,
+        t0() + Duration::hours(1),
+        None,
+    )
+    .await
+    .unwrap();
+    inspect(
+        store,
+        &c,
+        &[],
+        RiskColor::Green,
+        t0() + Duration::days(1),
+        None,
+    )
+    .await
+    .unwrap();
+    let now = t0() + Duration::days(2);
+    let (from, to) = (t0() - Duration::days(1), t0() + Duration::days(30));
+    let cov = store.coverage("/", from, to, now).await.unwrap();
+    assert_eq!(cov, vec![(tw.grid.id, Coverage { due: 3, on_time: 1 })]);
+    // Before anything was due, nothing counts; another village has none.
+    assert!(store
+        .coverage("/", from, to, t0())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .coverage(&tw.other_village.path, from, to, now)
+        .await
+        .unwrap()
+        .is_empty());
+    let days = store
+        .inspections_by_day(&tw.village.path, from, to)
+        .await
+        .unwrap();
+    let day = |t: Timestamp| {
+        t.with_timezone(&fengqiao_domain::china_offset())
+            .date_naive()
+    };
+    assert_eq!(
+        days,
+        vec![
+            (tw.grid.id, day(t0() + Duration::hours(1)), 1),
+            (tw.grid.id, day(t0() + Duration::days(1)), 1)
+        ]
+    );
+}

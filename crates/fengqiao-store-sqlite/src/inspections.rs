@@ -122,8 +122,8 @@ fn record(conn: &Connection, i: &NewInspection) -> Result<InspectionOutcome> {
         serde_json::to_string(&i.answers).map_err(|e| StoreError::backend(e.to_string()))?;
     conn.execute_cached(
         "INSERT INTO inspections (place_id, template_id, inspector_id, inspector_name, inspected_at, recorded_at, answers,
-                                  suggested_color, confirmed_color, latitude, longitude, client_key, fingerprint)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                  suggested_color, confirmed_color, latitude, longitude, client_key, fingerprint, due_at, on_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             place.id.0,
             i.template_id.0,
@@ -138,6 +138,8 @@ fn record(conn: &Connection, i: &NewInspection) -> Result<InspectionOutcome> {
             i.longitude,
             i.client_key,
             i.fingerprint,
+            ms(place.next_due_at),
+            i.inspected_at <= place.next_due_at,
         ],
     )
     .map_err(backend)?;

@@ -23,6 +23,7 @@ mod map;
 mod migrate;
 mod notifications;
 mod org;
+mod patrols;
 mod photos;
 mod places;
 mod query;

@@ -22,6 +22,7 @@ mod inspections;
 mod map;
 mod notifications;
 mod org;
+mod patrols;
 mod photos;
 mod places;
 mod saved_filters;
@@ -40,6 +41,7 @@ pub use inspections::*;
 pub use map::*;
 pub use notifications::*;
 pub use org::*;
+pub use patrols::*;
 pub use photos::*;
 pub use places::*;
 pub use saved_filters::*;
@@ -118,6 +120,7 @@ pub trait Store:
     + InspectionStore
     + HazardStore
     + CampaignStore
+    + PatrolStore
 {
 }
 
@@ -139,5 +142,6 @@ impl<T> Store for T where
         + InspectionStore
         + HazardStore
         + CampaignStore
+        + PatrolStore
 {
 }

@@ -63,9 +63,10 @@ async fn main() {
                 ("/places", "places"),
                 ("/hazards", "hazards"),
                 ("/hazards?tab=relapse", "hazards-relapse"),
+                ("/patrols", "patrols"),
             ],
         ),
-        ("wg011", &[("/places?view=due", "places-due")]),
+        ("wg011", &[("/places?view=due", "places-due"), ("/workbench", "workbench-grid")]),
     ];
     let extra: Vec<(String, String, String)> = std::env::args()
         .skip(2)

@@ -66,6 +66,9 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/campaigns/{id}", get(campaigns::report))
         .route("/campaigns/{id}/report.xlsx", get(campaigns::report_xlsx))
+        .route("/patrols", get(patrols::patrols))
+        .route("/patrol-schedules", post(patrols::create))
+        .route("/patrol-schedules/{id}/active", post(patrols::set_active))
         .route("/hazards", get(hazards::hazards))
         .route("/hazards/{id}", get(hazards::hazard))
         .route(

@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "hazards/show.html",
     "campaigns/index.html",
     "campaigns/report.html",
+    "patrols.html",
     "admin/_flash.html",
     "admin/index.html",
     "admin/users.html",

@@ -10,6 +10,7 @@ mod config;
 mod meta;
 mod notifications;
 mod org;
+mod patrols;
 mod places;
 mod public;
 mod triage;
@@ -88,6 +89,7 @@ pub(crate) fn all() -> Vec<Endpoint> {
         config::endpoints(),
         places::endpoints(),
         campaigns::endpoints(),
+        patrols::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -201,3 +201,52 @@ async fn a_campaign_is_launched_and_its_report_read_over_http() {
         .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn patrol_days_and_coverage_over_http() {
+    let app = spawn().await;
+    let (op, grid) = (app.login("op").await, app.login("grid").await);
+    let (status, _) = app
+        .post(
+            &grid,
+            "/patrol-schedules",
+            json!({"name": "下村日", "weekday": 2}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, e) = app
+        .post(
+            &op,
+            "/patrol-schedules",
+            json!({"name": "下村日", "weekday": 0}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("weekday")),
+        "{e}"
+    );
+    let s = app
+        .post_ok(
+            &op,
+            "/patrol-schedules",
+            json!({"name": "下村日", "weekday": 2}),
+        )
+        .await;
+    let listed = app.get_ok(&grid, "/patrol-schedules").await;
+    assert_eq!(listed["items"][0]["id"], s["id"]);
+    let week = app.get_ok(&grid, "/patrols/week?date=2026-11-24").await;
+    assert_eq!(week["items"][0]["days"][1]["names"][0], "下村日");
+    let stopped = app
+        .post_ok(
+            &op,
+            &format!("/patrol-schedules/{}/active", s["id"]),
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(stopped["active"], false);
+    let cov = app.get_ok(&op, "/patrols/coverage?month=2026-11").await;
+    assert_eq!(cov["month"], "2026-11");
+    let (status, _) = app.get(&op, "/patrols/coverage?month=November").await;
+    assert_eq!(status, 422);
+}

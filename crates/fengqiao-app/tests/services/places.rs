@@ -676,3 +676,100 @@ async fn a_campaigns_daily_report_counts_the_days_records_by_village_and_kind() 
     let xlsx = Campaigns::report_xlsx(&today).unwrap();
     assert!(xlsx.starts_with(b"PK"));
 }
+
+#[tokio::test]
+async fn patrol_days_become_each_grids_tasks_and_coverage_counts_places_inspected_on_time() {
+    let t = township(Default::default()).await;
+    let (op, grid) = (t.actor("op").await, t.actor("grid").await);
+    let e = t
+        .app
+        .patrols
+        .create(&grid, None, "下村日", 2)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+    let e = t
+        .app
+        .patrols
+        .create(&op, None, "下村日", 9)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            AppError::Invalid {
+                field: "weekday",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // Monday 23 November: Monday's 整治日 and Tuesday's 下村日 for the whole township.
+    let monday = t.app.patrols.create(&op, None, "整治日", 1).await.unwrap();
+    t.app.patrols.create(&op, None, "下村日", 2).await.unwrap();
+    assert_eq!(
+        t.app.patrols.today_for(&grid).await.unwrap(),
+        vec!["整治日".to_string()]
+    );
+
+    let place = t.app.places.register(&op, shop(&t)).await.unwrap();
+    let week = t
+        .app
+        .patrols
+        .week(&grid, t.app.patrols.today())
+        .await
+        .unwrap();
+    assert_eq!(week.len(), 1, "a grid worker's week is their grid's");
+    let (mon, tue) = (&week[0].days[0], &week[0].days[1]);
+    assert_eq!(
+        (mon.names.clone(), mon.done, tue.names.clone()),
+        (
+            vec!["整治日".to_string()],
+            false,
+            vec!["下村日".to_string()]
+        )
+    );
+    t.app
+        .places
+        .inspect(
+            &grid,
+            place.id,
+            InspectionInput {
+                answers: answers(&t, &place, &[]).await,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let week = t
+        .app
+        .patrols
+        .week(&op, t.app.patrols.today())
+        .await
+        .unwrap();
+    let g = week.iter().find(|g| g.name == "苍岩村第一网格").unwrap();
+    assert!(g.days[0].done && g.days[0].inspections == 1);
+    // Stopped, the day is no longer a patrol day.
+    t.app
+        .patrols
+        .set_active(&op, monday.id, false)
+        .await
+        .unwrap();
+    assert!(t.app.patrols.today_for(&grid).await.unwrap().is_empty());
+
+    // Coverage: the shop was due today and inspected by then; a second place registered and
+    // left past its due time misses.
+    let mut other = shop(&t);
+    other.reg_no = "CY-2".into();
+    t.app.places.register(&op, other).await.unwrap();
+    t.clock.advance(Duration::days(2));
+    let c = t
+        .app
+        .patrols
+        .coverage(&op, t.app.patrols.today())
+        .await
+        .unwrap();
+    assert_eq!((c.total.coverage.due, c.total.coverage.on_time), (2, 1));
+    assert_eq!(c.villages[0].village.name, "苍岩村");
+    assert_eq!(c.villages[0].grids[0].share, Some(50.0));
+}

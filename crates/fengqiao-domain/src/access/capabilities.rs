@@ -37,6 +37,8 @@ pub enum Capability {
     SetInspectionPolicy,
     /// Launching a campaign (专项行动).
     ManageCampaigns,
+    /// Setting the days grids patrol (下村日, 整治日).
+    ManagePatrols,
     /// Writing whole histories past the lifecycle (the demo, a migration).
     LoadHistory,
     /// Reading cases with nothing masked (the command line, the demo).
@@ -72,6 +74,7 @@ impl Capability {
             ManagePlaces => "登记和调整场所",
             SetInspectionPolicy => "设置检查频次",
             ManageCampaigns => "部署专项行动",
+            ManagePatrols => "设置巡查日",
             LoadHistory => "批量载入历史工单",
             ReadUnmaskedRecords => "读取未脱敏的工单",
         }
@@ -90,7 +93,7 @@ impl Capability {
                 &[Role::Operator, Role::Admin]
             }
             ManagePlaces => &[Role::Operator, Role::Admin, Role::GridWorker],
-            ManageCampaigns => &[Role::Operator, Role::Admin, Role::Leader],
+            ManageCampaigns | ManagePatrols => &[Role::Operator, Role::Admin, Role::Leader],
             LoadHistory | ReadUnmaskedRecords => &[],
         }
     }

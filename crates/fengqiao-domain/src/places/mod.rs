@@ -9,10 +9,12 @@
 pub mod campaign;
 pub mod hazard;
 pub mod inspection;
+pub mod patrol;
 
 pub use campaign::*;
 pub use hazard::*;
 pub use inspection::*;
+pub use patrol::*;
 
 use crate::error::DomainError;
 use crate::ids::{HazardId, InspectionId, PlaceId, RegionId, UserId};

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod hazards;
 pub mod home;
 pub mod intake;
+pub mod patrols;
 pub mod places;
 
 pub mod workbench;

@@ -489,6 +489,12 @@ pub(crate) async fn field_tasks(app: &App, staff: &Staff) -> WebResult<Vec<Value
                 "detail": if overdue > 0 { format!("其中逾期未检 {overdue} 处") } else { String::new() }}));
         }
     }
+    if staff.user.role == Role::GridWorker {
+        let names = app.patrols.today_for(actor).await?;
+        if !names.is_empty() {
+            tasks.push(json!({"href": "/patrols", "text": format!("今天是{}：请巡查本网格", names.join("、")), "alert": false, "detail": ""}));
+        }
+    }
     let mut hazard_task = |n: u64, tab: &str, text: &str| {
         if n > 0 {
             tasks.push(json!({"href": format!("/hazards?tab={tab}"), "text": format!("{text} {n} 个"), "alert": false, "detail": ""}));

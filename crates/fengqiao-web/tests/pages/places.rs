@@ -216,3 +216,40 @@ async fn a_leader_launches_a_campaign_and_reads_prints_and_downloads_its_daily_r
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("日报日期须在"), "{page}");
 }
+
+#[tokio::test]
+async fn the_centre_sets_a_patrol_day_and_reads_the_weeks_tasks_and_coverage() {
+    let s = site().await;
+    let op = s.login("op").await;
+    let (status, page) = s.get(&op, "/patrols").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("还没有设置巡查日") && page.contains("按时检查覆盖率"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let (status, page) = s
+        .post(
+            &op,
+            "/patrol-schedules",
+            &[("_csrf", &csrf), ("name", ""), ("weekday", "2")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let (status, _) = s
+        .post(
+            &op,
+            "/patrol-schedules",
+            &[("_csrf", &csrf), ("name", "下村日"), ("weekday", "1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = s.get(&op, "/patrols").await;
+    assert!(
+        page.contains("每周一 <strong>下村日</strong>") && page.contains("下村日：待巡查"),
+        "{page}"
+    );
+    let grid = s.login("grid").await;
+    let (_, bench) = s.get(&grid, "/workbench").await;
+    assert!(bench.contains("今天是下村日"), "{bench}");
+}

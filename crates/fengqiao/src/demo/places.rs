@@ -784,6 +784,13 @@ pub(super) async fn seed(
     let (village, grids, _) = &org.villages[0];
     scripted_relapse(app, &cast, village, &grids[0], now).await?;
     air_campaign(app, org).await?;
+    // The township's fixed days: every Tuesday the cadres go down to the villages (下村日),
+    // every Saturday the villages tidy up (整治日).
+    for (name, weekday) in [("下村日", 2), ("整治日", 6)] {
+        app.patrols
+            .create(&org.operators[0], Some(org.town.id), name, weekday)
+            .await?;
+    }
     Ok(PlacesSummary {
         places: total,
         inspections: inspections + 2,
