@@ -66,7 +66,13 @@ async fn main() {
                 ("/patrols", "patrols"),
             ],
         ),
-        ("wg011", &[("/places?view=due", "places-due"), ("/workbench", "workbench-grid")]),
+        (
+            "wg011",
+            &[
+                ("/places?view=due", "places-due"),
+                ("/workbench", "workbench-grid"),
+            ],
+        ),
     ];
     let extra: Vec<(String, String, String)> = std::env::args()
         .skip(2)

@@ -264,6 +264,25 @@ fn at_work(t: Timestamp, rng: &mut Rng) -> Timestamp {
     }
 }
 
+/// Grid workers inspect mostly on the township's patrol days (Tuesday's 下村日, Saturday's
+/// 整治日): the first of them within three days of `t`, or `t` itself.
+fn on_patrol_day(t: Timestamp, rng: &mut Rng) -> Timestamp {
+    use chrono::{Datelike, Weekday};
+    let date = t.with_timezone(&china_offset()).date_naive();
+    for add in 0..4 {
+        let d = date + Duration::days(add);
+        if matches!(d.weekday(), Weekday::Tue | Weekday::Sat) {
+            let start = china_offset()
+                .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("valid time"))
+                .single()
+                .expect("fixed offset")
+                .with_timezone(&chrono::Utc);
+            return at_work(start.max(t), rng);
+        }
+    }
+    t
+}
+
 /// One place to seed: where it is, what it is, and how careful its owner is.
 struct Plan {
     input: PlaceInput,
@@ -434,6 +453,9 @@ async fn live_place(
         }
         let days = policy.interval_days(plan.kind, color) as f64 * (0.75 + 0.3 * rng.unit());
         t = at_work(t + Duration::minutes((days * 24.0 * 60.0) as i64), &mut rng);
+        if plan.inspector.role() == Some(Role::GridWorker) {
+            t = on_patrol_day(t, &mut rng);
+        }
         if plan.lapsed && t + Duration::days(policy.interval_days(plan.kind, color) as i64) > now {
             break;
         }
