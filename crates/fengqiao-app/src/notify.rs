@@ -204,6 +204,12 @@ impl Notifier {
             .collect())
     }
 
+    /// How many notifications were given up on: a count, not the list.
+    pub async fn failed_count(&self, actor: &Actor) -> Result<u64> {
+        access::require(actor, Capability::ResendNotifications)?;
+        Ok(self.core.store.failed_notification_count().await?)
+    }
+
     /// Puts a failed notification back in the queue; the next pass sends it.
     pub async fn resend(&self, actor: &Actor, id: i64) -> Result<()> {
         access::require(actor, Capability::ResendNotifications)?;

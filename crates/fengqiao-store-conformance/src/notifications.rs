@@ -100,6 +100,10 @@ pub async fn the_queue_holds_each_notice_until_it_is_sent_or_given_up(store: &dy
         .await
         .unwrap();
     let failed = store.failed_notifications(10).await.unwrap();
+    assert_eq!(
+        store.failed_notification_count().await.unwrap(),
+        failed.len() as u64
+    );
     assert_eq!(failed.len(), 1);
     assert_eq!(
         (failed[0].attempts, failed[0].last_error.as_deref()),
@@ -134,4 +138,5 @@ pub async fn the_queue_holds_each_notice_until_it_is_sent_or_given_up(store: &dy
         Err(StoreError::NotFound(_))
     ));
     assert!(store.failed_notifications(10).await.unwrap().is_empty());
+    assert_eq!(store.failed_notification_count().await.unwrap(), 0);
 }

@@ -113,6 +113,19 @@ impl NotificationStore for SqliteStore {
         .await
     }
 
+    async fn failed_notification_count(&self) -> Result<u64> {
+        self.read_point(|conn| {
+            conn.query_row_cached(
+                "SELECT COUNT(*) FROM notifications WHERE state = 'failed'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn notifications_to(&self, phone: &str, since: Timestamp) -> Result<u32> {
         let phone = phone.to_string();
         self.read_point(move |conn| {

@@ -87,6 +87,8 @@ pub trait NotificationStore: Send + Sync + 'static {
     async fn record_attempt(&self, id: i64, at: Timestamp, attempt: Attempt) -> Result<()>;
     /// Notifications given up on, newest first, at most `limit`: the centre's list to act on.
     async fn failed_notifications(&self, limit: u32) -> Result<Vec<Notification>>;
+    /// How many notifications were given up on (the workbench's banner).
+    async fn failed_notification_count(&self) -> Result<u64>;
     /// Notifications written for this phone number since `since`, whatever became of them.
     async fn notifications_to(&self, phone: &str, since: Timestamp) -> Result<u32>;
     /// Puts a failed notification back in the queue, due at once ([`StoreError::NotFound`] if

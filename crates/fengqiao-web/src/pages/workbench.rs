@@ -397,7 +397,7 @@ async fn render_workbench(
     )
     .is_ok()
     {
-        app.notifier.failed(&staff.actor).await?.len()
+        app.notifier.failed_count(&staff.actor).await?
     } else {
         0
     };
