@@ -127,6 +127,10 @@ impl Places {
         Places { core }
     }
 
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.core
+    }
+
     /// The region a list is asked for, checked to lie within the actor's own.
     fn region_path(&self, actor: &Actor, region: Option<RegionId>) -> Result<String> {
         match region {

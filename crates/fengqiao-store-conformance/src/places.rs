@@ -151,6 +151,11 @@ pub async fn places_are_registered_graded_and_listed_by_due_time(store: &dyn Sto
         matches!(&err, StoreError::Duplicate(m) if m.contains("JX-001")),
         "{err:?}"
     );
+    assert_eq!(
+        store.place_by_reg_no("JX-001").await.unwrap().map(|p| p.id),
+        Some(shop.id)
+    );
+    assert!(store.place_by_reg_no("JX-404").await.unwrap().is_none());
     store
         .create_place(
             place(

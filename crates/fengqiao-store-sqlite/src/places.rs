@@ -210,6 +210,20 @@ impl PlaceStore for SqliteStore {
         self.read_point(|conn| load_place(conn, id)).await
     }
 
+    async fn place_by_reg_no(&self, reg_no: &str) -> Result<Option<Place>> {
+        let reg_no = reg_no.to_string();
+        self.read_point(move |conn| {
+            conn.query_row_cached(
+                &format!("SELECT {PLACE_COLS} FROM places WHERE reg_no = ?1"),
+                [reg_no],
+                place_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn places(&self, f: &PlaceFilter) -> Result<Page<Place>> {
         let f = f.clone();
         self.read(move |conn| {

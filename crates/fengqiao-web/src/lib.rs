@@ -51,6 +51,14 @@ pub fn router(app: Arc<App>) -> Router {
             "/places/new",
             get(places::new_place).post(places::create_place),
         )
+        .route(
+            "/places/import",
+            post(places::import).layer(axum::extract::DefaultBodyLimit::max(
+                places::PLACE_IMPORT_LIMIT_BYTES,
+            )),
+        )
+        .route("/places/export.csv", get(places::export_csv))
+        .route("/places/export.xlsx", get(places::export_xlsx))
         .route("/places/{id}", get(places::place))
         .route("/places/{id}/regrade", post(places::regrade))
         .route(

@@ -773,3 +773,83 @@ async fn patrol_days_become_each_grids_tasks_and_coverage_counts_places_inspecte
     assert_eq!(c.villages[0].village.name, "苍岩村");
     assert_eq!(c.villages[0].grids[0].share, Some(50.0));
 }
+
+#[tokio::test]
+async fn a_registry_file_imports_once_reports_bad_rows_and_exports_as_each_sees_it() {
+    let t = township(Default::default()).await;
+    let (op, leader) = (t.actor("op").await, t.actor("leader").await);
+    let csv = "\u{feff}登记编号,名称,类型,所在村（网格）,地址,负责人,联系电话,风险等级\n\
+        JX-1,苍岩村便民超市,九小场所,苍岩村第一网格,村口 1 号,周国强,13857500001,蓝色\n\
+        JX-2,长安村小吃店,餐饮单位,长安村,,,,\n\
+        JX-3,无名店,小卖部,苍岩村,,,,\n\
+        JX-4,外村店,九小场所,外村,,,,\n\
+        JX-5,电话错,九小场所,苍岩村,,,12345,\n\
+        ,,,,,,,\n\
+        ,缺编号,九小场所,苍岩村,,,,\n";
+    let first = t
+        .app
+        .places
+        .import(&op, csv.as_bytes(), Some("places.csv"))
+        .await
+        .unwrap();
+    assert_eq!((first.created, first.existing), (2, 0), "{first:?}");
+    let failed: Vec<(usize, &str)> = first
+        .failed
+        .iter()
+        .map(|e| (e.row, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            (4, "类型"),
+            (5, "所在村（网格）"),
+            (6, "联系电话"),
+            (8, "登记编号")
+        ],
+        "{first:?}"
+    );
+    let again = t
+        .app
+        .places
+        .import(&op, csv.as_bytes(), Some("places.csv"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.created, again.existing),
+        (0, 2),
+        "idempotent by number"
+    );
+    let missing = t
+        .app
+        .places
+        .import(&op, "名称\n店\n".as_bytes(), None)
+        .await
+        .unwrap();
+    assert!(missing.failed[0].reason.contains("缺少列"), "{missing:?}");
+
+    let rows = t.app.places.export_rows(&leader).await.unwrap();
+    let shop = rows.iter().find(|r| r[0] == "JX-1").unwrap();
+    assert_eq!(
+        (
+            shop[2].as_str(),
+            shop[3].as_str(),
+            shop[6].as_str(),
+            shop[7].as_str()
+        ),
+        ("九小场所", "苍岩村第一网格", "138****0001", "蓝色")
+    );
+    let op_rows = t.app.places.export_rows(&op).await.unwrap();
+    assert!(op_rows.iter().any(|r| r[6] == "13857500001"));
+    // An exported file imports back as nothing new.
+    let mut out = String::from("登记编号,名称,类型,所在村（网格）\n");
+    for r in &op_rows {
+        out.push_str(&format!("{},{},{},{}\n", r[0], r[1], r[2], r[3]));
+    }
+    let back = t
+        .app
+        .places
+        .import(&op, out.as_bytes(), None)
+        .await
+        .unwrap();
+    assert_eq!((back.created, back.existing, back.failed.len()), (0, 2, 0));
+}

@@ -98,6 +98,16 @@ pub async fn places(
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Response> {
+    places_page(&app, &staff, q, None).await
+}
+
+async fn places_page(
+    app: &App,
+    staff: &Staff,
+    q: ListQuery,
+    flash: Option<(Value, StatusCode)>,
+) -> WebResult<Response> {
+    let (flash, status) = flash.map_or((None, StatusCode::OK), |(f, s)| (Some(f), s));
     let region = match nonempty(&q.region_id).map(str::parse::<i64>) {
         Some(Ok(id)) => Some(RegionId(id)),
         Some(Err(_)) => return Err(WebError::Invalid("请重新选择村（社区）或网格".into())),
@@ -115,7 +125,7 @@ pub async fn places(
     };
     let listed = app.places.list(&staff.actor, region, filter).await?;
     let summary = app.places.summary(&staff.actor, region).await?;
-    let rows: Vec<Value> = listed.items.iter().map(|p| place_row(&app, p)).collect();
+    let rows: Vec<Value> = listed.items.iter().map(|p| place_row(app, p)).collect();
     let may_register = require_within(&staff.actor, Capability::ManagePlaces, None).is_ok()
         || staff.user.role == fengqiao_domain::org::Role::GridWorker;
     let query = |page: u32| {
@@ -133,13 +143,15 @@ pub async fn places(
         "places/index.html",
         json!({
             "title": if due_view { "应检清单" } else { "场所名录" },
-            "staff": staff.frame(&app),
+            "staff": staff.frame(app),
+            "flash": flash,
+            "may_import": require_within(&staff.actor, Capability::ManagePlaces, None).is_ok(),
             "places": rows,
             "total": listed.total,
             "summary": summary,
             "due_view": due_view,
             "q": {"region_id": nonempty(&q.region_id), "kind": nonempty(&q.kind), "color": nonempty(&q.color), "q": nonempty(&q.q)},
-            "regions": regions_within(&app, &staff),
+            "regions": regions_within(app, staff),
             "kinds": kinds(),
             "colors": colors(),
             "may_register": may_register,
@@ -149,7 +161,7 @@ pub async fn places(
             "pages": pages,
         }),
     )
-    .into_response())
+    .status(status))
 }
 
 fn new_page(
@@ -551,4 +563,87 @@ pub(crate) async fn field_tasks(app: &App, staff: &Staff) -> WebResult<Vec<Value
         tasks.push(json!({"href": "/hazards?tab=overdue", "text": format!("逾期未整改隐患 {overdue} 个"), "alert": true, "detail": ""}));
     }
     Ok(tasks)
+}
+
+/// Largest registry file accepted.
+pub const PLACE_IMPORT_LIMIT_BYTES: usize = 20 << 20;
+
+/// Imports a registry file; the registry page comes back with what was done and each bad row.
+pub async fn import(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    form: Multipart,
+) -> WebResult<Response> {
+    let (fields, file) =
+        match fengqiao_api::upload::read_file_form(form, PLACE_IMPORT_LIMIT_BYTES).await {
+            Ok(x) => x,
+            Err(m) => return Err(WebError::Invalid(m)),
+        };
+    staff.check_csrf(fields.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    let Some((name, bytes)) = file else {
+        return Err(WebError::Invalid("请选择要导入的文件".into()));
+    };
+    fengqiao_domain::access::require(&staff.actor, Capability::ManagePlaces)?;
+    let out = app.places.import(&staff.actor, &bytes, Some(&name)).await?;
+    let details: Vec<String> = out
+        .failed
+        .iter()
+        .take(50)
+        .map(|e| {
+            format!(
+                "第 {} 行{}：{}",
+                e.row,
+                if e.column.is_empty() {
+                    String::new()
+                } else {
+                    format!("「{}」", e.column)
+                },
+                e.reason
+            )
+        })
+        .collect();
+    let flash = json!({
+        "ok": out.failed.is_empty(),
+        "message": format!("导入完成：新登记 {} 处，已登记（未改动）{} 处，有问题 {} 行", out.created, out.existing, out.failed.len()),
+        "details": details,
+    });
+    let status = if out.failed.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    places_page(&app, &staff, ListQuery::default(), Some((flash, status))).await
+}
+
+/// The registry as CSV, as the viewer sees it.
+pub async fn export_csv(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Response> {
+    let rows = app.places.export_rows(&staff.actor).await?;
+    Ok(download(
+        fengqiao_app::places_csv(&rows),
+        "text/csv; charset=utf-8",
+        "places.csv",
+    ))
+}
+
+/// The registry as a workbook, as the viewer sees it.
+pub async fn export_xlsx(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Response> {
+    let rows = app.places.export_rows(&staff.actor).await?;
+    Ok(download(
+        fengqiao_app::places_xlsx(&rows)?,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "places.xlsx",
+    ))
+}
+
+fn download(bytes: Vec<u8>, kind: &'static str, name: &str) -> Response {
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(kind),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        res.headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    res
 }

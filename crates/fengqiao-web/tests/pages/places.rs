@@ -253,3 +253,79 @@ async fn the_centre_sets_a_patrol_day_and_reads_the_weeks_tasks_and_coverage() {
     let (_, bench) = s.get(&grid, "/workbench").await;
     assert!(bench.contains("今天是下村日"), "{bench}");
 }
+
+#[tokio::test]
+async fn the_registry_is_imported_from_a_file_once_and_exported_as_each_sees_it() {
+    let s = site().await;
+    let op = s.login("op").await;
+    let (_, page) = s.get(&op, "/places").await;
+    assert!(page.contains("批量导入场所"));
+    let csrf = csrf_of(&page);
+    let csv = "登记编号,名称,类型,所在村（网格）,联系电话\nJX-7,苍岩村周记面馆,餐饮单位,苍岩村第一网格,13857500777\nJX-8,坏行,小卖部,苍岩村,\n";
+    let (status, page) = s
+        .post_file(
+            &op,
+            "/places/import",
+            &[("_csrf", csrf.as_str())],
+            ("places.csv", csv.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad row is reported"
+    );
+    assert!(
+        page.contains("新登记 1 处") && page.contains("第 3 行「类型」"),
+        "{page}"
+    );
+    let (_, page) = s
+        .post_file(
+            &op,
+            "/places/import",
+            &[("_csrf", csrf.as_str())],
+            ("places.csv", csv.as_bytes().to_vec()),
+        )
+        .await;
+    assert!(page.contains("新登记 0 处，已登记（未改动）1 处"), "{page}");
+    let r = s.get_raw(&op, "/places/export.csv").await;
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("JX-7,苍岩村周记面馆,餐饮单位,苍岩村第一网格")
+            && body.contains("13857500777"),
+        "{body}"
+    );
+    let leader = s.login("leader").await;
+    let body = s
+        .get_raw(&leader, "/places/export.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("138****0777") && !body.contains("13857500777"),
+        "{body}"
+    );
+    let r = s.get_raw(&leader, "/places/export.xlsx").await;
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let (status, _) = s
+        .post_file(
+            &leader,
+            "/places/import",
+            &[(
+                "_csrf",
+                csrf_of(&s.get(&leader, "/places").await.1).as_str(),
+            )],
+            ("p.csv", csv.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "leaders read the registry, they do not import"
+    );
+}
