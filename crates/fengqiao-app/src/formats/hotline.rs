@@ -139,10 +139,7 @@ pub type Cell = std::result::Result<String, String>;
 /// The headers and the rows (with their row numbers, the header being row 1) of a file's first
 /// table, a workbook's first sheet or CSV, told apart as [`read_file`] does: for importers of
 /// other tables (places).
-pub fn read_table(
-    bytes: &[u8],
-    name: Option<&str>,
-) -> Result<(Vec<String>, Vec<(usize, Vec<Cell>)>), String> {
+pub fn read_table(bytes: &[u8], name: Option<&str>) -> Result<Table, String> {
     let zip = bytes.starts_with(b"PK\x03\x04");
     let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     let named = name
@@ -331,7 +328,8 @@ fn check_container(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-type Table = (Vec<String>, Vec<(usize, Vec<Cell>)>);
+/// A table as read: its headers, and its rows with their row numbers.
+pub type Table = (Vec<String>, Vec<(usize, Vec<Cell>)>);
 
 /// The first sheet of an XLSX, cell by cell: sparse, so a lone cell at XFD1048576 costs one
 /// cell, not a 16,384 × 1,048,576 grid; columns past [`MAX_COLUMNS`] are ignored.
