@@ -8,17 +8,14 @@
 //! hazard for one inspection in ten, three in four of them signed off.
 
 use chrono::{Duration, NaiveDate};
-use fengqiao_app::{App, AppConfig, CampaignInput, SystemClock};
-use fengqiao_domain::org::{Actor, RegionLevel};
+use fengqiao_app::CampaignInput;
+use fengqiao_domain::org::Actor;
 use fengqiao_domain::places::{CampaignTarget, PlaceKind};
-use fengqiao_store_sqlite::SqliteStore;
-use std::sync::Arc;
 use std::time::Instant;
 
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() - 1) as f64 * p).round() as usize]
-}
+#[path = "common/township.rs"]
+mod township;
+use township::pct;
 
 #[tokio::main]
 async fn main() {
@@ -28,45 +25,13 @@ async fn main() {
         .collect();
     let n = args.first().copied().unwrap_or(1_000_000);
     let rounds = args.get(1).copied().unwrap_or(7);
-    let dir = std::env::temp_dir().join(format!("fengqiao-campaign-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("campaign.db");
-    let store = Arc::new(SqliteStore::open(&path).unwrap());
-    let app = App::new(store, Arc::new(SystemClock), AppConfig::default())
-        .await
-        .unwrap();
+    let township::Township {
+        app,
+        dir,
+        db: path,
+        grids,
+    } = township::township("campaign").await;
     let sys = Actor::system();
-    let town = app
-        .admin
-        .create_region(&sys, None, "甘霖镇", RegionLevel::Town)
-        .await
-        .unwrap();
-    let mut grids = Vec::new();
-    for v in 0..10 {
-        let village = app
-            .admin
-            .create_region(
-                &sys,
-                Some(town.id),
-                &format!("第{v}村"),
-                RegionLevel::Village,
-            )
-            .await
-            .unwrap();
-        for g in 0..4 {
-            grids.push(
-                app.admin
-                    .create_region(
-                        &sys,
-                        Some(village.id),
-                        &format!("第{v}村第{g}网格"),
-                        RegionLevel::Grid,
-                    )
-                    .await
-                    .unwrap(),
-            );
-        }
-    }
     let now = app.core.now();
     let today = app.campaigns.today();
     let started = Instant::now();

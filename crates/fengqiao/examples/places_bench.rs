@@ -6,17 +6,14 @@
 //!     cargo run --release --example places_bench -- [PLACES_IN_GRID] [OTHER_PLACES] [ROUNDS]
 
 use chrono::Duration;
-use fengqiao_app::{App, AppConfig, InspectionInput, PlaceInput, SystemClock};
-use fengqiao_domain::org::{Actor, RegionLevel, Role};
+use fengqiao_app::{InspectionInput, PlaceInput};
+use fengqiao_domain::org::{Actor, Role};
 use fengqiao_domain::places::{end_of_china_day, Answer};
-use fengqiao_store_sqlite::SqliteStore;
-use std::sync::Arc;
 use std::time::Instant;
 
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() - 1) as f64 * p).round() as usize]
-}
+#[path = "common/township.rs"]
+mod township;
+use township::pct;
 
 #[tokio::main]
 async fn main() {
@@ -27,45 +24,13 @@ async fn main() {
     let in_grid = args.first().copied().unwrap_or(10_000);
     let others = args.get(1).copied().unwrap_or(40_000);
     let rounds = args.get(2).copied().unwrap_or(300);
-    let dir = std::env::temp_dir().join(format!("fengqiao-places-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("places.db");
-    let store = Arc::new(SqliteStore::open(&path).unwrap());
-    let app = App::new(store, Arc::new(SystemClock), AppConfig::default())
-        .await
-        .unwrap();
+    let township::Township {
+        app,
+        dir,
+        db: path,
+        grids,
+    } = township::township("places").await;
     let sys = Actor::system();
-    let town = app
-        .admin
-        .create_region(&sys, None, "甘霖镇", RegionLevel::Town)
-        .await
-        .unwrap();
-    let mut grids = Vec::new();
-    for v in 0..10 {
-        let village = app
-            .admin
-            .create_region(
-                &sys,
-                Some(town.id),
-                &format!("第{v}村"),
-                RegionLevel::Village,
-            )
-            .await
-            .unwrap();
-        for g in 0..4 {
-            grids.push(
-                app.admin
-                    .create_region(
-                        &sys,
-                        Some(village.id),
-                        &format!("第{v}村第{g}网格"),
-                        RegionLevel::Grid,
-                    )
-                    .await
-                    .unwrap(),
-            );
-        }
-    }
     let target = grids[0].clone();
     let committee = app
         .admin
