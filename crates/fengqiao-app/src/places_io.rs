@@ -3,7 +3,8 @@
 //! it is, each new row is its own transaction, every bad row reported by row and column — and an
 //! export of what the viewer may see, masked as they see it.
 
-use crate::formats::hotline::{read_table, Cell, RowError};
+use crate::formats::hotline::{Cell, RowError};
+use crate::formats::table::read_table;
 use crate::places::{PlaceInput, Places};
 use crate::Result;
 use fengqiao_domain::org::Actor;

@@ -136,53 +136,6 @@ pub fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
 /// A cell as read: its text, or why it could not be read.
 pub type Cell = std::result::Result<String, String>;
 
-/// The headers and the rows (with their row numbers, the header being row 1) of a file's first
-/// table, a workbook's first sheet or CSV, told apart as [`read_file`] does: for importers of
-/// other tables (places).
-pub fn read_table(bytes: &[u8], name: Option<&str>) -> Result<Table, String> {
-    let zip = bytes.starts_with(b"PK\x03\x04");
-    let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    let named = name
-        .and_then(|n| n.rsplit_once('.'))
-        .is_some_and(|(_, ext)| {
-            ["xlsx", "xls", "xlsm", "ods"].contains(&ext.to_ascii_lowercase().as_str())
-        });
-    if zip || ole || named {
-        check_container(bytes)?;
-        return if is_xlsx(bytes) {
-            xlsx_rows(bytes)
-        } else {
-            other_workbook_rows(bytes)
-        };
-    }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| format!("无法读取表头：{e}"))?
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim_start_matches('\u{feff}')
-                .to_string()
-        })
-        .collect();
-    let mut rows = Vec::new();
-    for (i, record) in reader.byte_records().enumerate() {
-        let r = record.map_err(|e| format!("第 {} 行无法解析：{e}", i + 2))?;
-        rows.push((
-            i + 2,
-            r.iter()
-                .map(|f| {
-                    std::str::from_utf8(f)
-                        .map(|s| s.trim().to_string())
-                        .map_err(|_| "含有非 UTF-8 字节".to_string())
-                })
-                .collect(),
-        ));
-    }
-    Ok((headers, rows))
-}
-
 /// Reads work orders from a file as exported, whatever its kind: a workbook (XLSX and ODS are
 /// zip archives, XLS an OLE compound file) told by its first bytes or named as one, CSV
 /// otherwise. A file named `.xlsx` that is not a workbook is reported as such, not read as CSV.
@@ -269,7 +222,7 @@ const MAX_TOTAL_BYTES: u64 = 512 << 20;
 const MAX_RATIO: u64 = 100;
 const MAX_ENTRIES: usize = 10_000;
 
-fn is_xlsx(bytes: &[u8]) -> bool {
+pub(crate) fn is_xlsx(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK")
         && zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok_and(|z| {
             z.file_names()
@@ -280,7 +233,7 @@ fn is_xlsx(bytes: &[u8]) -> bool {
 /// Refuses a zip-based workbook (XLSX, ODS) whose parts are too many, too large, or compressed
 /// beyond any real spreadsheet (a bomb), judging by what each part declares and then checking
 /// that the big parts do not inflate past what they declared.
-fn check_container(bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn check_container(bytes: &[u8]) -> Result<(), String> {
     if !bytes.starts_with(b"PK") {
         return if bytes.len() as u64 > MAX_PART_BYTES {
             Err("文件过大".into())
@@ -333,7 +286,7 @@ pub type Table = (Vec<String>, Vec<(usize, Vec<Cell>)>);
 
 /// The first sheet of an XLSX, cell by cell: sparse, so a lone cell at XFD1048576 costs one
 /// cell, not a 16,384 × 1,048,576 grid; columns past [`MAX_COLUMNS`] are ignored.
-fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
+pub(crate) fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;
@@ -381,7 +334,7 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Table, String> {
 }
 
 /// XLS and ODS, through calamine's whole-sheet reader, after the container checks.
-fn other_workbook_rows(bytes: &[u8]) -> Result<Table, String> {
+pub(crate) fn other_workbook_rows(bytes: &[u8]) -> Result<Table, String> {
     use calamine::Reader;
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| format!("不是可读的 Excel 文件：{e}"))?;

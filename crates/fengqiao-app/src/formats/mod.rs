@@ -3,4 +3,5 @@
 
 pub mod hotline;
 pub mod photo;
+pub mod table;
 pub mod xlsx;

@@ -3,6 +3,7 @@
 //! year of cases whose every step went through the real lifecycle (`decide`) on the real calendar.
 //! Nothing here reads `../shared/`.
 
+mod field_text;
 mod history;
 mod live;
 mod org;
