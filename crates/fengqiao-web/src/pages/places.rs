@@ -126,8 +126,10 @@ async fn places_page(
     let listed = app.places.list(&staff.actor, region, filter).await?;
     let summary = app.places.summary(&staff.actor, region).await?;
     let rows: Vec<Value> = listed.items.iter().map(|p| place_row(app, p)).collect();
-    let may_register = require_within(&staff.actor, Capability::ManagePlaces, None).is_ok()
-        || staff.user.role == fengqiao_domain::org::Role::GridWorker;
+    // Anyone who may register places somewhere (a village's operator in the village, a grid
+    // worker in the grid): the form offers only the regions within their own.
+    let may_register =
+        fengqiao_domain::access::require(&staff.actor, Capability::ManagePlaces).is_ok();
     let query = |page: u32| {
         format!(
             "/places?view={}&region_id={}&kind={}&color={}&q={}&page={page}",
@@ -145,7 +147,7 @@ async fn places_page(
             "title": if due_view { "应检清单" } else { "场所名录" },
             "staff": staff.frame(app),
             "flash": flash,
-            "may_import": require_within(&staff.actor, Capability::ManagePlaces, None).is_ok(),
+            "may_import": may_register,
             "places": rows,
             "total": listed.total,
             "summary": summary,

@@ -288,6 +288,12 @@ async fn the_registry_is_imported_from_a_file_once_and_exported_as_each_sees_it(
         )
         .await;
     assert!(page.contains("新登记 0 处，已登记（未改动）1 处"), "{page}");
+    // A village's operator registers and imports within the village too.
+    let (_, page) = s.get(&s.login("op_changan").await, "/places").await;
+    assert!(
+        page.contains("批量导入场所") && page.contains("登记场所"),
+        "{page}"
+    );
     let r = s.get_raw(&op, "/places/export.csv").await;
     assert!(r.headers()["content-type"]
         .to_str()
