@@ -5,7 +5,7 @@
 
 use crate::core::Core;
 use crate::{invalid, AppError, Result};
-use chrono::{Duration, NaiveDate, TimeZone};
+use chrono::{Duration, NaiveDate};
 use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::ids::{CampaignId, RegionId};
 use fengqiao_domain::org::Actor;
@@ -95,14 +95,6 @@ pub struct DailyReport {
 
 pub struct Campaigns {
     core: Arc<Core>,
-}
-
-fn midnight(d: NaiveDate) -> Timestamp {
-    china_offset()
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("valid time"))
-        .single()
-        .expect("fixed offset")
-        .with_timezone(&chrono::Utc)
 }
 
 fn line(kind: PlaceKind, tally: Tally, before: Tally, target: Option<u32>) -> KindLine {
@@ -208,8 +200,8 @@ impl Campaigns {
             return Err(invalid("date", "还没到这一天，不能生成日报"));
         }
         let kinds: Vec<PlaceKind> = c.targets.iter().map(|t| t.kind).collect();
-        let from = midnight(c.starts_on);
-        let to = midnight(date) + Duration::days(1);
+        let from = start_of_china_day(c.starts_on);
+        let to = start_of_china_day(date) + Duration::days(1);
         let store = &self.core.store;
         let tallies = store
             .tallies(&kinds, &scope, from, to - Duration::days(1), to)

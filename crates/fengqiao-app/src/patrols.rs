@@ -5,12 +5,14 @@
 
 use crate::core::Core;
 use crate::{AppError, Result};
-use chrono::{Datelike, Duration, NaiveDate, TimeZone};
+use chrono::{Datelike, Duration, NaiveDate};
 use fengqiao_domain::access::{self, Capability};
+use fengqiao_domain::china_offset;
 use fengqiao_domain::ids::{PatrolScheduleId, RegionId};
 use fengqiao_domain::org::{Actor, RegionLevel};
-use fengqiao_domain::places::{check_schedule, week_of, Coverage, PatrolSchedule};
-use fengqiao_domain::{china_offset, Timestamp};
+use fengqiao_domain::places::{
+    check_schedule, start_of_china_day, week_of, Coverage, PatrolSchedule,
+};
 use fengqiao_store::NewPatrolSchedule;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -60,14 +62,6 @@ pub struct CoverageReport {
 
 pub struct Patrols {
     core: Arc<Core>,
-}
-
-fn midnight(d: NaiveDate) -> Timestamp {
-    china_offset()
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("valid time"))
-        .single()
-        .expect("fixed offset")
-        .with_timezone(&chrono::Utc)
 }
 
 fn line(region_id: RegionId, name: String, coverage: Coverage) -> CoverageLine {
@@ -164,7 +158,7 @@ impl Patrols {
             .into_iter()
             .filter(|s| s.active)
             .collect();
-        let from = midnight(days[0]);
+        let from = start_of_china_day(days[0]);
         let counts = self
             .core
             .store
@@ -239,8 +233,8 @@ impl Patrols {
             .store
             .coverage(
                 &actor.region_path,
-                midnight(first),
-                midnight(next),
+                start_of_china_day(first),
+                start_of_china_day(next),
                 self.core.now(),
             )
             .await?;

@@ -285,6 +285,11 @@ impl Places {
         }
     }
 
+    /// A place alone (one read), masked for the viewer: for lists that name it.
+    pub async fn brief(&self, actor: &Actor, id: PlaceId) -> Result<Place> {
+        Ok(mask_owner(self.visible(actor, id).await?, actor))
+    }
+
     pub async fn get(&self, actor: &Actor, id: PlaceId) -> Result<PlaceSheet> {
         let place = self.visible(actor, id).await?;
         let store = &self.core.store;

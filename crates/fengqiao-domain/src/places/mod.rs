@@ -206,6 +206,15 @@ impl InspectionPolicy {
     }
 }
 
+/// 00:00 China time on `date`: where a China-time day begins.
+pub fn start_of_china_day(date: chrono::NaiveDate) -> Timestamp {
+    crate::china_offset()
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("valid time"))
+        .single()
+        .expect("fixed offset")
+        .with_timezone(&chrono::Utc)
+}
+
 /// 23:59:59.999 China time on the China-time day of `t`.
 pub fn end_of_china_day(t: Timestamp) -> Timestamp {
     let local = t.with_timezone(&crate::china_offset());

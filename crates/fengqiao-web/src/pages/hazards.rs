@@ -77,9 +77,15 @@ pub async fn hazards(
     let mut rows = Vec::new();
     for h in &listed.items {
         let mut v = hazard_row(&app, h);
-        if let Ok(sheet) = app.places.get(&staff.actor, h.place_id).await {
-            v["place_name"] = json!(sheet.place.name);
-            v["region_name"] = json!(sheet.region_name);
+        // One read per row for the place's name, not its whole page.
+        if let Ok(p) = app.places.brief(&staff.actor, h.place_id).await {
+            v["place_name"] = json!(p.name);
+            v["region_name"] = json!(app
+                .core
+                .regions()
+                .iter()
+                .find(|r| r.id == p.region_id)
+                .map(|r| r.name.clone()));
         }
         rows.push(v);
     }
