@@ -388,8 +388,9 @@ impl Places {
         self.inspect_at(actor, id, input, inspected_at, now).await
     }
 
-    /// Records an inspection `inspector` made at `at`, however long ago, for whoever loads
-    /// history: only with [`Capability::LoadHistory`]; recorded as of `at`.
+    /// Records an inspection `inspector` made, however long ago, for whoever loads history:
+    /// only with [`Capability::LoadHistory`]; recorded as of `at` — made then too, unless the
+    /// input says it was made earlier (on a phone with no signal, sent when back in reach).
     pub async fn inspect_in_history(
         &self,
         loader: &Actor,
@@ -402,7 +403,9 @@ impl Places {
         if at > self.core.now() {
             return Err(invalid("inspected_at", "历史检查记录的时间不能晚于现在"));
         }
-        self.inspect_at(inspector, id, input, at, at).await
+        let made = input.inspected_at.unwrap_or(at);
+        check_inspection_time(made, at)?;
+        self.inspect_at(inspector, id, input, made, at).await
     }
 
     async fn inspect_at(

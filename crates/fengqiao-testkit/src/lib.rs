@@ -64,6 +64,18 @@ pub struct Township {
 }
 
 impl Township {
+    /// The id of the grid the `grid` user works (苍岩村第一网格).
+    pub fn grid(&self) -> i64 {
+        self.app
+            .core
+            .regions()
+            .iter()
+            .find(|r| r.name == "苍岩村第一网格")
+            .expect("the test township's grid")
+            .id
+            .0
+    }
+
     /// The actor a user of the township acts as.
     pub async fn actor(&self, username: &str) -> Actor {
         let users = self.app.admin.users(&Actor::system()).await.unwrap();

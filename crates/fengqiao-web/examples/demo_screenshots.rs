@@ -69,6 +69,7 @@ async fn main() {
         (
             "wg011",
             &[
+                ("/field", "field"),
                 ("/places?view=due", "places-due"),
                 ("/workbench", "workbench-grid"),
             ],

@@ -177,6 +177,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/progress/supplement", post(citizen::supplement))
         .route("/progress/rate", post(citizen::rate))
         .route("/static/{file}", get(assets::asset))
+        .route("/sw.js", get(field::service_worker))
+        .route("/manifest.webmanifest", get(field::manifest))
+        .route("/field", get(field::field))
+        .route("/field/token", get(field::token))
         .fallback(|| async { WebError::NotFound("没有这个页面".into()) })
         .route_layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT_BYTES))
         .layer(axum::middleware::map_response_with_state(
@@ -192,7 +196,8 @@ pub fn site(app: Arc<App>) -> Router {
 }
 
 /// The pages' content security policy: only the site's own styles, scripts and images — and
-/// the tile server's, when one is configured for the map.
+/// the tile server's, when one is configured for the map; the phone's queue may talk to the
+/// site itself (`connect-src`), and the site's own service worker and manifest load.
 fn page_policy(map_tiles: Option<&str>) -> axum::http::HeaderValue {
     let tiles = map_tiles
         .and_then(|t| {
@@ -204,6 +209,7 @@ fn page_policy(map_tiles: Option<&str>) -> axum::http::HeaderValue {
     let policy = |tiles: &str| {
         format!(
             "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:{tiles}; \
+             connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
              form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         )
     };

@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "campaigns/index.html",
     "campaigns/report.html",
     "patrols.html",
+    "field.html",
     "admin/_flash.html",
     "admin/index.html",
     "admin/users.html",

@@ -66,6 +66,8 @@ impl Staff {
             "may_import": may(fengqiao_domain::access::Capability::ImportHotline),
             "may_calendar": may(fengqiao_domain::access::Capability::MaintainCalendar),
             "grid_worker": self.user.role == fengqiao_domain::org::Role::GridWorker,
+            "user_id": self.user.id.0,
+            "may_inspect": crate::pages::places::may_inspect_here(&self.actor),
         })
     }
 }

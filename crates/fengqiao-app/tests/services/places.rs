@@ -25,14 +25,7 @@ pub fn png() -> Vec<u8> {
 }
 
 fn grid_id(t: &Township) -> i64 {
-    t.app
-        .core
-        .regions()
-        .iter()
-        .find(|r| r.name == "苍岩村第一网格")
-        .unwrap()
-        .id
-        .0
+    t.grid()
 }
 
 fn shop(t: &Township) -> PlaceInput {

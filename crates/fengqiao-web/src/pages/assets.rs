@@ -15,7 +15,29 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../assets/app.js"),
     ),
+    (
+        "field.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/field.js"),
+    ),
 ];
+
+/// What the service worker keeps on phones, for its version stamp.
+pub fn versioned() -> impl Iterator<Item = &'static [u8]> {
+    ASSETS.iter().map(|(_, _, body)| body.as_bytes())
+}
+
+/// The app icons, drawn once.
+fn icon(file: &str) -> Option<&'static [u8]> {
+    static ICONS: std::sync::OnceLock<[Vec<u8>; 2]> = std::sync::OnceLock::new();
+    let [small, big] =
+        ICONS.get_or_init(|| [super::field::icon_png(192), super::field::icon_png(512)]);
+    match file {
+        "icon-192.png" => Some(small),
+        "icon-512.png" => Some(big),
+        _ => None,
+    }
+}
 
 /// Each asset gzipped once, for the browsers that take it (all do): the stylesheet and the
 /// script move a quarter of their size over a slow link. Pages themselves are sent as they
@@ -36,6 +58,16 @@ fn gzipped(i: usize) -> &'static [u8] {
 }
 
 pub async fn asset(Path(file): Path<String>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(png) = icon(&file) {
+        let mut res = png.into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        );
+        return res;
+    }
     let Some(i) = ASSETS.iter().position(|(name, _, _)| *name == file) else {
         return (StatusCode::NOT_FOUND, "没有这个文件").into_response();
     };

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod case;
 pub mod citizen;
 pub mod dashboard;
+pub mod field;
 pub mod hazards;
 pub mod home;
 pub mod intake;

@@ -8,7 +8,7 @@ use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Json, Redirect, Response};
 use fengqiao_api::upload::read_form;
 use fengqiao_app::{App, InspectionInput, PlaceInput};
 use fengqiao_domain::access::{require_within, Capability};
@@ -17,7 +17,7 @@ use fengqiao_domain::org::RegionLevel;
 use fengqiao_domain::places::{
     end_of_china_day, may_inspect, HazardState, PlaceKind, RiskColor, Severity,
 };
-use fengqiao_store::PlaceFilter;
+use fengqiao_store::{InspectionOutcome, PlaceFilter};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -83,7 +83,7 @@ fn region_name(app: &App, id: RegionId) -> String {
 }
 
 /// A place as a row of the registry: its facts plus labels and whether it is overdue.
-fn place_row(app: &App, p: &fengqiao_domain::places::Place) -> Value {
+pub(crate) fn place_row(app: &App, p: &fengqiao_domain::places::Place) -> Value {
     let now = app.core.now();
     let mut v = json!(p);
     v["kind_label"] = json!(p.kind.label());
@@ -261,6 +261,8 @@ async fn place_page(
             v["failed"] = json!(i.answers.iter().filter(|a| !a.passed).count());
             v["applied_label"] = json!(i.applied.map(|c| c.label()));
             v["confirmed_label"] = json!(i.confirmed.label());
+            // Made where there was no signal and sent from the phone's queue later.
+            v["sent_later"] = json!(i.recorded_at - i.inspected_at > chrono::Duration::minutes(10));
             v
         })
         .collect();
@@ -380,6 +382,7 @@ async fn inspect_page(
             "client_key": kept.get("client_key").cloned().unwrap_or_else(|| form_key(staff, id, now)),
             "seen_color": kept.get("seen_color").cloned().unwrap_or_else(|| place.color.as_str().to_string()),
             "confirmed": kept.get("confirmed"),
+            "kept": !kept.is_empty(),
             "error": message,
         }),
     )
@@ -402,15 +405,52 @@ pub async fn inspect_form(
     .await
 }
 
+/// Whether this person inspects places in their own area (grid workers, the centre).
+pub(crate) fn may_inspect_here(actor: &fengqiao_domain::org::Actor) -> bool {
+    may_inspect(actor, &actor.region_path).is_ok()
+}
+
+/// Whether the form was sent by the phone's queue (field.js), which wants the answer as JSON.
+fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// The answer to a record sent from the phone's queue: stored (or already stored — a resend),
+/// and the conflict if the place was re-graded meanwhile; or why it was refused.
+fn queue_answer(result: WebResult<InspectionOutcome>, id: PlaceId) -> Response {
+    match result {
+        Ok(o) => Json(json!({
+            "status": if o.replayed { "replayed" } else { "stored" },
+            "inspection_id": o.record.id,
+            "hazards": o.hazards.len(),
+            "conflict": o.record.conflict,
+            "place_url": format!("/places/{}?done=inspected", id.0),
+        }))
+        .into_response(),
+        Err(e) => {
+            if let WebError::Internal(cause) = &e {
+                tracing::error!(%cause, "an inspection from a phone's queue failed");
+            }
+            (e.status(), Json(json!({"error": e.message()}))).into_response()
+        }
+    }
+}
+
 pub async fn inspect(
     State(app): State<Arc<App>>,
     staff: Staff,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
     form: Multipart,
 ) -> WebResult<Response> {
     let id = PlaceId(id);
+    let json_answer = wants_json(&headers);
     let (fields, photos) = match read_form(form).await {
         Ok(x) => x,
+        Err(m) if json_answer => return Ok(queue_answer(Err(WebError::Invalid(m)), id)),
         Err(m) => {
             return inspect_page(
                 &app,
@@ -423,7 +463,13 @@ pub async fn inspect(
             .await
         }
     };
-    staff.check_csrf(fields.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    if let Err(e) = staff.check_csrf(fields.get("_csrf").map(String::as_str).unwrap_or("")) {
+        return if json_answer {
+            Ok(queue_answer(Err(e), id))
+        } else {
+            Err(e)
+        };
+    }
     let map: Map<String, Value> = fields
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -450,6 +496,9 @@ pub async fn inspect(
             .map_err(WebError::from),
         Err(e) => Err(WebError::Invalid(e.message)),
     };
+    if json_answer {
+        return Ok(queue_answer(result, id));
+    }
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/places/{}?done=inspected", id.0)).into_response()),
         Err(e @ (WebError::Invalid(_) | WebError::Conflict(_))) => {
@@ -491,7 +540,7 @@ pub(crate) async fn field_tasks(app: &App, staff: &Staff) -> WebResult<Vec<Value
         };
         app.hazards.list(actor, None, f).await.map(|p| p.total)
     };
-    if may_inspect(actor, &actor.region_path).is_ok() && staff.user.role != Role::Admin {
+    if may_inspect_here(actor) && staff.user.role != Role::Admin {
         let due = app
             .places
             .due(actor, None, end_of_china_day(now), 1, 1)
@@ -499,7 +548,7 @@ pub(crate) async fn field_tasks(app: &App, staff: &Staff) -> WebResult<Vec<Value
             .total;
         if due > 0 {
             let overdue = app.places.summary(actor, None).await?.overdue;
-            tasks.push(json!({"href": "/places?view=due", "text": format!("今日应检场所 {due} 处"), "alert": overdue > 0,
+            tasks.push(json!({"href": "/field", "text": format!("今日应检场所 {due} 处"), "alert": overdue > 0,
                 "detail": if overdue > 0 { format!("其中逾期未检 {overdue} 处") } else { String::new() }}));
         }
     }

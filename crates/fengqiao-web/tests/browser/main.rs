@@ -5,6 +5,7 @@
 //! cadre cannot open another village's case. Screenshots of every key page are written to
 //! `target/screenshots/`.
 
+mod offline;
 mod webdriver;
 
 use fengqiao_app::AppConfig;

@@ -265,6 +265,56 @@ impl Browser {
         .await;
     }
 
+    /// A Chrome DevTools protocol command on the window's page.
+    #[allow(dead_code)]
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({"cmd": cmd, "params": params})),
+        )
+        .await
+    }
+
+    /// Cuts the window off the network, or brings it back, through the DevTools protocol:
+    /// the page's own requests, and its service workers' — which the page's emulation does
+    /// not cover (a worker fetching a page for it would still reach the server), so each
+    /// worker is attached and told the same.
+    #[allow(dead_code)]
+    pub async fn offline(&self, off: bool) {
+        let conditions =
+            json!({"offline": off, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
+        self.cdp("Network.emulateNetworkConditions", conditions.clone())
+            .await;
+        let targets = self.cdp("Target.getTargets", json!({})).await;
+        let workers = targets["targetInfos"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for w in workers.iter().filter(|t| t["type"] == "service_worker") {
+            let attached = self
+                .cdp(
+                    "Target.attachToTarget",
+                    json!({"targetId": w["targetId"], "flatten": false}),
+                )
+                .await;
+            for (id, (method, params)) in [
+                ("Network.enable", json!({})),
+                ("Network.emulateNetworkConditions", conditions.clone()),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let message = json!({"id": id + 1, "method": method, "params": params});
+                self.cdp(
+                    "Target.sendMessageToTarget",
+                    json!({"sessionId": attached["sessionId"], "message": message.to_string()}),
+                )
+                .await;
+            }
+        }
+    }
+
     /// Empties the browser's cache (Chrome DevTools' `Network.clearBrowserCache`).
     #[allow(dead_code)]
     pub async fn clear_cache(&self) {

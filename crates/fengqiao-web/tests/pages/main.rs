@@ -8,6 +8,7 @@ use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 
 mod admin;
+mod field;
 mod places;
 
 struct Site {

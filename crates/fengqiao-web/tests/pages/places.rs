@@ -11,14 +11,7 @@ fn hidden(page: &str, name: &str) -> String {
 }
 
 fn grid_id(s: &Site) -> i64 {
-    s.t.app
-        .core
-        .regions()
-        .iter()
-        .find(|r| r.name == "苍岩村第一网格")
-        .unwrap()
-        .id
-        .0
+    s.t.grid()
 }
 
 #[tokio::test]

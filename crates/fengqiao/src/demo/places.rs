@@ -287,6 +287,13 @@ async fn live_place(
         fixed.extend(failed.iter().copied());
         let answers = answers(&items, &failed);
         let suggested = suggest_color(&check_answers(&checklist, &answers)?);
+        // Along the rivers and at the ponds up the valleys the signal drops: an inspection there
+        // is often filled in on the phone and sent from its queue hours later, back in reach.
+        let sent = t + rng.minutes(90, 5 * 60);
+        let remote = [PlaceKind::RiverSegment, PlaceKind::VillagePoint]
+            .iter()
+            .any(|k| plan.input.kind == k.as_str());
+        let offline = remote && rng.chance(0.4) && sent < now;
         let out = app
             .places
             .inspect_in_history(
@@ -297,9 +304,11 @@ async fn live_place(
                     answers,
                     seen_color: Some(color),
                     confirmed: Some(suggested.max(plan.base)),
+                    inspected_at: offline.then_some(t),
+                    client_key: offline.then(|| format!("phone-{}-{}", place.id.0, t.timestamp())),
                     ..Default::default()
                 },
-                t,
+                if offline { sent } else { t },
             )
             .await?;
         inspections += 1;
