@@ -55,6 +55,9 @@ pub struct InspectionInput {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub client_key: Option<String>,
+    /// The code the inspector scanned at the place (its own 民情码): the record says it was
+    /// made on site. A code of another place is refused.
+    pub checkin: Option<String>,
     pub photos: Vec<Vec<u8>>,
 }
 
@@ -290,6 +293,20 @@ impl Places {
         Ok(mask_owner(self.visible(actor, id).await?, actor))
     }
 
+    /// The place whose own 民情码 this is, as anyone scanning it may see it: its name, kind,
+    /// village and address — never its owner or contact, colour or history.
+    pub async fn by_code(&self, code: &str) -> Result<Option<Place>> {
+        let code = code.trim();
+        if code.len() > 40 {
+            return Ok(None);
+        }
+        Ok(self.core.store.place_by_code(code).await?.map(|p| Place {
+            owner_name: None,
+            owner_phone: None,
+            ..p
+        }))
+    }
+
     pub async fn get(&self, actor: &Actor, id: PlaceId) -> Result<PlaceSheet> {
         let place = self.visible(actor, id).await?;
         let store = &self.core.store;
@@ -440,6 +457,19 @@ impl Places {
             limits::IDEMPOTENCY_KEY_MAX_CHARS,
         )?;
         let photos = checked_photos(&input.photos)?;
+        let checked_in = match input.checkin.as_deref().map(str::trim) {
+            Some(c) if c == place.code => true,
+            Some(c) if !c.is_empty() => {
+                return Err(invalid(
+                    "checkin",
+                    format!(
+                        "扫描的二维码不是「{}」的：请在本场所门前扫码签到",
+                        place.name
+                    ),
+                ))
+            }
+            _ => false,
+        };
         // What makes a resend the same record: its content in a canonical order (a form's
         // fields may arrive in any order), and the time only if the sender gave one (a form
         // sent again later is not a different inspection for having reached us later).
@@ -480,6 +510,7 @@ impl Places {
                 fingerprint,
                 photos,
                 relapse_window_days: self.core.config.relapse_window_days,
+                checked_in,
             })
             .await
             .map_err(|e| match e {

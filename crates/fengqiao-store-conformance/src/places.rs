@@ -115,6 +115,8 @@ pub(crate) async fn inspect(
                 longitude: None,
             }],
             relapse_window_days: DEFAULT_RELAPSE_WINDOW_DAYS,
+            // Sent from a phone: scanned on site.
+            checked_in: key.is_some(),
         })
         .await
 }
@@ -162,7 +164,22 @@ pub async fn places_are_registered_graded_and_listed_by_due_time(store: &dyn Sto
         Some(shop.id)
     );
     assert!(store.place_by_reg_no("JX-404").await.unwrap().is_none());
-    store
+    // Its own 民情码: a code of its own, found by it, not made from its number.
+    assert!(
+        shop.code.starts_with('p') && shop.code.len() >= 10,
+        "{}",
+        shop.code
+    );
+    assert_eq!(
+        store.place_by_code(&shop.code).await.unwrap().map(|p| p.id),
+        Some(shop.id)
+    );
+    assert!(store
+        .place_by_code("p000000000000")
+        .await
+        .unwrap()
+        .is_none());
+    let river = store
         .create_place(
             place(
                 "HD-01",
@@ -175,6 +192,7 @@ pub async fn places_are_registered_graded_and_listed_by_due_time(store: &dyn Sto
         )
         .await
         .unwrap();
+    assert_ne!(river.code, shop.code);
 
     // Inspected: due again after the yellow interval; the other village is not in the list.
     let out = inspect(
@@ -188,6 +206,7 @@ pub async fn places_are_registered_graded_and_listed_by_due_time(store: &dyn Sto
     .await
     .unwrap();
     assert_eq!(out.place.color, RiskColor::Green);
+    assert!(!out.record.checked_in);
     assert_eq!(
         out.place.next_due_at,
         end_of_china_day(t0() + Duration::days(90))
@@ -324,6 +343,7 @@ pub async fn an_inspection_is_stored_whole_and_once(store: &dyn Store) {
     .unwrap();
     assert!(again.replayed);
     assert_eq!(again.record.id, first.record.id);
+    assert!(first.record.checked_in && again.record.checked_in);
     let all = store
         .hazards(&HazardFilter {
             region_path: "/".into(),

@@ -12,7 +12,7 @@ use fengqiao_domain::places::*;
 use fengqiao_store::*;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-const INSPECTION_COLS: &str = "id, place_id, template_id, inspector_id, inspector_name, inspected_at, recorded_at, answers, suggested_color, confirmed_color, applied_color, conflict, latitude, longitude";
+const INSPECTION_COLS: &str = "id, place_id, template_id, inspector_id, inspector_name, inspected_at, recorded_at, answers, suggested_color, confirmed_color, applied_color, conflict, latitude, longitude, checked_in";
 
 fn inspection_row(r: &Row) -> rusqlite::Result<InspectionRecord> {
     let answers: String = r.get(7)?;
@@ -33,6 +33,7 @@ fn inspection_row(r: &Row) -> rusqlite::Result<InspectionRecord> {
         conflict: r.get(11)?,
         latitude: r.get(12)?,
         longitude: r.get(13)?,
+        checked_in: r.get(14)?,
         hazards: Vec::new(),
         photos: Vec::new(),
     })
@@ -122,8 +123,8 @@ fn record(conn: &Connection, i: &NewInspection) -> Result<InspectionOutcome> {
         serde_json::to_string(&i.answers).map_err(|e| StoreError::backend(e.to_string()))?;
     conn.execute_cached(
         "INSERT INTO inspections (place_id, template_id, inspector_id, inspector_name, inspected_at, recorded_at, answers,
-                                  suggested_color, confirmed_color, latitude, longitude, client_key, fingerprint, due_at, on_time)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                  suggested_color, confirmed_color, latitude, longitude, client_key, fingerprint, due_at, on_time, checked_in)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             place.id.0,
             i.template_id.0,
@@ -140,6 +141,7 @@ fn record(conn: &Connection, i: &NewInspection) -> Result<InspectionOutcome> {
             i.fingerprint,
             ms(place.next_due_at),
             i.inspected_at <= place.next_due_at,
+            i.checked_in,
         ],
     )
     .map_err(backend)?;

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, include_str!("../migrations/0021_places.sql")),
     (22, include_str!("../migrations/0022_campaigns.sql")),
     (23, include_str!("../migrations/0023_patrols.sql")),
+    (24, include_str!("../migrations/0024_place_codes.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

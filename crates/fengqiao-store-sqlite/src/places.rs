@@ -13,7 +13,7 @@ use fengqiao_store::*;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-pub(crate) const PLACE_COLS: &str = "id, reg_no, name, kind, region_id, region_path, address, owner_name, owner_phone, latitude, longitude, color, last_inspected_at, next_due_at, registered_at, version";
+pub(crate) const PLACE_COLS: &str = "id, reg_no, name, kind, region_id, region_path, address, owner_name, owner_phone, latitude, longitude, color, last_inspected_at, next_due_at, registered_at, version, code";
 
 pub(crate) fn place_row(r: &Row) -> rusqlite::Result<Place> {
     Ok(Place {
@@ -33,6 +33,7 @@ pub(crate) fn place_row(r: &Row) -> rusqlite::Result<Place> {
         next_due_at: ts(r.get(13)?),
         registered_at: ts(r.get(14)?),
         version: r.get(15)?,
+        code: r.get(16)?,
     })
 }
 
@@ -44,6 +45,23 @@ pub(crate) fn load_place(conn: &Connection, id: PlaceId) -> Result<Option<Place>
     )
     .optional()
     .map_err(backend)
+}
+
+impl SqliteStore {
+    /// The place whose unique `column` (the registration number, its own code) is `value`.
+    async fn place_by(&self, column: &'static str, value: &str) -> Result<Option<Place>> {
+        let value = value.to_string();
+        self.read_point(move |conn| {
+            conn.query_row_cached(
+                &format!("SELECT {PLACE_COLS} FROM places WHERE {column} = ?1"),
+                [value],
+                place_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
 }
 
 pub(crate) fn load_policy(conn: &Connection) -> Result<InspectionPolicy> {
@@ -179,8 +197,8 @@ impl PlaceStore for SqliteStore {
             let policy = load_policy(conn)?;
             let due = policy.next_due(p.kind, p.color, None, audit.at);
             conn.execute_cached(
-                "INSERT INTO places (reg_no, name, kind, region_id, region_path, address, owner_name, owner_phone, latitude, longitude, color, next_due_at, registered_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                "INSERT INTO places (reg_no, name, kind, region_id, region_path, address, owner_name, owner_phone, latitude, longitude, color, next_due_at, registered_at, code)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'p' || lower(hex(randomblob(6))))",
                 params![p.reg_no, p.name, p.kind.as_str(), p.region_id.0, region_path, p.address, p.owner_name, p.owner_phone, p.latitude, p.longitude, p.color.as_str(), ms(due), ms(audit.at)],
             )
             .map_err(|e| match backend(e) {
@@ -211,17 +229,11 @@ impl PlaceStore for SqliteStore {
     }
 
     async fn place_by_reg_no(&self, reg_no: &str) -> Result<Option<Place>> {
-        let reg_no = reg_no.to_string();
-        self.read_point(move |conn| {
-            conn.query_row_cached(
-                &format!("SELECT {PLACE_COLS} FROM places WHERE reg_no = ?1"),
-                [reg_no],
-                place_row,
-            )
-            .optional()
-            .map_err(backend)
-        })
-        .await
+        self.place_by("reg_no", reg_no).await
+    }
+
+    async fn place_by_code(&self, code: &str) -> Result<Option<Place>> {
+        self.place_by("code", code).await
     }
 
     async fn places(&self, f: &PlaceFilter) -> Result<Page<Place>> {

@@ -30,6 +30,8 @@ pub struct NewInspection {
     pub fingerprint: String,
     pub photos: Vec<NewPhoto>,
     pub relapse_window_days: u32,
+    /// The inspector scanned the place's own code on site.
+    pub checked_in: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,6 +52,8 @@ pub struct InspectionRecord {
     pub conflict: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The inspector scanned the place's own code on site.
+    pub checked_in: bool,
     pub hazards: Vec<HazardId>,
     pub photos: Vec<i64>,
 }

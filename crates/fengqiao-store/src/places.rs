@@ -56,6 +56,8 @@ pub trait PlaceStore: Send + Sync + 'static {
     async fn place(&self, id: PlaceId) -> Result<Option<Place>>;
     /// The place registered under a number (imports are idempotent by it).
     async fn place_by_reg_no(&self, reg_no: &str) -> Result<Option<Place>>;
+    /// The place whose own 民情码 (the plate at its door) carries this code.
+    async fn place_by_code(&self, code: &str) -> Result<Option<Place>>;
     async fn places(&self, filter: &PlaceFilter) -> Result<Page<Place>>;
     /// Counts within a region; `now` decides what is overdue.
     async fn place_summary(&self, region_path: &str, now: Timestamp) -> Result<PlaceSummary>;

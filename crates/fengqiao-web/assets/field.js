@@ -267,10 +267,21 @@
     caches.open(PAGES).then(function (c) {
       return links.reduce(function (p, a) {
         var path = new URL(a.href).pathname;
+        var scan = a.getAttribute("data-scan");
         return p.then(function () {
           if (!navigator.onLine) return;
           return fetch(path, { credentials: "same-origin" }).then(function (r) {
             if (r.ok && !r.redirected) return c.put(path, r);
+          }).then(function () {
+            // The place's code at its door, scanned without signal: its form, checked in.
+            if (!scan) return;
+            return fetch(scan, { credentials: "same-origin" }).then(function (r) {
+              if (!r.ok || !/\/inspect\?checkin=/.test(r.url)) return;
+              // Kept as a page of its own: a browser refuses a redirected answer to a page load.
+              return r.blob().then(function (b) {
+                return c.put(scan, new Response(b, { status: 200, headers: r.headers }));
+              });
+            });
           }).catch(function () {});
         }).then(function () {
           return c.match(path).then(function (hit) { if (hit) a.setAttribute("data-kept", ""); });

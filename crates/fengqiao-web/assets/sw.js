@@ -34,7 +34,9 @@ function fieldPage(url) {
   var p = url.pathname;
   return p === "/field" || p === "/patrols" || p === "/workbench" ||
     (p === "/places" && url.searchParams.get("view") === "due") ||
-    /^\/places\/\d+(\/inspect)?$/.test(p);
+    /^\/places\/\d+(\/inspect)?$/.test(p) ||
+    // A place's own code, scanned at its door: kept by field.js as the checked-in form.
+    /^\/m\/p[0-9a-f]+$/.test(p);
 }
 
 function offlinePage() {

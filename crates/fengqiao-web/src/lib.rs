@@ -61,6 +61,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/places/export.xlsx", get(places::export_xlsx))
         .route("/places/{id}", get(places::place))
         .route("/places/{id}/regrade", post(places::regrade))
+        .route("/places/{id}/code", get(places::code_sheet))
         .route(
             "/places/{id}/inspect",
             get(places::inspect_form).post(places::inspect).layer(

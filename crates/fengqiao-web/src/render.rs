@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "places/new.html",
     "places/show.html",
     "places/inspect.html",
+    "places/code.html",
     "hazards/index.html",
     "hazards/show.html",
     "campaigns/index.html",

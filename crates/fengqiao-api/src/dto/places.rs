@@ -155,6 +155,8 @@ pub struct InspectionForm {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub client_key: Option<String>,
+    /// The place's own code, scanned on site.
+    pub checkin: Option<String>,
 }
 
 /// Reads an inspection. Answers come as a JSON array `answers: [{item_code, passed, note}]`,
@@ -208,6 +210,7 @@ pub fn inspection(m: &Map<String, Value>) -> Result<InspectionForm, ApiError> {
         latitude: float(m, "latitude")?,
         longitude: float(m, "longitude")?,
         client_key: text(m, "client_key").map(str::to_string),
+        checkin: text(m, "checkin").map(str::to_string),
     })
 }
 

@@ -195,6 +195,7 @@ async fn inspect(
                 latitude: f.latitude,
                 longitude: f.longitude,
                 client_key: f.client_key,
+                checkin: f.checkin,
                 photos: Vec::new(),
             },
         )

@@ -251,6 +251,9 @@ pub struct Place {
     pub registered_at: Timestamp,
     /// Bumped by every change; an inspection made offline says which version it saw.
     pub version: i64,
+    /// Its own 民情码 (`/m/<code>`, on the plate at its door): citizens report about the place
+    /// from it, inspectors check in by scanning it.
+    pub code: String,
 }
 
 impl Place {

@@ -21,22 +21,38 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// The region a 民情码 names: a village, community or grid of this township.
-fn place(app: &App, code: &str) -> WebResult<(Region, Option<Region>)> {
+/// What a 民情码 names: a village, community or grid of this township (its id), or one
+/// registered place (its own code, `p…`, on the plate at its door), with the place's region.
+struct Coded {
+    region: Region,
+    parent: Option<Region>,
+    place: Option<fengqiao_domain::places::Place>,
+}
+
+async fn resolve(app: &App, code: &str) -> WebResult<Coded> {
     let gone = || WebError::NotFound("这个民情码已失效，请向村（社区）索取新的二维码".into());
-    let id: i64 = code.parse().map_err(|_| gone())?;
+    let (id, place) = if code.starts_with('p') {
+        let place = app.places.by_code(code).await?.ok_or_else(gone)?;
+        (place.region_id.0, Some(place))
+    } else {
+        (code.parse::<i64>().map_err(|_| gone())?, None)
+    };
     let regions = app.core.regions();
-    let r = regions
+    let region = regions
         .iter()
         .find(|r| r.id.0 == id && r.level != RegionLevel::Town)
         .cloned()
         .ok_or_else(gone)?;
-    let parent = r
+    let parent = region
         .parent_id
         .and_then(|p| regions.iter().find(|x| x.id == p))
         .filter(|p| p.level != RegionLevel::Town)
         .cloned();
-    Ok((r, parent))
+    Ok(Coded {
+        region,
+        parent,
+        place,
+    })
 }
 
 fn place_json(r: &Region, parent: &Option<Region>) -> Value {
@@ -47,37 +63,73 @@ fn place_json(r: &Region, parent: &Option<Region>) -> Value {
     json!({"id": r.id.0, "name": r.name, "full": full, "level": r.level.label()})
 }
 
-pub async fn landing(State(app): State<Arc<App>>, Path(code): Path<String>) -> WebResult<Page> {
-    let (r, parent) = place(&app, &code)?;
+impl Coded {
+    /// What the pages show: the region, and the place when the code is a place's.
+    fn json(&self) -> Value {
+        let mut v = place_json(&self.region, &self.parent);
+        if let Some(p) = &self.place {
+            v["place_name"] = json!(p.name);
+            v["full"] = json!(format!(
+                "{} · {}",
+                v["full"].as_str().unwrap_or_default(),
+                p.name
+            ));
+            v["level"] = json!(p.kind.label());
+        }
+        v
+    }
+
+    /// Where a report from a place's code happened, filled in for the citizen.
+    fn address(&self) -> String {
+        match &self.place {
+            Some(p) => match &p.address {
+                Some(a) => format!("{}（{a}）", p.name),
+                None => p.name.clone(),
+            },
+            None => String::new(),
+        }
+    }
+}
+
+/// The landing page of a 民情码. An inspector who scans a place's code on their phone is
+/// taken to the place's checklist instead, checked in: the inspection records the scan.
+pub async fn landing(
+    State(app): State<Arc<App>>,
+    crate::session::MaybeStaff(staff): crate::session::MaybeStaff,
+    Path(code): Path<String>,
+) -> WebResult<Response> {
+    let coded = resolve(&app, &code).await?;
+    if let (Some(place), Some(staff)) = (&coded.place, &staff) {
+        if super::places::may_inspect_place(&staff.actor, &place.region_path) {
+            return Ok(Redirect::to(&format!(
+                "/places/{}/inspect?checkin={}",
+                place.id.0, place.code
+            ))
+            .into_response());
+        }
+    }
     Ok(render::page(
         "citizen/landing.html",
-        json!({"title": format!("{}民情码", r.name), "place": place_json(&r, &parent), "code": code}),
-    ))
+        json!({"title": format!("{}民情码", coded.place.as_ref().map_or(&coded.region.name, |p| &p.name)), "place": coded.json(), "code": code}),
+    )
+    .into_response())
 }
 
 pub async fn report_form(State(app): State<Arc<App>>, Path(code): Path<String>) -> WebResult<Page> {
-    let (r, parent) = place(&app, &code)?;
-    Ok(report_page(
-        &r,
-        &parent,
-        &code,
-        None,
-        &ReportForm::default(),
-    ))
+    let coded = resolve(&app, &code).await?;
+    let form = ReportForm {
+        address: coded.address(),
+        ..ReportForm::default()
+    };
+    Ok(report_page(&coded, &code, None, &form))
 }
 
-fn report_page(
-    r: &Region,
-    parent: &Option<Region>,
-    code: &str,
-    error: Option<String>,
-    kept: &ReportForm,
-) -> Page {
+fn report_page(coded: &Coded, code: &str, error: Option<String>, kept: &ReportForm) -> Page {
     render::page(
         "citizen/report.html",
         json!({
             "title": "我要反映",
-            "place": place_json(r, parent),
+            "place": coded.json(),
             "code": code,
             "error": error,
             "form": kept,
@@ -115,7 +167,7 @@ pub async fn report(
     Path(code): Path<String>,
     form: Multipart,
 ) -> WebResult<Response> {
-    let (r, parent) = place(&app, &code)?;
+    let coded = resolve(&app, &code).await?;
     let (f, photos) = match fengqiao_api::upload::read_form(form).await {
         Ok((fields, photos)) => {
             let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
@@ -130,12 +182,12 @@ pub async fn report(
             (f, photos)
         }
         Err(message) => {
-            let page = report_page(&r, &parent, &code, Some(message), &ReportForm::default());
+            let page = report_page(&coded, &code, Some(message), &ReportForm::default());
             return Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
     let refuse = |status: StatusCode, message: String| {
-        report_page(&r, &parent, &code, Some(message), &f).status(status)
+        report_page(&coded, &code, Some(message), &f).status(status)
     };
     if f.body.trim().chars().count() < 5 {
         return Ok(refuse(
@@ -153,7 +205,7 @@ pub async fn report(
     let input = IntakeInput {
         body: f.body.trim().to_string(),
         channel: Some(Channel::CitizenQr.as_str().into()),
-        region_id: Some(r.id.0),
+        region_id: Some(coded.region.id.0),
         address: opt(&f.address),
         latitude: coordinate(&f.latitude),
         longitude: coordinate(&f.longitude),
@@ -401,9 +453,12 @@ pub async fn qr_svg(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> WebResult<Response> {
-    let (r, _) = place(&app, &code)?;
+    let coded = resolve(&app, &code).await?;
     let base = super::public_base(&app, &headers);
-    let url = format!("{base}/m/{}", r.id.0);
+    let url = match &coded.place {
+        Some(p) => format!("{base}/m/{}", p.code),
+        None => format!("{base}/m/{}", coded.region.id.0),
+    };
     let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| WebError::Internal(format!("QR for {url}: {e}")))?;
     let svg = qr

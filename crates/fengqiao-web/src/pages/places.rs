@@ -382,32 +382,45 @@ async fn inspect_page(
             "client_key": kept.get("client_key").cloned().unwrap_or_else(|| form_key(staff, id, now)),
             "seen_color": kept.get("seen_color").cloned().unwrap_or_else(|| place.color.as_str().to_string()),
             "confirmed": kept.get("confirmed"),
-            "kept": !kept.is_empty(),
+            "kept": kept.contains_key("client_key"),
+            "checkin": kept.get("checkin"),
+            "checkin_ok": kept.get("checkin") == Some(&place.code),
             "error": message,
         }),
     )
     .status(status))
 }
 
+#[derive(Deserialize, Default)]
+pub struct InspectQuery {
+    /// The place's own code, when the form was opened by scanning it on site.
+    #[serde(default)]
+    checkin: Option<String>,
+}
+
 pub async fn inspect_form(
     State(app): State<Arc<App>>,
     staff: Staff,
     Path(id): Path<i64>,
+    Query(q): Query<InspectQuery>,
 ) -> WebResult<Response> {
-    inspect_page(
-        &app,
-        &staff,
-        PlaceId(id),
-        None,
-        &HashMap::new(),
-        StatusCode::OK,
-    )
-    .await
+    let kept: HashMap<String, String> = q
+        .checkin
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| ("checkin".to_string(), c))
+        .into_iter()
+        .collect();
+    inspect_page(&app, &staff, PlaceId(id), None, &kept, StatusCode::OK).await
 }
 
 /// Whether this person inspects places in their own area (grid workers, the centre).
 pub(crate) fn may_inspect_here(actor: &fengqiao_domain::org::Actor) -> bool {
     may_inspect(actor, &actor.region_path).is_ok()
+}
+
+/// Whether this person may inspect a place in this region.
+pub(crate) fn may_inspect_place(actor: &fengqiao_domain::org::Actor, region_path: &str) -> bool {
+    may_inspect(actor, region_path).is_ok()
 }
 
 /// Whether the form was sent by the phone's queue (field.js), which wants the answer as JSON.
@@ -489,6 +502,7 @@ pub async fn inspect(
                     latitude: f.latitude,
                     longitude: f.longitude,
                     client_key: f.client_key,
+                    checkin: f.checkin,
                     photos,
                 },
             )
@@ -507,6 +521,26 @@ pub async fn inspect(
         }
         Err(e) => Err(e),
     }
+}
+
+/// A place's own 民情码 on a sheet to print and put up at its door.
+pub async fn code_sheet(
+    State(app): State<Arc<App>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> WebResult<Response> {
+    let place = app.places.brief(&staff.actor, PlaceId(id)).await?;
+    Ok(render::page(
+        "places/code.html",
+        json!({
+            "title": format!("场所码：{}", place.name),
+            "staff": staff.frame(&app),
+            "place": place_row(&app, &place),
+            "base": super::public_base(&app, &headers),
+        }),
+    )
+    .into_response())
 }
 
 pub async fn field_photo(

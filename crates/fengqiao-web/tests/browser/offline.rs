@@ -1,5 +1,6 @@
 //! A grid worker inspects a place where there is no signal: the day page, opened online, keeps
-//! the place's inspection form on the phone; the network is cut through the DevTools protocol
+//! the place's inspection form on the phone (also under the place's own code, for the scan at
+//! its door); the network is cut through the DevTools protocol
 //! (the page's requests and its service worker's); the form is filled in with a photo and
 //! kept; the page is reloaded, still offline, and the record is still there while the server
 //! has nothing; meanwhile the centre re-grades the place; the network comes back and the
@@ -98,12 +99,12 @@ async fn an_inspection_made_offline_is_stored_once_when_the_network_returns() {
     assert!(controlled.await, "the service worker never took the page");
     phone.screenshot("field-1-day-page").await;
 
-    // No signal: the kept form opens and is filled in, with a photo.
+    // No signal: the worker scans the plate at the door; the kept form opens, checked in, and
+    // is filled in, with a photo.
     phone.offline(true).await;
-    phone
-        .goto(&format!("{base}/places/{}/inspect", place.id.0))
-        .await;
+    phone.goto(&format!("{base}/m/{}", place.code)).await;
     assert!(phone.text("h1").await.contains("苍岩村溪边农家乐"));
+    assert!(phone.text("main").await.contains("已在场所现场扫码签到"));
     let items = phone
         .execute(
             "return Array.from(document.querySelectorAll('input[value=pass]')).map(e => e.name);",
@@ -188,6 +189,7 @@ async fn an_inspection_made_offline_is_stored_once_when_the_network_returns() {
     assert_eq!(sheet.inspections.len(), 1);
     let record = &sheet.inspections[0];
     assert_eq!(record.photos.len(), 1);
+    assert!(record.checked_in, "scanned at the door");
     assert!(record.conflict.is_some(), "{record:?}");
     assert_eq!(sheet.place.color, RiskColor::Yellow, "the re-grade stands");
     assert!(

@@ -192,3 +192,121 @@ async fn the_field_app_installs_from_the_binary() {
         "nothing fetched from outside"
     );
 }
+
+#[tokio::test]
+async fn a_places_own_code_takes_citizens_to_a_report_about_it_and_inspectors_to_its_form() {
+    let s = site().await;
+    let grid_actor = s.t.actor("grid").await;
+    let shop =
+        s.t.app
+            .places
+            .register(
+                &grid_actor,
+                place_input("FQ-CODE-1", "苍岩村老李粮油店", s.t.grid()),
+            )
+            .await
+            .unwrap();
+    let other =
+        s.t.app
+            .places
+            .register(
+                &grid_actor,
+                place_input("FQ-CODE-2", "苍岩村周记小吃", s.t.grid()),
+            )
+            .await
+            .unwrap();
+    let code = format!("/m/{}", shop.code);
+
+    // A citizen scans the plate: the place is named, the report's place is filled in.
+    let (status, landing) = s.get("", &code).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(landing.contains("苍岩村老李粮油店"), "{landing}");
+    let (_, form) = s.get("", &format!("{code}/report")).await;
+    assert!(form.contains("value=\"苍岩村老李粮油店\""), "{form}");
+    let (status, location) = s
+        .post_multipart(
+            "",
+            &format!("{code}/report"),
+            &[
+                ("body", "店门口堆放油桶，占了消防通道"),
+                ("address", "苍岩村老李粮油店"),
+                ("reporter_phone", "13912345678"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let case = s.case_id(location.trim_start_matches("/t/")).await;
+    let admin = s.t.actor("admin").await;
+    let sheet =
+        s.t.app
+            .queries
+            .case_view(&admin, fengqiao_domain::ids::CaseId(case))
+            .await
+            .unwrap();
+    assert_eq!(
+        sheet.case.location.region_id.map(|r| r.0),
+        Some(s.t.grid()),
+        "the place's grid"
+    );
+    assert_eq!(
+        sheet.case.location.address.as_deref(),
+        Some("苍岩村老李粮油店")
+    );
+    // Its QR code; an unknown code is a clear 404, never another place.
+    let r = s.get_raw("", &format!("{code}/qr.svg")).await;
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    let (status, page) = s.get("", "/m/p000000000000").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("民情码已失效"));
+
+    // The grid worker scans it: straight to the place's checklist, checked in.
+    let grid = s.login("grid").await;
+    let r = s.get_raw(&grid, &code).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        to,
+        format!("/places/{}/inspect?checkin={}", shop.id.0, shop.code)
+    );
+    let (_, form) = s.get(&grid, &to).await;
+    assert!(form.contains("已在场所现场扫码签到"), "{form}");
+    let csrf = csrf_of(&form);
+    let mut fields = vec![("_csrf", csrf.as_str()), ("checkin", shop.code.as_str())];
+    for code in ["exit", "living", "wiring", "gas", "license", "extinguisher"] {
+        fields.push((Box::leak(format!("item.{code}").into_boxed_str()), "pass"));
+    }
+    // Another place's code on this place's form: refused, with the reason.
+    let mut wrong = fields.clone();
+    wrong[1] = ("checkin", other.code.as_str());
+    let (status, page) = s
+        .post_multipart(
+            &grid,
+            &format!("/places/{}/inspect", shop.id.0),
+            &wrong,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("扫描的二维码不是「苍岩村老李粮油店」的"),
+        "{page}"
+    );
+    let (status, _) = s
+        .post_multipart(
+            &grid,
+            &format!("/places/{}/inspect", shop.id.0),
+            &fields,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let sheet = s.t.app.places.get(&admin, shop.id).await.unwrap();
+    assert_eq!(sheet.inspections.len(), 1);
+    assert!(sheet.inspections[0].checked_in);
+    let (_, page) = s.get(&grid, &format!("/places/{}", shop.id.0)).await;
+    assert!(page.contains("扫码签到") && page.contains(&format!("/m/{}/qr.svg", shop.code)));
+    let (status, plate) = s.get(&grid, &format!("/places/{}/code", shop.id.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(plate.contains("FQ-CODE-1") && plate.contains(&shop.code));
+}

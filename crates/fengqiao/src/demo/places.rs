@@ -306,6 +306,8 @@ async fn live_place(
                     confirmed: Some(suggested.max(plan.base)),
                     inspected_at: offline.then_some(t),
                     client_key: offline.then(|| format!("phone-{}-{}", place.id.0, t.timestamp())),
+                    // Most inspectors scan the plate at the door (扫码签到).
+                    checkin: rng.chance(0.7).then(|| place.code.clone()),
                     ..Default::default()
                 },
                 if offline { sent } else { t },
