@@ -128,6 +128,9 @@ pub struct AppConfig {
     /// Days after a hazard's sign-off within which the same item failing again at the same
     /// place is a relapse (回潮).
     pub relapse_window_days: u32,
+    /// Days past due after which an overdue inspection is supervised (督办); it is urged
+    /// (催检) as soon as it is overdue. None disables escalating inspections.
+    pub inspection_supervise_after_days: Option<u32>,
 }
 
 impl Default for AppConfig {
@@ -142,6 +145,9 @@ impl Default for AppConfig {
             map_tiles: None,
             notify: NotifyConfig::default(),
             relapse_window_days: fengqiao_domain::places::DEFAULT_RELAPSE_WINDOW_DAYS,
+            inspection_supervise_after_days: Some(
+                fengqiao_domain::places::DEFAULT_SUPERVISE_INSPECTION_AFTER_DAYS,
+            ),
         }
     }
 }

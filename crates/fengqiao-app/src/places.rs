@@ -69,6 +69,8 @@ pub struct PlaceSheet {
     pub region_name: String,
     pub history: Vec<ColorChange>,
     pub inspections: Vec<InspectionRecord>,
+    /// Its overdue inspections' escalation steps (催检, 督办), oldest first.
+    pub escalations: Vec<fengqiao_domain::places::EscalationStep>,
     pub hazards: Vec<Hazard>,
     pub interval_days: u32,
 }
@@ -293,6 +295,21 @@ impl Places {
         Ok(mask_owner(self.visible(actor, id).await?, actor))
     }
 
+    /// The scheduler's pass over overdue inspections as it would have run at `at`, for whoever
+    /// loads history (the demo's last month): only with [`Capability::LoadHistory`].
+    pub async fn escalate_in_history(
+        &self,
+        loader: &Actor,
+        at: Timestamp,
+    ) -> Result<fengqiao_store::EscalationTally> {
+        access::require(loader, Capability::LoadHistory)?;
+        let Some(days) = self.core.config.inspection_supervise_after_days else {
+            return Ok(Default::default());
+        };
+        let cutoffs = fengqiao_domain::places::escalation_cutoffs(at, days);
+        Ok(self.core.store.escalate_overdue_places(cutoffs, at).await?)
+    }
+
     /// The place whose own 民情码 this is, as anyone scanning it may see it: its name, kind,
     /// village and address — never its owner or contact, colour or history.
     pub async fn by_code(&self, code: &str) -> Result<Option<Place>> {
@@ -332,6 +349,7 @@ impl Places {
                 .unwrap_or_default(),
             history: store.color_history(id).await?,
             inspections: store.inspections_of(id, 20).await?,
+            escalations: store.place_escalations(id).await?,
             hazards,
             interval_days: policy.interval_days(place.kind, place.color),
             place: mask_owner(place, actor),

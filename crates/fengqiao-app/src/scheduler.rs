@@ -1,6 +1,7 @@
 //! The deadline scheduler: runs in the same process, marks overdue levels and escalates red cases
 //! (urge first, then supervision) at the configured thresholds. Every change it makes is an event
-//! by the actor 系统.
+//! by the actor 系统. Overdue inspections are escalated the same way, urged (催检) once past due
+//! and supervised (督办) past the configured days, in one set-based statement per level.
 
 use crate::actions::CaseActions;
 use crate::core::Core;
@@ -18,6 +19,9 @@ pub struct TickReport {
     pub urged: u64,
     pub supervised: u64,
     pub errors: u64,
+    /// Overdue inspections urged (催检) and supervised (督办) in this pass.
+    pub places_urged: u64,
+    pub places_supervised: u64,
 }
 
 /// The deadline scheduler.
@@ -76,6 +80,17 @@ impl Scheduler {
                 }
             }
         }
+        if let Some(days) = self.core.config.inspection_supervise_after_days {
+            let now = self.core.now();
+            let cutoffs = fengqiao_domain::places::escalation_cutoffs(now, days);
+            let t = self
+                .core
+                .store
+                .escalate_overdue_places(cutoffs, now)
+                .await?;
+            report.places_urged = t.urged;
+            report.places_supervised = t.supervised;
+        }
         Ok(report)
     }
 
@@ -115,7 +130,14 @@ impl Scheduler {
             loop {
                 ticker.tick().await;
                 match app.tick().await {
-                    Ok(r) if r.level_changes + r.urged + r.supervised > 0 => {
+                    Ok(r)
+                        if r.level_changes
+                            + r.urged
+                            + r.supervised
+                            + r.places_urged
+                            + r.places_supervised
+                            > 0 =>
+                    {
                         tracing::info!(?r, "scheduler pass")
                     }
                     Ok(_) => {}

@@ -12,6 +12,7 @@ pub mod case_queries;
 pub mod clients;
 pub mod config;
 pub mod durability;
+pub mod escalations;
 pub mod field_reports;
 pub mod figures;
 pub mod map;
@@ -85,6 +86,7 @@ macro_rules! conformance_tests {
                 an_inspection_is_stored_whole_and_once,
                 a_relapse_links_the_signed_off_hazard_and_raises_the_colour,
             }
+            escalations { overdue_inspections_are_urged_then_supervised_and_cleared }
             field_reports {
                 campaign_tallies_count_the_records_of_their_window,
                 patrol_days_and_coverage_are_counted_from_inspections,

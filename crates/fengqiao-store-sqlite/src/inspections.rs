@@ -219,7 +219,7 @@ fn record(conn: &Connection, i: &NewInspection) -> Result<InspectionOutcome> {
     let policy = load_policy(conn)?;
     let due = policy.next_due(place.kind, color, Some(last), place.registered_at);
     conn.execute_cached(
-        "UPDATE places SET color = ?2, last_inspected_at = ?3, next_due_at = ?4, version = version + 1 WHERE id = ?1",
+        "UPDATE places SET color = ?2, last_inspected_at = ?3, next_due_at = ?4, escalation = NULL, escalated_at = NULL, version = version + 1 WHERE id = ?1",
         params![place.id.0, color.as_str(), ms(last), ms(due)],
     )
     .map_err(backend)?;

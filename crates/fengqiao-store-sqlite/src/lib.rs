@@ -16,6 +16,7 @@ mod case_queries;
 mod clients;
 mod config;
 mod error;
+mod escalations;
 mod figures;
 mod hazards;
 mod inspections;

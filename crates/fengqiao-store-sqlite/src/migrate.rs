@@ -46,6 +46,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("../migrations/0022_campaigns.sql")),
     (23, include_str!("../migrations/0023_patrols.sql")),
     (24, include_str!("../migrations/0024_place_codes.sql")),
+    (
+        25,
+        include_str!("../migrations/0025_inspection_escalation.sql"),
+    ),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -13,7 +13,7 @@ use fengqiao_store::*;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-pub(crate) const PLACE_COLS: &str = "id, reg_no, name, kind, region_id, region_path, address, owner_name, owner_phone, latitude, longitude, color, last_inspected_at, next_due_at, registered_at, version, code";
+pub(crate) const PLACE_COLS: &str = "id, reg_no, name, kind, region_id, region_path, address, owner_name, owner_phone, latitude, longitude, color, last_inspected_at, next_due_at, registered_at, version, code, escalation";
 
 pub(crate) fn place_row(r: &Row) -> rusqlite::Result<Place> {
     Ok(Place {
@@ -34,6 +34,7 @@ pub(crate) fn place_row(r: &Row) -> rusqlite::Result<Place> {
         registered_at: ts(r.get(14)?),
         version: r.get(15)?,
         code: r.get(16)?,
+        escalation: parse_opt_enum(r, 17, InspectionEscalation::parse)?,
     })
 }
 
@@ -153,6 +154,10 @@ fn place_clause(f: &PlaceFilter) -> (String, Vec<Value>) {
         args.push(Value::Integer(ms(t)));
         clause.push(format!("next_due_at <= ?{}", args.len()));
     }
+    if let Some(e) = f.escalation {
+        args.push(Value::Text(e.as_str().into()));
+        clause.push(format!("escalation = ?{}", args.len()));
+    }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         args.push(Value::Text(format!("%{}%", like_escape(q))));
         let n = args.len();
@@ -269,7 +274,8 @@ impl PlaceStore for SqliteStore {
                 "SELECT COUNT(*),
                         COALESCE(SUM(color = 'red'), 0), COALESCE(SUM(color = 'yellow'), 0),
                         COALESCE(SUM(color = 'blue'), 0), COALESCE(SUM(color = 'green'), 0),
-                        COALESCE(SUM(next_due_at < ?2), 0)
+                        COALESCE(SUM(next_due_at < ?2), 0),
+                        COALESCE(SUM(escalation = 'supervised' AND next_due_at < ?2), 0)
                    FROM places WHERE region_path >= ?1 AND region_path < ?3",
                 params![low, ms(now), high],
                 |r| {
@@ -280,6 +286,7 @@ impl PlaceStore for SqliteStore {
                         blue: r.get::<_, i64>(3)? as u64,
                         green: r.get::<_, i64>(4)? as u64,
                         overdue: r.get::<_, i64>(5)? as u64,
+                        supervised: r.get::<_, i64>(6)? as u64,
                     })
                 },
             )

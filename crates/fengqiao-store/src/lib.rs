@@ -16,6 +16,7 @@ mod case_commands;
 mod case_queries;
 mod clients;
 mod config;
+mod escalations;
 mod figures;
 mod hazards;
 mod inspections;
@@ -35,6 +36,7 @@ pub use case_commands::*;
 pub use case_queries::*;
 pub use clients::*;
 pub use config::*;
+pub use escalations::*;
 pub use figures::*;
 pub use hazards::*;
 pub use inspections::*;
@@ -121,6 +123,7 @@ pub trait Store:
     + HazardStore
     + CampaignStore
     + PatrolStore
+    + EscalationStore
 {
 }
 
@@ -143,5 +146,6 @@ impl<T> Store for T where
         + HazardStore
         + CampaignStore
         + PatrolStore
+        + EscalationStore
 {
 }

@@ -33,6 +33,8 @@ pub struct PlaceFilter {
     pub due_by: Option<Timestamp>,
     /// Name, registration number or address contains it.
     pub q: Option<String>,
+    /// Only places whose overdue inspection has been escalated this far.
+    pub escalation: Option<fengqiao_domain::places::InspectionEscalation>,
     pub page: u32,
     pub page_size: u32,
 }
@@ -46,6 +48,8 @@ pub struct PlaceSummary {
     pub blue: u64,
     pub green: u64,
     pub overdue: u64,
+    /// Overdue and supervised (督办) by the township.
+    pub supervised: u64,
 }
 
 #[async_trait]

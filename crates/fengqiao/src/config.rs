@@ -29,6 +29,8 @@ pub struct ConfigFile {
     pub scheduler_seconds: Option<u64>,
     urge_after_hours: Option<i64>,
     supervise_after_hours: Option<i64>,
+    /// Days past due after which an overdue inspection is supervised (督办); 0 at once.
+    inspection_supervise_after_days: Option<u32>,
     /// The address citizens and clients reach the platform at (QR codes, Open311 discovery).
     public_url: Option<String>,
     /// A tile server's URL template for the dashboard's map, e.g.
@@ -159,6 +161,12 @@ pub fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
     }
     if file.supervise_after_hours.is_some() {
         c.supervise_after_hours = file.supervise_after_hours;
+    }
+    if let Some(d) = file.inspection_supervise_after_days {
+        if d > 366 {
+            bail!("inspection_supervise_after_days must be 0–366 (e.g. 3)");
+        }
+        c.inspection_supervise_after_days = Some(d);
     }
     if let Some(u) = &file.public_url {
         let u = u.trim().trim_end_matches('/');

@@ -43,7 +43,7 @@ fn shop(t: &Township) -> PlaceInput {
 }
 
 /// Answers to the place's checklist with the items in `failed` failing.
-async fn answers(t: &Township, place: &Place, failed: &[&str]) -> Vec<Answer> {
+pub(crate) async fn answers(t: &Township, place: &Place, failed: &[&str]) -> Vec<Answer> {
     let (_, checklist) = t
         .app
         .places

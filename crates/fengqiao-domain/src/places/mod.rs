@@ -7,11 +7,13 @@
 //! confirmed grade, a relapse, or a person re-grading it by hand.
 
 pub mod campaign;
+pub mod escalation;
 pub mod hazard;
 pub mod inspection;
 pub mod patrol;
 
 pub use campaign::*;
+pub use escalation::*;
 pub use hazard::*;
 pub use inspection::*;
 pub use patrol::*;
@@ -254,6 +256,8 @@ pub struct Place {
     /// Its own 民情码 (`/m/<code>`, on the plate at its door): citizens report about the place
     /// from it, inspectors check in by scanning it.
     pub code: String,
+    /// How far its overdue inspection has been escalated; cleared when it is inspected.
+    pub escalation: Option<InspectionEscalation>,
 }
 
 impl Place {

@@ -90,6 +90,10 @@ pub(crate) fn place_row(app: &App, p: &fengqiao_domain::places::Place) -> Value 
     v["color_label"] = json!(p.color.label());
     v["region_name"] = json!(region_name(app, p.region_id));
     v["overdue"] = json!(p.is_overdue(now));
+    v["escalation_label"] = json!(p
+        .escalation
+        .filter(|_| p.is_overdue(now))
+        .map(|e| e.label()));
     v
 }
 
@@ -114,11 +118,19 @@ async fn places_page(
         None => None,
     };
     let due_view = q.view.as_deref() == Some("due");
+    // 督办清单: overdue inspections the township supervises, most overdue first.
+    let supervised_view = q.view.as_deref() == Some("supervised");
     let filter = PlaceFilter {
         kind: nonempty(&q.kind).and_then(PlaceKind::parse),
         color: nonempty(&q.color).and_then(RiskColor::parse),
         q: nonempty(&q.q).map(str::to_string),
-        due_by: due_view.then(|| end_of_china_day(app.core.now() + chrono::Duration::days(7))),
+        due_by: if supervised_view {
+            Some(app.core.now())
+        } else {
+            due_view.then(|| end_of_china_day(app.core.now() + chrono::Duration::days(7)))
+        },
+        escalation: supervised_view
+            .then_some(fengqiao_domain::places::InspectionEscalation::Supervised),
         page: q.page.unwrap_or(1),
         page_size: PAGE_SIZE,
         ..Default::default()
@@ -144,7 +156,7 @@ async fn places_page(
     Ok(render::page(
         "places/index.html",
         json!({
-            "title": if due_view { "应检清单" } else { "场所名录" },
+            "title": if supervised_view { "督办清单" } else if due_view { "应检清单" } else { "场所名录" },
             "staff": staff.frame(app),
             "flash": flash,
             "may_import": may_register,
@@ -152,6 +164,7 @@ async fn places_page(
             "total": listed.total,
             "summary": summary,
             "due_view": due_view,
+            "supervised_view": supervised_view,
             "q": {"region_id": nonempty(&q.region_id), "kind": nonempty(&q.kind), "color": nonempty(&q.color), "q": nonempty(&q.q)},
             "regions": regions_within(app, staff),
             "kinds": kinds(),
@@ -279,6 +292,14 @@ async fn place_page(
             "history": history,
             "inspections": inspections,
             "hazards": hazards,
+            "escalations": sheet.escalations.iter().map(|e| {
+                let mut v = json!(e);
+                v["label"] = json!(match e.level {
+                    fengqiao_domain::places::InspectionEscalation::Urged => "系统催检",
+                    fengqiao_domain::places::InspectionEscalation::Supervised => "逾期未检，提请督办",
+                });
+                v
+            }).collect::<Vec<_>>(),
             "may_inspect": may_inspect(&staff.actor, &place.region_path).is_ok(),
             "may_regrade": require_within(&staff.actor, Capability::ManagePlaces, Some(&place.region_path)).is_ok(),
             "colors": colors(),
@@ -638,6 +659,12 @@ pub(crate) async fn field_tasks(app: &App, staff: &Staff) -> WebResult<Vec<Value
             );
         }
         _ => {}
+    }
+    if matches!(staff.user.role, Role::Operator | Role::Leader) {
+        let supervised = app.places.summary(actor, None).await?.supervised;
+        if supervised > 0 {
+            tasks.push(json!({"href": "/places?view=supervised", "text": format!("逾期未检、已督办的场所 {supervised} 处"), "alert": true, "detail": ""}));
+        }
     }
     let overdue = count(HazardFilter {
         overdue_at: Some(now),

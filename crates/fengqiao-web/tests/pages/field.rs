@@ -20,6 +20,22 @@ fn place_input(reg_no: &str, name: &str, region_id: i64) -> PlaceInput {
     }
 }
 
+/// A small venue registered by the grid worker (or, outside the grid, by the admin).
+async fn register(
+    s: &Site,
+    by: &str,
+    reg_no: &str,
+    name: &str,
+    region: i64,
+) -> fengqiao_domain::places::Place {
+    let actor = s.t.actor(by).await;
+    s.t.app
+        .places
+        .register(&actor, place_input(reg_no, name, region))
+        .await
+        .unwrap()
+}
+
 /// Sends an inspection as the phone's queue does (multipart, asking for JSON).
 async fn queue_send(
     s: &Site,
@@ -52,26 +68,16 @@ async fn queue_send(
 async fn the_phones_queue_gets_json_answers_and_a_resend_is_stored_once() {
     let s = site().await;
     let grid_region = s.t.grid();
-    let grid_actor = s.t.actor("grid").await;
     let admin = s.t.actor("admin").await;
-    let mine =
-        s.t.app
-            .places
-            .register(
-                &grid_actor,
-                place_input("FQ-FIELD-1", "苍岩村山脚小卖部", grid_region),
-            )
-            .await
-            .unwrap();
-    let elsewhere =
-        s.t.app
-            .places
-            .register(
-                &admin,
-                place_input("FQ-FIELD-2", "长安村桥头小卖部", s.t.other_village),
-            )
-            .await
-            .unwrap();
+    let mine = register(&s, "grid", "FQ-FIELD-1", "苍岩村山脚小卖部", grid_region).await;
+    let elsewhere = register(
+        &s,
+        "admin",
+        "FQ-FIELD-2",
+        "长安村桥头小卖部",
+        s.t.other_village,
+    )
+    .await;
 
     let grid = s.login("grid").await;
     // The day page lists the place due, its form marked to be kept on the phone.
@@ -196,25 +202,8 @@ async fn the_field_app_installs_from_the_binary() {
 #[tokio::test]
 async fn a_places_own_code_takes_citizens_to_a_report_about_it_and_inspectors_to_its_form() {
     let s = site().await;
-    let grid_actor = s.t.actor("grid").await;
-    let shop =
-        s.t.app
-            .places
-            .register(
-                &grid_actor,
-                place_input("FQ-CODE-1", "苍岩村老李粮油店", s.t.grid()),
-            )
-            .await
-            .unwrap();
-    let other =
-        s.t.app
-            .places
-            .register(
-                &grid_actor,
-                place_input("FQ-CODE-2", "苍岩村周记小吃", s.t.grid()),
-            )
-            .await
-            .unwrap();
+    let shop = register(&s, "grid", "FQ-CODE-1", "苍岩村老李粮油店", s.t.grid()).await;
+    let other = register(&s, "grid", "FQ-CODE-2", "苍岩村周记小吃", s.t.grid()).await;
     let code = format!("/m/{}", shop.code);
 
     // A citizen scans the plate: the place is named, the report's place is filled in.
@@ -309,4 +298,24 @@ async fn a_places_own_code_takes_citizens_to_a_report_about_it_and_inspectors_to
     let (status, plate) = s.get(&grid, &format!("/places/{}/code", shop.id.0)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(plate.contains("FQ-CODE-1") && plate.contains(&shop.code));
+}
+
+#[tokio::test]
+async fn the_centre_finds_supervised_overdue_inspections_on_its_list_and_workbench() {
+    let s = site().await;
+    let shop = register(&s, "grid", "FQ-LATE-9", "苍岩村老周五金店", s.t.grid()).await;
+    s.t.clock.set(shop.next_due_at + chrono::Duration::days(4));
+    let r = s.t.app.scheduler.tick().await.unwrap();
+    assert_eq!(r.places_supervised, 1);
+    let op = s.login("op").await;
+    let (status, page) = s.get(&op, "/places?view=supervised").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("督办清单") && page.contains("苍岩村老周五金店") && page.contains("已督办"),
+        "{page}"
+    );
+    let (_, bench) = s.get(&op, "/workbench").await;
+    assert!(bench.contains("逾期未检、已督办的场所 1 处"), "{bench}");
+    let (_, sheet) = s.get(&op, &format!("/places/{}", shop.id.0)).await;
+    assert!(sheet.contains("逾期未检，提请督办"), "{sheet}");
 }

@@ -675,6 +675,12 @@ pub(super) async fn seed(
     let (village, grids, _) = &org.villages[0];
     scripted_relapse(app, &cast, village, &grids[0], now).await?;
     air_campaign(app, org).await?;
+    // The scheduler's daily passes over the last month: the places left uninspected were urged
+    // (催检) the day after they fell due and supervised (督办) three days later.
+    for back in (0..=30).rev() {
+        let at = now - Duration::days(back) - Duration::hours(15);
+        app.places.escalate_in_history(&cast.loader, at).await?;
+    }
     // The township's fixed days: every Tuesday the cadres go down to the villages (下村日),
     // every Saturday the villages tidy up (整治日).
     for (name, weekday) in [("下村日", 2), ("整治日", 6)] {
