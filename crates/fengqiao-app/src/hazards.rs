@@ -2,7 +2,7 @@
 //! decided by the domain and stored with its event and evidence.
 
 use crate::core::Core;
-use crate::intake::checked_photos;
+use crate::intake::{checked_photos, IntakeInput, IntakeService, KeyScope};
 use crate::{invalid, AppError, Result};
 use fengqiao_domain::ids::{HazardId, RegionId};
 use fengqiao_domain::org::Actor;
@@ -21,10 +21,22 @@ pub struct HazardSheet {
     pub photos: Vec<i64>,
     /// The steps the viewer may take now.
     pub offered: Vec<HazardActionKind>,
+    /// The case opened for it (转为工单): its number and state (the case page itself checks
+    /// who may read it).
+    pub case: Option<LinkedCase>,
+}
+
+/// A hazard's case, as the hazard page names it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LinkedCase {
+    pub id: fengqiao_domain::ids::CaseId,
+    pub case_no: String,
+    pub state_label: &'static str,
 }
 
 pub struct Hazards {
     core: Arc<Core>,
+    intake: Arc<IntakeService>,
 }
 
 /// The steps `actor` may take on `h` now: those `decide` would accept with a plausible input.
@@ -49,17 +61,24 @@ pub fn offered(
             remark: None,
         },
         HazardAction::SignOff { remark: None },
+        HazardAction::OpenCase {
+            case_id: h.case_id.unwrap_or(fengqiao_domain::ids::CaseId(0)),
+            case_no: String::new(),
+            remark: None,
+        },
     ];
     probes
         .iter()
+        // Opened once: offered while no case is open for it.
+        .filter(|a| !(matches!(a, HazardAction::OpenCase { .. }) && h.case_id.is_some()))
         .filter(|a| decide(h, a, actor, now).is_ok())
         .map(HazardAction::kind)
         .collect()
 }
 
 impl Hazards {
-    pub(crate) fn new(core: Arc<Core>) -> Self {
-        Hazards { core }
+    pub(crate) fn new(core: Arc<Core>, intake: Arc<IntakeService>) -> Self {
+        Hazards { core, intake }
     }
 
     /// Hazards within the actor's region (or a village/grid of it), newest first.
@@ -97,7 +116,16 @@ impl Hazards {
             .await?
             .ok_or_else(|| AppError::internal("a hazard's place is missing"))?;
         let now = self.core.now();
+        let case = match hazard.case_id {
+            Some(c) => store.case(c).await?.map(|r| LinkedCase {
+                id: c,
+                case_no: r.case.case_no.to_string(),
+                state_label: r.case.state.label(),
+            }),
+            None => None,
+        };
         Ok(HazardSheet {
+            case,
             overdue: hazard.is_overdue(now),
             owner_unit: self.core.unit_name(hazard.owner_unit_id),
             events: store.hazard_events(id).await?,
@@ -106,6 +134,107 @@ impl Hazards {
             place: crate::places::mask_owner(place, actor),
             hazard,
         })
+    }
+
+    /// 转为工单: the hazard needs another unit's work, so an ordinary case is opened for it
+    /// through the one intake (triage, deadlines, dispatch, audit as any case), in the place's
+    /// village or grid, and the hazard points at it. The intake is keyed by the hazard: sent
+    /// again — a retry after a lost answer, a second operator at the same moment — it finds
+    /// the same case, never a second one.
+    pub async fn open_case(
+        &self,
+        actor: &Actor,
+        id: HazardId,
+        version: Option<i64>,
+        remark: Option<String>,
+    ) -> Result<Hazard> {
+        let h = self.visible(actor, id).await?;
+        if version.is_some_and(|v| v != h.version) {
+            return Err(AppError::Conflict(
+                "该隐患刚被他人处理过，请刷新页面查看后再操作".into(),
+            ));
+        }
+        if let Some(c) = h.case_id {
+            let no = match self.core.store.case(c).await? {
+                Some(r) => r.case.case_no.to_string(),
+                None => c.to_string(),
+            };
+            return Err(AppError::Conflict(format!(
+                "该隐患已转为工单 {no}，请在工单中跟进"
+            )));
+        }
+        // Who may and when, before anything is written.
+        let probe = HazardAction::OpenCase {
+            case_id: h.case_id.unwrap_or(fengqiao_domain::ids::CaseId(0)),
+            case_no: String::new(),
+            remark: remark.clone(),
+        };
+        decide(&h, &probe, actor, self.core.now())?;
+        let place = self
+            .core
+            .store
+            .place(h.place_id)
+            .await?
+            .ok_or_else(|| AppError::internal("a hazard's place is missing"))?;
+        // Drawn from the hazard alone, so a retry is the same report to the intake's key; the
+        // operator's remark goes on the hazard's history (and the dispatch carries its own).
+        let body = format!(
+            "【隐患转办】{}（{}，登记编号 {}）检查发现「{}」不合格：{}。{}",
+            place.name,
+            place.kind.label(),
+            place.reg_no,
+            h.item_text,
+            h.description,
+            h.due_at
+                .map(|d| format!(
+                    "（隐患整改期限 {}）",
+                    d.with_timezone(&fengqiao_domain::china_offset())
+                        .format("%Y年%m月%d日")
+                ))
+                .unwrap_or_default(),
+        );
+        let out = self
+            .intake
+            .submit(
+                actor,
+                IntakeInput {
+                    title: Some(format!("{}：{}", place.name, h.item_text)),
+                    // Who found it: the inspector, not a member of the public.
+                    reporter_name: Some(h.found_by.clone()),
+                    body,
+                    channel: Some(fengqiao_domain::case::Channel::Inspection.as_str().into()),
+                    priority: (h.severity == Severity::Major).then(|| "urgent".to_string()),
+                    region_id: Some(place.region_id.0),
+                    address: Some(place.address.clone().unwrap_or_else(|| place.name.clone())),
+                    latitude: place.latitude,
+                    longitude: place.longitude,
+                    idempotency_key: Some(format!("hazard-{}", h.id.0)),
+                    key_scope: Some(KeyScope::System),
+                    ..IntakeInput::default()
+                },
+            )
+            .await?;
+        let action = HazardAction::OpenCase {
+            case_id: out.case.id,
+            case_no: out.case.case_no.to_string(),
+            remark,
+        };
+        // The case is kept whatever happens next; a step taken on the hazard meanwhile is
+        // read again rather than refused (the link does not depend on it).
+        for _ in 0..3 {
+            let h = self.visible(actor, id).await?;
+            if h.case_id == Some(out.case.id) {
+                return Ok(h);
+            }
+            let decision = decide(&h, &action, actor, self.core.now())?;
+            match self.core.store.commit_hazard(decision, Vec::new()).await {
+                Err(StoreError::Conflict) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(AppError::Conflict(
+            "该隐患正被他人连续处理，请稍后刷新页面查看".into(),
+        ))
     }
 
     /// Takes a step on a hazard; `photos` are the rectification's evidence (整改 only).
@@ -117,6 +246,12 @@ impl Hazards {
         action: HazardAction,
         photos: Vec<Vec<u8>>,
     ) -> Result<Hazard> {
+        if let HazardAction::OpenCase { remark, .. } = action {
+            if !photos.is_empty() {
+                return Err(invalid("photos", "只有填报整改时可以上传佐证照片"));
+            }
+            return self.open_case(actor, id, version, remark).await;
+        }
         self.act_at(actor, id, version, action, photos, self.core.now())
             .await
     }
@@ -161,6 +296,9 @@ impl Hazards {
                     .unit_exists("owner_unit_id", Some(*owner_unit_id))?;
             }
             HazardAction::Rectify { evidence: n, .. } => *n = evidence.len() as u32,
+            HazardAction::OpenCase { .. } => {
+                return Err(invalid("action", "转为工单须经统一受理登记，不能补录"));
+            }
             _ if !evidence.is_empty() => {
                 return Err(invalid("photos", "只有填报整改时可以上传佐证照片"));
             }

@@ -214,7 +214,7 @@ impl App {
             scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone())),
             notifier: Arc::new(Notifier::new(core.clone())),
             places: Places::new(core.clone()),
-            hazards: Hazards::new(core.clone()),
+            hazards: Hazards::new(core.clone(), intake.clone()),
             campaigns: Campaigns::new(core.clone()),
             patrols: Patrols::new(core.clone()),
             intake,

@@ -548,4 +548,30 @@ pub async fn a_relapse_links_the_signed_off_hazard_and_raises_the_colour(store: 
         .await
         .unwrap();
     assert_eq!(open.total, 2);
+
+    // The relapse needs another unit's work: a case is opened for it and the hazard points at
+    // it, keeping its own state.
+    let case = store
+        .intake(new_case("苍岩村垃圾点反复堆放，需要清运", None, None))
+        .await
+        .unwrap()
+        .case;
+    let opened = decide(
+        relapse,
+        &HazardAction::OpenCase {
+            case_id: case.id,
+            case_no: case.case_no.to_string(),
+            remark: None,
+        },
+        &Actor::system(),
+        t0() + Duration::days(30),
+    )
+    .unwrap();
+    let stored = store.commit_hazard(opened, vec![]).await.unwrap();
+    assert_eq!(stored.case_id, Some(case.id));
+    assert_eq!(stored.state, relapse.state);
+    assert_eq!(
+        store.hazard(relapse.id).await.unwrap().unwrap().case_id,
+        Some(case.id)
+    );
 }

@@ -12,7 +12,7 @@ use fengqiao_store::*;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-pub(crate) const HAZARD_COLS: &str = "id, place_id, region_path, inspection_id, item_code, item_text, severity, description, state, owner_unit_id, leader, due_at, found_at, found_by, rectified_at, signed_off_at, relapse_of, evidence, version";
+pub(crate) const HAZARD_COLS: &str = "id, place_id, region_path, inspection_id, item_code, item_text, severity, description, state, owner_unit_id, leader, due_at, found_at, found_by, rectified_at, signed_off_at, relapse_of, evidence, version, case_id";
 
 pub(crate) fn hazard_row(r: &Row) -> rusqlite::Result<Hazard> {
     Ok(Hazard {
@@ -35,6 +35,7 @@ pub(crate) fn hazard_row(r: &Row) -> rusqlite::Result<Hazard> {
         relapse_of: r.get::<_, Option<i64>>(16)?.map(HazardId),
         evidence: r.get(17)?,
         version: r.get(18)?,
+        case_id: r.get::<_, Option<i64>>(19)?.map(CaseId),
     })
 }
 
@@ -184,7 +185,7 @@ impl HazardStore for SqliteStore {
             let n = conn
                 .execute_cached(
                     "UPDATE hazards SET state = ?3, owner_unit_id = ?4, leader = ?5, due_at = ?6, rectified_at = ?7,
-                            signed_off_at = ?8, evidence = ?9, version = ?10
+                            signed_off_at = ?8, evidence = ?9, version = ?10, case_id = ?11
                       WHERE id = ?1 AND version = ?2",
                     params![
                         h.id.0,
@@ -197,6 +198,7 @@ impl HazardStore for SqliteStore {
                         h.signed_off_at.map(ms),
                         h.evidence,
                         h.version,
+                        h.case_id.map(|c| c.0),
                     ],
                 )
                 .map_err(backend)?;

@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         25,
         include_str!("../migrations/0025_inspection_escalation.sql"),
     ),
+    (26, include_str!("../migrations/0026_hazard_cases.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -129,16 +129,23 @@ pub fn hazard_action(m: &Map<String, Value>) -> Result<(HazardAction, Option<i64
             remark,
         },
         Some("sign_off") => HazardAction::SignOff { remark },
+        // The case is opened by the service through the intake: a case named by the sender is
+        // never linked.
+        Some("open_case") => HazardAction::OpenCase {
+            case_id: fengqiao_domain::ids::CaseId(0),
+            case_no: String::new(),
+            remark,
+        },
         Some(other) => {
             return Err(ApiError::invalid(
                 "action",
-                format!("action「{other}」无效：可选 assign（交办）、rectify（整改）、recheck（复查）、sign_off（销号）"),
+                format!("action「{other}」无效：可选 assign（交办）、rectify（整改）、recheck（复查）、sign_off（销号）、open_case（转为工单）"),
             ))
         }
         None => {
             return Err(ApiError::invalid(
                 "action",
-                "缺少 action：可选 assign（交办）、rectify（整改）、recheck（复查）、sign_off（销号）",
+                "缺少 action：可选 assign（交办）、rectify（整改）、recheck（复查）、sign_off（销号）、open_case（转为工单）",
             ))
         }
     };

@@ -341,7 +341,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         "latitude": {"type": "number"}, "longitude": {"type": "number"},
         "client_key": {"type": "string", "description": "手机端生成的记录编号：同一人重发只保存一次"} } });
     let action_schema = json!({ "type": "object", "required": ["action"], "properties": {
-        "action": {"type": "string", "enum": ["assign", "rectify", "recheck", "sign_off"]},
+        "action": {"type": "string", "enum": ["assign", "rectify", "recheck", "sign_off", "open_case"], "description": "open_case：转为工单，经统一受理登记一件工单（同一隐患只一件），隐患指向该工单"},
         "version": {"type": "integer", "description": "页面上隐患的版本；已被他人处理则 409"},
         "owner_unit_id": {"type": "integer", "description": "交办：整改责任单位"},
         "leader": {"type": "string", "description": "交办：责任领导"},

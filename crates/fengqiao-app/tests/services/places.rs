@@ -28,7 +28,7 @@ fn grid_id(t: &Township) -> i64 {
     t.grid()
 }
 
-fn shop(t: &Township) -> PlaceInput {
+pub(crate) fn shop(t: &Township) -> PlaceInput {
     PlaceInput {
         reg_no: "92330621MA2X001".into(),
         name: "苍岩村便民超市".into(),

@@ -8,7 +8,7 @@
 
 use super::{RiskColor, Severity};
 use crate::error::DomainError;
-use crate::ids::{HazardId, InspectionId, PlaceId, UnitId, UserId};
+use crate::ids::{CaseId, HazardId, InspectionId, PlaceId, UnitId, UserId};
 use crate::org::{str_enum, Actor, ActorRole, Role};
 use crate::Timestamp;
 use chrono::Duration;
@@ -45,6 +45,7 @@ pub enum HazardActionKind {
     Rectify,
     Recheck,
     SignOff,
+    OpenCase,
 }
 str_enum!(HazardActionKind {
     Found => "found" / "发现",
@@ -52,6 +53,7 @@ str_enum!(HazardActionKind {
     Rectify => "rectify" / "整改",
     Recheck => "recheck" / "复查",
     SignOff => "sign_off" / "销号",
+    OpenCase => "open_case" / "转为工单",
 });
 
 /// A step someone takes on a hazard.
@@ -84,6 +86,15 @@ pub enum HazardAction {
         #[serde(default)]
         remark: Option<String>,
     },
+    /// 转为工单: the hazard needs another unit's work, so an ordinary case was opened for it
+    /// through the one intake (`case_id`, `case_no`); the hazard keeps its own loop and points
+    /// at the case. Once only.
+    OpenCase {
+        case_id: CaseId,
+        case_no: String,
+        #[serde(default)]
+        remark: Option<String>,
+    },
 }
 
 impl HazardAction {
@@ -93,6 +104,7 @@ impl HazardAction {
             HazardAction::Rectify { .. } => HazardActionKind::Rectify,
             HazardAction::Recheck { .. } => HazardActionKind::Recheck,
             HazardAction::SignOff { .. } => HazardActionKind::SignOff,
+            HazardAction::OpenCase { .. } => HazardActionKind::OpenCase,
         }
     }
 }
@@ -120,6 +132,8 @@ pub struct Hazard {
     pub relapse_of: Option<HazardId>,
     /// Evidence photos of the rectification.
     pub evidence: u32,
+    /// The case opened for it through the intake (转为工单), when another unit's work is needed.
+    pub case_id: Option<CaseId>,
     pub version: i64,
 }
 
@@ -223,6 +237,8 @@ fn authorize(h: &Hazard, kind: HazardActionKind, actor: &Actor) -> Result<(), Do
         HazardActionKind::Assign | HazardActionKind::SignOff => {
             matches!(role, Role::Operator | Role::Admin | Role::Leader)
         }
+        // Through the intake, which leaders do not use.
+        HazardActionKind::OpenCase => matches!(role, Role::Operator | Role::Admin),
         HazardActionKind::Rectify => {
             return if role == Role::UnitStaff
                 && actor.unit_id.is_some()
@@ -344,6 +360,25 @@ pub fn decide(
             next.state = HazardState::SignedOff;
             remark(r.as_deref())?
         }
+        HazardAction::OpenCase {
+            case_id,
+            case_no,
+            remark: r,
+        } => {
+            if !matches!(h.state, HazardState::Found | HazardState::Assigned) {
+                return Err(refuse_state(h, kind));
+            }
+            if h.case_id.is_some_and(|c| c != *case_id) {
+                return Err(DomainError::Conflict(
+                    "该隐患已转为工单，请在工单中跟进".into(),
+                ));
+            }
+            next.case_id = Some(*case_id);
+            Some(match remark(r.as_deref())? {
+                Some(r) => format!("已转为工单 {case_no}：{r}"),
+                None => format!("已转为工单 {case_no}"),
+            })
+        }
     };
     next.version = h.version + 1;
     let event = HazardEvent {
@@ -398,6 +433,7 @@ mod tests {
             signed_off_at: None,
             relapse_of: None,
             evidence: 0,
+            case_id: None,
             version: 1,
         }
     }
@@ -531,5 +567,44 @@ mod tests {
             color_after_inspection(RiskColor::Blue, RiskColor::Green, false),
             RiskColor::Green
         );
+    }
+
+    #[test]
+    fn a_hazard_opens_one_case_and_keeps_its_own_loop() {
+        let t0 = chrono::Utc::now();
+        let op = actor(Role::Operator, "/1/", None);
+        let grid = actor(Role::GridWorker, "/1/2/5/", None);
+        let open = |id: i64| HazardAction::OpenCase {
+            case_id: CaseId(id),
+            case_no: format!("FQ2026112900{id:04}"),
+            remark: Some("需交通运输站修复路面".into()),
+        };
+        let h = found(t0);
+        assert!(decide(&h, &open(1), &grid, t0)
+            .unwrap_err()
+            .to_string()
+            .contains("转为工单"));
+        let d = decide(&h, &open(1), &op, t0).unwrap();
+        assert_eq!(d.hazard.case_id, Some(CaseId(1)));
+        assert_eq!(d.hazard.state, HazardState::Found, "its own loop goes on");
+        assert_eq!(d.event.action, HazardActionKind::OpenCase);
+        assert!(d
+            .event
+            .remark
+            .as_deref()
+            .unwrap()
+            .contains("FQ20261129000001"));
+        // The same case again (a retry) is accepted; another is not.
+        assert!(decide(&d.hazard, &open(1), &op, t0).is_ok());
+        assert!(matches!(
+            decide(&d.hazard, &open(2), &op, t0),
+            Err(DomainError::Conflict(_))
+        ));
+        let mut done = found(t0);
+        done.state = HazardState::Rectified;
+        assert!(matches!(
+            decide(&done, &open(1), &op, t0),
+            Err(DomainError::Conflict(_))
+        ));
     }
 }

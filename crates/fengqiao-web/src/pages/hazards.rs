@@ -153,6 +153,7 @@ async fn hazard_page(
             "owner_unit": sheet.owner_unit,
             "events": events,
             "photos": sheet.photos,
+            "case": sheet.case,
             "offered": offered,
             "labels": HazardActionKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect::<std::collections::HashMap<_, _>>(),
             "units": units,

@@ -132,6 +132,24 @@ async fn a_venue_is_registered_inspected_once_and_its_hazard_assigned_and_rectif
     assert_eq!(status, StatusCode::CONFLICT, "a stale form");
     assert!(page.contains("刚被他人处理过"), "{page}");
 
+    // It needs another unit's work too: turned into an ordinary case from the page, once.
+    let (_, page) = s.get(&op, &format!("/hazards/{hazard}")).await;
+    let open = [
+        ("_csrf", csrf_of(&page)),
+        ("action", "open_case".to_string()),
+        ("version", version_of(&page)),
+        ("remark", "灭火器由消防站统一更换".to_string()),
+    ];
+    let open: Vec<(&str, &str)> = open.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location) = s.post_multipart(&op, &act, &open, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert!(location.ends_with("done=open_case"), "{location}");
+    let (_, page) = s.get(&op, &format!("/hazards/{hazard}")).await;
+    assert!(
+        page.contains("已转为工单") && page.contains("转办工单") && page.contains("href=\"/cases/"),
+        "{page}"
+    );
+
     // The unit rectifies: not without a photo; then with one.
     let staff = s.login("staff").await;
     let (_, page) = s.get(&staff, &format!("/hazards/{hazard}")).await;

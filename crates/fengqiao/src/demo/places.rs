@@ -675,6 +675,31 @@ pub(super) async fn seed(
     let (village, grids, _) = &org.villages[0];
     scripted_relapse(app, &cast, village, &grids[0], now).await?;
     air_campaign(app, org).await?;
+    // This morning the centre turned three overdue hazards that need another unit's work into
+    // ordinary cases (转为工单): they are in today's intake, and each hazard points at its case.
+    let overdue = app
+        .hazards
+        .list(
+            &cast.operator,
+            None,
+            fengqiao_store::HazardFilter {
+                overdue_at: Some(now),
+                page: 1,
+                page_size: 3,
+                ..Default::default()
+            },
+        )
+        .await?;
+    for h in &overdue.items {
+        app.hazards
+            .open_case(
+                &cast.operator,
+                h.id,
+                None,
+                Some("整改超期，需其他单位协同处置，转工单派办".into()),
+            )
+            .await?;
+    }
     // The scheduler's daily passes over the last month: the places left uninspected were urged
     // (催检) the day after they fell due and supervised (督办) three days later.
     for back in (0..=30).rev() {
