@@ -174,6 +174,14 @@ impl Places {
     }
 
     async fn register_with(&self, actor: &Actor, input: PlaceInput, audit: Audit) -> Result<Place> {
+        let place = self.checked(actor, input)?;
+        let p = self.core.store.create_place(place, audit).await?;
+        Ok(mask_owner(p, actor))
+    }
+
+    /// A place's particulars as the registry takes them: each field checked, the region one
+    /// the actor may manage places in.
+    fn checked(&self, actor: &Actor, input: PlaceInput) -> Result<NewPlace> {
         let region = self.core.region_exists(RegionId(input.region_id))?;
         if region.level == RegionLevel::Town {
             return Err(invalid(
@@ -232,8 +240,72 @@ impl Places {
             longitude,
             color,
         };
-        let p = self.core.store.create_place(place, audit).await?;
-        Ok(mask_owner(p, actor))
+        Ok(place)
+    }
+
+    /// Corrects a registered place from a registry import: `input` holds what the file says,
+    /// with what it leaves blank (or shows masked) already filled in from `existing`. The actor
+    /// must manage places both where it is and where it goes. Whether anything changed.
+    pub(crate) async fn revise(
+        &self,
+        actor: &Actor,
+        existing: &Place,
+        input: PlaceInput,
+    ) -> Result<bool> {
+        access::require_within(actor, Capability::ManagePlaces, Some(&existing.region_path))?;
+        let new = self.checked(actor, input)?;
+        let mut changed = Vec::new();
+        let mut note = |what: &str, old: &str, new: &str| {
+            if old != new {
+                changed.push(format!("{what}「{old}」→「{new}」"));
+            }
+        };
+        let region_name = |id: RegionId| {
+            self.core
+                .regions()
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.name.clone())
+                .unwrap_or_default()
+        };
+        note("名称", &existing.name, &new.name);
+        note("类型", existing.kind.label(), new.kind.label());
+        note(
+            "所在",
+            &region_name(existing.region_id),
+            &region_name(new.region_id),
+        );
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        note("地址", &text(&existing.address), &text(&new.address));
+        note(
+            "负责人",
+            &text(&existing.owner_name),
+            &text(&new.owner_name),
+        );
+        // The number itself stays out of the audit line: it is personal data.
+        if existing.owner_phone != new.owner_phone {
+            changed.push("联系电话已更新".into());
+        }
+        if changed.is_empty() {
+            return Ok(false);
+        }
+        self.core
+            .store
+            .update_place(
+                existing.id,
+                existing.version,
+                new,
+                format!("导入更正：{}", changed.join("；")),
+                self.core.audit(actor),
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => AppError::Conflict(
+                    "该场所刚被他人修改（如检查、调整等级），请重新导入这一行".into(),
+                ),
+                e => e.into(),
+            })?;
+        Ok(true)
     }
 
     /// Places within the actor's region (or a village/grid of it), masked for the viewer.

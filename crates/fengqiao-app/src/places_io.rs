@@ -32,9 +32,30 @@ pub const PLACE_IMPORT_MAX_ROWS: usize = 20_000;
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PlaceImport {
     pub created: usize,
-    /// Already registered under the number: left as they are.
+    /// Registered under the number, and corrected from the file (name, kind, where, address,
+    /// owner).
+    pub updated: usize,
+    /// Registered under the number, the file saying nothing new: left as they are.
     pub existing: usize,
     pub failed: Vec<RowError>,
+}
+
+/// The file's column a refusal is about.
+fn column_of(e: &crate::AppError) -> &'static str {
+    match e {
+        crate::AppError::Invalid {
+            field: "owner_phone",
+            ..
+        } => "联系电话",
+        crate::AppError::Invalid {
+            field: "region_id", ..
+        } => "所在村（网格）",
+        crate::AppError::Invalid { field: "name", .. } => "名称",
+        crate::AppError::Invalid {
+            field: "address", ..
+        } => "地址",
+        _ => "",
+    }
 }
 
 fn china(t: fengqiao_domain::Timestamp) -> String {
@@ -44,8 +65,11 @@ fn china(t: fengqiao_domain::Timestamp) -> String {
 }
 
 impl Places {
-    /// Registers the new places of a table; a number already registered is left alone, so the
-    /// same file imported twice creates nothing the second time.
+    /// Registers the new places of a table and corrects the registered ones (by number) where
+    /// the file says something new; the same file imported twice changes nothing the second
+    /// time. A blank cell, or one masked (`138****0777`, as a leader's export shows it), leaves
+    /// the field as it is; the colour is never taken from a file for a registered place (it
+    /// changes with inspections and re-grades, each with its reason).
     pub async fn import(
         &self,
         actor: &Actor,
@@ -181,8 +205,34 @@ impl Places {
                 },
                 _ => None,
             };
-            if self.core().store.place_by_reg_no(&reg_no).await?.is_some() {
-                out.existing += 1;
+            if let Some(old) = self.core().store.place_by_reg_no(&reg_no).await? {
+                // What the file says, where it says something unmasked; the rest as it is.
+                let said = |name: &str, was: &Option<String>| match cell(name).ok().flatten() {
+                    Some(v) if !v.contains('*') => Some(v),
+                    _ => was.clone(),
+                };
+                let input = PlaceInput {
+                    reg_no,
+                    name: if place_name.contains('*') {
+                        old.name.clone()
+                    } else {
+                        place_name
+                    },
+                    kind: kind.as_str().into(),
+                    region_id: region.0,
+                    address: said("地址", &old.address),
+                    owner_name: said("负责人", &old.owner_name),
+                    owner_phone: said("联系电话", &old.owner_phone),
+                    latitude: old.latitude,
+                    longitude: old.longitude,
+                    color: Some(old.color.as_str().into()),
+                };
+                match self.revise(actor, &old, input).await {
+                    Ok(true) => out.updated += 1,
+                    Ok(false) => out.existing += 1,
+                    Err(crate::AppError::Internal(e)) => return Err(crate::AppError::Internal(e)),
+                    Err(e) => bad(column_of(&e), e.to_string()),
+                }
                 continue;
             }
             let input = PlaceInput {
@@ -199,19 +249,7 @@ impl Places {
             match self.register(actor, input).await {
                 Ok(_) => out.created += 1,
                 Err(crate::AppError::Internal(e)) => return Err(crate::AppError::Internal(e)),
-                Err(e) => bad(
-                    match &e {
-                        crate::AppError::Invalid {
-                            field: "owner_phone",
-                            ..
-                        } => "联系电话",
-                        crate::AppError::Invalid {
-                            field: "region_id", ..
-                        } => "所在村（网格）",
-                        _ => "",
-                    },
-                    e.to_string(),
-                ),
+                Err(e) => bad(column_of(&e), e.to_string()),
             }
         }
         out.failed.sort_by_key(|e| e.row);

@@ -283,6 +283,59 @@ pub async fn places_are_registered_graded_and_listed_by_due_time(store: &dyn Sto
         audit.iter().any(|e| e.action == "places.policy"),
         "policy changes are audited"
     );
+
+    // Corrected from the registry: renamed, moved to the other village, now a restaurant (its
+    // due time follows the kind); its number, code and colour stay; a stale copy is refused.
+    let mut fix = place(
+        "JX-001",
+        "苍岩便利店（新址）",
+        PlaceKind::Restaurant,
+        &tw.other_village,
+        RiskColor::Green,
+    );
+    fix.owner_phone = None;
+    let fixed = store
+        .update_place(
+            moved.id,
+            moved.version,
+            fix.clone(),
+            "导入更正".into(),
+            admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (fixed.name.as_str(), fixed.kind, fixed.region_path.as_str()),
+        (
+            "苍岩便利店（新址）",
+            PlaceKind::Restaurant,
+            tw.other_village.path.as_str()
+        )
+    );
+    assert_eq!(
+        (fixed.reg_no.as_str(), fixed.color, &fixed.code),
+        ("JX-001", RiskColor::Red, &moved.code)
+    );
+    assert_eq!(fixed.owner_phone, None);
+    assert_eq!(fixed.version, moved.version + 1);
+    assert_eq!(
+        fixed.next_due_at,
+        end_of_china_day(t0() + Duration::hours(1) + Duration::days(7)),
+        "a red restaurant: the default 7 days"
+    );
+    assert!(matches!(
+        store
+            .update_place(moved.id, moved.version, fix, "again".into(), admin())
+            .await
+            .unwrap_err(),
+        StoreError::Conflict
+    ));
+    assert!(store
+        .audit_log(5)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "place.update"));
 }
 
 pub async fn an_inspection_is_stored_whole_and_once(store: &dyn Store) {

@@ -365,6 +365,42 @@ impl PlaceStore for SqliteStore {
         .await
     }
 
+    async fn update_place(
+        &self,
+        id: PlaceId,
+        version: i64,
+        p: NewPlace,
+        detail: String,
+        audit: Audit,
+    ) -> Result<Place> {
+        self.write(move |conn| {
+            let place = load_place(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("场所 {id}")))?;
+            if place.version != version {
+                return Err(StoreError::Conflict);
+            }
+            let path: String = conn
+                .query_row_cached("SELECT path FROM regions WHERE id = ?1", [p.region_id.0], |r| r.get(0))
+                .optional()
+                .map_err(backend)?
+                .ok_or_else(|| StoreError::InvalidReference(format!("区域 {} 不存在", p.region_id)))?;
+            let due = load_policy(conn)?.next_due(p.kind, place.color, place.last_inspected_at, place.registered_at);
+            conn.execute_cached(
+                "UPDATE places SET name = ?2, kind = ?3, region_id = ?4, region_path = ?5, address = ?6, owner_name = ?7,
+                        owner_phone = ?8, latitude = ?9, longitude = ?10, next_due_at = ?11, version = version + 1
+                  WHERE id = ?1",
+                params![id.0, p.name, p.kind.as_str(), p.region_id.0, path, p.address, p.owner_name, p.owner_phone, p.latitude, p.longitude, ms(due)],
+            )
+            .map_err(backend)?;
+            if path != place.region_path {
+                conn.execute_cached("UPDATE hazards SET region_path = ?2 WHERE place_id = ?1", params![id.0, path])
+                    .map_err(backend)?;
+            }
+            write_audit(conn, &audit, "place.update", &format!("place:{}", id.0), &detail)?;
+            load_place(conn, id)?.ok_or_else(|| StoreError::backend("place vanished"))
+        })
+        .await
+    }
+
     async fn inspection_policy(&self) -> Result<InspectionPolicy> {
         self.read_point(load_policy).await
     }

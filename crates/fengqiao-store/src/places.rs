@@ -77,6 +77,18 @@ pub trait PlaceStore: Send + Sync + 'static {
         remark: &str,
         audit: Audit,
     ) -> Result<Place>;
+    /// Corrects a registered place's particulars (name, kind, where, address, owner; never its
+    /// number, code or colour) — from a registry import; its due time follows its kind, the
+    /// hazards follow it to its region. [`StoreError::Conflict`] if it changed since `version`.
+    /// `detail` says what changed, for the audit log.
+    async fn update_place(
+        &self,
+        id: PlaceId,
+        version: i64,
+        place: NewPlace,
+        detail: String,
+        audit: Audit,
+    ) -> Result<Place>;
     async fn inspection_policy(&self) -> Result<InspectionPolicy>;
     /// Replaces the policy and moves every place's next due time to follow it.
     async fn set_inspection_policy(&self, policy: InspectionPolicy, audit: Audit) -> Result<()>;

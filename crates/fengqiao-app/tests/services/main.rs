@@ -7,6 +7,7 @@ mod hotline;
 mod intake;
 mod notify;
 mod places;
+mod places_io;
 mod scheduler;
 mod triage;
 

@@ -716,7 +716,7 @@ pub async fn import(
         .collect();
     let flash = json!({
         "ok": out.failed.is_empty(),
-        "message": format!("导入完成：新登记 {} 处，已登记（未改动）{} 处，有问题 {} 行", out.created, out.existing, out.failed.len()),
+        "message": format!("导入完成：新登记 {} 处，更正 {} 处，已登记（未改动）{} 处，有问题 {} 行", out.created, out.updated, out.existing, out.failed.len()),
         "details": details,
     });
     let status = if out.failed.is_empty() {

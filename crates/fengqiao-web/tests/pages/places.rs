@@ -298,7 +298,10 @@ async fn the_registry_is_imported_from_a_file_once_and_exported_as_each_sees_it(
             ("places.csv", csv.as_bytes().to_vec()),
         )
         .await;
-    assert!(page.contains("新登记 0 处，已登记（未改动）1 处"), "{page}");
+    assert!(
+        page.contains("新登记 0 处，更正 0 处，已登记（未改动）1 处"),
+        "{page}"
+    );
     // A village's operator registers and imports within the village too.
     let (_, page) = s.get(&s.login("op_changan").await, "/places").await;
     assert!(
