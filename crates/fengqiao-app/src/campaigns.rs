@@ -56,7 +56,8 @@ impl Change {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KindLine {
-    pub kind: PlaceKind,
+    /// `None` on a total line (a village's 小计, the report's 合计).
+    pub kind: Option<PlaceKind>,
     pub label: &'static str,
     pub tally: Tally,
     pub outstanding: u64,
@@ -97,10 +98,11 @@ pub struct Campaigns {
     core: Arc<Core>,
 }
 
-fn line(kind: PlaceKind, tally: Tally, before: Tally, target: Option<u32>) -> KindLine {
+/// A kind's line, or (`kind` None) a line over every kind: a village's subtotal, the total.
+fn line(kind: Option<PlaceKind>, tally: Tally, before: Tally, target: Option<u32>) -> KindLine {
     KindLine {
         kind,
-        label: kind.label(),
+        label: kind.map_or("合计", PlaceKind::label),
         outstanding: tally.outstanding(),
         change: Change::between(&tally, &before),
         progress: target.map(|t| tally.places_checked as f64 * 100.0 / t as f64),
@@ -254,7 +256,7 @@ impl Campaigns {
             .iter()
             .map(|t| {
                 let (n, b) = by_kind.get(&t.kind).copied().unwrap_or_default();
-                line(t.kind, n, b, Some(t.places))
+                line(Some(t.kind), n, b, Some(t.places))
             })
             .collect();
         let villages = by_village
@@ -266,17 +268,14 @@ impl Campaigns {
                     .map(|(k, (kn, kb))| {
                         n.add(&kn);
                         b.add(&kb);
-                        line(k, kn, kb, None)
+                        line(Some(k), kn, kb, None)
                     })
                     .collect();
                 VillageLine {
                     region_id,
                     name,
                     kinds: lines,
-                    total: KindLine {
-                        label: "合计",
-                        ..line(PlaceKind::SmallVenue, n, b, None)
-                    },
+                    total: line(None, n, b, None),
                 }
             })
             .collect();

@@ -101,6 +101,15 @@ impl Hazards {
         Ok(self.core.store.hazards(&filter).await?)
     }
 
+    /// The counts of the actor's region at each stage of the loop, overdue now, relapsed.
+    pub async fn counts(&self, actor: &Actor) -> Result<HazardCounts> {
+        Ok(self
+            .core
+            .store
+            .hazard_counts(&actor.region_path, self.core.now())
+            .await?)
+    }
+
     async fn visible(&self, actor: &Actor, id: HazardId) -> Result<Hazard> {
         match self.core.store.hazard(id).await? {
             Some(h) if can_view_place(actor, &h.region_path) => Ok(h),

@@ -602,6 +602,72 @@ pub async fn a_relapse_links_the_signed_off_hazard_and_raises_the_colour(store: 
         .unwrap();
     assert_eq!(open.total, 2);
 
+    // The tabs' counts in one read are what each list totals.
+    let now = t0() + Duration::days(30);
+    let c = store.hazard_counts("/", now).await.unwrap();
+    let total = |f: HazardFilter| async move {
+        store
+            .hazards(&HazardFilter {
+                region_path: "/".into(),
+                page: 1,
+                page_size: 1,
+                ..f
+            })
+            .await
+            .unwrap()
+            .total
+    };
+    for (state, n) in [
+        (HazardState::Found, c.found),
+        (HazardState::Assigned, c.assigned),
+        (HazardState::Rectified, c.rectified),
+        (HazardState::Rechecked, c.rechecked),
+        (HazardState::SignedOff, c.signed_off),
+    ] {
+        assert_eq!(
+            total(HazardFilter {
+                state: Some(state),
+                ..Default::default()
+            })
+            .await,
+            n,
+            "{state:?}"
+        );
+    }
+    assert_eq!(
+        total(HazardFilter {
+            open: true,
+            ..Default::default()
+        })
+        .await,
+        c.open()
+    );
+    assert_eq!(
+        total(HazardFilter {
+            relapse: true,
+            ..Default::default()
+        })
+        .await,
+        c.relapse
+    );
+    assert_eq!(c.relapse, 1);
+    assert_eq!(
+        total(HazardFilter {
+            overdue_at: Some(now),
+            ..Default::default()
+        })
+        .await,
+        c.overdue
+    );
+    assert_eq!(
+        store
+            .hazard_counts(&tw.other_village.path, now)
+            .await
+            .unwrap()
+            .open(),
+        0
+    );
+
     // The relapse needs another unit's work: a case is opened for it and the hazard points at
     // it, keeping its own state.
     let case = store

@@ -179,6 +179,39 @@ impl HazardStore for SqliteStore {
         .await
     }
 
+    async fn hazard_counts(
+        &self,
+        region_path: &str,
+        now: fengqiao_domain::Timestamp,
+    ) -> Result<HazardCounts> {
+        let (low, high) = subtree(region_path);
+        self.read(move |conn| {
+            conn.query_row_cached(
+                "SELECT COALESCE(SUM(state = 'found'), 0), COALESCE(SUM(state = 'assigned'), 0),
+                        COALESCE(SUM(state = 'rectified'), 0), COALESCE(SUM(state = 'rechecked'), 0),
+                        COALESCE(SUM(state = 'signed_off'), 0),
+                        COALESCE(SUM(state IN ('found', 'assigned') AND due_at < ?3), 0),
+                        COALESCE(SUM(relapse_of IS NOT NULL), 0)
+                   FROM hazards WHERE region_path >= ?1 AND region_path < ?2",
+                params![low, high, ms(now)],
+                |r| {
+                    let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
+                    Ok(HazardCounts {
+                        found: n(0)?,
+                        assigned: n(1)?,
+                        rectified: n(2)?,
+                        rechecked: n(3)?,
+                        signed_off: n(4)?,
+                        overdue: n(5)?,
+                        relapse: n(6)?,
+                    })
+                },
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn commit_hazard(&self, d: HazardDecision, evidence: Vec<NewPhoto>) -> Result<Hazard> {
         self.write(move |conn| {
             let h = &d.hazard;

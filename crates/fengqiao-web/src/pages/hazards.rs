@@ -62,12 +62,19 @@ pub async fn hazards(
         .as_deref()
         .filter(|t| TABS.iter().any(|(k, _)| k == t))
         .unwrap_or("open");
+    let c = app.hazards.counts(&staff.actor).await?;
     let mut tabs = Vec::new();
     for (key, label) in TABS {
-        let mut f = filter_for(key, now);
-        f.page = 1;
-        f.page_size = 1;
-        let n = app.hazards.list(&staff.actor, None, f).await?.total;
+        let n = match *key {
+            "open" => c.open(),
+            "found" => c.found,
+            "assigned" => c.assigned,
+            "rectified" => c.rectified,
+            "rechecked" => c.rechecked,
+            "overdue" => c.overdue,
+            "relapse" => c.relapse,
+            _ => c.signed_off,
+        };
         tabs.push(json!({"key": key, "label": label, "count": n, "current": *key == tab, "alert": *key == "overdue" && n > 0}));
     }
     let mut f = filter_for(tab, now);
