@@ -480,6 +480,43 @@ impl Places {
         Ok((mask_owner(place, actor), t))
     }
 
+    /// Publishes a new version of a kind's checklist (township admins, as for the inspection
+    /// policy): forms show it from now on; inspections made against an older version keep
+    /// their questions, and an item keeps its code across versions so a relapse is still seen.
+    pub async fn set_checklist(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        name: &str,
+        items: Vec<ChecklistItem>,
+    ) -> Result<ChecklistTemplate> {
+        access::require(actor, Capability::SetInspectionPolicy)?;
+        let kind = parse_kind(kind.trim())?;
+        let items: Vec<ChecklistItem> = items
+            .into_iter()
+            .map(|i| ChecklistItem {
+                code: i.code.trim().to_string(),
+                text: i.text.trim().to_string(),
+                severity: i.severity,
+            })
+            .collect();
+        fengqiao_domain::places::check_checklist(name, &items)?;
+        Ok(self
+            .core
+            .store
+            .add_checklist_version(kind, name.trim().to_string(), items, self.core.audit(actor))
+            .await?)
+    }
+
+    /// The newest checklist of every kind.
+    pub async fn checklists(&self) -> Result<Vec<ChecklistTemplate>> {
+        let mut all = Vec::new();
+        for k in PlaceKind::ALL {
+            all.push(self.core.store.checklist(*k).await?);
+        }
+        Ok(all)
+    }
+
     /// Records an inspection: answers checked against the checklist version the form showed,
     /// a hazard per failed item, the grade the inspector confirmed (the findings' suggestion
     /// if not said). The same `client_key` again from the same person is stored once.

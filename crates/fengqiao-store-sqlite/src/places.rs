@@ -455,6 +455,42 @@ impl PlaceStore for SqliteStore {
         .await
     }
 
+    async fn add_checklist_version(
+        &self,
+        kind: PlaceKind,
+        name: String,
+        items: Vec<ChecklistItem>,
+        audit: Audit,
+    ) -> Result<ChecklistTemplate> {
+        self.write(move |conn| {
+            let json = serde_json::to_string(&items).map_err(|e| StoreError::backend(e.to_string()))?;
+            conn.execute_cached(
+                "INSERT INTO checklist_templates (kind, version, name, items)
+                 SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3 FROM checklist_templates WHERE kind = ?1",
+                params![kind.as_str(), name, json],
+            )
+            .map_err(backend)?;
+            let id = TemplateId(conn.last_insert_rowid());
+            let t = template(
+                conn.query_row_cached(
+                    "SELECT id, kind, version, name, items FROM checklist_templates WHERE id = ?1",
+                    [id.0],
+                    template_row,
+                )
+                .map_err(backend)?,
+            )?;
+            write_audit(
+                conn,
+                &audit,
+                "checklist.version",
+                &format!("checklist:{}", kind.as_str()),
+                &format!("{}检查表第 {} 版「{}」，{} 项", kind.label(), t.version, t.name, t.items.len()),
+            )?;
+            Ok(t)
+        })
+        .await
+    }
+
     async fn checklist_version(&self, id: TemplateId) -> Result<Option<ChecklistTemplate>> {
         self.read_point(move |conn| {
             conn.query_row_cached(

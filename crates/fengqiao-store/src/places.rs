@@ -94,6 +94,15 @@ pub trait PlaceStore: Send + Sync + 'static {
     async fn set_inspection_policy(&self, policy: InspectionPolicy, audit: Audit) -> Result<()>;
     /// The newest checklist of a kind.
     async fn checklist(&self, kind: PlaceKind) -> Result<ChecklistTemplate>;
+    /// Adds a kind's checklist as its next version (the newest is what forms show; inspections
+    /// keep the version they answered), audited.
+    async fn add_checklist_version(
+        &self,
+        kind: PlaceKind,
+        name: String,
+        items: Vec<fengqiao_domain::places::ChecklistItem>,
+        audit: Audit,
+    ) -> Result<ChecklistTemplate>;
     /// A checklist at the version an inspection was made against.
     async fn checklist_version(&self, id: TemplateId) -> Result<Option<ChecklistTemplate>>;
 }

@@ -116,6 +116,8 @@ pub fn router(app: Arc<App>) -> Router {
             "/admin/policies",
             get(admin::categories::policies).post(admin::categories::set_policy),
         )
+        .route("/admin/checklists", get(admin::checklists::checklists))
+        .route("/admin/checklists/{kind}", post(admin::checklists::publish))
         .route(
             "/admin/calendar",
             get(admin::calendar::calendar).post(admin::calendar::calendar_import),

@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "places/show.html",
     "places/inspect.html",
     "places/code.html",
+    "admin/checklists.html",
     "hazards/index.html",
     "hazards/show.html",
     "campaigns/index.html",

@@ -41,6 +41,30 @@ struct RegradeBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ChecklistBody {
+    name: String,
+    items: Vec<fengqiao_domain::places::ChecklistItem>,
+}
+
+async fn list_checklists(State(app): State<Arc<App>>, _auth: Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "items": app.places.checklists().await? })))
+}
+
+async fn add_checklist(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    ApiPath(kind): ApiPath<String>,
+    ApiJson(b): ApiJson<ChecklistBody>,
+) -> ApiResult<Json<Value>> {
+    let t = app
+        .places
+        .set_checklist(&auth.actor, &kind, &b.name, b.items)
+        .await?;
+    Ok(Json(json!(t)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PolicyBody {
     rules: Vec<RuleBody>,
 }
@@ -397,6 +421,19 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             json!({ "tags": ["places"], "summary": "人工调整风险等级（须写明理由）", "parameters": [id_param("id")],
                 "requestBody": body(json!({"type": "object", "required": ["version", "color", "remark"], "properties": {"version": {"type": "integer"}, "color": {"type": "string", "enum": ["red", "yellow", "blue", "green"]}, "remark": {"type": "string"}}})),
                 "responses": { "200": ok("已调整", obj.clone()), "401": err(), "403": err(), "404": err(), "409": err(), "422": err() } }),
+        ),
+        Endpoint::get(
+            "/checklists",
+            list_checklists,
+            json!({ "tags": ["places"], "summary": "各类场所现行的检查表（最新版本）", "responses": { "200": ok("检查表", obj.clone()), "401": err() } }),
+        ),
+        Endpoint::post(
+            "/checklists/{kind}",
+            add_checklist,
+            json!({ "tags": ["places"], "summary": "发布某类场所检查表的新版本（乡镇级管理员；此前的检查记录保留原题目，检查项编码跨版本不变以便识别回潮）",
+                "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": ["small_venue", "emitting_firm", "building_site", "restaurant", "river_segment", "village_point"]}}],
+                "requestBody": body(json!({"type": "object", "required": ["name", "items"], "properties": {"name": {"type": "string"}, "items": {"type": "array", "minItems": 1, "maxItems": 60, "items": {"type": "object", "required": ["code", "text", "severity"], "properties": {"code": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$"}, "text": {"type": "string"}, "severity": {"type": "string", "enum": ["minor", "major"]}}}}}})),
+                "responses": { "200": ok("已发布", obj.clone()), "401": err(), "403": err(), "422": err() } }),
         ),
         Endpoint::get(
             "/inspection-policy",

@@ -2,6 +2,7 @@
 //! township, each behaviour its own test.
 
 mod actions;
+mod checklists;
 mod hazard_cases;
 mod hotline;
 mod intake;

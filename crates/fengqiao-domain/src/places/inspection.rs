@@ -42,6 +42,56 @@ pub struct ChecklistTemplate {
     pub items: Vec<ChecklistItem>,
 }
 
+/// Most items one checklist holds.
+pub const CHECKLIST_MAX_ITEMS: usize = 60;
+
+/// A new version of a kind's checklist, as an admin writes it: a name and at least one item,
+/// each with a code (letters, digits, `-` or `_`; kept across versions, so a relapse is the same
+/// code failing again), a question and a severity; codes unique.
+pub fn check_checklist(name: &str, items: &[ChecklistItem]) -> Result<(), DomainError> {
+    let invalid = |field: &'static str, message: String| DomainError::Invalid { field, message };
+    crate::check_text("name", name, crate::limits::NAME_MAX_CHARS)?;
+    if items.is_empty() || items.len() > CHECKLIST_MAX_ITEMS {
+        return Err(invalid(
+            "items",
+            format!("检查表须有 1–{CHECKLIST_MAX_ITEMS} 个检查项"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (n, i) in items.iter().enumerate() {
+        let n = n + 1;
+        if i.code.is_empty()
+            || i.code.len() > 40
+            || !i
+                .code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid(
+                "items",
+                format!(
+                    "第 {n} 项的编码「{}」无效：用字母、数字、- 或 _，不超过 40 个字符",
+                    i.code
+                ),
+            ));
+        }
+        if !seen.insert(i.code.as_str()) {
+            return Err(invalid(
+                "items",
+                format!("第 {n} 项的编码「{}」重复", i.code),
+            ));
+        }
+        let text = i.text.trim();
+        if text.is_empty() || text.chars().count() > 200 {
+            return Err(invalid(
+                "items",
+                format!("第 {n} 项须写明检查内容（不超过 200 字）"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// One answer of an inspection: the item passed, or failed with what was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {

@@ -349,3 +349,54 @@ async fn the_registry_is_imported_from_a_file_once_and_exported_as_each_sees_it(
         "leaders read the registry, they do not import"
     );
 }
+
+#[tokio::test]
+async fn an_admin_publishes_a_new_checklist_version_from_its_page() {
+    let s = site().await;
+    let admin = s.login("admin").await;
+    let (status, page) = s.get(&admin, "/admin/checklists").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("九小场所") && page.contains("exit|重大|"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let (status, page) = s
+        .post(
+            &admin,
+            "/admin/checklists/small_venue",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name", "九小场所检查表"),
+                ("items", "exit|重大|安全出口畅通\nexit 无严重程度"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("第 2 行") && page.contains("exit 无严重程度"),
+        "the reason, and what was typed: {page}"
+    );
+    let (status, page) = s
+        .post(
+            &admin,
+            "/admin/checklists/small_venue",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name", "九小场所检查表"),
+                (
+                    "items",
+                    "exit|重大|安全出口畅通\ncctv|一般|店内监控正常录像",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("已发布九小场所检查表第 2 版（2 项）"),
+        "{page}"
+    );
+    let op = s.login("op").await;
+    let (status, _) = s.get(&op, "/admin/checklists").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

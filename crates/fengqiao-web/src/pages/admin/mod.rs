@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod categories;
+pub mod checklists;
 pub mod clients;
 pub mod hotline;
 pub mod models;
@@ -60,6 +61,12 @@ pub async fn index(State(app): State<Arc<App>>, staff: Staff) -> WebResult<Page>
             "/admin/calendar",
             "节假日日历",
             "导入每年的法定节假日安排",
+        ),
+        (
+            Capability::SetInspectionPolicy,
+            "/admin/checklists",
+            "检查表",
+            "各类场所的检查项与严重程度，按版本发布",
         ),
         (
             Capability::ViewApiClients,
@@ -194,6 +201,12 @@ fn action_label(action: &str) -> &str {
         "triage_model.train" => "训练分类模型",
         "triage_model.activate" => "启用分类模型",
         "duplicate.dismiss" => "驳回合并建议",
+        "place.create" => "登记场所",
+        "place.update" => "更正场所信息",
+        "place.regrade" => "调整风险等级",
+        "places.policy" => "设置检查频次",
+        "checklist.version" => "发布检查表新版本",
+        "patrol.create" => "设置巡查日",
         other => other,
     }
 }
