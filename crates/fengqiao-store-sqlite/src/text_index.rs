@@ -133,17 +133,18 @@ impl Deferred {
     pub(crate) fn apply(self, conn: &Connection) -> rusqlite::Result<()> {
         let ops = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
         // A case changed twice in one batch keeps its last text; it is new if it was at first.
-        let mut last: std::collections::HashMap<i64, usize> = Default::default();
-        for (i, (id, _, _)) in ops.iter().enumerate() {
-            last.insert(*id, i);
-        }
-        let mut first_new: std::collections::HashMap<i64, bool> = Default::default();
-        for (id, new, _) in &ops {
-            first_new.entry(*id).or_insert(*new);
+        // One map: each case's last entry, and whether its first one was new.
+        let mut seen: std::collections::HashMap<i64, (usize, bool)> =
+            std::collections::HashMap::with_capacity(ops.len());
+        for (i, (id, new, _)) in ops.iter().enumerate() {
+            seen.entry(*id)
+                .and_modify(|(last, _)| *last = i)
+                .or_insert((i, *new));
         }
         for (i, (id, _, text)) in ops.iter().enumerate() {
-            if last[id] == i {
-                write(conn, *id, first_new[id], text)?;
+            let (last, new) = seen[id];
+            if last == i {
+                write(conn, *id, new, text)?;
             }
         }
         Ok(())

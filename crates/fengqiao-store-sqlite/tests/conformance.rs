@@ -170,3 +170,66 @@ async fn a_failing_write_does_not_sink_its_batch() {
         1 + 270
     );
 }
+
+/// A case's text changed twice within one batch (two corrections of a work order queued behind
+/// each other) is indexed once, with its last text: a search finds the last words, not the
+/// first correction's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_changed_twice_in_one_batch_is_indexed_with_its_last_words() {
+    use fengqiao_store::{CaseAmendment, CaseFilter, Scope};
+    let store = Arc::new(SqliteStore::open(temp_db()).unwrap());
+    let case = store.intake(intake(1)).await.unwrap().case;
+    let amend = |body: &str| CaseAmendment {
+        id: case.id,
+        title: "更正".into(),
+        body: body.into(),
+        address: None,
+        priority: case.priority,
+    };
+    let before = store.writer_stats();
+    let hold = store.hold_writer();
+    let mut jobs = Vec::new();
+    for (n, body) in ["村口井盖缺失", "村口水管爆裂"].into_iter().enumerate() {
+        let (s, a) = (store.clone(), amend(body));
+        jobs.push(tokio::spawn(async move {
+            s.amend_reported_case(a, fengqiao_store_conformance::admin())
+                .await
+        }));
+        // Queued in this order behind the hold.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while store.writer_stats().sent < before.sent + n as u64 + 1 {
+            assert!(std::time::Instant::now() < deadline, "not queued");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+    drop(hold);
+    for j in jobs {
+        assert!(j.await.unwrap().unwrap(), "a reported case is amended");
+    }
+    assert_eq!(
+        store.writer_stats().batches - before.batches,
+        1,
+        "one batch"
+    );
+    let found = |q: &str| {
+        let s = store.clone();
+        let q = q.to_string();
+        async move {
+            s.list_cases(
+                &Scope::All,
+                &CaseFilter {
+                    q: Some(q),
+                    page: 1,
+                    page_size: 10,
+                    ..CaseFilter::default()
+                },
+            )
+            .await
+            .unwrap()
+            .total
+        }
+    };
+    assert_eq!(found("水管爆裂").await, 1);
+    assert_eq!(found("井盖缺失").await, 0);
+    assert_eq!(found("路灯坏了").await, 0);
+}
