@@ -174,7 +174,7 @@ impl Hazards {
         }
         // Who may and when, before anything is written.
         let probe = HazardAction::OpenCase {
-            case_id: h.case_id.unwrap_or(fengqiao_domain::ids::CaseId(0)),
+            case_id: fengqiao_domain::ids::CaseId(0),
             case_no: String::new(),
             remark: remark.clone(),
         };

@@ -40,6 +40,19 @@ pub struct PlaceInput {
     pub color: Option<String>,
 }
 
+/// The scheduler's pass over overdue inspections at `at`: urged once past due, supervised past
+/// the configured days (nothing when escalation is switched off).
+pub(crate) async fn escalate_overdue(
+    core: &Core,
+    at: Timestamp,
+) -> Result<fengqiao_store::EscalationTally> {
+    let Some(days) = core.config.inspection_supervise_after_days else {
+        return Ok(Default::default());
+    };
+    let cutoffs = fengqiao_domain::places::escalation_cutoffs(at, days);
+    Ok(core.store.escalate_overdue_places(cutoffs, at).await?)
+}
+
 /// An inspection as the inspector sends it.
 #[derive(Debug, Clone, Default)]
 pub struct InspectionInput {
@@ -375,11 +388,7 @@ impl Places {
         at: Timestamp,
     ) -> Result<fengqiao_store::EscalationTally> {
         access::require(loader, Capability::LoadHistory)?;
-        let Some(days) = self.core.config.inspection_supervise_after_days else {
-            return Ok(Default::default());
-        };
-        let cutoffs = fengqiao_domain::places::escalation_cutoffs(at, days);
-        Ok(self.core.store.escalate_overdue_places(cutoffs, at).await?)
+        escalate_overdue(&self.core, at).await
     }
 
     /// The place whose own 民情码 this is, as anyone scanning it may see it: its name, kind,

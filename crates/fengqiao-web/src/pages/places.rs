@@ -436,7 +436,7 @@ pub async fn inspect_form(
 
 /// Whether this person inspects places in their own area (grid workers, the centre).
 pub(crate) fn may_inspect_here(actor: &fengqiao_domain::org::Actor) -> bool {
-    may_inspect(actor, &actor.region_path).is_ok()
+    may_inspect_place(actor, &actor.region_path)
 }
 
 /// Whether this person may inspect a place in this region.
@@ -585,94 +585,68 @@ pub(crate) async fn field_tasks(app: &App, staff: &Staff) -> WebResult<Vec<Value
     use fengqiao_domain::org::Role;
     use fengqiao_store::HazardFilter;
     let actor = &staff.actor;
+    let role = staff.user.role;
     let now = app.core.now();
     let mut tasks = Vec::new();
-    let count = |f: HazardFilter| async move {
-        let f = HazardFilter {
-            page: 1,
-            page_size: 1,
-            ..f
-        };
-        app.hazards.list(actor, None, f).await.map(|p| p.total)
-    };
-    if may_inspect_here(actor) && staff.user.role != Role::Admin {
+    // The region's place figures, read once for whichever tasks need them.
+    let mut summary = None;
+    if may_inspect_here(actor) && role != Role::Admin {
         let due = app
             .places
             .due(actor, None, end_of_china_day(now), 1, 1)
             .await?
             .total;
         if due > 0 {
-            let overdue = app.places.summary(actor, None).await?.overdue;
+            let overdue = summary
+                .insert(app.places.summary(actor, None).await?)
+                .overdue;
             tasks.push(json!({"href": "/field", "text": format!("今日应检场所 {due} 处"), "alert": overdue > 0,
                 "detail": if overdue > 0 { format!("其中逾期未检 {overdue} 处") } else { String::new() }}));
         }
     }
-    if staff.user.role == Role::GridWorker {
+    if role == Role::GridWorker {
         let names = app.patrols.today_for(actor).await?;
         if !names.is_empty() {
             tasks.push(json!({"href": "/patrols", "text": format!("今天是{}：请巡查本网格", names.join("、")), "alert": false, "detail": ""}));
         }
     }
+    if matches!(role, Role::Operator | Role::Leader) {
+        let supervised = match summary {
+            Some(s) => s.supervised,
+            None => app.places.summary(actor, None).await?.supervised,
+        };
+        if supervised > 0 {
+            tasks.push(json!({"href": "/places?view=supervised", "text": format!("逾期未检、已督办的场所 {supervised} 处"), "alert": true, "detail": ""}));
+        }
+    }
+    // Every stage's count of the region in one read; a unit's own share needs its filter.
+    let counts = app.hazards.counts(actor).await?;
     let mut hazard_task = |n: u64, tab: &str, text: &str| {
         if n > 0 {
             tasks.push(json!({"href": format!("/hazards?tab={tab}"), "text": format!("{text} {n} 个"), "alert": false, "detail": ""}));
         }
     };
-    match staff.user.role {
-        Role::GridWorker => {
-            hazard_task(
-                count(HazardFilter {
-                    state: Some(HazardState::Rectified),
-                    ..Default::default()
-                })
-                .await?,
-                "rectified",
-                "待复查隐患",
-            );
-        }
+    match role {
+        Role::GridWorker => hazard_task(counts.rectified, "rectified", "待复查隐患"),
         Role::UnitStaff => {
             let mine = HazardFilter {
                 state: Some(HazardState::Assigned),
                 owner_unit_id: actor.unit_id,
+                page: 1,
+                page_size: 1,
                 ..Default::default()
             };
-            hazard_task(count(mine).await?, "assigned", "本单位待整改隐患");
+            let n = app.hazards.list(actor, None, mine).await?.total;
+            hazard_task(n, "assigned", "本单位待整改隐患");
         }
         Role::Operator => {
-            hazard_task(
-                count(HazardFilter {
-                    state: Some(HazardState::Found),
-                    ..Default::default()
-                })
-                .await?,
-                "found",
-                "待交办隐患",
-            );
-            hazard_task(
-                count(HazardFilter {
-                    state: Some(HazardState::Rechecked),
-                    ..Default::default()
-                })
-                .await?,
-                "rechecked",
-                "待销号隐患",
-            );
+            hazard_task(counts.found, "found", "待交办隐患");
+            hazard_task(counts.rechecked, "rechecked", "待销号隐患");
         }
         _ => {}
     }
-    if matches!(staff.user.role, Role::Operator | Role::Leader) {
-        let supervised = app.places.summary(actor, None).await?.supervised;
-        if supervised > 0 {
-            tasks.push(json!({"href": "/places?view=supervised", "text": format!("逾期未检、已督办的场所 {supervised} 处"), "alert": true, "detail": ""}));
-        }
-    }
-    let overdue = count(HazardFilter {
-        overdue_at: Some(now),
-        ..Default::default()
-    })
-    .await?;
-    if overdue > 0 && staff.user.role != Role::GridWorker {
-        tasks.push(json!({"href": "/hazards?tab=overdue", "text": format!("逾期未整改隐患 {overdue} 个"), "alert": true, "detail": ""}));
+    if counts.overdue > 0 && role != Role::GridWorker {
+        tasks.push(json!({"href": "/hazards?tab=overdue", "text": format!("逾期未整改隐患 {} 个", counts.overdue), "alert": true, "detail": ""}));
     }
     Ok(tasks)
 }
