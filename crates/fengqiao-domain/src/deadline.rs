@@ -213,6 +213,20 @@ impl OverdueLevel {
             _ => None,
         }
     }
+    /// The remark of the event that marks a case at this level (what KPIs read it back from).
+    pub fn mark_note(self) -> &'static str {
+        match self {
+            OverdueLevel::Green => "超时等级：正常",
+            OverdueLevel::Yellow => "超时等级：黄色预警",
+            OverdueLevel::Red => "超时等级：红色超时",
+        }
+    }
+    /// The level an overdue mark's remark names.
+    pub fn from_mark_note(note: &str) -> Option<Self> {
+        [OverdueLevel::Green, OverdueLevel::Yellow, OverdueLevel::Red]
+            .into_iter()
+            .find(|l| l.mark_note() == note)
+    }
     pub fn compute(start: Timestamp, due: Timestamp, now: Timestamp, yellow_share: f64) -> Self {
         if now > due {
             return OverdueLevel::Red;

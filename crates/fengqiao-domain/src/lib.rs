@@ -11,6 +11,7 @@ pub mod case;
 pub mod deadline;
 pub mod error;
 pub mod ids;
+pub mod kpi;
 pub mod lifecycle;
 pub mod org;
 pub mod places;

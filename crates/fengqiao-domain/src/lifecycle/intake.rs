@@ -1,5 +1,8 @@
 //! Intake: registering what came in, refusing it, answering it at once, and more words from the reporter.
 
+/// How a supplement that asks for the case to be handled again begins (KPIs count these).
+pub const REOPEN_REQUEST_NOTE: &str = "群众反映问题仍未解决，申请重办：";
+
 use super::*;
 
 pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), DomainError> {
@@ -80,7 +83,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
             let finished =
                 !from.is_open() || matches!(from, S::Replied | S::Reviewed | S::FollowedUp);
             *note = Some(if *reopen_requested && finished {
-                format!("群众反映问题仍未解决，申请重办：{content}")
+                format!("{REOPEN_REQUEST_NOTE}{content}")
             } else {
                 content
             });

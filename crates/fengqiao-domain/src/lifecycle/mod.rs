@@ -13,6 +13,7 @@ mod oversight;
 mod review;
 
 pub use action::{Action, ActionKind, CoUnit};
+pub use intake::REOPEN_REQUEST_NOTE;
 pub use offer::{offered, Offer};
 
 use crate::access::authorize;

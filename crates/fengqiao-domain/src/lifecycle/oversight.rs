@@ -37,14 +37,7 @@ pub(super) fn decide(s: &mut Step<'_, '_>, action: &Action) -> Result<(), Domain
                 return Err(not_allowed());
             }
             next.deadlines.overdue_level = *level;
-            *note = Some(format!(
-                "超时等级：{}",
-                match level {
-                    OverdueLevel::Green => "正常",
-                    OverdueLevel::Yellow => "黄色预警",
-                    OverdueLevel::Red => "红色超时",
-                }
-            ));
+            *note = Some(level.mark_note().to_string());
         }
 
         _ => unreachable!("{kind:?} is not decided here"),
