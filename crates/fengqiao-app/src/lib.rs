@@ -18,6 +18,7 @@ pub mod formats;
 mod hazards;
 mod intake;
 mod jobs;
+mod kpis;
 mod map;
 mod notify;
 mod patrols;
@@ -54,6 +55,7 @@ pub use error::AppError;
 pub use hazards::{offered as hazard_offered, HazardSheet, Hazards};
 pub use intake::{IntakeInput, IntakeService, KeyScope, ANONYMOUS_NOTICES_PER_DAY};
 pub use jobs::JobView;
+pub use kpis::{KpiLine, KpiTable, Kpis};
 pub use map::{MapVillage, RegionMap, VillageMap};
 pub use notify::{DeliveryReport, Notifier, NotifyConfig, SenderConfig};
 pub use patrols::{CoverageLine, CoverageReport, GridWeek, PatrolCell, Patrols, VillageCoverage};
@@ -182,6 +184,8 @@ pub struct App {
     pub campaigns: Campaigns,
     /// Patrol days and coverage.
     pub patrols: Patrols,
+    /// KPIs and their rollups.
+    pub kpis: Arc<Kpis>,
 }
 
 impl App {
@@ -195,6 +199,7 @@ impl App {
         let core = Arc::new(Core::new(store, clock, config).await?);
         let triage = Arc::new(Triage::new(core.clone()));
         triage.reload().await?;
+        let kpis = Arc::new(Kpis::new(core.clone()));
         let actions = Arc::new(CaseActions::new(core.clone(), triage.clone()));
         let intake = Arc::new(IntakeService::new(
             core.clone(),
@@ -211,7 +216,8 @@ impl App {
             saved_filters: SavedFilters::new(core.clone()),
             open311: Open311::new(core.clone(), actions.clone()),
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
-            scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone())),
+            scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone(), kpis.clone())),
+            kpis,
             notifier: Arc::new(Notifier::new(core.clone())),
             places: Places::new(core.clone()),
             hazards: Hazards::new(core.clone(), intake.clone()),

@@ -22,17 +22,24 @@ pub struct TickReport {
     /// Overdue inspections urged (催检) and supervised (督办) in this pass.
     pub places_urged: u64,
     pub places_supervised: u64,
+    /// Cases whose KPI counts were brought up to date (the pass's own marks included).
+    pub kpi_cases: u64,
 }
 
 /// The deadline scheduler.
 pub struct Scheduler {
     core: Arc<Core>,
     actions: Arc<CaseActions>,
+    kpis: Arc<crate::Kpis>,
 }
 
 impl Scheduler {
-    pub(crate) fn new(core: Arc<Core>, actions: Arc<CaseActions>) -> Self {
-        Scheduler { core, actions }
+    pub(crate) fn new(core: Arc<Core>, actions: Arc<CaseActions>, kpis: Arc<crate::Kpis>) -> Self {
+        Scheduler {
+            core,
+            actions,
+            kpis,
+        }
     }
 
     /// One pass over every open timed case.
@@ -91,6 +98,7 @@ impl Scheduler {
             report.places_urged = t.urged;
             report.places_supervised = t.supervised;
         }
+        report.kpi_cases = self.kpis.refresh().await?;
         Ok(report)
     }
 

@@ -15,6 +15,7 @@ pub mod durability;
 pub mod escalations;
 pub mod field_reports;
 pub mod figures;
+pub mod kpis;
 pub mod map;
 pub mod notifications;
 pub mod org;
@@ -87,6 +88,7 @@ macro_rules! conformance_tests {
                 a_relapse_links_the_signed_off_hazard_and_raises_the_colour,
             }
             escalations { overdue_inspections_are_urged_then_supervised_and_cleared }
+            kpis { rollups_move_by_differences_and_passes_do_not_race }
             field_reports {
                 campaign_tallies_count_the_records_of_their_window,
                 patrol_days_and_coverage_are_counted_from_inspections,

@@ -20,6 +20,7 @@ mod escalations;
 mod figures;
 mod hazards;
 mod inspections;
+mod kpis;
 mod map;
 mod migrate;
 mod notifications;

@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0025_inspection_escalation.sql"),
     ),
     (26, include_str!("../migrations/0026_hazard_cases.sql")),
+    (27, include_str!("../migrations/0027_kpi_rollups.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

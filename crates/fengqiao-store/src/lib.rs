@@ -20,6 +20,7 @@ mod escalations;
 mod figures;
 mod hazards;
 mod inspections;
+mod kpis;
 mod map;
 mod notifications;
 mod org;
@@ -40,6 +41,7 @@ pub use escalations::*;
 pub use figures::*;
 pub use hazards::*;
 pub use inspections::*;
+pub use kpis::*;
 pub use map::*;
 pub use notifications::*;
 pub use org::*;
@@ -124,6 +126,7 @@ pub trait Store:
     + CampaignStore
     + PatrolStore
     + EscalationStore
+    + KpiStore
 {
 }
 
@@ -147,5 +150,6 @@ impl<T> Store for T where
         + CampaignStore
         + PatrolStore
         + EscalationStore
+        + KpiStore
 {
 }

@@ -7,6 +7,7 @@ mod campaigns;
 mod cases;
 mod clients;
 mod config;
+mod kpis;
 mod meta;
 mod notifications;
 mod org;
@@ -90,6 +91,7 @@ pub(crate) fn all() -> Vec<Endpoint> {
         places::endpoints(),
         campaigns::endpoints(),
         patrols::endpoints(),
+        kpis::endpoints(),
     ]
     .into_iter()
     .flatten()

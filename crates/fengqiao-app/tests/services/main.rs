@@ -6,6 +6,7 @@ mod checklists;
 mod hazard_cases;
 mod hotline;
 mod intake;
+mod kpis;
 mod notify;
 mod places;
 mod places_io;

@@ -39,6 +39,9 @@ pub enum Capability {
     ManageCampaigns,
     /// Setting the days grids patrol (下村日, 整治日).
     ManagePatrols,
+    /// Reading KPIs and rankings: aggregates with no personal data, posted for the whole township
+    /// to see (晾晒), so every staff member may read every village's and unit's.
+    ViewKpis,
     /// Writing whole histories past the lifecycle (the demo, a migration).
     LoadHistory,
     /// Reading cases with nothing masked (the command line, the demo).
@@ -75,6 +78,7 @@ impl Capability {
             SetInspectionPolicy => "设置检查频次",
             ManageCampaigns => "部署专项行动",
             ManagePatrols => "设置巡查日",
+            ViewKpis => "查看考核指标",
             LoadHistory => "批量载入历史工单",
             ReadUnmaskedRecords => "读取未脱敏的工单",
         }
@@ -94,6 +98,13 @@ impl Capability {
             }
             ManagePlaces => &[Role::Operator, Role::Admin, Role::GridWorker],
             ManageCampaigns | ManagePatrols => &[Role::Operator, Role::Admin, Role::Leader],
+            ViewKpis => &[
+                Role::Operator,
+                Role::Admin,
+                Role::Leader,
+                Role::UnitStaff,
+                Role::GridWorker,
+            ],
             LoadHistory | ReadUnmaskedRecords => &[],
         }
     }

@@ -101,9 +101,34 @@ impl Measure {
 
 pub const MEASURES: usize = Measure::ALL.len();
 
-/// Counts, one per [`Measure`]: additive, so a period's are the sum of its days'.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Counts, one per [`Measure`]: additive, so a period's are the sum of its days'. Written as an
+/// object of the measures' names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Measures(pub [i64; MEASURES]);
+
+impl Serialize for Measures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(MEASURES))?;
+        for m in Measure::ALL {
+            map.serialize_entry(m.as_str(), &self.get(*m))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Measures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<String, i64>::deserialize(d)?;
+        let mut out = Measures::default();
+        for (name, v) in map {
+            let m = Measure::parse(&name)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown measure {name}")))?;
+            out.set(m, v);
+        }
+        Ok(out)
+    }
+}
 
 impl Measures {
     pub fn get(&self, m: Measure) -> i64 {

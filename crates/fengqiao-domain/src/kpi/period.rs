@@ -250,6 +250,11 @@ pub fn day_number(d: NaiveDate) -> i64 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days()
 }
 
+/// The date a day number names (the inverse of [`day_number`]).
+pub fn day_date(n: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + Duration::days(n)
+}
+
 /// The first day of `d`'s month, as a day number (a month row's key).
 pub fn month_number(d: NaiveDate) -> i64 {
     day_number(d.with_day(1).expect("valid"))
