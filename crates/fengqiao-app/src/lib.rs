@@ -25,6 +25,7 @@ mod patrols;
 mod places;
 mod places_io;
 mod queries;
+mod rankings;
 mod saved_filters;
 pub mod scheduler;
 mod throttle;
@@ -62,6 +63,7 @@ pub use patrols::{CoverageLine, CoverageReport, GridWeek, PatrolCell, Patrols, V
 pub use places::{mask_owner, InspectionInput, PlaceInput, PlaceSheet, Places, REG_NO_MAX_CHARS};
 pub use places_io::{places_csv, places_xlsx, PlaceImport, PLACE_COLUMNS, PLACE_IMPORT_MAX_ROWS};
 pub use queries::CaseQueries;
+pub use rankings::{Ranking, Rankings};
 pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};
 pub use scheduler::Scheduler;
 pub use triage::{keywords, HotspotView, TrainOutcome, Triage, TriageConfig};
@@ -186,6 +188,8 @@ pub struct App {
     pub patrols: Patrols,
     /// KPIs and their rollups.
     pub kpis: Arc<Kpis>,
+    /// Rankings of villages and units (晾晒).
+    pub rankings: Rankings,
 }
 
 impl App {
@@ -217,6 +221,7 @@ impl App {
             open311: Open311::new(core.clone(), actions.clone()),
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
             scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone(), kpis.clone())),
+            rankings: Rankings::new(core.clone(), kpis.clone()),
             kpis,
             notifier: Arc::new(Notifier::new(core.clone())),
             places: Places::new(core.clone()),

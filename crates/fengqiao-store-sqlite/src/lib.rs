@@ -29,6 +29,7 @@ mod patrols;
 mod photos;
 mod places;
 mod query;
+mod rankings;
 mod rows;
 mod saved_filters;
 mod text_index;

@@ -52,6 +52,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (26, include_str!("../migrations/0026_hazard_cases.sql")),
     (27, include_str!("../migrations/0027_kpi_rollups.sql")),
+    (28, include_str!("../migrations/0028_rankings.sql")),
 ];
 
 /// What a migration needs done in code after its SQL, in the same transaction.

@@ -27,6 +27,7 @@ mod org;
 mod patrols;
 mod photos;
 mod places;
+mod rankings;
 mod saved_filters;
 mod triage;
 
@@ -48,6 +49,7 @@ pub use org::*;
 pub use patrols::*;
 pub use photos::*;
 pub use places::*;
+pub use rankings::*;
 pub use saved_filters::*;
 pub use triage::*;
 
@@ -127,6 +129,7 @@ pub trait Store:
     + PatrolStore
     + EscalationStore
     + KpiStore
+    + RankingStore
 {
 }
 
@@ -151,5 +154,6 @@ impl<T> Store for T where
         + PatrolStore
         + EscalationStore
         + KpiStore
+        + RankingStore
 {
 }

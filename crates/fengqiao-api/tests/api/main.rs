@@ -3,6 +3,7 @@
 
 mod access;
 mod intake;
+mod kpis;
 mod lifecycle;
 mod open311;
 mod openapi;

@@ -42,6 +42,10 @@ pub enum Capability {
     /// Reading KPIs and rankings: aggregates with no personal data, posted for the whole township
     /// to see (晾晒), so every staff member may read every village's and unit's.
     ViewKpis,
+    /// Setting the indicators and weights villages and units are ranked by.
+    SetRankingWeights,
+    /// Posting a period's ranking (晾晒), kept as posted.
+    PublishRankings,
     /// Writing whole histories past the lifecycle (the demo, a migration).
     LoadHistory,
     /// Reading cases with nothing masked (the command line, the demo).
@@ -79,6 +83,8 @@ impl Capability {
             ManageCampaigns => "部署专项行动",
             ManagePatrols => "设置巡查日",
             ViewKpis => "查看考核指标",
+            SetRankingWeights => "设置考核权重",
+            PublishRankings => "发布晾晒排名",
             LoadHistory => "批量载入历史工单",
             ReadUnmaskedRecords => "读取未脱敏的工单",
         }
@@ -105,6 +111,8 @@ impl Capability {
                 Role::UnitStaff,
                 Role::GridWorker,
             ],
+            SetRankingWeights => &[Role::Admin, Role::Leader],
+            PublishRankings => &[Role::Operator, Role::Admin, Role::Leader],
             LoadHistory | ReadUnmaskedRecords => &[],
         }
     }
@@ -127,6 +135,8 @@ impl Capability {
                 | ReadTrainingData
                 | ResendNotifications
                 | SetInspectionPolicy
+                | SetRankingWeights
+                | PublishRankings
         )
     }
 }

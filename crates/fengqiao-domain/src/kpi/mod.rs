@@ -30,6 +30,7 @@
 
 pub mod hours;
 pub mod period;
+pub mod ranking;
 
 mod facts;
 
@@ -183,7 +184,7 @@ crate::org::str_enum!(Dim {
 });
 
 /// A rate with its two counts, `None` when nothing was counted (shown as "—", never 0%).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     pub num: i64,
     pub den: i64,
