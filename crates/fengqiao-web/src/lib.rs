@@ -73,6 +73,16 @@ pub fn router(app: Arc<App>) -> Router {
             "/campaigns",
             get(campaigns::campaigns).post(campaigns::create),
         )
+        .route("/kpis", get(kpis::kpis))
+        .route("/rankings", get(kpis::rankings))
+        .route("/rankings.xlsx", get(kpis::rankings_xlsx))
+        .route("/rankings/publish", post(kpis::publish))
+        .route("/rankings/weights", post(kpis::weights))
+        .route("/rankings/published/{id}", get(kpis::published))
+        .route(
+            "/rankings/published/{id}/sheet.xlsx",
+            get(kpis::published_xlsx),
+        )
         .route("/campaigns/{id}", get(campaigns::report))
         .route("/campaigns/{id}/report.xlsx", get(campaigns::report_xlsx))
         .route("/patrols", get(patrols::patrols))

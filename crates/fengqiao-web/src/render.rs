@@ -31,6 +31,11 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "hazards/show.html",
     "campaigns/index.html",
     "campaigns/report.html",
+    "kpis/_period.html",
+    "kpis/_table.html",
+    "kpis/index.html",
+    "kpis/ranking.html",
+    "kpis/published.html",
     "patrols.html",
     "field.html",
     "admin/_flash.html",
@@ -63,6 +68,8 @@ fn env() -> &'static Environment<'static> {
         }
         crate::time::register(&mut env);
         env.add_filter("urlencode", |s: String| crate::pages::url_encode(&s));
+        // A number with a fixed count of decimals: `65.0|fixed(2)` → `65.00`.
+        env.add_filter("fixed", |v: f64, decimals: usize| format!("{v:.decimals$}"));
         env
     })
 }

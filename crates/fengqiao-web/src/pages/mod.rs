@@ -10,6 +10,7 @@ pub mod field;
 pub mod hazards;
 pub mod home;
 pub mod intake;
+pub mod kpis;
 pub mod patrols;
 pub mod places;
 

@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 
 mod admin;
 mod field;
+mod kpis;
 mod places;
 
 struct Site {
