@@ -66,6 +66,9 @@ impl From<AppError> for ApiError {
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
             },
             AppError::State(m) => ApiError::new(StatusCode::CONFLICT, "invalid_state", m),
+            AppError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
             AppError::Internal(cause) => {
                 tracing::error!(cause = %chain(&*cause), "internal error");
                 ApiError::new(

@@ -26,6 +26,10 @@ pub enum AppError {
     /// An action the case's state does not allow.
     #[error("{0}")]
     State(String),
+    /// Something the server lacks that an administrator can provide (e.g. a Chinese font for
+    /// PDF reports); the message says what.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure nobody at the edge can correct; its cause is kept for the log.
     #[error("internal error: {0}")]
     Internal(#[source] fengqiao_store::BackendError),

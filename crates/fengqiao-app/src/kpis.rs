@@ -140,6 +140,18 @@ impl Kpis {
         })
     }
 
+    /// The raw sums of `period` by `dim`, with their handling-time histograms (reports merge
+    /// them, e.g. categories into their top level), counted up to now.
+    pub async fn rows(&self, actor: &Actor, dim: Dim, period: Period) -> Result<Vec<KpiRow>> {
+        access::require(actor, Capability::ViewKpis)?;
+        self.refresh().await?;
+        Ok(self
+            .core
+            .store
+            .kpi_rollup(dim, period.first, period.last, None)
+            .await?)
+    }
+
     /// What a dimension's key names, in the township's words.
     pub fn name_of(&self, dim: Dim, key: i64) -> String {
         let none = match dim {

@@ -26,6 +26,7 @@ mod places;
 mod places_io;
 mod queries;
 mod rankings;
+mod reports;
 mod saved_filters;
 pub mod scheduler;
 mod throttle;
@@ -64,6 +65,7 @@ pub use places::{mask_owner, InspectionInput, PlaceInput, PlaceSheet, Places, RE
 pub use places_io::{places_csv, places_xlsx, PlaceImport, PLACE_COLUMNS, PLACE_IMPORT_MAX_ROWS};
 pub use queries::CaseQueries;
 pub use rankings::{Ranking, Rankings};
+pub use reports::{report_name, Report, ReportLine, Reports};
 pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};
 pub use scheduler::Scheduler;
 pub use triage::{keywords, HotspotView, TrainOutcome, Triage, TriageConfig};
@@ -135,6 +137,9 @@ pub struct AppConfig {
     /// Days past due after which an overdue inspection is supervised (督办); it is urged
     /// (催检) as soon as it is overdue. None disables escalating inspections.
     pub inspection_supervise_after_days: Option<u32>,
+    /// The Chinese font PDF reports embed (a subset of): a .ttf, .otf or .ttc file. Without it,
+    /// the usual system paths are tried (Debian's `fonts-noto-cjk` first).
+    pub report_font: Option<std::path::PathBuf>,
 }
 
 impl Default for AppConfig {
@@ -147,6 +152,7 @@ impl Default for AppConfig {
             triage: TriageConfig::default(),
             public_url: None,
             map_tiles: None,
+            report_font: None,
             notify: NotifyConfig::default(),
             relapse_window_days: fengqiao_domain::places::DEFAULT_RELAPSE_WINDOW_DAYS,
             inspection_supervise_after_days: Some(
@@ -190,6 +196,8 @@ pub struct App {
     pub kpis: Arc<Kpis>,
     /// Rankings of villages and units (晾晒).
     pub rankings: Rankings,
+    /// Daily to annual reports.
+    pub reports: Reports,
 }
 
 impl App {
@@ -222,6 +230,7 @@ impl App {
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
             scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone(), kpis.clone())),
             rankings: Rankings::new(core.clone(), kpis.clone()),
+            reports: Reports::new(core.clone(), kpis.clone()),
             kpis,
             notifier: Arc::new(Notifier::new(core.clone())),
             places: Places::new(core.clone()),

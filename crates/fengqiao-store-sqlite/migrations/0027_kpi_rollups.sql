@@ -1,11 +1,20 @@
--- KPI rollups (issue 16). Each case's counts are kept beside it (`kpi_facts`, JSON of
--- `domain::kpi::CaseFacts`); the per-day (span 0) and per-month (span 1, keyed by the month's
+-- KPI rollups (issue 16). Each case's counts are kept beside it (`kpi_facts`: the fields of
+-- `domain::kpi::CaseFacts`, its counts as one comma-separated text in `Measure` order, ~100
+-- bytes a case); the per-day (span 0) and per-month (span 1, keyed by the month's
 -- first day) sums by dimension are moved by the difference whenever a case's counts change.
 -- Days are numbered from 1970-01-01 in China time. `kpi_state.watermark` is the last case
 -- event counted: a pass counts the cases with newer events and moves it, in one transaction.
 CREATE TABLE kpi_facts (
-    case_id BIGINT PRIMARY KEY REFERENCES cases (id),
-    facts   TEXT NOT NULL
+    case_id      BIGINT PRIMARY KEY REFERENCES cases (id),
+    received_day BIGINT NOT NULL,
+    due_day      BIGINT,
+    village      BIGINT,
+    grid         BIGINT,
+    unit         BIGINT,
+    category     BIGINT,
+    channel      TEXT NOT NULL,
+    hours_bucket BIGINT,
+    measures     TEXT NOT NULL
 );
 
 CREATE TABLE kpi_rollup (

@@ -6,9 +6,10 @@ use crate::rows::*;
 use crate::SqliteStore;
 use async_trait::async_trait;
 use chrono::{Datelike, Duration, NaiveDate};
-use fengqiao_domain::ids::CaseId;
+use fengqiao_domain::ids::{CaseId, CategoryId, RegionId, UnitId};
 use fengqiao_domain::kpi::period::{day_date, day_number, month_number};
 use fengqiao_domain::kpi::{CaseFacts, Dim, Measure, Measures};
+use fengqiao_domain::Channel;
 use fengqiao_store::*;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap};
@@ -77,17 +78,78 @@ fn contribute(
     }
 }
 
+const FACT_COLUMNS: &str =
+    "received_day, due_day, village, grid, unit, category, channel, hours_bucket, measures";
+
 fn stored_facts(conn: &Connection, id: CaseId) -> Result<Option<CaseFacts>> {
-    let text: Option<String> = conn
-        .query_row_cached(
-            "SELECT facts FROM kpi_facts WHERE case_id = ?1",
-            [id.0],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(backend)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Backend(Box::new(e))))
-        .transpose()
+    conn.query_row_cached(
+        &format!("SELECT {FACT_COLUMNS} FROM kpi_facts WHERE case_id = ?1"),
+        [id.0],
+        |r| {
+            let bad = |i: usize, what: String| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    what.into(),
+                )
+            };
+            let text: String = r.get(8)?;
+            let mut measures = Measures::default();
+            let values: Vec<&str> = text.split(',').collect();
+            if values.len() != Measure::ALL.len() {
+                return Err(bad(
+                    8,
+                    format!(
+                        "{} counts stored, {} expected",
+                        values.len(),
+                        Measure::ALL.len()
+                    ),
+                ));
+            }
+            for (i, v) in values.iter().enumerate() {
+                measures.0[i] = v.parse().map_err(|_| bad(8, format!("count {v:?}")))?;
+            }
+            Ok(CaseFacts {
+                received_day: day_date(r.get(0)?),
+                due_day: r.get::<_, Option<i64>>(1)?.map(day_date),
+                village: r.get::<_, Option<i64>>(2)?.map(RegionId),
+                grid: r.get::<_, Option<i64>>(3)?.map(RegionId),
+                unit: r.get::<_, Option<i64>>(4)?.map(UnitId),
+                category: r.get::<_, Option<i64>>(5)?.map(CategoryId),
+                channel: parse_enum(r, 6, Channel::parse)?,
+                hours_bucket: r.get(7)?,
+                measures,
+            })
+        },
+    )
+    .optional()
+    .map_err(backend)
+}
+
+fn store_facts(conn: &Connection, id: CaseId, f: &CaseFacts) -> Result<()> {
+    let measures: Vec<String> = f.measures.0.iter().map(i64::to_string).collect();
+    conn.execute_cached(
+        &format!(
+            "INSERT INTO kpi_facts (case_id, {FACT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (case_id) DO UPDATE SET received_day = excluded.received_day, due_day = excluded.due_day,
+               village = excluded.village, grid = excluded.grid, unit = excluded.unit, category = excluded.category,
+               channel = excluded.channel, hours_bucket = excluded.hours_bucket, measures = excluded.measures"
+        ),
+        params![
+            id.0,
+            day_number(f.received_day),
+            f.due_day.map(day_number),
+            f.village.map(|v| v.0),
+            f.grid.map(|v| v.0),
+            f.unit.map(|v| v.0),
+            f.category.map(|v| v.0),
+            f.channel.as_str(),
+            f.hours_bucket,
+            measures.join(",")
+        ],
+    )
+    .map_err(backend)?;
+    Ok(())
 }
 
 fn watermark(conn: &Connection) -> Result<i64> {
@@ -187,13 +249,7 @@ impl KpiStore for SqliteStore {
                     contribute(old, -1, &mut rows, &mut hours);
                 }
                 contribute(new, 1, &mut rows, &mut hours);
-                let text = serde_json::to_string(new).map_err(|e| StoreError::Backend(Box::new(e)))?;
-                conn.execute_cached(
-                    "INSERT INTO kpi_facts (case_id, facts) VALUES (?1, ?2)
-                     ON CONFLICT (case_id) DO UPDATE SET facts = excluded.facts",
-                    params![id.0, text],
-                )
-                .map_err(backend)?;
+                store_facts(conn, *id, new)?;
             }
             let mut st = conn.prepare_cached(&UPSERT).map_err(backend)?;
             for ((dim, span, day, key), m) in rows {

@@ -23,6 +23,8 @@ pub enum WebError {
         message: String,
         retry_after: u64,
     },
+    /// Missing on the server, fixable by an administrator: the message says how.
+    Unavailable(String),
     /// A failure the user cannot fix; logged, not shown.
     Internal(String),
 }
@@ -42,6 +44,7 @@ impl From<AppError> for WebError {
                 message,
                 retry_after: retry_after_seconds,
             },
+            AppError::Unavailable(m) => WebError::Unavailable(m),
             AppError::Internal(e) => WebError::Internal(format!("{e:#}")),
         }
     }
@@ -62,6 +65,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,7 +77,8 @@ impl WebError {
             WebError::NotFound(m)
             | WebError::Forbidden(m)
             | WebError::Invalid(m)
-            | WebError::Conflict(m) => m.clone(),
+            | WebError::Conflict(m)
+            | WebError::Unavailable(m) => m.clone(),
             WebError::RateLimited { message, .. } => message.clone(),
             WebError::Internal(_) => "系统出现故障，请稍后重试；如果一直出现，请联系管理员".into(),
         }

@@ -73,6 +73,9 @@ pub fn router(app: Arc<App>) -> Router {
             "/campaigns",
             get(campaigns::campaigns).post(campaigns::create),
         )
+        .route("/reports", get(reports::report))
+        .route("/reports.xlsx", get(reports::report_xlsx))
+        .route("/reports.pdf", get(reports::report_pdf))
         .route("/kpis", get(kpis::kpis))
         .route("/rankings", get(kpis::rankings))
         .route("/rankings.xlsx", get(kpis::rankings_xlsx))

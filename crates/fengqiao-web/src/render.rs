@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "kpis/index.html",
     "kpis/ranking.html",
     "kpis/published.html",
+    "reports/index.html",
     "patrols.html",
     "field.html",
     "admin/_flash.html",

@@ -36,6 +36,8 @@ pub struct ConfigFile {
     /// A tile server's URL template for the dashboard's map, e.g.
     /// `https://tiles.example.gov.cn/{z}/{x}/{y}.png`.
     map_tiles: Option<String>,
+    /// The Chinese font PDF reports embed (.ttf/.otf/.ttc); default: the system's Noto Sans CJK.
+    report_font: Option<String>,
     triage: Option<TriageFile>,
     notify: Option<NotifyFile>,
 }
@@ -188,6 +190,13 @@ pub fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
             bail!("map_tiles must be a tile URL with {{z}}, {{x}} and {{y}}, e.g. https://tiles.example.gov.cn/{{z}}/{{x}}/{{y}}.png");
         }
         c.map_tiles = Some(t.to_string());
+    }
+    if let Some(f) = &file.report_font {
+        let path = std::path::PathBuf::from(f.trim());
+        if !path.is_file() {
+            bail!("report_font: no font file at {} (install fonts-noto-cjk, or name a .ttf/.otf/.ttc file)", path.display());
+        }
+        c.report_font = Some(path);
     }
     if let Some(n) = &file.notify {
         c.notify = notify_config(n)?;

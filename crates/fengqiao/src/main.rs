@@ -60,7 +60,8 @@ enum Command {
         #[command(subcommand)]
         command: admin_cli::CalendarCommand,
     },
-    /// Build a fresh demo township with a year of cases, print the logins and serve it.
+    /// Build a fresh demo township with two years of cases (so reports compare with a year
+    /// before), print the logins and serve it.
     Demo {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -68,13 +69,29 @@ enum Command {
         /// Where to write the demo database (replaced if it exists).
         #[arg(long, default_value = "fengqiao-demo.db")]
         database: PathBuf,
-        /// How many cases to generate over the past year.
-        #[arg(long, default_value_t = 24_000)]
+        /// How many cases to generate over the past two years.
+        #[arg(long, default_value_t = 48_000)]
         cases: usize,
         /// Build the database and exit without serving.
         #[arg(long)]
         no_serve: bool,
         /// Random seed, for a reproducible demo.
+        #[arg(long, default_value_t = 20261128)]
+        seed: u64,
+    },
+    /// Fill a new database with a township and N cases over several years, every case driven
+    /// through the real lifecycle, and count its KPI rollups (for benchmarks).
+    Generate {
+        /// The database to create (refused if it exists).
+        #[arg(long)]
+        database: PathBuf,
+        /// How many cases.
+        #[arg(long)]
+        cases: usize,
+        /// Over how many years before today.
+        #[arg(long, default_value_t = 5)]
+        years: usize,
+        /// Random seed.
         #[arg(long, default_value_t = 20261128)]
         seed: u64,
     },
@@ -225,5 +242,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             no_serve,
             seed,
         } => demo::run(addr, database, cases, no_serve, seed).await,
+        Command::Generate {
+            database,
+            cases,
+            years,
+            seed,
+        } => demo::generate(database, cases, years, seed).await,
     }
 }

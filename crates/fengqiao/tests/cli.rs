@@ -274,3 +274,47 @@ fn commands_do_not_create_a_database_by_accident() {
     assert_eq!(code, 0, "{err}");
     assert!(db.exists());
 }
+
+/// `generate` fills a new database with years of cases and counts their KPIs; it never writes
+/// over an existing one.
+#[test]
+fn generate_fills_a_new_database_and_counts_its_kpis() {
+    let dir = std::env::temp_dir().join(format!("fengqiao-generate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("big.db");
+    let path = db.to_str().unwrap();
+    let args = [
+        "generate",
+        "--database",
+        path,
+        "--cases",
+        "400",
+        "--years",
+        "2",
+    ];
+    let (code, out, err) = fengqiao(&args, &db);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("已生成 400 件工单（2 年）") && out.contains("考核指标汇总 400 件"),
+        "{out}"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (cases, counted, first): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM kpi_facts), (SELECT MIN(created_at) FROM cases)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((cases, counted), (400, 400));
+    let age_days = (chrono::Utc::now().timestamp_millis() - first) / 86_400_000;
+    assert!(
+        age_days > 365,
+        "spread over two years: the oldest is {age_days} days old"
+    );
+    let (code, _, err) = fengqiao(&args, &db);
+    assert_ne!(code, 0);
+    assert!(err.contains("已存在"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

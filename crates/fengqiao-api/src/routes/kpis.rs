@@ -149,6 +149,21 @@ async fn set_scheme(
     Ok(Json(json!({ "scheme": s, "text": s.text() })))
 }
 
+async fn report(
+    State(app): State<Arc<App>>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<Value>> {
+    let period = parse_period(&app, q.period.as_deref())?;
+    Ok(Json(json!(app.reports.report(&auth.actor, period).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportQuery {
+    period: Option<String>,
+}
+
 pub(super) fn endpoints() -> Vec<Endpoint> {
     let object_param = json!({ "name": "object", "in": "path", "required": true, "schema": { "type": "string", "enum": ["village", "unit"] } });
     vec![
@@ -183,6 +198,16 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
                 "summary": "已发布的晾晒（最新在前）",
                 "parameters": [q("object", "string", "village（默认）或 unit"), q("period", "string", "不使用")],
                 "responses": { "200": ok("列表", json!({"type": "object"})), "401": err(), "403": err(), "422": err() }
+            }),
+        ),
+        Endpoint::get(
+            "/reports",
+            report,
+            json!({
+                "tags": ["考核"],
+                "summary": "日报、周报、月报、季报、年报：总体情况（含同比、环比和文字摘要）、按渠道、类别、村（社区）和承办单位，走势、热点、隐患整改、信访和便民服务",
+                "parameters": [q("period", "string", "2026-11-23（日报）、2026-W48（周报）、2026-11（月报，默认本月）、2026-Q4（季报）、2026（年报）或 2026-11-01..2026-11-15")],
+                "responses": { "200": ok("报告", json!({"type": "object"})), "401": err(), "403": err(), "422": err() }
             }),
         ),
         Endpoint::get(

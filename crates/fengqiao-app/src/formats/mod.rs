@@ -2,6 +2,7 @@
 //! services; callers hand bytes in and get rows out (or the reverse).
 
 pub mod hotline;
+pub mod pdf;
 pub mod photo;
 pub mod table;
 pub mod xlsx;

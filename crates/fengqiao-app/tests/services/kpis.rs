@@ -625,3 +625,95 @@ impl Recount {
             .collect()
     }
 }
+
+/// A report's figures are the KPI tables' (one source), its summary says them in words, and it
+/// comes out as a workbook and as a PDF with the font embedded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_says_the_kpis_in_words_and_as_files() {
+    let t = township(AppConfig::default()).await;
+    let op = t.actor("op").await;
+    let staff = t.actor("staff").await;
+    for body in ["苍岩村村口路灯不亮", "苍岩村桥头护栏断了", "长安村水渠堵塞"]
+    {
+        let case = t
+            .app
+            .intake
+            .submit(
+                &op,
+                IntakeInput {
+                    body: body.into(),
+                    channel: Some("hotline".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .case;
+        for (who, action) in [
+            (
+                &op,
+                Action::Register {
+                    category_id: Some(CategoryId(t.road)),
+                    priority: None,
+                    region_id: Some(RegionId(t.village)),
+                    remark: None,
+                },
+            ),
+            (
+                &op,
+                Action::Dispatch {
+                    unit_id: UnitId(t.unit),
+                    co_units: vec![],
+                    remark: None,
+                },
+            ),
+            (&staff, Action::Accept { remark: None }),
+            (&staff, Action::Handle { remark: None }),
+            (
+                &staff,
+                Action::Reply {
+                    content: "已处理".into(),
+                },
+            ),
+        ] {
+            t.app.actions.act(who, case.id, action).await.unwrap();
+        }
+    }
+    let month = Period::parse("2026-11").unwrap();
+    let r = t.app.reports.report(&op, month).await.unwrap();
+    let table = t.app.kpis.table(&op, Dim::Village, month).await.unwrap();
+    assert_eq!(r.total.measures, table.total.measures);
+    assert_eq!(r.total.measures.get(Measure::Received), 3);
+    assert_eq!(r.total.measures.get(Measure::RepliedOnTime), 3);
+    assert_eq!(r.title, "甘霖镇2026年11月基层治理月报");
+    assert!(
+        r.sentences[0].starts_with("2026年11月，全镇共受理群众诉求3件")
+            && r.sentences[0].contains("12345热线3件"),
+        "{:?}",
+        r.sentences
+    );
+    assert!(
+        r.sentences[1].contains("办结率100.0%，按时办结率100.0%"),
+        "{:?}",
+        r.sentences
+    );
+    assert_eq!(r.by_category[0].name, "道路破损");
+    assert_eq!(r.by_village[0].name, "苍岩村");
+    // November by day, beside November 2025.
+    assert_eq!(r.trend.len(), 30);
+    assert_eq!(r.trend.iter().map(|p| p.received).sum::<i64>(), 3);
+    let xlsx = fengqiao_app::Reports::xlsx(&r).unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+    match t.app.reports.pdf(&r).await {
+        Ok(pdf) => {
+            assert!(pdf.starts_with(b"%PDF-1.7") && pdf.ends_with(b"%%EOF\n"));
+            let text = String::from_utf8_lossy(&pdf);
+            assert!(text.contains("/FontFile") && text.contains("/ToUnicode"));
+        }
+        // Without a Chinese font the server says how to get one; CI installs fonts-noto-cjk.
+        Err(fengqiao_app::AppError::Unavailable(m)) if std::env::var_os("CI").is_none() => {
+            assert!(m.contains("fonts-noto-cjk"), "{m}")
+        }
+        Err(e) => panic!("{e}"),
+    }
+}

@@ -13,6 +13,7 @@ pub mod intake;
 pub mod kpis;
 pub mod patrols;
 pub mod places;
+pub mod reports;
 
 pub mod workbench;
 

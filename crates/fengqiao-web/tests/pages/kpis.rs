@@ -124,3 +124,30 @@ async fn leaders_read_the_kpis_and_post_the_villages_ranking() {
         "a grid worker cannot post a ranking"
     );
 }
+
+#[tokio::test]
+async fn the_monthly_report_is_a_page_a_workbook_and_a_pdf() {
+    let s = site().await;
+    let leader = s.login("leader").await;
+    let (status, page) = s.get(&leader, "/reports?period=2026-11").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("甘霖镇2026年11月基层治理月报")
+            && page.contains("全镇共受理群众诉求0件")
+            && page.contains("<svg"),
+        "{page}"
+    );
+    let (status, page) = s.get(&leader, "/reports?period=last-month").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("统计周期"), "{page}");
+    let r = s.get_raw(&leader, "/reports.xlsx?period=2026").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let r = s.get_raw(&leader, "/reports.pdf?period=2026-Q4").await;
+    if r.status() == StatusCode::SERVICE_UNAVAILABLE && std::env::var_os("CI").is_none() {
+        return; // no Chinese font on this machine; CI installs fonts-noto-cjk
+    }
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+}

@@ -50,8 +50,9 @@ impl Sim<'_> {
     }
 }
 
-pub(super) fn random_instant(rng: &mut Rng, now: Timestamp) -> Timestamp {
-    let day = rng.below(365) as i64;
+/// A moment in the `days` before `now`, mostly in the daytime.
+pub(super) fn random_instant(rng: &mut Rng, now: Timestamp, days: usize) -> Timestamp {
+    let day = rng.below(days) as i64;
     // Most reports arrive in the daytime.
     let hour = *rng.pick(&[
         7, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 13, 14, 14, 15, 15, 16, 16, 17, 18, 19, 20, 21, 22,

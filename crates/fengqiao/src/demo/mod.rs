@@ -79,6 +79,31 @@ impl Rng {
 pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<Summary> {
     let org = build_org(app).await?;
     let mut rng = Rng::new(seed);
+    history(app, &org, &mut rng, n_cases, 730).await?;
+    let places = places::seed(app, &org, &mut rng).await?;
+    let triage = train_triage(app).await?;
+    live_actions(app, &org, &mut rng).await?;
+    let open311_key = open311_client(app, &mut rng).await?;
+    Ok(Summary {
+        town: org.town.name.clone(),
+        cases: n_cases,
+        logins: org.logins,
+        triage,
+        open311_key,
+        qr_code_region: org.villages.first().map(|(v, _, _)| v.id.0),
+        places,
+    })
+}
+
+/// `n_cases` cases received over the `days` before now, each driven through the real lifecycle
+/// up to now, written in batches.
+async fn history(
+    app: &Arc<App>,
+    org: &Org,
+    rng: &mut Rng,
+    n_cases: usize,
+    days: usize,
+) -> anyhow::Result<()> {
     let now = app.core.now();
     let calendar = app.core.calendar();
     let (policies, categories, units) =
@@ -102,7 +127,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
     ];
     let channel_total: u32 = channels.iter().map(|c| c.1).sum();
     let mut created: Vec<Timestamp> = (0..n_cases)
-        .map(|_| random_instant(&mut rng, now))
+        .map(|_| random_instant(rng, now, days))
         .collect();
     created.sort();
     let mut batch = Vec::with_capacity(5000);
@@ -140,7 +165,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         };
         let (village, grids, committee) = rng.pick(&org.villages);
         let grid = rng.pick(grids);
-        let (title, body) = message(&mut rng, &village.name, sub);
+        let (title, body) = message(rng, &village.name, sub);
         let staff_channel = matches!(channel, Channel::GridPatrol | Channel::Inspection);
         let mut case = new_case(
             id,
@@ -157,7 +182,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         );
         let reporter = Reporter {
             name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
-            phone: Some(phone(&mut rng)),
+            phone: Some(phone(rng)),
             phone_unread: None,
             channel,
             reported_at: created_at,
@@ -183,12 +208,12 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
         let mut t = created_at + rng.minutes(5, 180);
         simulate(
             &sim,
-            &mut rng,
+            rng,
             &mut case,
             &mut events,
             &op,
             &staff,
-            &org,
+            org,
             cat_id,
             priority,
             unit,
@@ -263,19 +288,38 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
     if !batch.is_empty() {
         app.admin.load_history(&Actor::system(), batch).await?;
     }
-    let places = places::seed(app, &org, &mut rng).await?;
-    let triage = train_triage(app).await?;
-    live_actions(app, &org, &mut rng).await?;
-    let open311_key = open311_client(app, &mut rng).await?;
-    Ok(Summary {
-        town: org.town.name.clone(),
-        cases: n_cases,
-        logins: org.logins,
-        triage,
-        open311_key,
-        qr_code_region: org.villages.first().map(|(v, _, _)| v.id.0),
-        places,
-    })
+    Ok(())
+}
+
+/// `fengqiao generate`: a township with `cases` cases over `years` years (history only: no
+/// places, model or live work), its KPI rollups counted — a database for benchmarks.
+pub async fn generate(
+    database: std::path::PathBuf,
+    cases: usize,
+    years: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    anyhow::ensure!((1..=20).contains(&years), "--years 须在 1 到 20 之间");
+    anyhow::ensure!(cases > 0, "--cases 须大于 0");
+    anyhow::ensure!(
+        !database.exists(),
+        "{} 已存在：generate 只写新数据库，请换一个路径或先删除它",
+        database.display()
+    );
+    let started = std::time::Instant::now();
+    let app = crate::config::open_app(&database, fengqiao_app::AppConfig::default()).await?;
+    let org = build_org(&app).await?;
+    let mut rng = Rng::new(seed);
+    history(&app, &org, &mut rng, cases, years * 365).await?;
+    let written = started.elapsed();
+    let counted = app.kpis.refresh().await?;
+    println!(
+        "已生成 {cases} 件工单（{years} 年），写入 {:.1} 秒；考核指标汇总 {counted} 件，{:.1} 秒（数据库 {}）",
+        written.as_secs_f64(),
+        (started.elapsed() - written).as_secs_f64(),
+        database.display()
+    );
+    Ok(())
 }
 
 /// `fengqiao demo`: builds a fresh demo township in `database` (replacing it), prints its
