@@ -14,8 +14,9 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Events a refresh pass takes at a time (each pass is one transaction).
-const EVENTS_PER_PASS: u32 = 50_000;
+/// Events a refresh pass takes at a time: each pass is one write transaction, so this bounds how
+/// long a catch-up (after an upgrade, a bulk import) holds the writer from intake at once.
+const EVENTS_PER_PASS: u32 = 20_000;
 
 /// One row of a KPI table: a village, grid, unit, category or channel.
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +52,22 @@ impl Kpis {
 
     /// Counts every case whose history grew since the last pass; returns how many were counted.
     pub async fn refresh(&self) -> Result<u64> {
-        let _one = self.refreshing.lock().await;
+        let one = self.refreshing.lock().await;
+        self.passes(one).await
+    }
+
+    /// Brings the rollups up to date before a read — unless a pass is already running (a long
+    /// catch-up after an upgrade or a bulk load): then the read answers from the rollups as
+    /// they stand rather than wait for it.
+    async fn refresh_for_read(&self) -> Result<()> {
+        if let Ok(one) = self.refreshing.try_lock() {
+            self.passes(one).await?;
+        }
+        Ok(())
+    }
+
+    /// Passes until no case is left uncounted, holding the one-refresh lock.
+    async fn passes(&self, _one: tokio::sync::MutexGuard<'_, ()>) -> Result<u64> {
         let mut counted = 0;
         loop {
             let changes = self.core.store.kpi_changes(EVENTS_PER_PASS).await?;
@@ -104,7 +120,7 @@ impl Kpis {
     /// The figures of `period` by `dim`, each line named, with the township's total.
     pub async fn table(&self, actor: &Actor, dim: Dim, period: Period) -> Result<KpiTable> {
         access::require(actor, Capability::ViewKpis)?;
-        self.refresh().await?;
+        self.refresh_for_read().await?;
         let store = &self.core.store;
         let rows = store
             .kpi_rollup(dim, period.first, period.last, None)
@@ -144,7 +160,7 @@ impl Kpis {
     /// them, e.g. categories into their top level), counted up to now.
     pub async fn rows(&self, actor: &Actor, dim: Dim, period: Period) -> Result<Vec<KpiRow>> {
         access::require(actor, Capability::ViewKpis)?;
-        self.refresh().await?;
+        self.refresh_for_read().await?;
         Ok(self
             .core
             .store

@@ -195,7 +195,7 @@ pub struct App {
     /// KPIs and their rollups.
     pub kpis: Arc<Kpis>,
     /// Rankings of villages and units (晾晒).
-    pub rankings: Rankings,
+    pub rankings: Arc<Rankings>,
     /// Daily to annual reports.
     pub reports: Reports,
 }
@@ -212,6 +212,7 @@ impl App {
         let triage = Arc::new(Triage::new(core.clone()));
         triage.reload().await?;
         let kpis = Arc::new(Kpis::new(core.clone()));
+        let rankings = Arc::new(Rankings::new(core.clone(), kpis.clone()));
         let actions = Arc::new(CaseActions::new(core.clone(), triage.clone()));
         let intake = Arc::new(IntakeService::new(
             core.clone(),
@@ -228,8 +229,13 @@ impl App {
             saved_filters: SavedFilters::new(core.clone()),
             open311: Open311::new(core.clone(), actions.clone()),
             hotline: Arc::new(Hotline::new(core.clone(), intake.clone())),
-            scheduler: Arc::new(Scheduler::new(core.clone(), actions.clone(), kpis.clone())),
-            rankings: Rankings::new(core.clone(), kpis.clone()),
+            scheduler: Arc::new(Scheduler::new(
+                core.clone(),
+                actions.clone(),
+                kpis.clone(),
+                rankings.clone(),
+            )),
+            rankings,
             reports: Reports::new(core.clone(), kpis.clone()),
             kpis,
             notifier: Arc::new(Notifier::new(core.clone())),

@@ -153,6 +153,25 @@ impl Rankings {
             .await?)
     }
 
+    /// Keeps last month's ranking of villages and of units as it stands once the month is over,
+    /// unless one was posted already: every month's results are kept even if nobody posts them.
+    /// The scheduler calls it; returns how many it kept.
+    pub async fn keep_last_month(&self) -> Result<u32> {
+        let today = fengqiao_domain::deadline::local_date(self.core.now());
+        let last = Period::containing(fengqiao_domain::kpi::PeriodKind::Month, today).previous();
+        let system = Actor::system();
+        let mut kept = 0;
+        for object in RankedObject::ALL {
+            let posted = self.core.store.published_rankings(*object, 100).await?;
+            if posted.iter().any(|p| p.period_key == last.key()) {
+                continue;
+            }
+            self.publish(&system, *object, last).await?;
+            kept += 1;
+        }
+        Ok(kept)
+    }
+
     /// Rankings posted for `object`, newest first (without their lines).
     pub async fn published(
         &self,

@@ -24,6 +24,8 @@ pub struct TickReport {
     pub places_supervised: u64,
     /// Cases whose KPI counts were brought up to date (the pass's own marks included).
     pub kpi_cases: u64,
+    /// Last month's rankings kept because nobody posted them (on the first pass of a month).
+    pub rankings_kept: u32,
 }
 
 /// The deadline scheduler.
@@ -31,14 +33,21 @@ pub struct Scheduler {
     core: Arc<Core>,
     actions: Arc<CaseActions>,
     kpis: Arc<crate::Kpis>,
+    rankings: Arc<crate::Rankings>,
 }
 
 impl Scheduler {
-    pub(crate) fn new(core: Arc<Core>, actions: Arc<CaseActions>, kpis: Arc<crate::Kpis>) -> Self {
+    pub(crate) fn new(
+        core: Arc<Core>,
+        actions: Arc<CaseActions>,
+        kpis: Arc<crate::Kpis>,
+        rankings: Arc<crate::Rankings>,
+    ) -> Self {
         Scheduler {
             core,
             actions,
             kpis,
+            rankings,
         }
     }
 
@@ -99,6 +108,7 @@ impl Scheduler {
             report.places_supervised = t.supervised;
         }
         report.kpi_cases = self.kpis.refresh().await?;
+        report.rankings_kept = self.rankings.keep_last_month().await?;
         Ok(report)
     }
 

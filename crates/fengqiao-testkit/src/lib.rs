@@ -3,6 +3,8 @@
 //! app on a free port with a manual clock, HTTP helpers that check statuses, and a small
 //! training corpus for triage. Dev-only: nothing here is compiled into the server.
 
+pub mod recount;
+
 use chrono::{TimeZone, Utc};
 use fengqiao_app::{App, AppConfig, ManualClock};
 use fengqiao_domain::org::{Actor, RegionLevel, Role, UnitKind};

@@ -318,3 +318,42 @@ fn generate_fills_a_new_database_and_counts_its_kpis() {
     assert!(err.contains("已存在"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The demo's KPI pages, rankings and reports read rollups: held against a recount of the demo
+/// database's raw rows, for this and last month, this and last year and the last ten days.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_kpis_equal_a_recount_from_its_raw_events() {
+    use fengqiao_domain::kpi::{Period, PeriodKind};
+    let dir = std::env::temp_dir().join(format!("fengqiao-demo-kpis-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("demo.db");
+    let path = db.to_str().unwrap();
+    let (code, _, err) = fengqiao(
+        &["demo", "--cases", "1500", "--no-serve", "--database", path],
+        &db,
+    );
+    assert_eq!(code, 0, "{err}");
+    let store = std::sync::Arc::new(fengqiao_store_sqlite::SqliteStore::open(&db).unwrap());
+    let app = fengqiao_app::App::new(
+        store,
+        std::sync::Arc::new(fengqiao_app::SystemClock),
+        fengqiao_app::AppConfig::default(),
+    )
+    .await
+    .unwrap();
+    let today = fengqiao_domain::deadline::local_date(app.core.now());
+    let this_month = Period::containing(PeriodKind::Month, today);
+    let this_year = Period::containing(PeriodKind::Year, today);
+    let periods = [
+        this_month,
+        this_month.previous(),
+        this_year,
+        this_year.previous(),
+        Period::range(today - chrono::Duration::days(10), today).unwrap(),
+    ];
+    let compared = fengqiao_testkit::recount::check(&app, &db, &periods).await;
+    assert!(compared > 100, "rows compared: {compared}");
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
