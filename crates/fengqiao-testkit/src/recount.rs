@@ -30,6 +30,15 @@ pub async fn check(app: &App, path: &std::path::Path, periods: &[Period]) -> usi
                 .collect();
             assert_eq!(got, expected, "{dim:?} over {}", period.key());
             compared += got.len();
+            if *dim == Dim::Township {
+                let none = (Measures::default(), None);
+                assert_eq!(
+                    (table.total.measures, table.total.p90_hours),
+                    *expected.get(&0).unwrap_or(&none),
+                    "the total over {}",
+                    period.key()
+                );
+            }
         }
     }
     compared

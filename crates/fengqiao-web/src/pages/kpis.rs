@@ -7,7 +7,7 @@ use crate::render;
 use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fengqiao_app::{App, Rankings};
 use fengqiao_domain::access::{require, Capability};
@@ -173,17 +173,16 @@ pub async fn rankings(
 }
 
 fn xlsx_response(bytes: Vec<u8>, name: &str) -> Response {
-    let mut res = bytes.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    super::places::download(bytes, super::reports::XLSX, name)
+}
+
+/// A posted form's object and period, read as the page's query.
+fn form_query(f: &HashMap<String, String>) -> KpiQuery {
+    KpiQuery {
+        dim: None,
+        period: Some(field(f, "period")),
+        object: Some(field(f, "object")),
     }
-    res
 }
 
 pub async fn rankings_xlsx(
@@ -214,11 +213,7 @@ pub async fn publish(
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> WebResult<Response> {
     staff.check_csrf(&field(&f, "_csrf"))?;
-    let q = KpiQuery {
-        dim: None,
-        period: Some(field(&f, "period")),
-        object: Some(field(&f, "object")),
-    };
+    let q = form_query(&f);
     let object = object_of(&q)?;
     let period = period_of(&app, &q)?;
     match app.rankings.publish(&staff.actor, object, period).await {
@@ -234,11 +229,7 @@ pub async fn weights(
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> WebResult<Response> {
     staff.check_csrf(&field(&f, "_csrf"))?;
-    let q = KpiQuery {
-        dim: None,
-        period: Some(field(&f, "period")),
-        object: Some(field(&f, "object")),
-    };
+    let q = form_query(&f);
     let object = object_of(&q)?;
     match app
         .rankings

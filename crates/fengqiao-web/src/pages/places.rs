@@ -721,7 +721,8 @@ pub async fn export_xlsx(State(app): State<Arc<App>>, staff: Staff) -> WebResult
     ))
 }
 
-fn download(bytes: Vec<u8>, kind: &'static str, name: &str) -> Response {
+/// A file to download: its bytes, type and name.
+pub(crate) fn download(bytes: Vec<u8>, kind: &'static str, name: &str) -> Response {
     let mut res = bytes.into_response();
     res.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

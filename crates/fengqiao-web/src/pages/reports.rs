@@ -5,7 +5,6 @@ use crate::render;
 use crate::session::Staff;
 use crate::{WebError, WebResult};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use fengqiao_app::{report_name, App, Reports};
 use fengqiao_domain::kpi::{Measure, Period, PeriodKind};
@@ -111,8 +110,7 @@ pub async fn report(
     staff: Staff,
     Query(q): Query<ReportQuery>,
 ) -> WebResult<Response> {
-    let period = period_of(&app, &q)?;
-    let r = app.reports.report(&staff.actor, period).await?;
+    let (period, r) = load(&app, &staff, &q).await?;
     let received = |lines: &[fengqiao_app::ReportLine]| -> Vec<(String, i64)> {
         lines
             .iter()
@@ -172,14 +170,15 @@ pub async fn report(
     .into_response())
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    let mut res = bytes.into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn load(
+    app: &App,
+    staff: &Staff,
+    q: &ReportQuery,
+) -> WebResult<(Period, fengqiao_app::Report)> {
+    let period = period_of(app, q)?;
+    Ok((period, app.reports.report(&staff.actor, period).await?))
 }
 
 pub async fn report_xlsx(
@@ -187,12 +186,11 @@ pub async fn report_xlsx(
     staff: Staff,
     Query(q): Query<ReportQuery>,
 ) -> WebResult<Response> {
-    let period = period_of(&app, &q)?;
-    let r = app.reports.report(&staff.actor, period).await?;
+    let (period, r) = load(&app, &staff, &q).await?;
     let bytes = Reports::xlsx(&r)?;
-    Ok(download(
+    Ok(super::places::download(
         bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX,
         &format!("report-{}.xlsx", period.key()),
     ))
 }
@@ -202,10 +200,9 @@ pub async fn report_pdf(
     staff: Staff,
     Query(q): Query<ReportQuery>,
 ) -> WebResult<Response> {
-    let period = period_of(&app, &q)?;
-    let r = app.reports.report(&staff.actor, period).await?;
+    let (period, r) = load(&app, &staff, &q).await?;
     let bytes = app.reports.pdf(&r).await?;
-    Ok(download(
+    Ok(super::places::download(
         bytes,
         "application/pdf",
         &format!("report-{}.pdf", period.key()),
