@@ -3,9 +3,10 @@
 //! run (what a platform without rollups does per request).
 //!
 //!     cargo run --release -- generate --database /tmp/k10m.db --cases 10000000 --years 5
-//!     cargo run --release --example kpi_bench -- /tmp/k10m.db [ROUNDS]
+//!     cargo run --release --example kpi_bench -- /tmp/k10m.db [ROUNDS] [REFERENCE_ROUNDS]
 //!
-//! Every figure is timed ROUNDS times (default 5); the table gives the median and the slowest.
+//! Every figure is timed ROUNDS times (default 5) and its plain GROUP BY REFERENCE_ROUNDS times
+//! (default 3; each scans the cases); the table gives the median and the slowest.
 
 use chrono::{Datelike, Duration};
 use fengqiao_app::{App, AppConfig, SystemClock};
@@ -30,6 +31,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let db = args.first().expect("usage: kpi_bench DB [ROUNDS]");
     let rounds: usize = args.get(1).map_or(5, |r| r.parse().unwrap());
+    let reference_rounds: usize = args.get(2).map_or(3, |r| r.parse().unwrap());
     let store = Arc::new(SqliteStore::open(db).unwrap());
     let app = App::new(store, Arc::new(SystemClock), AppConfig::default())
         .await
@@ -93,7 +95,7 @@ async fn main() {
                   GROUP BY {column}"
             );
             let mut reference = vec![];
-            for _ in 0..rounds.min(3) {
+            for _ in 0..reference_rounds.max(1) {
                 let t = Instant::now();
                 let mut st = raw.prepare_cached(&sql).unwrap();
                 let n = st
