@@ -292,17 +292,6 @@ impl KpiStore for SqliteStore {
     ) -> Result<Vec<KpiRow>> {
         self.read(move |conn| {
             let (months, days) = spans(first, last);
-            let mut which: Vec<String> = months
-                .iter()
-                .map(|m| format!("(span = {MONTH} AND day = {m})"))
-                .collect();
-            which.extend(
-                days.iter()
-                    .map(|(a, b)| format!("(span = {DAY} AND day BETWEEN {a} AND {b})")),
-            );
-            if which.is_empty() {
-                return Ok(vec![]);
-            }
             let keys_sql = match &keys {
                 Some(k) if k.is_empty() => return Ok(vec![]),
                 Some(k) => format!(
@@ -311,7 +300,31 @@ impl KpiStore for SqliteStore {
                 ),
                 None => String::new(),
             };
-            let filter = format!("dim = ?1 AND ({}){keys_sql}", which.join(" OR "));
+            // One indexed range per part — the whole months, then each end's days — joined
+            // with UNION ALL: an OR of them would make SQLite read every row of the dimension.
+            let mut parts: Vec<String> = vec![];
+            if !months.is_empty() {
+                let list: Vec<String> = months.iter().map(i64::to_string).collect();
+                parts.push(format!(
+                    "dim = ?1 AND span = {MONTH} AND day IN ({}){keys_sql}",
+                    list.join(", ")
+                ));
+            }
+            for (a, b) in &days {
+                parts.push(format!(
+                    "dim = ?1 AND span = {DAY} AND day BETWEEN {a} AND {b}{keys_sql}"
+                ));
+            }
+            if parts.is_empty() {
+                return Ok(vec![]);
+            }
+            let from = |table: &str| {
+                parts
+                    .iter()
+                    .map(|w| format!("SELECT * FROM {table} WHERE {w}"))
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ")
+            };
             let sums: Vec<String> = Measure::ALL
                 .iter()
                 .map(|m| format!("SUM({})", m.as_str()))
@@ -319,7 +332,11 @@ impl KpiStore for SqliteStore {
             let mut out: BTreeMap<i64, KpiRow> = BTreeMap::new();
             for (key, m) in query_all(
                 conn,
-                &format!("SELECT key, {} FROM kpi_rollup WHERE {filter} GROUP BY key", sums.join(", ")),
+                &format!(
+                    "SELECT key, {} FROM ({}) GROUP BY key",
+                    sums.join(", "),
+                    from("kpi_rollup")
+                ),
                 [dim.as_str()],
                 |r| {
                     let mut m = Measures::default();
@@ -342,9 +359,18 @@ impl KpiStore for SqliteStore {
             }
             for (key, bucket, n) in query_all(
                 conn,
-                &format!("SELECT key, bucket, SUM(n) FROM kpi_hours WHERE {filter} GROUP BY key, bucket HAVING SUM(n) <> 0"),
+                &format!(
+                    "SELECT key, bucket, SUM(n) FROM ({}) GROUP BY key, bucket HAVING SUM(n) <> 0",
+                    from("kpi_hours")
+                ),
                 [dim.as_str()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
             )? {
                 if let Some(row) = out.get_mut(&key) {
                     row.histogram.push((bucket, n));
