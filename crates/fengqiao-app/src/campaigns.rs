@@ -10,7 +10,7 @@ use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::ids::{CampaignId, RegionId};
 use fengqiao_domain::org::Actor;
 use fengqiao_domain::places::*;
-use fengqiao_domain::{china_offset, Timestamp};
+use fengqiao_domain::Timestamp;
 use fengqiao_store::{NewCampaign, RegionTally};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -118,7 +118,7 @@ impl Campaigns {
 
     /// China-time today.
     pub fn today(&self) -> NaiveDate {
-        self.core.now().with_timezone(&china_offset()).date_naive()
+        self.core.today()
     }
 
     pub async fn create(&self, actor: &Actor, input: CampaignInput) -> Result<Campaign> {

@@ -54,6 +54,11 @@ impl Core {
         self.clock.now()
     }
 
+    /// China-time today.
+    pub fn today(&self) -> chrono::NaiveDate {
+        fengqiao_domain::deadline::local_date(self.now())
+    }
+
     /// A round trip to the database, for health checks.
     pub async fn ping(&self) -> Result<()> {
         Ok(self.store.ping().await?)

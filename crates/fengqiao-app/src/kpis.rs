@@ -59,7 +59,7 @@ impl Kpis {
     /// Brings the rollups up to date before a read — unless a pass is already running (a long
     /// catch-up after an upgrade or a bulk load): then the read answers from the rollups as
     /// they stand rather than wait for it.
-    async fn refresh_for_read(&self) -> Result<()> {
+    pub(crate) async fn refresh_for_read(&self) -> Result<()> {
         if let Ok(one) = self.refreshing.try_lock() {
             self.passes(one).await?;
         }
@@ -121,6 +121,12 @@ impl Kpis {
     pub async fn table(&self, actor: &Actor, dim: Dim, period: Period) -> Result<KpiTable> {
         access::require(actor, Capability::ViewKpis)?;
         self.refresh_for_read().await?;
+        self.counted_table(dim, period).await
+    }
+
+    /// [`Kpis::table`] from the rollups as they stand: for services that checked access and
+    /// refreshed once before reading several tables.
+    pub(crate) async fn counted_table(&self, dim: Dim, period: Period) -> Result<KpiTable> {
         let store = &self.core.store;
         let rows = store
             .kpi_rollup(dim, period.first, period.last, None)
@@ -158,9 +164,8 @@ impl Kpis {
 
     /// The raw sums of `period` by `dim`, with their handling-time histograms (reports merge
     /// them, e.g. categories into their top level), counted up to now.
-    pub async fn rows(&self, actor: &Actor, dim: Dim, period: Period) -> Result<Vec<KpiRow>> {
-        access::require(actor, Capability::ViewKpis)?;
-        self.refresh_for_read().await?;
+    /// Read from the rollups as they stand (the caller checked access and refreshed once).
+    pub(crate) async fn counted_rows(&self, dim: Dim, period: Period) -> Result<Vec<KpiRow>> {
         Ok(self
             .core
             .store

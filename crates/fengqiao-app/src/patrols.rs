@@ -7,7 +7,6 @@ use crate::core::Core;
 use crate::{AppError, Result};
 use chrono::{Datelike, Duration, NaiveDate};
 use fengqiao_domain::access::{self, Capability};
-use fengqiao_domain::china_offset;
 use fengqiao_domain::ids::{PatrolScheduleId, RegionId};
 use fengqiao_domain::org::{Actor, RegionLevel};
 use fengqiao_domain::places::{
@@ -79,7 +78,7 @@ impl Patrols {
     }
 
     pub fn today(&self) -> NaiveDate {
-        self.core.now().with_timezone(&china_offset()).date_naive()
+        self.core.today()
     }
 
     pub async fn create(

@@ -7,7 +7,7 @@ use crate::kpis::Kpis;
 use crate::{AppError, Result};
 use fengqiao_domain::access::{self, Capability};
 use fengqiao_domain::kpi::ranking::{rank, RankedLine, RankedObject, ScoreScheme};
-use fengqiao_domain::kpi::{Figures, Period};
+use fengqiao_domain::kpi::{Figures, Period, PeriodKind};
 use fengqiao_domain::org::{Actor, RegionLevel, UnitKind};
 use fengqiao_store::PublishedRanking;
 use serde::Serialize;
@@ -27,15 +27,27 @@ pub struct Ranking {
 pub struct Rankings {
     core: Arc<Core>,
     kpis: Arc<Kpis>,
+    /// The last month whose rankings are known to be kept.
+    kept_month: tokio::sync::Mutex<Option<Period>>,
 }
 
 impl Rankings {
     pub(crate) fn new(core: Arc<Core>, kpis: Arc<Kpis>) -> Self {
-        Rankings { core, kpis }
+        Rankings {
+            core,
+            kpis,
+            kept_month: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The weights `object` is scored by, for whoever may read KPIs.
+    pub async fn scheme_for(&self, actor: &Actor, object: RankedObject) -> Result<ScoreScheme> {
+        access::require(actor, Capability::ViewKpis)?;
+        self.scheme(object).await
     }
 
     /// The weights `object` is scored by: the township's, or the defaults.
-    pub async fn scheme(&self, object: RankedObject) -> Result<ScoreScheme> {
+    async fn scheme(&self, object: RankedObject) -> Result<ScoreScheme> {
         Ok(self
             .core
             .store
@@ -93,8 +105,9 @@ impl Rankings {
         let scheme = self.scheme(object).await?;
         let previous = period.previous();
         let dim = object.dim();
-        let now = self.kpis.table(actor, dim, period).await?;
-        let before = self.kpis.table(actor, dim, previous).await?;
+        self.kpis.refresh_for_read().await?;
+        let now = self.kpis.counted_table(dim, period).await?;
+        let before = self.kpis.counted_table(dim, previous).await?;
         let empty = || Figures::of(Default::default(), &[]);
         let figures_of = |lines: &[crate::KpiLine], key: i64| {
             lines
@@ -157,8 +170,12 @@ impl Rankings {
     /// unless one was posted already: every month's results are kept even if nobody posts them.
     /// The scheduler calls it; returns how many it kept.
     pub async fn keep_last_month(&self) -> Result<u32> {
-        let today = fengqiao_domain::deadline::local_date(self.core.now());
-        let last = Period::containing(fengqiao_domain::kpi::PeriodKind::Month, today).previous();
+        let last = Period::containing(PeriodKind::Month, self.core.today()).previous();
+        // Once a month is kept, the scheduler's later passes that month read nothing.
+        let mut kept_month = self.kept_month.lock().await;
+        if *kept_month == Some(last) {
+            return Ok(0);
+        }
         let system = Actor::system();
         let mut kept = 0;
         for object in RankedObject::ALL {
@@ -169,6 +186,7 @@ impl Rankings {
             self.publish(&system, *object, last).await?;
             kept += 1;
         }
+        *kept_month = Some(last);
         Ok(kept)
     }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use fengqiao_domain::kpi::ranking::RankedObject;
-use fengqiao_domain::kpi::{Dim, Period, PeriodKind};
+use fengqiao_domain::kpi::{Dim, Period};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,13 +26,7 @@ pub(crate) fn parse_dim(s: Option<&str>) -> ApiResult<Dim> {
 
 /// A period as people write it; this month when not given.
 pub(crate) fn parse_period(app: &App, s: Option<&str>) -> ApiResult<Period> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(Period::containing(
-            PeriodKind::Month,
-            fengqiao_domain::deadline::local_date(app.core.now()),
-        )),
-        Some(s) => Ok(Period::parse(s).map_err(fengqiao_app::AppError::from)?),
-    }
+    Ok(Period::parse_or_this_month(s, app.core.today()).map_err(fengqiao_app::AppError::from)?)
 }
 
 async fn table(
@@ -129,9 +123,7 @@ async fn scheme(
     ApiPath(object): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let object = parse_object(Some(&object))?;
-    fengqiao_domain::access::require(&auth.actor, fengqiao_domain::access::Capability::ViewKpis)
-        .map_err(fengqiao_app::AppError::from)?;
-    let s = app.rankings.scheme(object).await?;
+    let s = app.rankings.scheme_for(&auth.actor, object).await?;
     Ok(Json(json!({ "scheme": s, "text": s.text() })))
 }
 

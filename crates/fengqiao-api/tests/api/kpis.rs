@@ -59,7 +59,13 @@ async fn kpis_and_rankings_count_cases_in_their_deadlines_period() {
     // Tuesday 1 December: c is replied a day late, b never.
     t.clock
         .set(Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap());
-    t.app.scheduler.tick().await.unwrap();
+    let first = t.app.scheduler.tick().await.unwrap();
+    assert_eq!(
+        first.rankings_kept, 2,
+        "November's village and unit rankings"
+    );
+    let again = t.app.scheduler.tick().await.unwrap();
+    assert_eq!(again.rankings_kept, 0, "kept once");
     let op = t.login("op").await;
     let staff = t.login("staff").await;
     t.act_ok(&staff, c, json!({"action": "reply", "content": "已疏通"}))

@@ -141,10 +141,12 @@ impl Reports {
     /// The report of `period`.
     pub async fn report(&self, actor: &Actor, period: Period) -> Result<Report> {
         access::require(actor, Capability::ViewKpis)?;
+        // Once for the whole report; every figure below reads the rollups as they stand.
+        self.kpis.refresh_for_read().await?;
         let previous = period.previous();
         let year_before = period.year_before();
         let total = |p: Period| async move {
-            let rows = self.kpis.rows(actor, Dim::Township, p).await?;
+            let rows = self.kpis.counted_rows(Dim::Township, p).await?;
             Ok::<_, AppError>(merge(&rows.iter().collect::<Vec<_>>()))
         };
         let (now, prev, before) = (
@@ -163,20 +165,16 @@ impl Reports {
             lines.sort_by_key(|l| std::cmp::Reverse(l.figures.measures.get(Measure::Received)));
             lines
         };
-        let by_channel = names(
-            Dim::Channel,
-            self.kpis.rows(actor, Dim::Channel, period).await?,
-        );
+        let channel_rows = self.kpis.counted_rows(Dim::Channel, period).await?;
         let by_village = names(
             Dim::Village,
-            self.kpis.rows(actor, Dim::Village, period).await?,
+            self.kpis.counted_rows(Dim::Village, period).await?,
         );
-        let by_unit = names(Dim::Unit, self.kpis.rows(actor, Dim::Unit, period).await?);
-        let by_category = self.top_categories(actor, period).await?;
-        let trend = self.trend(actor, period).await?;
+        let by_unit = names(Dim::Unit, self.kpis.counted_rows(Dim::Unit, period).await?);
+        let by_category = self.top_categories(period).await?;
+        let trend = self.trend(period).await?;
         let hotspots = self.hotspots(period).await?;
         let field = self.field(period).await?;
-        let channel_rows = self.kpis.rows(actor, Dim::Channel, period).await?;
         let of_channel = |c: Channel| {
             channel_rows
                 .iter()
@@ -194,6 +192,7 @@ impl Reports {
                 .then(|| resolved as f64 / desk.get(Measure::Due) as f64),
         };
         let service_counter = of_channel(Channel::ServiceCounter).get(Measure::Received);
+        let by_channel = names(Dim::Channel, channel_rows);
         let town = self
             .core
             .regions()
@@ -231,8 +230,8 @@ impl Reports {
     }
 
     /// Categories rolled up to their top level (大类).
-    async fn top_categories(&self, actor: &Actor, period: Period) -> Result<Vec<ReportLine>> {
-        let rows = self.kpis.rows(actor, Dim::Category, period).await?;
+    async fn top_categories(&self, period: Period) -> Result<Vec<ReportLine>> {
+        let rows = self.kpis.counted_rows(Dim::Category, period).await?;
         let categories = self.core.categories();
         let top_of = |id: i64| {
             let mut cur = categories.iter().find(|c| c.id == CategoryId(id));
@@ -262,7 +261,7 @@ impl Reports {
 
     /// Received per month (a quarter or a year) or per day (a week, a month or a custom
     /// range up to two months), beside the same step a year before.
-    async fn trend(&self, actor: &Actor, period: Period) -> Result<Vec<TrendPoint>> {
+    async fn trend(&self, period: Period) -> Result<Vec<TrendPoint>> {
         let mut steps = vec![];
         match period.kind {
             PeriodKind::Day => {}
@@ -291,7 +290,7 @@ impl Reports {
             let received = |p: Period| async move {
                 Ok::<i64, AppError>(
                     self.kpis
-                        .rows(actor, Dim::Township, p)
+                        .counted_rows(Dim::Township, p)
                         .await?
                         .iter()
                         .map(|r| r.measures.get(Measure::Received))

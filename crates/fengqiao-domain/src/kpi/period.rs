@@ -156,6 +156,14 @@ impl Period {
         }
     }
 
+    /// A period as a form or query gives it, this month (the one holding `today`) when blank.
+    pub fn parse_or_this_month(s: Option<&str>, today: NaiveDate) -> Result<Period, DomainError> {
+        match s.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Period::containing(PeriodKind::Month, today)),
+            Some(s) => Period::parse(s),
+        }
+    }
+
     /// The key it is written as (what [`Period::parse`] reads back).
     pub fn key(&self) -> String {
         match self.kind {
@@ -283,6 +291,24 @@ mod tests {
             assert_eq!(p.key(), text);
             assert_eq!(Period::parse(&p.key()).unwrap(), p);
         }
+        let today = d("2026-11-30");
+        assert_eq!(
+            Period::parse_or_this_month(None, today).unwrap().key(),
+            "2026-11"
+        );
+        assert_eq!(
+            Period::parse_or_this_month(Some("  "), today)
+                .unwrap()
+                .key(),
+            "2026-11"
+        );
+        assert_eq!(
+            Period::parse_or_this_month(Some("2025"), today)
+                .unwrap()
+                .key(),
+            "2025"
+        );
+        assert!(Period::parse_or_this_month(Some("last month"), today).is_err());
         for bad in [
             "",
             "2026-13",

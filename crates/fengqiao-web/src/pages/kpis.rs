@@ -28,20 +28,16 @@ pub struct KpiQuery {
     object: Option<String>,
 }
 
-fn today(app: &App) -> chrono::NaiveDate {
-    fengqiao_domain::deadline::local_date(app.core.now())
-}
-
 fn period_of(app: &App, q: &KpiQuery) -> WebResult<Period> {
-    match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(Period::containing(PeriodKind::Month, today(app))),
-        Some(s) => Period::parse(s).map_err(|e| WebError::Invalid(e.to_string())),
-    }
+    Ok(Period::parse_or_this_month(
+        q.period.as_deref(),
+        app.core.today(),
+    )?)
 }
 
 /// Quick choices of period: this and last week, month, quarter and year.
 fn period_links(app: &App) -> Vec<Value> {
-    let d = today(app);
+    let d = app.core.today();
     let mut out = vec![];
     for kind in [
         PeriodKind::Week,
@@ -239,7 +235,7 @@ pub async fn weights(
         Ok(_) => Ok(Redirect::to(&format!(
             "/rankings?object={}&period={}",
             object.as_str(),
-            field(&f, "period")
+            super::url_encode(&field(&f, "period"))
         ))
         .into_response()),
         Err(e) => ranking_page(&app, &staff, &q, Some(refusal(e)?), Some(&f)).await,

@@ -3,7 +3,7 @@
 
 use crate::render;
 use crate::session::Staff;
-use crate::{WebError, WebResult};
+use crate::WebResult;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use fengqiao_app::{report_name, App, Reports};
@@ -96,13 +96,10 @@ fn trend_svg(points: &[(String, i64, i64)]) -> String {
 }
 
 fn period_of(app: &App, q: &ReportQuery) -> WebResult<Period> {
-    match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(Period::containing(
-            PeriodKind::Month,
-            fengqiao_domain::deadline::local_date(app.core.now()),
-        )),
-        Some(s) => Period::parse(s).map_err(|e| WebError::Invalid(e.to_string())),
-    }
+    Ok(Period::parse_or_this_month(
+        q.period.as_deref(),
+        app.core.today(),
+    )?)
 }
 
 pub async fn report(
@@ -119,7 +116,7 @@ pub async fn report(
             .take(12)
             .collect()
     };
-    let today = fengqiao_domain::deadline::local_date(app.core.now());
+    let today = app.core.today();
     let yesterday = today - chrono::Duration::days(1);
     let kinds: Vec<serde_json::Value> = [
         (PeriodKind::Day, yesterday, "昨日日报"),
