@@ -59,6 +59,34 @@ pub struct IntakeInput {
     pub relayed_phone: bool,
 }
 
+impl IntakeInput {
+    /// The texts without invisible characters (`domain::strip_invisible`), for intake from
+    /// people and apps who cannot be asked to delete what they cannot see.
+    fn without_invisible(mut self) -> Self {
+        let clean = |s: &mut String| {
+            if let std::borrow::Cow::Owned(c) = fengqiao_domain::strip_invisible(s) {
+                *s = c;
+            }
+        };
+        clean(&mut self.body);
+        for text in [
+            &mut self.title,
+            &mut self.address,
+            &mut self.reporter_name,
+            &mut self.reporter_phone,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            clean(text);
+        }
+        for (_, answer) in &mut self.attributes {
+            clean(answer);
+        }
+        self
+    }
+}
+
 /// Whose idempotency key it is. Keys are matched only within one sender's own, so a key one
 /// sender used can never return, or swallow, another sender's case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +210,8 @@ impl IntakeService {
                 now,
             ));
         }
-        self.submit(&Actor::citizen(reporter), input).await
+        self.submit(&Actor::citizen(reporter), input.without_invisible())
+            .await
     }
 
     /// Intake from a registered API client (Open311, the 12345 platform): the same path as
@@ -199,7 +228,8 @@ impl IntakeService {
             name: client.name.clone(),
             ..Actor::system()
         };
-        self.intake_inner(&actor, input, Some(client.id)).await
+        self.intake_inner(&actor, input.without_invisible(), Some(client.id))
+            .await
     }
 
     async fn intake_inner(

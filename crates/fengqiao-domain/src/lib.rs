@@ -91,13 +91,32 @@ pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String
     Ok(trimmed.to_string())
 }
 
+/// A character nobody can see or type on purpose and XML 1.0 forbids: the control characters
+/// but tab and line ends, and the non-characters U+FFFE/U+FFFF.
+fn invisible(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+}
+
+/// The text without the characters [`check_len`] refuses. For text relayed from people who
+/// cannot be asked to delete what they cannot see (a citizen's form, a client app): their
+/// report is kept rather than refused over an invisible character.
+pub fn strip_invisible(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.chars().any(invisible) {
+        value
+            .chars()
+            .filter(|&c| !invisible(c))
+            .collect::<String>()
+            .into()
+    } else {
+        value.into()
+    }
+}
+
 /// Checks the length of an optional text, and that it holds no control characters (NUL, ESC,
 /// and the like; line breaks and tabs are fine) nor the non-characters U+FFFE/U+FFFF that XML
 /// 1.0 forbids: they hide text from people and break the XML clients read.
 pub fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), DomainError> {
-    if let Some(c) = value.chars().find(|c| {
-        (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{fffe}' | '\u{ffff}')
-    }) {
+    if let Some(c) = value.chars().find(|&c| invisible(c)) {
         return Err(DomainError::Invalid {
             field,
             message: format!(
@@ -127,6 +146,19 @@ mod tests {
             let e = check_len("body", bad, 100).unwrap_err();
             assert!(e.to_string().contains("控制字符"), "{bad:?}: {e}");
         }
+    }
+
+    #[test]
+    fn invisible_characters_are_stripped_line_breaks_are_kept() {
+        assert_eq!(
+            strip_invisible("桥头\u{fffe}路灯\u{1}坏了\n第二行\t完\u{ffff}"),
+            "桥头路灯坏了\n第二行\t完"
+        );
+        assert!(matches!(
+            strip_invisible("路灯坏了"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert!(check_len("body", &strip_invisible("xml\u{fffe}\u{1b}[31m"), 100).is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod intake;
 mod kpis;
 mod lifecycle;
 mod open311;
+mod open311_clients;
 mod openapi;
 mod places;
 mod scheduler;

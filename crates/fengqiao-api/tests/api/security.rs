@@ -647,6 +647,19 @@ async fn answers_are_neither_cached_nor_framed_nor_sniffed() {
         (422, Some("body")),
         "{e}"
     );
+    // A citizen cannot delete what they cannot see: their report is kept without it.
+    let r = t
+        .http
+        .post(format!("{}/api/v1/public/cases", t.base))
+        .json(&json!({"body": "路灯\u{fffe}坏了\u{1b}", "reporter_phone": "13912345678"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let no = v["case_no"].as_str().unwrap();
+    let found = t.get_ok(&op, &format!("/cases?q={no}")).await;
+    assert_eq!(found["items"][0]["title"], "路灯坏了", "{v} {found}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

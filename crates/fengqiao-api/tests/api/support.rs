@@ -72,20 +72,30 @@ impl Xml {
     }
 }
 
+/// The Python `.ci/run` sets up with the tests' packages (jsonschema, georeport), named by
+/// FENGQIAO_PYTHON; outside CI a test without it is skipped with a note saying `what`.
+pub fn test_python(what: &str) -> Option<String> {
+    let python = std::env::var("FENGQIAO_PYTHON").ok();
+    if python.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must run {what}: set FENGQIAO_PYTHON"
+        );
+        eprintln!("skipped: {what} (set FENGQIAO_PYTHON to the python .ci/run sets up)");
+    }
+    python
+}
+
 /// Checks Open311 JSON payloads against `../shared/open311/schema-validation` with Python's
 /// jsonschema (`.ci/run` installs it and sets FENGQIAO_PYTHON). Skipped with a note when
 /// neither is there outside CI.
 pub fn assert_open311_schemas(payloads: &[(&str, &Value)]) {
     let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/open311/schema-validation");
-    let python = std::env::var("FENGQIAO_PYTHON").ok();
-    let (Some(python), true) = (python, schemas.is_dir()) else {
+    let (Some(python), true) = (test_python("Open311 schema validation"), schemas.is_dir()) else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "CI must validate Open311 payloads: set FENGQIAO_PYTHON and provide ../shared"
-        );
-        eprintln!(
-            "skipped: Open311 schema validation (set FENGQIAO_PYTHON to a python with jsonschema)"
+            "CI must validate Open311 payloads: provide ../shared"
         );
         return;
     };
