@@ -38,6 +38,8 @@ struct ListQuery {
     q: Option<String>,
     created_from: Option<chrono::DateTime<chrono::Utc>>,
     created_to: Option<chrono::DateTime<chrono::Utc>>,
+    updated_from: Option<chrono::DateTime<chrono::Utc>>,
+    updated_to: Option<chrono::DateTime<chrono::Utc>>,
     page: Option<u32>,
     page_size: Option<u32>,
 }
@@ -90,6 +92,8 @@ fn parse_list_query(q: ListQuery) -> ApiResult<CaseFilter> {
         q: q.q,
         created_from: q.created_from,
         created_to: q.created_to,
+        updated_from: q.updated_from,
+        updated_to: q.updated_to,
         page: q.page.unwrap_or(1),
         page_size,
         ..CaseFilter::default()
@@ -189,7 +193,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             json!({ "tags": ["cases"], "summary": "工单列表（按权限范围，分页筛选）",
                     "parameters": [q("state", "string", "状态，逗号分隔"), q("unit_id", "integer", "承办单位"), q("region_id", "integer", "区域（含下级）"), q("category_id", "integer", "分类"),
                         q("channel", "string", "渠道"), q("overdue", "string", "green/yellow/red"), q("parent_id", "integer", "上级工单"), q("listed_supervision", "boolean", "挂牌督办"),
-                        q("q", "string", "标题、内容或编号包含"), q("created_from", "string", "登记时间起（RFC 3339）"), q("created_to", "string", "登记时间止（RFC 3339）"),
+                        q("q", "string", "标题、内容或编号包含"), q("created_from", "string", "登记时间起（RFC 3339）"), q("created_to", "string", "登记时间止（RFC 3339）"), q("updated_from", "string", "最后办理时间起（RFC 3339）"), q("updated_to", "string", "最后办理时间止（RFC 3339）"),
                         q("page", "integer", "页码，从 1 开始"), q("page_size", "integer", "每页条数 1–500，默认 20")],
                     "responses": { "200": ok("一页工单", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}, "page": {"type": "integer"}, "page_size": {"type": "integer"}}})), "400": err(), "401": err() } }),
         ),

@@ -354,3 +354,132 @@ pub(super) fn simulate(
     sim.step(case, ev, op, *t, Action::Archive { remark: None })?;
     Ok(())
 }
+
+/// Yesterday's replies, reviewed and waiting for today's follow-up calls (待回访, which
+/// start the day after a reply): the centre's first work of the morning, whatever the hour the
+/// demo is built, and the cases the README's walk-through calls back. `first_id` follows the
+/// history's ids.
+pub(super) async fn calls_due_today(
+    app: &Arc<App>,
+    org: &Org,
+    rng: &mut Rng,
+    first_id: i64,
+    n: usize,
+) -> anyhow::Result<()> {
+    let now = app.core.now();
+    let calendar = app.core.calendar();
+    let (policies, categories, units) =
+        (app.core.policies(), app.core.categories(), app.core.units());
+    let sim = Sim {
+        now,
+        calendar: &calendar,
+        policies: &policies,
+        categories: &categories,
+        units: &units,
+    };
+    let today = fengqiao_domain::deadline::local_date(now);
+    let at = |days_ago: i64, hour: u32, minute: u32| -> Timestamp {
+        china_offset()
+            .from_local_datetime(
+                &(today - Duration::days(days_ago))
+                    .and_hms_opt(hour, minute, 0)
+                    .unwrap(),
+            )
+            .single()
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let routed: Vec<_> = org
+        .categories
+        .iter()
+        .filter(|(_, s)| !s.unit.is_empty() && s.parent != "信访事项")
+        .collect();
+    let op = &org.operators[0];
+    let mut bundles = Vec::new();
+    for k in 0..n {
+        let id = CaseId(first_id + k as i64);
+        let (cat, sub) = **rng.pick(&routed);
+        let (village, grids, _) = rng.pick(&org.villages);
+        let grid = rng.pick(grids);
+        let (title, body) = message(rng, &village.name, sub);
+        let created = at(3, 9 + k as u32, 20);
+        let mut case = new_case(
+            id,
+            Intake {
+                region_id: Some(grid.id),
+                region_path: Some(grid.path.clone()),
+                address: Some(format!("{TOWN}{}{}", village.name, rng.pick(SPOTS))),
+                ..Intake::text(title, body, Channel::Hotline)
+            },
+            created,
+        );
+        let reporter = Reporter {
+            name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+            phone: Some(phone(rng)),
+            phone_unread: None,
+            channel: Channel::Hotline,
+            reported_at: created,
+            original_case_id: id,
+        };
+        let mut events = vec![Event::intake(
+            &case,
+            None,
+            reporter.name.as_deref().unwrap_or("群众"),
+        )];
+        let unit = org.units[sub.unit];
+        let staff = &org.actors[&unit];
+        let k = k as u32;
+        let steps = [
+            (
+                created + Duration::minutes(10),
+                op,
+                Action::Register {
+                    category_id: Some(cat),
+                    priority: Some(sub.priority),
+                    region_id: None,
+                    remark: None,
+                },
+            ),
+            (
+                created + Duration::minutes(25),
+                op,
+                Action::Dispatch {
+                    unit_id: unit,
+                    co_units: vec![],
+                    remark: None,
+                },
+            ),
+            (at(2, 9, 10 + k), staff, Action::Accept { remark: None }),
+            (
+                at(2, 14, 30),
+                staff,
+                Action::Handle {
+                    remark: Some("已安排人员到现场核实".into()),
+                },
+            ),
+            (
+                at(1, 15, 10 * k),
+                staff,
+                Action::Reply {
+                    content: "经现场核实，问题已整改到位，已处理完毕并向诉求人反馈。".into(),
+                },
+            ),
+            (at(1, 16, 30 + k), op, Action::ReviewPass { remark: None }),
+        ];
+        for (t, actor, action) in steps {
+            anyhow::ensure!(
+                sim.step(&mut case, &mut events, actor, t, action)?,
+                "a step of yesterday's replies lies in the future"
+            );
+        }
+        bundles.push(CaseBundle {
+            case,
+            reporters: vec![reporter],
+            tasks: vec![],
+            events,
+            idempotency_key: None,
+        });
+    }
+    app.admin.load_history(&Actor::system(), bundles).await?;
+    Ok(())
+}

@@ -80,6 +80,7 @@ pub async fn build(app: &Arc<App>, n_cases: usize, seed: u64) -> anyhow::Result<
     let org = build_org(app).await?;
     let mut rng = Rng::new(seed);
     history(app, &org, &mut rng, n_cases, 730).await?;
+    calls_due_today(app, &org, &mut rng, n_cases as i64 + 1, 3).await?;
     let places = places::seed(app, &org, &mut rng).await?;
     let triage = train_triage(app).await?;
     live_actions(app, &org, &mut rng).await?;
