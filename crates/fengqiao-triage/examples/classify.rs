@@ -46,7 +46,19 @@ fn main() {
     let rows = read(train, &["title"], &["body"], Some("label"));
     let examples = Example::from_rows(&rows);
     let started = Instant::now();
-    let model = Model::train(&seg, &examples, TrainParams::default()).expect("train");
+    // FQ_MODEL_CACHE=FILE keeps the trained model between runs (profiling prediction alone);
+    // the benchmark trains every time.
+    let cache = std::env::var("FQ_MODEL_CACHE").ok();
+    let model = match cache.as_deref().and_then(|f| std::fs::read(f).ok()) {
+        Some(bytes) => Model::from_bytes(&bytes).expect("the cached model"),
+        None => {
+            let m = Model::train(&seg, &examples, TrainParams::default()).expect("train");
+            if let Some(f) = &cache {
+                std::fs::write(f, m.to_bytes()).expect("write the model cache");
+            }
+            m
+        }
+    };
     println!("train_s={:.1}", started.elapsed().as_secs_f64());
     println!("model_bytes={}", model.to_bytes().len());
     let messages = read(msgs, &["topic", "title"], &["detail", "body"], None);

@@ -8,7 +8,7 @@ const FORMAT: u32 = 1;
 impl Model {
     /// The model in Fengqiao's own little-endian binary format.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.weights.len() * 4 + 1024);
+        let mut out = Vec::with_capacity(self.n_features * (self.labels.len() + 1) * 4 + 1024);
         out.extend_from_slice(MAGIC);
         put_u32(&mut out, FORMAT);
         put_f32(&mut out, self.title_weight);
@@ -19,12 +19,18 @@ impl Model {
         }
         for b in &self.blocks {
             put_u32(&mut out, b.names.len() as u32);
-            for (name, idf) in b.names.iter().zip(&b.idf) {
+            for (i, name) in b.names.iter().enumerate() {
                 put_str(&mut out, name);
-                put_f32(&mut out, *idf);
+                put_f32(&mut out, self.rows.idf(b.offset + i as u32));
             }
         }
-        for w in self.weights.iter().chain(&self.bias) {
+        let nc = self.labels.len();
+        for j in 0..self.n_features as u32 {
+            for c in 0..nc {
+                put_f32(&mut out, self.rows.weight(j, c));
+            }
+        }
+        for w in &self.bias {
             put_f32(&mut out, *w);
         }
         out
@@ -51,14 +57,14 @@ impl Model {
         let labels = (0..nc).map(|_| r.string()).collect::<Result<Vec<_>, _>>()?;
         let mut blocks: [Block; BLOCKS] = Default::default();
         let mut offset = 0u32;
+        let mut idf = Vec::new();
         for b in &mut blocks {
             let n = r.u32()? as usize;
             b.offset = offset;
             b.names.reserve(n.min(bytes.len()));
-            for i in 0..n {
+            for _ in 0..n {
                 let name: Box<str> = r.string()?.into();
-                b.idf.push(r.f32()?);
-                b.index.insert(term_hash(&name), i as u32);
+                idf.push(r.f32()?);
                 b.names.push(name);
             }
             offset = offset
@@ -66,23 +72,27 @@ impl Model {
                 .ok_or_else(|| TriageError::Format("特征数溢出".into()))?;
         }
         let n_features = offset as usize;
-        let mut weights = Vec::with_capacity(n_features * nc);
-        for _ in 0..n_features * nc {
-            weights.push(r.f32()?);
+        let mut rows = Rows::new(&idf, nc);
+        for j in 0..n_features {
+            for c in 0..nc {
+                rows.set_weight(j, c, r.f32()?);
+            }
         }
         let bias = (0..nc).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
         if r.at != bytes.len() {
             return Err(TriageError::Format("模型文件末尾有多余数据".into()));
         }
-        Ok(Model {
+        let mut model = Model {
             labels,
             title_weight,
             temperature,
             blocks,
             n_features,
-            weights,
+            rows,
             bias,
-        })
+        };
+        model.index_terms();
+        Ok(model)
     }
 }
 

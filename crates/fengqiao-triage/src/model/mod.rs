@@ -11,6 +11,7 @@
 //! points of macro-F1 (figures in BENCHMARKS.md).
 
 mod format;
+mod lookup;
 
 use std::thread;
 
@@ -20,6 +21,7 @@ use crate::metrics::{stratified_folds, Evaluation};
 use crate::svm::{self, Row, SvmParams};
 use crate::text::{normalize, Segmenter};
 use crate::TriageError;
+use lookup::{Found, Rows, Table, Tiered};
 
 /// One labelled message.
 #[derive(Debug, Clone)]
@@ -70,15 +72,13 @@ const WORDS: usize = 0;
 const CHARS: usize = 1;
 const TITLE: usize = 2;
 
-/// A block's vocabulary and inverse document frequencies.
+/// A block's vocabulary: its terms in feature order from `offset`, most frequent first.
 #[derive(Debug, Clone, Default)]
 struct Block {
-    /// Term → index, keyed by a 64-bit hash of the term: no pointer to chase and no string
-    /// compare per lookup (a collision among a few hundred thousand terms has odds of about
-    /// one in a billion, and would only merge two features).
-    index: FxHashMap<u64, u32>,
+    /// Term hash → feature index, one pair per n-gram length (words: the first), so the single
+    /// characters every message looks up stay in a small table (see `lookup`).
+    tables: [Tiered; 3],
     names: Vec<Box<str>>,
-    idf: Vec<f32>,
     offset: u32,
 }
 
@@ -122,35 +122,72 @@ impl Analyzed {
     }
 }
 
-/// Character n-grams of length 1..=`max` that contain some content.
-fn char_ngrams<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str)) {
-    char_ngrams_while(s, max, |g| {
-        f(g);
-        true
-    })
-}
-
-/// Like [`char_ngrams`], but when `f` returns false for an n-gram, the longer n-grams starting
-/// at the same character are skipped. Prediction uses this: an n-gram's document frequency is
-/// at most its prefix's, so when the prefix missed the vocabulary (min_df) so do its extensions.
-fn char_ngrams_while<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str) -> bool) {
-    let mut bounds: Vec<usize> = Vec::with_capacity(s.len() / 2);
+/// The characters of `s`: their byte offsets (and the end) and whether each is content.
+fn char_bounds(s: &str) -> (Vec<usize>, Vec<bool>) {
+    let mut bounds: Vec<usize> = Vec::with_capacity(s.len() / 2 + 1);
     let mut content: Vec<bool> = Vec::with_capacity(s.len() / 2);
     for (i, c) in s.char_indices() {
         bounds.push(i);
         content.push(crate::text::is_content_char(c));
     }
     bounds.push(s.len());
+    (bounds, content)
+}
+
+/// Character n-grams of length 1..=`max` that contain some content.
+fn char_ngrams<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str)) {
+    let (bounds, content) = char_bounds(s);
     let chars = content.len();
     for i in 0..chars {
         let mut has = false;
         for n in 1..=max.min(chars - i) {
             has |= content[i + n - 1];
-            if has && !f(&s[bounds[i]..bounds[i + n]]) {
-                break;
+            if has {
+                f(&s[bounds[i]..bounds[i + n]]);
             }
         }
     }
+}
+
+/// Pushes the features of `s`'s content n-grams (lengths 1..=`max`, looked up in `tables` by
+/// length). An n-gram is looked up only when its prefix was found: its document frequency is
+/// at most its prefix's, so it cannot be in the vocabulary (min_df) otherwise. Works through
+/// windows of characters, peeking at every n-gram's slot before the lookups (see
+/// [`Table::peek`]).
+fn lookup_char_ngrams(s: &str, max: usize, tables: &[Tiered; 3], idx: &mut Vec<u32>) {
+    const WINDOW: usize = 32;
+    let (bounds, content) = char_bounds(s);
+    let chars = content.len();
+    let max = max.min(3);
+    let mut found = [[Found::Absent; 3]; WINDOW];
+    let mut sink = 0u64;
+    let mut w = 0;
+    while w < chars {
+        let end = (w + WINDOW).min(chars);
+        for i in w..end {
+            let mut has = false;
+            for n in 1..=max.min(chars - i) {
+                has |= content[i + n - 1];
+                found[i - w][n - 1] = if has {
+                    let z = Table::key(term_hash(&s[bounds[i]..bounds[i + n]]));
+                    tables[n - 1].first_pass(z, &mut sink)
+                } else {
+                    Found::Absent
+                };
+            }
+        }
+        for i in w..end {
+            for n in 1..=max.min(chars - i) {
+                match tables[n - 1].second_pass(found[i - w][n - 1]) {
+                    Some(j) => idx.push(j),
+                    None if content[i..i + n].iter().any(|&c| c) => break,
+                    None => {}
+                }
+            }
+        }
+        w = end;
+    }
+    std::hint::black_box(sink);
 }
 
 fn term_hash(t: &str) -> u64 {
@@ -168,8 +205,8 @@ pub struct Model {
     temperature: f32,
     blocks: [Block; BLOCKS],
     n_features: usize,
-    /// Feature-major: `weights[j * n_classes + c]`, NB ratios folded in.
-    weights: Vec<f32>,
+    /// Per feature: idf and one weight per class, NB ratios folded in.
+    rows: Rows,
     bias: Vec<f32>,
 }
 
@@ -293,38 +330,53 @@ impl Model {
     fn vectorize(&self, doc: &Analyzed) -> Vec<(u32, f32)> {
         let mut out = Vec::new();
         let mut idx: Vec<u32> = Vec::new();
+        let mut found: Vec<Found> = Vec::new();
         for (b, block) in self.blocks.iter().enumerate() {
             idx.clear();
-            let mut lookup = |t: &str| match block.index.get(&term_hash(t)) {
-                Some(&j) => {
-                    idx.push(j);
-                    true
-                }
-                None => false,
-            };
             match b {
-                WORDS => doc.terms(b, |t| {
-                    lookup(t);
-                }),
-                CHARS => char_ngrams_while(&doc.text, 3, lookup),
-                _ => char_ngrams_while(&doc.title, 2, lookup),
+                WORDS => {
+                    // Every word looked up in two passes (see `Tiered`).
+                    let table = &block.tables[0];
+                    let mut sink = 0;
+                    found.clear();
+                    doc.terms(b, |t| {
+                        found.push(table.first_pass(Table::key(term_hash(t)), &mut sink))
+                    });
+                    std::hint::black_box(sink);
+                    idx.extend(found.iter().filter_map(|&f| table.second_pass(f)));
+                }
+                CHARS => lookup_char_ngrams(&doc.text, 3, &block.tables, &mut idx),
+                _ => lookup_char_ngrams(&doc.title, 2, &block.tables, &mut idx),
             }
             let weight = if b == TITLE { self.title_weight } else { 1.0 };
-            push_tfidf(&mut out, &mut idx, block, weight);
+            push_tfidf(&mut out, &mut idx, &self.rows, weight);
         }
         out
     }
 
     fn scores(&self, x: &[(u32, f32)]) -> Vec<f32> {
-        let nc = self.labels.len();
         let mut s = self.bias.clone();
         for &(j, v) in x {
-            let w = &self.weights[j as usize * nc..(j as usize + 1) * nc];
-            for (sc, wc) in s.iter_mut().zip(w) {
-                *sc += v * wc;
-            }
+            self.rows.add_to(&mut s, j, v);
         }
         s
+    }
+
+    /// Builds each block's lookup tables from its terms (in feature order, so the most
+    /// frequent first): words in one, character n-grams by length.
+    fn index_terms(&mut self) {
+        for (b, block) in self.blocks.iter_mut().enumerate() {
+            let mut keys: [Vec<(u64, u32)>; 3] = Default::default();
+            for (i, name) in block.names.iter().enumerate() {
+                let class = if b == WORDS {
+                    0
+                } else {
+                    name.chars().count().clamp(1, 3) - 1
+                };
+                keys[class].push((term_hash(name), block.offset + i as u32));
+            }
+            block.tables = keys.map(|k| Tiered::new(&k));
+        }
     }
 
     fn name(&self, j: u32) -> &str {
@@ -333,7 +385,6 @@ impl Model {
     }
 
     fn explain(&self, x: &[(u32, f32)], class: usize, k: usize) -> Vec<String> {
-        let nc = self.labels.len();
         // Words as jieba cut them: character n-grams weigh in the score, but "于养" or "险的"
         // explain nothing to an operator.
         let words = &self.blocks[WORDS];
@@ -341,7 +392,7 @@ impl Model {
         let mut contrib: Vec<(f32, &str)> = x
             .iter()
             .filter(|&&(j, _)| j >= words.offset && j < end)
-            .map(|&(j, v)| (v * self.weights[j as usize * nc + class], self.name(j)))
+            .map(|&(j, v)| (v * self.rows.weight(j, class), self.name(j)))
             .filter(|(c, name)| *c > 0.0 && name.chars().count() >= 2)
             .collect();
         contrib.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -426,6 +477,7 @@ fn fit_refs(
     // Vocabularies.
     let mut blocks: [Block; BLOCKS] = Default::default();
     let mut offset = 0u32;
+    let mut idf = Vec::new();
     for (b, block) in blocks.iter_mut().enumerate() {
         let mut df: FxHashMap<&str, u32> = FxHashMap::default();
         let mut seen: Vec<&str> = Vec::new();
@@ -438,20 +490,29 @@ fn fit_refs(
                 *df.entry(t).or_default() += 1;
             }
         }
-        let mut kept: Vec<(&str, u32)> = df.into_iter().filter(|&(_, d)| d >= p.min_df).collect();
-        kept.sort_unstable();
+        // Character 3-grams are the most numerous and the rarest features: one kept needs a
+        // thousandth of the messages (at least min_df). On the 6,509 labelled messages that
+        // keeps 41k of 309k, lifts macro-F1 from 0.9220 to 0.9236 and halves the model.
+        let trigram_min_df = p.min_df.max(n.div_ceil(1000) as u32);
+        let mut kept: Vec<(&str, u32)> = df
+            .into_iter()
+            .filter(|&(t, d)| {
+                d >= if b == CHARS && t.chars().nth(2).is_some() {
+                    trigram_min_df
+                } else {
+                    p.min_df
+                }
+            })
+            .collect();
+        // The most frequent terms first: they are most of every message's lookups, and their
+        // rows then lie together (see `lookup`).
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         block.offset = offset;
         block.names = kept.iter().map(|&(t, _)| Box::from(t)).collect();
-        block.idf = kept
-            .iter()
-            .map(|&(_, d)| (((1 + n) as f32) / ((1 + d) as f32)).ln() + 1.0)
-            .collect();
-        block.index = block
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (term_hash(t), i as u32))
-            .collect();
+        idf.extend(
+            kept.iter()
+                .map(|&(_, d)| (((1 + n) as f32) / ((1 + d) as f32)).ln() + 1.0),
+        );
         offset += kept.len() as u32;
     }
     let n_features = offset as usize;
@@ -464,9 +525,10 @@ fn fit_refs(
         temperature: 1.0,
         blocks,
         n_features,
-        weights: vec![0.0; n_features * nc],
+        rows: Rows::new(&idf, nc),
         bias: vec![0.0; nc],
     };
+    model.index_terms();
     let rows: Vec<Vec<(u32, f32)>> = docs.iter().map(|d| model.vectorize(d)).collect();
     let rows: Vec<&Row> = rows.iter().map(|r| r.as_slice()).collect();
 
@@ -513,7 +575,7 @@ fn fit_refs(
     });
     for (c, r, w, b) in per_class {
         for j in 0..n_features {
-            model.weights[j * nc + c] = (w[j] * r[j] as f64) as f32;
+            model.rows.set_weight(j, c, (w[j] * r[j] as f64) as f32);
         }
         model.bias[c] = b as f32;
     }
@@ -540,8 +602,8 @@ fn log_count_ratio(inside: &[u32], total: &[u32]) -> Vec<f32> {
 }
 
 /// Appends a block's TF-IDF values (sublinear tf, L2-normalised, times
-/// `weight`) for the term indices in `idx` (consumed; order irrelevant).
-fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], block: &Block, weight: f32) {
+/// `weight`) for the feature indices in `idx` (consumed; order irrelevant).
+fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], rows: &Rows, weight: f32) {
     idx.sort_unstable();
     let start = out.len();
     let mut i = 0;
@@ -552,8 +614,8 @@ fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], block: &Block, weight:
             tf += 1;
             i += 1;
         }
-        let v = (1.0 + (tf as f32).ln()) * block.idf[j as usize];
-        out.push((block.offset + j, v));
+        let v = (1.0 + (tf as f32).ln()) * rows.idf(j);
+        out.push((j, v));
     }
     let norm = out[start..].iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -722,6 +784,38 @@ mod tests {
         // Huge and mixed-script input still gets an answer, quickly.
         let huge = "路灯坏了 lamp broken ☂ ".repeat(10_000);
         assert!(model.predict(&seg, "", &huge).is_some());
+    }
+
+    /// The lookup tables (by n-gram length, peeked in windows, extensions of a missed prefix
+    /// skipped) find exactly what checking every term of the message against the vocabulary
+    /// finds, with the same TF-IDF values.
+    #[test]
+    fn lookups_find_what_a_plain_vocabulary_finds() {
+        let (seg, model) = trained();
+        let mut vocab: Vec<FxHashMap<&str, u32>> = Vec::new();
+        for b in &model.blocks {
+            vocab.push(
+                b.names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (&**n, b.offset + i as u32))
+                    .collect(),
+            );
+        }
+        let long = "路灯坏了".repeat(40) + "，垃圾没人清运，噪音扰民，水管破裂漏水";
+        let mut texts: Vec<String> = corpus().into_iter().map(|(t, _)| t).collect();
+        texts.extend([long, "完全陌生的内容abc".to_string(), String::new()]);
+        for text in &texts {
+            let doc = Analyzed::new(&seg, "路灯", text);
+            let mut expected = Vec::new();
+            for (b, v) in vocab.iter().enumerate() {
+                let mut idx = Vec::new();
+                doc.terms(b, |t| idx.extend(v.get(t)));
+                let weight = if b == TITLE { model.title_weight } else { 1.0 };
+                push_tfidf(&mut expected, &mut idx, &model.rows, weight);
+            }
+            assert_eq!(model.vectorize(&doc), expected, "{text}");
+        }
     }
 
     #[test]

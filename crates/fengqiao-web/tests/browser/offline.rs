@@ -83,8 +83,10 @@ async fn an_inspection_made_offline_is_stored_once_when_the_network_returns() {
     phone.goto(&format!("{base}/field")).await;
     assert!(phone.text("main").await.contains("苍岩村溪边农家乐"));
     wait_text(&phone, "[data-kept-count]", "1").await;
+    // Installing the worker caches the pages and assets first: on a loaded machine (CI beside
+    // other work) that has taken over ten seconds.
     let controlled = async {
-        for _ in 0..100 {
+        for _ in 0..400 {
             if phone
                 .execute("return !!navigator.serviceWorker.controller;")
                 .await
