@@ -614,7 +614,9 @@ fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], rows: &Rows, weight: f
             tf += 1;
             i += 1;
         }
-        let v = (1.0 + (tf as f32).ln()) * rows.idf(j);
+        // Most terms occur once (ln 1 = 0): no call to ln, so the loop's idf reads overlap.
+        let sublinear = if tf == 1 { 1.0 } else { 1.0 + (tf as f32).ln() };
+        let v = sublinear * rows.idf(j);
         out.push((j, v));
     }
     let norm = out[start..].iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
