@@ -63,7 +63,7 @@ pub use notify::{DeliveryReport, Notifier, NotifyConfig, SenderConfig};
 pub use patrols::{CoverageLine, CoverageReport, GridWeek, PatrolCell, Patrols, VillageCoverage};
 pub use places::{mask_owner, InspectionInput, PlaceInput, PlaceSheet, Places, REG_NO_MAX_CHARS};
 pub use places_io::{places_csv, places_xlsx, PlaceImport, PLACE_COLUMNS, PLACE_IMPORT_MAX_ROWS};
-pub use queries::CaseQueries;
+pub use queries::{CasePage, CaseQueries};
 pub use rankings::{Ranking, Rankings};
 pub use reports::{report_name, Report, ReportLine, Reports};
 pub use saved_filters::{SavedFilters, FILTER_NAME_MAX_CHARS};

@@ -354,29 +354,32 @@ impl CaseQueries {
     pub async fn events(&self, actor: &Actor, id: CaseId) -> Result<Vec<EventView>> {
         let rec = self.core.visible_case(actor, id).await?;
         let unmasked = can_see_personal_data(actor, &rec.case);
-        Ok(self
-            .core
-            .store
-            .events(id)
-            .await?
-            .into_iter()
-            .map(|e| EventView::masked(e, unmasked))
-            .collect())
+        Ok(masked_events(self.core.store.events(id).await?, unmasked))
     }
 
     pub async fn notifications(&self, actor: &Actor, id: CaseId) -> Result<Vec<Notification>> {
         let rec = self.core.visible_case(actor, id).await?;
-        let mut list = self.core.store.notifications(id).await?;
-        if !can_see_personal_data(actor, &rec.case) {
-            for n in &mut list {
-                n.phone = n
-                    .phone
-                    .as_deref()
-                    .and_then(|p| Phone::parse(p).ok())
-                    .map(|p| p.masked());
-            }
-        }
-        Ok(list)
+        let unmasked = can_see_personal_data(actor, &rec.case);
+        Ok(masked_notifications(
+            self.core.store.notifications(id).await?,
+            unmasked,
+        ))
+    }
+
+    /// A case's page: the case, its history and what its reporters were told, after one check
+    /// of who may see it (each read on its own checks again).
+    pub async fn case_page(&self, actor: &Actor, id: CaseId) -> Result<CasePage> {
+        let view = self.case_view(actor, id).await?;
+        let unmasked = view.personal_data_visible;
+        let (events, notifications) = tokio::try_join!(
+            self.core.store.events(id),
+            self.core.store.notifications(id)
+        )?;
+        Ok(CasePage {
+            view,
+            events: masked_events(events, unmasked),
+            notifications: masked_notifications(notifications, unmasked),
+        })
     }
 
     pub async fn overview(&self, actor: &Actor) -> Result<StateCount> {
@@ -393,4 +396,32 @@ impl CaseQueries {
         access::require(actor, Capability::ReadUnmaskedRecords)?;
         Ok(self.core.store.list_cases(&Scope::All, &filter).await?)
     }
+}
+
+/// A case with its history and notifications, as its page shows them.
+pub struct CasePage {
+    pub view: CaseView,
+    pub events: Vec<EventView>,
+    pub notifications: Vec<Notification>,
+}
+
+fn masked_events(events: Vec<fengqiao_domain::case::Event>, unmasked: bool) -> Vec<EventView> {
+    events
+        .into_iter()
+        .map(|e| EventView::masked(e, unmasked))
+        .collect()
+}
+
+/// The numbers told masked, for those who may not see the reporters' personal data.
+fn masked_notifications(mut list: Vec<Notification>, unmasked: bool) -> Vec<Notification> {
+    if !unmasked {
+        for n in &mut list {
+            n.phone = n
+                .phone
+                .as_deref()
+                .and_then(|p| Phone::parse(p).ok())
+                .map(|p| p.masked());
+        }
+    }
+    list
 }

@@ -55,13 +55,13 @@ async fn render_case(
     flash: Option<Value>,
     kept: Option<&HashMap<String, String>>,
 ) -> WebResult<Page> {
-    let view = app.queries.case_view(&staff.actor, id).await?;
-    let events = app.queries.events(&staff.actor, id).await?;
+    let fengqiao_app::CasePage {
+        view,
+        events,
+        notifications,
+    } = app.queries.case_page(&staff.actor, id).await?;
     // What the reporters were told, and whether it reached them.
-    let notifications: Vec<Value> = app
-        .queries
-        .notifications(&staff.actor, id)
-        .await?
+    let notifications: Vec<Value> = notifications
         .into_iter()
         .map(|n| {
             json!({
