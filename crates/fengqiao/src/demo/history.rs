@@ -3,15 +3,26 @@
 use super::*;
 
 /// Simulates one case's life up to `now` through the real lifecycle.
-pub(super) struct Sim<'a> {
+pub(super) struct Sim {
     pub(super) now: Timestamp,
-    pub(super) calendar: &'a Calendar,
-    pub(super) policies: &'a [TimePolicy],
-    pub(super) categories: &'a [Category],
-    pub(super) units: &'a [Unit],
+    pub(super) calendar: Arc<Calendar>,
+    pub(super) policies: Arc<Vec<TimePolicy>>,
+    pub(super) categories: Arc<Vec<Category>>,
+    pub(super) units: Arc<Vec<Unit>>,
 }
 
-impl Sim<'_> {
+impl Sim {
+    /// A simulation up to the app's now, on its calendar, time limits and organisation.
+    pub(super) fn of(app: &App) -> Sim {
+        Sim {
+            now: app.core.now(),
+            calendar: app.core.calendar(),
+            policies: app.core.policies(),
+            categories: app.core.categories(),
+            units: app.core.units(),
+        }
+    }
+
     /// Applies `action` at `at` through the real lifecycle. `Ok(false)` when `at` is still in the
     /// future (the case stops where it is); a refusal is a bug in the simulation and an error.
     pub(super) fn step(
@@ -29,10 +40,10 @@ impl Sim<'_> {
             .referenced_unit()
             .is_none_or(|u| self.units.iter().any(|x| x.id == u));
         let ctx = DecideContext {
-            policies: self.policies,
-            categories: self.categories,
+            policies: &self.policies,
+            categories: &self.categories,
             units_exist,
-            ..DecideContext::new(at, actor, self.calendar)
+            ..DecideContext::new(at, actor, &self.calendar)
         };
         let kind = action.kind();
         let d = decide(case, &action, &ctx)
@@ -366,18 +377,8 @@ pub(super) async fn calls_due_today(
     first_id: i64,
     n: usize,
 ) -> anyhow::Result<()> {
-    let now = app.core.now();
-    let calendar = app.core.calendar();
-    let (policies, categories, units) =
-        (app.core.policies(), app.core.categories(), app.core.units());
-    let sim = Sim {
-        now,
-        calendar: &calendar,
-        policies: &policies,
-        categories: &categories,
-        units: &units,
-    };
-    let today = fengqiao_domain::deadline::local_date(now);
+    let sim = Sim::of(app);
+    let today = fengqiao_domain::deadline::local_date(sim.now);
     let at = |days_ago: i64, hour: u32, minute: u32| -> Timestamp {
         china_offset()
             .from_local_datetime(

@@ -105,17 +105,8 @@ async fn history(
     n_cases: usize,
     days: usize,
 ) -> anyhow::Result<()> {
-    let now = app.core.now();
-    let calendar = app.core.calendar();
-    let (policies, categories, units) =
-        (app.core.policies(), app.core.categories(), app.core.units());
-    let sim = Sim {
-        now,
-        calendar: &calendar,
-        policies: &policies,
-        categories: &categories,
-        units: &units,
-    };
+    let sim = Sim::of(app);
+    let now = sim.now;
     let system = Actor::system();
     let channels: &[(Channel, u32)] = &[
         (Channel::Hotline, 35),
