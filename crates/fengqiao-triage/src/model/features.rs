@@ -99,10 +99,12 @@ pub(super) fn lookup_char_ngrams(s: &str, max: usize, tables: &[Tiered; 3], idx:
             }
         }
         for i in w..end {
+            let mut has = false;
             for n in 1..=max.min(chars - i) {
+                has |= content[i + n - 1];
                 match tables[n - 1].second_pass(found[i - w][n - 1]) {
                     Some(j) => idx.push(j),
-                    None if content[i..i + n].iter().any(|&c| c) => break,
+                    None if has => break,
                     None => {}
                 }
             }
