@@ -231,6 +231,11 @@ fn reference(dir: &std::path::Path, per_tx: usize, total: usize, file: &str) -> 
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    // The server's errors, so a failed request says why.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter("warn")
+        .try_init();
     let args: Vec<String> = std::env::args().collect();
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
     let clients: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(64);
