@@ -12,7 +12,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<&'static str>,
-    /// Seconds to wait, sent as `Retry-After` (with 429).
+    /// Seconds to wait, sent as `Retry-After` (with 429, and 503 when busy).
     pub retry_after: Option<u64>,
 }
 
@@ -69,6 +69,13 @@ impl From<AppError> for ApiError {
             AppError::Unavailable(m) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }
+            AppError::Busy {
+                message,
+                retry_after_seconds,
+            } => ApiError {
+                retry_after: Some(retry_after_seconds),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+            },
             AppError::Internal(cause) => {
                 tracing::error!(cause = %chain(&*cause), "internal error");
                 ApiError::new(

@@ -30,6 +30,13 @@ pub enum AppError {
     /// PDF reports); the message says what.
     #[error("{0}")]
     Unavailable(String),
+    /// The server has more work than it can take right now (intake under a surge): nothing was
+    /// done, and the same request may come again after the given time.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_seconds: u64,
+    },
     /// A failure nobody at the edge can correct; its cause is kept for the log.
     #[error("internal error: {0}")]
     Internal(#[source] fengqiao_store::BackendError),

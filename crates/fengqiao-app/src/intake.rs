@@ -164,11 +164,14 @@ pub struct IntakeService {
     actions: Arc<CaseActions>,
     /// Anonymous reports per client address.
     anonymous: crate::throttle::Throttle,
+    /// Turns to run an intake, so a surge is answered in bounded time or told to come back.
+    admission: crate::admission::Admission,
 }
 
 impl IntakeService {
     pub(crate) fn new(core: Arc<Core>, triage: Arc<Triage>, actions: Arc<CaseActions>) -> Self {
         IntakeService {
+            admission: crate::admission::Admission::new(core.config.intake_limits),
             core,
             triage,
             actions,
@@ -178,7 +181,22 @@ impl IntakeService {
 
     /// Parses intake from any channel and registers the case (state `reported`). With an
     /// idempotency key, a repeat returns the first case (created = false).
+    ///
+    /// Under a surge the report waits its turn; when none comes free in time it is turned away
+    /// with [`AppError::Busy`], having done nothing.
     pub async fn submit(&self, actor: &Actor, input: IntakeInput) -> Result<IntakeOutcome> {
+        let _turn = self.admission.turn().await?;
+        self.intake_inner(actor, input, None).await
+    }
+
+    /// [`IntakeService::submit`] for background work nobody is waiting on (a 12345 import):
+    /// it waits for its turn however long that takes, so no row is turned away.
+    pub(crate) async fn submit_in_turn(
+        &self,
+        actor: &Actor,
+        input: IntakeInput,
+    ) -> Result<IntakeOutcome> {
+        let _turn = self.admission.wait_turn().await;
         self.intake_inner(actor, input, None).await
     }
 
@@ -191,6 +209,8 @@ impl IntakeService {
         from: Option<&str>,
         input: IntakeInput,
     ) -> Result<IntakeOutcome> {
+        // A report turned away for a surge must not count against the address's allowance.
+        let _turn = self.admission.turn().await?;
         let now = self.core.now();
         let keys: Vec<_> = from
             .map(|addr| (format!("r\u{1f}{addr}"), crate::throttle::ADDRESS_REPORTS))
@@ -210,7 +230,7 @@ impl IntakeService {
                 now,
             ));
         }
-        self.submit(&Actor::citizen(reporter), input.without_invisible())
+        self.intake_inner(&Actor::citizen(reporter), input.without_invisible(), None)
             .await
     }
 
@@ -228,6 +248,7 @@ impl IntakeService {
             name: client.name.clone(),
             ..Actor::system()
         };
+        let _turn = self.admission.turn().await?;
         self.intake_inner(&actor, input.without_invisible(), Some(client.id))
             .await
     }

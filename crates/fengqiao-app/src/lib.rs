@@ -8,6 +8,7 @@
 
 mod actions;
 mod admin;
+mod admission;
 mod auth;
 mod campaigns;
 mod channels;
@@ -44,6 +45,7 @@ pub use formats::xlsx;
 pub use crate::core::Core;
 pub use actions::CaseActions;
 pub use admin::Admin;
+pub use admission::IntakeLimits;
 pub use auth::{hash_password, verify_password, AuthService};
 pub use campaigns::{CampaignInput, Campaigns, Change, DailyReport, KindLine, VillageLine};
 pub use channels::clients::ApiClients;
@@ -140,6 +142,9 @@ pub struct AppConfig {
     /// The Chinese font PDF reports embed (a subset of): a .ttf, .otf or .ttc file. Without it,
     /// the usual system paths are tried (Debian's `fonts-noto-cjk` first).
     pub report_font: Option<std::path::PathBuf>,
+    /// How many reports are triaged and stored at once, and how long one waits to start
+    /// before it is turned away (503) under a surge.
+    pub intake_limits: IntakeLimits,
 }
 
 impl Default for AppConfig {
@@ -153,6 +158,7 @@ impl Default for AppConfig {
             public_url: None,
             map_tiles: None,
             report_font: None,
+            intake_limits: IntakeLimits::default(),
             notify: NotifyConfig::default(),
             relapse_window_days: fengqiao_domain::places::DEFAULT_RELAPSE_WINDOW_DAYS,
             inspection_supervise_after_days: Some(

@@ -23,6 +23,11 @@ pub enum WebError {
         message: String,
         retry_after: u64,
     },
+    /// Too much work at once (a surge of reports): nothing was done; try again after a while.
+    Busy {
+        message: String,
+        retry_after: u64,
+    },
     /// Missing on the server, fixable by an administrator: the message says how.
     Unavailable(String),
     /// A failure the user cannot fix; logged, not shown.
@@ -45,6 +50,13 @@ impl From<AppError> for WebError {
                 retry_after: retry_after_seconds,
             },
             AppError::Unavailable(m) => WebError::Unavailable(m),
+            AppError::Busy {
+                message,
+                retry_after_seconds,
+            } => WebError::Busy {
+                message,
+                retry_after: retry_after_seconds,
+            },
             AppError::Internal(e) => WebError::Internal(format!("{e:#}")),
         }
     }
@@ -65,7 +77,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Unavailable(_) | WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,7 +91,9 @@ impl WebError {
             | WebError::Invalid(m)
             | WebError::Conflict(m)
             | WebError::Unavailable(m) => m.clone(),
-            WebError::RateLimited { message, .. } => message.clone(),
+            WebError::RateLimited { message, .. } | WebError::Busy { message, .. } => {
+                message.clone()
+            }
             WebError::Internal(_) => "系统出现故障，请稍后重试；如果一直出现，请联系管理员".into(),
         }
     }
@@ -100,7 +114,8 @@ impl IntoResponse for WebError {
             json!({"title": "出错了", "status": status.as_u16(), "message": self.message()}),
         );
         let mut res = body.status(status);
-        if let WebError::RateLimited { retry_after, .. } = self {
+        if let WebError::RateLimited { retry_after, .. } | WebError::Busy { retry_after, .. } = self
+        {
             if let Ok(v) = retry_after.to_string().parse() {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }

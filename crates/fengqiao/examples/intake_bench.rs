@@ -48,10 +48,25 @@ async fn serve(
     file: &str,
     train: Option<Vec<(String, String, String)>>,
 ) -> (String, String, Vec<i64>) {
+    // The shipped limits, unless the bench is told others to compare (`INTAKE_IN_FLIGHT`,
+    // `INTAKE_QUEUE_WAIT_MS`).
+    let mut config = AppConfig::default();
+    if let Some(n) = std::env::var("INTAKE_IN_FLIGHT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.intake_limits.in_flight = n;
+    }
+    if let Some(ms) = std::env::var("INTAKE_QUEUE_WAIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.intake_limits.queue_wait = Duration::from_millis(ms);
+    }
     let app = App::new(
         Arc::new(SqliteStore::open(dir.join(file)).unwrap()),
         Arc::new(SystemClock),
-        AppConfig::default(),
+        config,
     )
     .await
     .unwrap();
@@ -97,10 +112,16 @@ async fn serve(
     let (token, _) = app.auth.login("op", "bench-password", None).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/v1/cases", listener.local_addr().unwrap());
+    // Served as the binary serves: its connection cap and time limits.
     tokio::spawn(async move {
-        axum::serve(listener, fengqiao_api::router(app))
-            .await
-            .unwrap()
+        fengqiao_api::serve(
+            listener,
+            fengqiao_api::router(app),
+            fengqiao_api::Limits::default(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap()
     });
     (url, token, villages)
 }
@@ -108,7 +129,12 @@ async fn serve(
 type Body = Arc<dyn Fn(u64) -> Value + Send + Sync>;
 
 struct Figures {
+    /// Cases stored (201) per second.
     rate: f64,
+    /// Reports turned away (503, Retry-After) in the open loop, and requests that failed
+    /// otherwise (connection reset, any other status).
+    open_busy: usize,
+    open_failed: usize,
     p50: f64,
     p99: f64,
     open_p50: f64,
@@ -116,16 +142,33 @@ struct Figures {
     open_seconds: f64,
 }
 
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: &Value) {
-    let r = http
-        .post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{:?}", r.text().await);
-    let _ = r.bytes().await;
+/// What became of one report.
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    Stored,
+    Busy,
+    Failed,
+}
+
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: &Value) -> Answer {
+    let r = match http.post(url).bearer_auth(token).json(body).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("request failed: {e}");
+            return Answer::Failed;
+        }
+    };
+    match r.status().as_u16() {
+        201 => {
+            let _ = r.bytes().await;
+            Answer::Stored
+        }
+        503 if r.headers().contains_key("retry-after") => Answer::Busy,
+        s => {
+            eprintln!("answered {s}: {:?}", r.text().await);
+            Answer::Failed
+        }
+    }
 }
 
 /// Closed loop with `clients` concurrent clients for `seconds`, then an open loop at 1,000/s.
@@ -152,7 +195,10 @@ async fn measure(url: &str, token: &str, body: Body, seconds: u64, clients: usiz
                 let i = counter.fetch_add(1, Ordering::Relaxed);
                 let b = body(i);
                 let t = Instant::now();
-                post(&http, &url, &token, &b).await;
+                assert!(
+                    post(&http, &url, &token, &b).await == Answer::Stored,
+                    "64 clients are within what intake takes"
+                );
                 lat.push(t.elapsed());
             }
             lat
@@ -182,13 +228,18 @@ async fn measure(url: &str, token: &str, body: Body, seconds: u64, clients: usiz
         );
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            post(&http, &url, &token, &b).await;
-            t.elapsed()
+            let answer = post(&http, &url, &token, &b).await;
+            (answer, t.elapsed())
         }));
     }
     let mut open = Vec::new();
+    let (mut open_busy, mut open_failed) = (0, 0);
     for t in tasks {
-        open.push(t.await.unwrap());
+        match t.await.unwrap() {
+            (Answer::Stored, d) => open.push(d),
+            (Answer::Busy, _) => open_busy += 1,
+            (Answer::Failed, _) => open_failed += 1,
+        }
     }
     let open_seconds = open_started.elapsed().as_secs_f64();
     open.sort();
@@ -199,6 +250,8 @@ async fn measure(url: &str, token: &str, body: Body, seconds: u64, clients: usiz
         open_p50: percentile(&open, 0.5),
         open_p99: percentile(&open, 0.99),
         open_seconds,
+        open_busy,
+        open_failed,
     }
 }
 
@@ -319,6 +372,10 @@ async fn main() {
                 r.open_p50, r.open_p99, r.open_seconds
             )
         },
+    );
+    row(
+        "… open loop: turned away (503, Retry-After) / failed".into(),
+        &|r| format!("{} / {}", r.open_busy, r.open_failed),
     );
     row(
         format!("reference: SQLite, 1 case per transaction (fsync each): {direct_single:.0} cases/s; HTTP ÷ it"),

@@ -38,6 +38,11 @@ pub struct ConfigFile {
     map_tiles: Option<String>,
     /// The Chinese font PDF reports embed (.ttf/.otf/.ttc); default: the system's Noto Sans CJK.
     report_font: Option<String>,
+    /// Reports triaged and stored at once (default 128); more wait their turn.
+    intake_in_flight: Option<usize>,
+    /// Milliseconds a report waits for its turn before it is answered 503 with Retry-After
+    /// (default 1000).
+    intake_queue_wait_ms: Option<u64>,
     triage: Option<TriageFile>,
     notify: Option<NotifyFile>,
 }
@@ -191,6 +196,18 @@ pub fn app_config(file: &ConfigFile) -> anyhow::Result<AppConfig> {
         }
         c.map_tiles = Some(t.to_string());
     }
+    if let Some(n) = file.intake_in_flight {
+        if !(1..=4096).contains(&n) {
+            bail!("intake_in_flight must be 1–4096 (e.g. 128)");
+        }
+        c.intake_limits.in_flight = n;
+    }
+    if let Some(ms) = file.intake_queue_wait_ms {
+        if !(1..=60_000).contains(&ms) {
+            bail!("intake_queue_wait_ms must be 1–60000 (e.g. 1000)");
+        }
+        c.intake_limits.queue_wait = std::time::Duration::from_millis(ms);
+    }
     if let Some(f) = &file.report_font {
         let path = std::path::PathBuf::from(f.trim());
         if !path.is_file() {
@@ -294,5 +311,30 @@ pub fn cli_actor(name: &str) -> Actor {
     Actor {
         name: name.into(),
         ..Actor::system()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> anyhow::Result<AppConfig> {
+        app_config(&toml::from_str::<ConfigFile>(text)?)
+    }
+
+    #[test]
+    fn intake_limits_come_from_the_file_and_out_of_range_values_name_the_key() {
+        let c = config("intake_in_flight = 32\nintake_queue_wait_ms = 250").unwrap();
+        assert_eq!(c.intake_limits.in_flight, 32);
+        assert_eq!(
+            c.intake_limits.queue_wait,
+            std::time::Duration::from_millis(250)
+        );
+        let d = config("").unwrap();
+        assert_eq!(d.intake_limits.in_flight, 128);
+        for bad in ["intake_in_flight = 0", "intake_queue_wait_ms = 0"] {
+            let e = config(bad).unwrap_err().to_string();
+            assert!(e.contains(bad.split(' ').next().unwrap()), "{e}");
+        }
     }
 }

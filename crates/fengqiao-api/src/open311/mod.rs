@@ -174,6 +174,8 @@ struct Failure {
     fmt: Fmt,
     status: StatusCode,
     message: String,
+    /// Seconds to wait before sending again, as `Retry-After` (a 503 under a surge).
+    retry_after: Option<u64>,
 }
 
 impl Failure {
@@ -182,6 +184,7 @@ impl Failure {
             fmt,
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -202,13 +205,16 @@ impl Failure {
             Some(f) => format!("{f}: {}", api.message),
             None => api.message,
         };
-        Failure::new(fmt, status, message)
+        Failure {
+            retry_after: api.retry_after,
+            ..Failure::new(fmt, status, message)
+        }
     }
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        Reply {
+        let mut response = Reply {
             fmt: self.fmt,
             status: self.status,
             doc: Doc::List {
@@ -217,7 +223,14 @@ impl IntoResponse for Failure {
                 items: vec![json!({ "code": self.status.as_u16(), "description": self.message })],
             },
         }
-        .into_response()
+        .into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 

@@ -94,3 +94,97 @@ async fn the_intake_notice_is_queued_with_the_case_number() {
     let (s, v) = t.post(&op, "/notifications/999/resend", json!({})).await;
     assert_eq!(s, 404, "{v}");
 }
+
+/// A surge beyond what the server can take: the report that cannot start in time is answered
+/// 503 with Retry-After, in the API's error format and in Open311's, and stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_the_server_cannot_take_now_is_answered_503_with_retry_after() {
+    let t = spawn_with(fengqiao_app::AppConfig {
+        intake_limits: fengqiao_app::IntakeLimits {
+            in_flight: 1,
+            queue_wait: std::time::Duration::from_millis(200),
+        },
+        ..fengqiao_app::AppConfig::default()
+    })
+    .await;
+    let (op, admin) = (t.login("op").await, t.login("admin").await);
+    let (_, client) = t
+        .post(&admin, "/clients", json!({"name": "市12345平台"}))
+        .await;
+    let key = client["api_key"].as_str().unwrap().to_string();
+    let report = json!({"body": "苍岩村村口路灯坏了一个多月", "channel": "hotline"});
+    let before = t.store.writer_stats().sent;
+    let hold = t.store.hold_writer();
+    let first = {
+        let (http, url, op, report) = (
+            t.http.clone(),
+            format!("{}/api/v1/cases", t.base),
+            op.clone(),
+            report.clone(),
+        );
+        tokio::spawn(async move {
+            let r = http.post(url).bearer_auth(op).json(&report).send().await;
+            r.unwrap().status().as_u16()
+        })
+    };
+    for _ in 0..500 {
+        if t.store.writer_stats().sent > before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    let r = t
+        .http
+        .post(format!("{}/api/v1/cases", t.base))
+        .bearer_auth(&op)
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "busy", "{e}");
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("秒后重新提交"));
+
+    let services: serde_json::Value = t
+        .http
+        .get(format!("{}/open311/v2/services.json", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = services[0]["service_code"].as_str().unwrap().to_string();
+    let r = t
+        .http
+        .post(format!("{}/open311/v2/requests.xml", t.base))
+        .form(&[
+            ("api_key", key.as_str()),
+            ("service_code", code.as_str()),
+            ("address_string", "甘霖镇苍岩村村口"),
+            ("description", "苍岩村村口路灯坏了一个多月"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let x = r.text().await.unwrap();
+    assert!(x.contains("<error><code>503</code><description>"), "{x}");
+    assert_eq!(
+        t.store.writer_stats().sent,
+        before + 1,
+        "nothing else stored"
+    );
+
+    drop(hold);
+    assert_eq!(first.await.unwrap(), 201);
+    let (s, _) = t.post(&op, "/cases", report).await;
+    assert_eq!(s, 201, "taken once the surge has passed");
+}

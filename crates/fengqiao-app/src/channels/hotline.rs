@@ -279,7 +279,7 @@ impl Hotline {
                     received_at: o.received_at,
                     ..IntakeInput::default()
                 };
-                match self.intake.submit(actor, input).await {
+                match self.intake.submit_in_turn(actor, input).await {
                     Ok(_) => Ok(Outcome::Created),
                     Err(AppError::Invalid { field, message }) => fail(
                         match field {

@@ -98,3 +98,139 @@ async fn the_same_key_returns_the_first_case() {
         "another request under the same key is refused: {other:?}"
     );
 }
+
+/// Intake limited to one report at a time with a short wait, the one in flight held at the
+/// writer: what a surge beyond the machine looks like to the next caller.
+async fn surge_township() -> fengqiao_testkit::Township {
+    township(AppConfig {
+        intake_limits: fengqiao_app::IntakeLimits {
+            in_flight: 1,
+            queue_wait: std::time::Duration::from_millis(200),
+        },
+        ..AppConfig::default()
+    })
+    .await
+}
+
+/// Waits until the writer has been handed `n` more jobs than `before`.
+async fn writer_sent(t: &fengqiao_testkit::Township, before: u64, n: u64) {
+    for _ in 0..500 {
+        if t.store.writer_stats().sent >= before + n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the writer was never handed the intake");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_that_cannot_start_in_time_is_turned_away_having_stored_nothing() {
+    let t = surge_township().await;
+    let op = t.actor("op").await;
+    let before = t.store.writer_stats().sent;
+    let hold = t.store.hold_writer();
+    let (app, first_op) = (t.app.clone(), op.clone());
+    let first = tokio::spawn(async move {
+        app.intake
+            .submit(&first_op, pothole("第一件：路面塌陷"))
+            .await
+    });
+    writer_sent(&t, before, 1).await;
+
+    // Staff, a citizen and an Open311 client alike are told to come back, with when.
+    let err = t
+        .app
+        .intake
+        .submit(&op, pothole("第二件：路面塌陷"))
+        .await
+        .unwrap_err();
+    let AppError::Busy {
+        message,
+        retry_after_seconds,
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*retry_after_seconds, 1);
+    assert!(message.contains("请 1 秒后重新提交"), "{message}");
+    let citizen = t
+        .app
+        .intake
+        .submit_public(
+            "居民",
+            Some("10.1.2.3"),
+            IntakeInput {
+                channel: None,
+                ..pothole("第三件：路面塌陷")
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(citizen, AppError::Busy { .. }), "{citizen:?}");
+    assert_eq!(
+        t.store.writer_stats().sent,
+        before + 1,
+        "a report turned away wrote nothing"
+    );
+
+    drop(hold);
+    assert!(first.await.unwrap().unwrap().created);
+    // Once the surge has passed, the same reports are taken; the citizen's turned-away attempt
+    // did not use up the address's allowance.
+    assert!(
+        t.app
+            .intake
+            .submit(&op, pothole("第二件：路面塌陷"))
+            .await
+            .unwrap()
+            .created
+    );
+    for i in 0..10 {
+        t.app
+            .intake
+            .submit_public(
+                "居民",
+                Some("10.1.2.3"),
+                IntakeInput {
+                    channel: None,
+                    ..pothole(&format!("第{i}次反映：路面塌陷"))
+                },
+            )
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_12345_import_waits_for_its_turn_instead_of_losing_rows() {
+    let t = surge_township().await;
+    let op = t.actor("op").await;
+    let before = t.store.writer_stats().sent;
+    let hold = t.store.hold_writer();
+    let (app, first_op) = (t.app.clone(), op.clone());
+    let first = tokio::spawn(async move {
+        app.intake
+            .submit(&first_op, pothole("第一件：路面塌陷"))
+            .await
+    });
+    writer_sent(&t, before, 1).await;
+
+    let m = fengqiao_app::hotline::Mapping::default();
+    let csv = "工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限\n\
+               HL-900,2026-11-20 08:30:00,王建国,13800138000,村口路灯坏了一个月,苍岩村村口,,一般,\n";
+    let (orders, errors) = fengqiao_app::hotline::read_file(csv.as_bytes(), Some("o.csv"), &m);
+    let (app, import_op) = (t.app.clone(), op.clone());
+    let import = tokio::spawn(async move {
+        app.hotline
+            .import(&import_op, orders, errors, &m, false)
+            .await
+    });
+    // Well past the queue wait, with the only turn still taken.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(!import.is_finished(), "the import waits for its turn");
+    drop(hold);
+    assert!(first.await.unwrap().unwrap().created);
+    let report = import.await.unwrap().unwrap();
+    assert_eq!(report.created, 1, "{report:?}");
+    assert_eq!(report.failed_rows, 0, "{report:?}");
+}

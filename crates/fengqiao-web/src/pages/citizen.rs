@@ -224,7 +224,7 @@ pub async fn report(
         Err(e) => {
             let e = WebError::from(e);
             match e {
-                WebError::Invalid(_) | WebError::RateLimited { .. } => {
+                WebError::Invalid(_) | WebError::RateLimited { .. } | WebError::Busy { .. } => {
                     Ok(refuse(e.status(), e.message()))
                 }
                 other => Err(other),

@@ -135,9 +135,10 @@ pub async fn intake(
         Err(e) => {
             let e = WebError::from(e);
             match e {
-                WebError::Invalid(_) | WebError::Forbidden(_) | WebError::Conflict(_) => {
-                    refuse(e.message(), e.status())
-                }
+                WebError::Invalid(_)
+                | WebError::Forbidden(_)
+                | WebError::Conflict(_)
+                | WebError::Busy { .. } => refuse(e.message(), e.status()),
                 other => Err(other),
             }
         }
