@@ -126,84 +126,148 @@ impl CaseActions {
     ) -> Result<Case> {
         for _ in 0..5 {
             let l = self.load(actor, id).await?;
-            // The other case a merge or split touches must be one the actor may see too: out of
-            // scope it is "not found", whatever the action.
-            let merge_target = match (&action, l.rec.case.outcome.merged_into) {
-                (Action::Merge { into, .. }, _) => {
-                    Some(self.core.visible_case(actor, *into).await?.case)
-                }
-                (Action::Split { .. }, Some(into)) => {
-                    Some(self.core.visible_case(actor, into).await?.case)
-                }
-                _ => None,
-            };
-            let region = match &action {
-                Action::Register {
-                    region_id: Some(r), ..
-                } => self.core.regions().iter().find(|x| x.id == *r).cloned(),
-                _ => None,
-            };
-            let units = self.core.units();
-            let units_exist = action
-                .referenced_unit()
-                .is_none_or(|u| units.iter().any(|x| x.id == u));
-            let (rec, calendar, now) = (&l.rec, &l.calendar, l.now);
-            let ctx = DecideContext {
-                merge_target: merge_target.as_ref(),
-                region: region.as_ref(),
-                units_exist,
-                ..l.ctx(actor)
-            };
-            let decision = decide(&rec.case, &action, &ctx)?;
-            let feedback = match &action {
-                Action::Register { category_id, .. } if actor.user_id.is_some() => {
-                    self.triage
-                        .feedback_for(id, category_id.or(rec.case.category_id))
-                        .await?
-                }
-                _ => None,
-            };
-            let settles = match (&action, rec.case.outcome.merged_into) {
-                (Action::Merge { into, .. }, _) => vec![(id, *into, ProposalStatus::Merged)],
-                (Action::Split { .. }, Some(into)) => vec![(id, into, ProposalStatus::Dismissed)],
-                _ => Vec::new(),
-            };
-            if let Some(due) = decision.case.deadlines.reply_due {
-                let gaps = calendar.unknown_years_between(local_date(now), local_date(due));
-                if !gaps.is_empty() {
-                    tracing::warn!(years = ?gaps, case = %rec.case.case_no, "no holiday calendar for these years: counting Monday–Friday; import the official calendar with `fengqiao calendar import`");
-                }
-            }
-            match self
-                .core
-                .store
-                .commit(Changeset {
-                    case: decision.case,
-                    event: decision.event,
-                    effects: decision.effects,
-                    actor_id: actor.user_id,
-                    actor_name: actor.name.clone(),
-                    at: now,
-                    feedback,
-                    settles,
-                    external: external.clone(),
-                })
-                .await
-            {
+            let mut change = self.change(actor, &l, &l.rec.case, &action).await?;
+            change.external = external.clone();
+            match self.core.store.commit(change).await {
                 Ok(case) => {
-                    if !case.state.is_open() {
-                        self.triage.forget_case(case.id);
-                    } else if matches!(action, Action::Split { .. }) {
-                        self.triage.index_case(&case);
-                    }
+                    self.after_commit(&case, &action);
                     return Ok(case);
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(AppError::Conflict(
-            "工单正被他人同时处理，请刷新后重试".into(),
-        ))
+        Err(conflict())
     }
+
+    /// Triage's own registration and dispatch of a new case (智能分拨), decided on one load
+    /// and stored in one transaction with the suggestion marked as dispatched by it: one
+    /// write where there were three. A dispatch that is refused leaves the case registered,
+    /// for an operator; a refused registration leaves it as it was. `None` when nothing was
+    /// applied.
+    pub(crate) async fn auto_dispatch(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        register: Action,
+        dispatch: Action,
+    ) -> Result<Option<Case>> {
+        for _ in 0..5 {
+            let l = self.load(actor, id).await?;
+            let registered = match self.change(actor, &l, &l.rec.case, &register).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(case = %l.rec.case.case_no, error = %e, "automatic registration refused; the case waits for an operator");
+                    return Ok(None);
+                }
+            };
+            // The case as the registration leaves it once stored (the store counts versions).
+            let mut after = registered.case.clone();
+            after.version += 1;
+            let mut changes = vec![registered];
+            match self.change(actor, &l, &after, &dispatch).await {
+                Ok(mut dispatched) => {
+                    dispatched.auto_dispatched = true;
+                    changes.push(dispatched);
+                }
+                Err(e) => {
+                    tracing::warn!(case = %l.rec.case.case_no, error = %e, "automatic dispatch refused; the case waits for an operator");
+                }
+            }
+            match self.core.store.commit_all(changes).await {
+                Ok(case) => {
+                    self.after_commit(&case, &dispatch);
+                    return Ok(Some(case));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(conflict())
+    }
+
+    /// What `action` by `actor` does to `case` (the loaded case, or what earlier changes of
+    /// the same transaction made of it), as a changeset to store.
+    async fn change(
+        &self,
+        actor: &Actor,
+        l: &Loaded,
+        case: &Case,
+        action: &Action,
+    ) -> Result<Changeset> {
+        let id = case.id;
+        // The other case a merge or split touches must be one the actor may see too: out of
+        // scope it is "not found", whatever the action.
+        let merge_target = match (action, case.outcome.merged_into) {
+            (Action::Merge { into, .. }, _) => {
+                Some(self.core.visible_case(actor, *into).await?.case)
+            }
+            (Action::Split { .. }, Some(into)) => {
+                Some(self.core.visible_case(actor, into).await?.case)
+            }
+            _ => None,
+        };
+        let region = match action {
+            Action::Register {
+                region_id: Some(r), ..
+            } => self.core.regions().iter().find(|x| x.id == *r).cloned(),
+            _ => None,
+        };
+        let units = self.core.units();
+        let units_exist = action
+            .referenced_unit()
+            .is_none_or(|u| units.iter().any(|x| x.id == u));
+        let (calendar, now) = (&l.calendar, l.now);
+        let ctx = DecideContext {
+            merge_target: merge_target.as_ref(),
+            region: region.as_ref(),
+            units_exist,
+            ..l.ctx(actor)
+        };
+        let decision = decide(case, action, &ctx)?;
+        let feedback = match action {
+            Action::Register { category_id, .. } if actor.user_id.is_some() => {
+                self.triage
+                    .feedback_for(id, category_id.or(case.category_id))
+                    .await?
+            }
+            _ => None,
+        };
+        let settles = match (action, case.outcome.merged_into) {
+            (Action::Merge { into, .. }, _) => vec![(id, *into, ProposalStatus::Merged)],
+            (Action::Split { .. }, Some(into)) => vec![(id, into, ProposalStatus::Dismissed)],
+            _ => Vec::new(),
+        };
+        if let Some(due) = decision.case.deadlines.reply_due {
+            let gaps = calendar.unknown_years_between(local_date(now), local_date(due));
+            if !gaps.is_empty() {
+                tracing::warn!(years = ?gaps, case = %case.case_no, "no holiday calendar for these years: counting Monday–Friday; import the official calendar with `fengqiao calendar import`");
+            }
+        }
+        Ok(Changeset {
+            case: decision.case,
+            event: decision.event,
+            effects: decision.effects,
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            at: now,
+            feedback,
+            settles,
+            external: None,
+            auto_dispatched: false,
+        })
+    }
+
+    /// Keeps the duplicate finder's index in step with a stored change.
+    fn after_commit(&self, case: &Case, action: &Action) {
+        if !case.state.is_open() {
+            self.triage.forget_case(case.id);
+        } else if matches!(action, Action::Split { .. }) {
+            self.triage.index_case(case);
+        }
+    }
+}
+
+fn conflict() -> AppError {
+    AppError::Conflict("工单正被他人同时处理，请刷新后重试".into())
 }

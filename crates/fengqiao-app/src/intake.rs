@@ -574,23 +574,20 @@ impl IntakeService {
                 s.words.join("、")
             )),
         };
-        match self.actions.act(&actor, case.id, register).await {
-            Ok(c) => current = c,
-            Err(e) => {
-                tracing::warn!(case = %case.case_no, error = %e, "automatic registration failed; the case waits for an operator");
-                return Ok(current);
-            }
-        }
         let dispatch = fengqiao_domain::lifecycle::Action::Dispatch {
             unit_id,
             co_units: Vec::new(),
             remark: Some("按分类默认承办单位自动派发".into()),
         };
-        match self.actions.act(&actor, case.id, dispatch).await {
-            Ok(c) => {
-                current = c;
-                self.core.store.mark_auto_dispatched(case.id).await?;
-            }
+        // The case is stored and its reporter answered whatever happens here: a failure leaves
+        // it for an operator.
+        match self
+            .actions
+            .auto_dispatch(&actor, case.id, register, dispatch)
+            .await
+        {
+            Ok(Some(c)) => current = c,
+            Ok(None) => {}
             Err(e) => {
                 tracing::warn!(case = %case.case_no, error = %e, "automatic dispatch failed; the case waits for an operator");
             }

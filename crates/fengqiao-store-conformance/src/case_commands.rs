@@ -99,6 +99,54 @@ pub async fn commit_refuses_stale_versions(store: &dyn Store) {
     );
 }
 
+/// Changes decided one after another on one load are stored together: each on the case as
+/// the one before left it, in order, or — when any of them is stale — none of them.
+pub async fn commit_all_stores_every_change_or_none(store: &dyn Store) {
+    let case = store
+        .intake(new_case("垃圾没人清运", None, None))
+        .await
+        .unwrap()
+        .case;
+    let register = change(
+        case.clone(),
+        ActionKind::Register,
+        CaseState::Registered,
+        vec![],
+    );
+    // The second change is stale: decided on the case as first read.
+    let stale = change(
+        case.clone(),
+        ActionKind::Withdraw,
+        CaseState::Withdrawn,
+        vec![],
+    );
+    let err = store
+        .commit_all(vec![register.clone(), stale])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "{err:?}");
+    let rec = store.case(case.id).await.unwrap().unwrap();
+    assert_eq!(rec.case.state, CaseState::Reported, "nothing was stored");
+    assert_eq!(store.events(case.id).await.unwrap().len(), 1);
+
+    let mut registered = register.case.clone();
+    registered.version += 1;
+    let withdraw = change(
+        registered,
+        ActionKind::Withdraw,
+        CaseState::Withdrawn,
+        vec![],
+    );
+    let saved = store.commit_all(vec![register, withdraw]).await.unwrap();
+    assert_eq!(saved.state, CaseState::Withdrawn);
+    assert_eq!(saved.version, case.version + 2);
+    let events = store.events(case.id).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["intake", "register", "withdraw"]
+    );
+}
+
 pub async fn merge_moves_reporters_and_notifies(store: &dyn Store) {
     let a = store
         .intake(new_case("同一个问题 A", None, None))

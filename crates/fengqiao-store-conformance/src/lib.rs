@@ -62,7 +62,8 @@ macro_rules! conformance_tests {
             config { one_policy_per_category_priority_and_stage, calendar_days_upsert }
             case_commands {
                 intake_is_idempotent, intake_with_unknown_region_is_refused,
-                commit_refuses_stale_versions, merge_moves_reporters_and_notifies,
+                commit_refuses_stale_versions, commit_all_stores_every_change_or_none,
+                merge_moves_reporters_and_notifies,
                 sub_dispatch_creates_a_child_case, only_reported_cases_are_amended,
                 bundles_are_written_whole, external_updates_apply_once,
                 ids_and_numbers_are_distinct, events_record_the_unit_and_the_deadline_in_force,
@@ -220,6 +221,7 @@ pub fn change(case: Case, action: ActionKind, to: CaseState, effects: Vec<Effect
         feedback: None,
         settles: Vec::new(),
         external: None,
+        auto_dispatched: false,
     }
 }
 

@@ -174,15 +174,17 @@ pub async fn the_model_never_learns_from_itself(store: &dyn Store) {
     let mut registered = by_system.clone();
     registered.category_id = Some(roads);
     store
-        .commit(change(
-            registered,
-            ActionKind::Register,
-            CaseState::Registered,
-            vec![],
-        ))
+        .commit(Changeset {
+            auto_dispatched: true,
+            ..change(
+                registered,
+                ActionKind::Register,
+                CaseState::Registered,
+                vec![],
+            )
+        })
         .await
         .unwrap();
-    store.mark_auto_dispatched(by_system.id).await.unwrap();
     // Nobody categorised this one yet: not training data.
     store
         .intake(new_case("说不清的事", None, None))

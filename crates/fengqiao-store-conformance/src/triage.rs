@@ -102,7 +102,19 @@ pub async fn suggestions_and_proposals_are_written_with_the_case(store: &dyn Sto
         Some(suggestion)
     );
     assert_eq!(store.case_suggestion(first.id).await.unwrap(), None);
-    store.mark_auto_dispatched(second.id).await.unwrap();
+    // Marked with the change that dispatched it, in its transaction.
+    store
+        .commit(Changeset {
+            auto_dispatched: true,
+            ..change(
+                second.clone(),
+                ActionKind::Register,
+                CaseState::Registered,
+                vec![],
+            )
+        })
+        .await
+        .unwrap();
     assert!(
         store
             .case_suggestion(second.id)

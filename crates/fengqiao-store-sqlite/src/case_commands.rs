@@ -110,6 +110,9 @@ fn apply_changeset(conn: &Connection, ch: &Changeset) -> Result<Case> {
             e => e,
         })?;
     }
+    if ch.auto_dispatched {
+        crate::triage::mark_auto_dispatched(conn, case.id)?;
+    }
     for effect in &ch.effects {
         match effect {
             Effect::CreateChild(child) => {
@@ -333,6 +336,18 @@ impl CaseCommandStore for SqliteStore {
 
     async fn commit(&self, change: Changeset) -> Result<Case> {
         self.write(move |conn| apply_changeset(conn, &change)).await
+    }
+
+    async fn commit_all(&self, changes: Vec<Changeset>) -> Result<Case> {
+        // One job: an error in any change rolls the job's savepoint back, so none is stored.
+        self.write(move |conn| {
+            let mut last = None;
+            for change in &changes {
+                last = Some(apply_changeset(conn, change)?);
+            }
+            last.ok_or_else(|| StoreError::backend("commit_all was given no change"))
+        })
+        .await
     }
 
     async fn amend_reported_case(&self, a: CaseAmendment, audit: Audit) -> Result<bool> {

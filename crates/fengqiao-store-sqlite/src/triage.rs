@@ -428,10 +428,6 @@ impl TriageStore for SqliteStore {
         self.read(move |conn| suggestion(conn, id)).await
     }
 
-    async fn mark_auto_dispatched(&self, id: CaseId) -> Result<()> {
-        self.write(move |conn| mark_auto_dispatched(conn, id)).await
-    }
-
     async fn labelled_cases(&self) -> Result<Vec<LabelledCase>> {
         self.read(labelled_cases).await
     }

@@ -68,6 +68,9 @@ pub struct Changeset {
     /// The change is an update a client posted under its own id: recorded with the event, so
     /// the same id cannot be applied twice (`Duplicate`).
     pub external: Option<ExternalRef>,
+    /// The change is triage's own dispatch (智能分拨): the case's suggestion is marked as
+    /// dispatched by it, in the same transaction.
+    pub auto_dispatched: bool,
 }
 
 /// New intake text for a case still waiting to be registered.
@@ -98,6 +101,10 @@ pub trait CaseCommandStore: Send + Sync + 'static {
     async fn intake(&self, new: NewCase) -> Result<IntakeOutcome>;
     /// Writes one accepted action atomically; `Conflict` if the case changed since it was read.
     async fn commit(&self, change: Changeset) -> Result<Case>;
+    /// Writes accepted actions in order in one transaction, each decided on the case as the
+    /// one before left it: all are stored or none (`Conflict` if any case changed since it was
+    /// read). Returns the case as the last change left it.
+    async fn commit_all(&self, changes: Vec<Changeset>) -> Result<Case>;
     /// Corrects the intake text of a case nobody has registered yet (a re-imported work order
     /// that changed at the source). False, and nothing written, once it is registered.
     async fn amend_reported_case(&self, amend: CaseAmendment, audit: Audit) -> Result<bool>;

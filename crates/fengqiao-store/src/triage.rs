@@ -144,8 +144,6 @@ pub trait TriageStore: Send + Sync + 'static {
     /// Makes a stored model the active one (e.g. switching back to an earlier version).
     async fn activate_triage_model(&self, version: i64, audit: Audit) -> Result<TriageModelInfo>;
     async fn case_suggestion(&self, id: CaseId) -> Result<Option<Suggestion>>;
-    /// Marks a case's suggestion as acted on by the system.
-    async fn mark_auto_dispatched(&self, id: CaseId) -> Result<()>;
     /// Cases whose category a person gave or confirmed: training data. Cases the system
     /// categorised on its own are left out, so the model never learns from itself.
     async fn labelled_cases(&self) -> Result<Vec<LabelledCase>>;

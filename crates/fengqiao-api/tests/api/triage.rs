@@ -68,7 +68,9 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
     assert!(v["macro_f1"].as_f64().unwrap() > 0.8, "{v}");
 
     // A confident suggestion registers and dispatches the case to the category's unit, with
-    // the words that drove it.
+    // the words that drove it: stored with the report, then registered, dispatched and marked
+    // in one more transaction.
+    let writes = t.store.writer_stats().sent;
     let (s, v) = t
         .post(&op, "/cases", json!({"body": "苍岩村老街的水泥路面塌了个大坑，电瓶车差点摔倒", "channel": "hotline", "region_id": t.village}))
         .await;
@@ -89,6 +91,7 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
     assert_eq!(v["state"], "dispatched", "{v}");
     assert_eq!(v["unit_id"], t.unit);
     assert_eq!(sug["auto_dispatched"], true);
+    assert_eq!(t.store.writer_stats().sent - writes, 2, "two transactions");
     let ev = t.get_ok(&op, &format!("/cases/{first}/events")).await;
     assert!(
         ev["items"]
