@@ -6,7 +6,8 @@
 //!   thing within the hour), every case placed in the village by its text, so it joins the
 //!   village's duplicate search and hot spot;
 //! - **varied**: real messages (`messages_unlabeled.csv`, cycled) spread over eight villages,
-//!   with a classifier trained on `messages_train.csv` active, duplicate search and hot spots on.
+//!   with a classifier trained on `messages_train.csv` active (each label a category with a
+//!   unit, so confident suggestions are dispatched), duplicate search and hot spots on.
 //!
 //!     cargo run --release --example intake_bench -- [SECONDS] [CLIENTS] [TRAIN.csv MESSAGES.csv]
 //!
@@ -103,6 +104,28 @@ async fn serve(
         .await
         .unwrap();
     if let Some(rows) = train {
+        // A category per label with a unit of its own, as a township's tree has: confident
+        // suggestions are registered and dispatched by triage (智能分拨), as they would be.
+        let mut labels: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        for label in labels {
+            let unit = app
+                .admin
+                .create_unit(
+                    &sys,
+                    &format!("{label}办公室"),
+                    fengqiao_domain::org::UnitKind::Department,
+                    None,
+                    town.id,
+                )
+                .await
+                .unwrap();
+            app.admin
+                .create_category(&sys, None, label, Some(unit.id), false)
+                .await
+                .unwrap();
+        }
         app.triage
             .train_and_store(&sys, rows, "bench".into(), None)
             .await
