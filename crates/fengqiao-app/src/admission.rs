@@ -9,6 +9,7 @@
 //! turned away.
 
 use crate::{AppError, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -35,6 +36,8 @@ impl Default for IntakeLimits {
 pub(crate) struct Admission {
     permits: Semaphore,
     wait: Duration,
+    /// Reports turned away since start, for the log.
+    turned_away: AtomicU64,
 }
 
 /// A turn to run one intake; the next waiting report starts when it is dropped.
@@ -45,6 +48,7 @@ impl Admission {
         Admission {
             permits: Semaphore::new(limits.in_flight.max(1)),
             wait: limits.queue_wait,
+            turned_away: AtomicU64::new(0),
         }
     }
 
@@ -56,10 +60,16 @@ impl Admission {
             // The semaphore is never closed; a timeout is the only way here.
             _ => {
                 let seconds = self.wait.as_secs().max(1);
-                tracing::warn!(
-                    waited_ms = self.wait.as_millis() as u64,
-                    "intake busy: a report was turned away"
-                );
+                // Logged at the 1st, 2nd, 4th… and every thousandth, not a line per report
+                // while a surge lasts.
+                let n = self.turned_away.fetch_add(1, Ordering::Relaxed) + 1;
+                if n.is_power_of_two() || n.is_multiple_of(1000) {
+                    tracing::warn!(
+                        turned_away = n,
+                        waited_ms = self.wait.as_millis() as u64,
+                        "intake busy: reports turned away since start (503, Retry-After)"
+                    );
+                }
                 Err(AppError::Busy {
                     message: format!(
                         "当前同时提交的诉求过多，本次未受理，请 {seconds} 秒后重新提交；\
