@@ -486,7 +486,10 @@ impl IntakeService {
                 notify_reporter = sent < ANONYMOUS_NOTICES_PER_DAY;
             }
         }
-        let analysis = self.triage.analyze(&title, &body, region_id, now).await?;
+        let analysis = self
+            .triage
+            .analyze(&title, &body, region_id, category_id, now)
+            .await?;
         let mut outcome = self
             .core
             .store
@@ -522,6 +525,7 @@ impl IntakeService {
                 photos,
                 place_note,
                 notify_reporter,
+                hotspot: analysis.hotspot,
             })
             .await?;
         if outcome.created {

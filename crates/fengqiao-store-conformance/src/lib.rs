@@ -197,6 +197,7 @@ pub fn new_case(body: &str, key: Option<&str>, region: Option<RegionId>) -> NewC
         photos: Vec::new(),
         place_note: None,
         notify_reporter: false,
+        hotspot: None,
     }
 }
 

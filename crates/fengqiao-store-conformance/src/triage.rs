@@ -237,6 +237,35 @@ pub async fn hotspots_gain_members_without_duplicates(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
+
+    // A report joins a hot spot with its own intake: member and last report in one write.
+    let later = t0() + chrono::Duration::hours(3);
+    let fourth = store
+        .intake(NewCase {
+            hotspot: Some(h),
+            received_at: later,
+            ..new_case("垃圾还是没人清理", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    let stored = store.hotspots(t0()).await.unwrap();
+    assert_eq!(
+        stored[0].members,
+        vec![first.id, second.id, third.id, fourth.id]
+    );
+    assert_eq!(stored[0].last_at, later);
+    // A hot spot that is not there is no reason to refuse a report.
+    let fifth = store
+        .intake(NewCase {
+            hotspot: Some(h + 1000),
+            ..new_case("垃圾", None, None)
+        })
+        .await
+        .unwrap()
+        .case;
+    assert!(store.case(fifth.id).await.unwrap().is_some());
+    assert_eq!(store.hotspots(t0()).await.unwrap()[0].members.len(), 4);
 }
 pub async fn open_texts_leave_out_closed_cases(store: &dyn Store) {
     let (first, second) = two_alike(store).await;

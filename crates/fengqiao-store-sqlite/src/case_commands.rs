@@ -326,6 +326,9 @@ impl CaseCommandStore for SqliteStore {
                 .map_err(backend)?;
             }
             crate::triage::insert_proposals(conn, id, &new.duplicates, new.received_at)?;
+            if let Some(spot) = new.hotspot {
+                crate::triage::join_hotspot(conn, spot, id, new.received_at)?;
+            }
             Ok(IntakeOutcome {
                 case,
                 created: true,

@@ -322,6 +322,29 @@ pub fn dismiss_proposal(conn: &Connection, id: i64, audit: &Audit) -> Result<Dup
 
 /// Raises a hot spot or adds members to one; its id. Costs the same whatever the hot spot's
 /// size: a surge's every report joins it.
+/// A new case joins an existing hot spot, if it is still there (in the case's transaction).
+pub(crate) fn join_hotspot(
+    conn: &Connection,
+    spot: i64,
+    case: CaseId,
+    at: Timestamp,
+) -> Result<()> {
+    let n = conn
+        .execute_cached(
+            "UPDATE hotspots SET last_at = MAX(last_at, ?2) WHERE id = ?1",
+            params![spot, ms(at)],
+        )
+        .map_err(backend)?;
+    if n == 1 {
+        conn.execute_cached(
+            "INSERT OR IGNORE INTO hotspot_members (hotspot_id, case_id) VALUES (?1, ?2)",
+            params![spot, case.0],
+        )
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
 pub fn upsert_hotspot(conn: &Connection, h: &HotspotUpdate, audit: &Audit) -> Result<i64> {
     let id = match h.id {
         Some(id) => {

@@ -59,6 +59,7 @@ fn intake(i: usize) -> NewCase {
         photos: Vec::new(),
         place_note: None,
         notify_reporter: false,
+        hotspot: None,
     }
 }
 

@@ -42,6 +42,10 @@ pub struct NewCase {
     /// Tell the reporter the case is registered, with its number (the intake notice). Not for
     /// work orders imported from a source that told the caller itself.
     pub notify_reporter: bool,
+    /// The hot spot of a look-alike report this one joins: its membership and the hot spot's
+    /// last report are stored with the case, so a surge's reports add no write of their own.
+    /// Ignored when the hot spot is no longer there.
+    pub hotspot: Option<i64>,
 }
 
 #[derive(Debug, Clone)]

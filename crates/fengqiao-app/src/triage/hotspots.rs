@@ -87,41 +87,30 @@ impl Triage {
         case: &fengqiao_domain::case::Case,
         analysis: &super::Analysis,
     ) -> Result<()> {
-        let cfg = &self.core.config.triage;
-        let at = ms(case.created_at);
-        let kind = analysis
-            .suggestion
-            .as_ref()
-            .map(|s| s.label.clone())
-            .or_else(|| case.category_id.map(|c| c.0.to_string()));
         if analysis.partition == 0 {
             return Ok(());
         }
-        let key = hot_key(analysis.partition, kind.as_deref());
+        let cfg = &self.core.config.triage;
+        let at = ms(case.created_at);
         let since = at - cfg.hotspot_hours * 3_600_000;
-        // A report joins the hot spot of a look-alike neighbour: one search and one write, the
-        // same for the thousandth report of a surge as for the sixth. Only a report whose
-        // neighbours are in none is clustered, to see whether a hot spot forms (bounded too).
-        let neighbours: Vec<i64> = {
+        {
             let mut hot = self.hot.write().expect("hot lock");
+            let key = hot_key(analysis.partition, analysis.kind.as_deref());
             hot.insert(case.id.0, key, at, &analysis.shingles);
             if case.id.0 % 256 == 0 {
                 hot.prune(since);
                 self.spots.write().expect("spots lock").prune(since);
             }
-            let hot = std::sync::RwLockWriteGuard::downgrade(hot);
-            hot.search(key, since, &analysis.shingles, cfg.hotspot_similarity, 8)
-                .into_iter()
-                .map(|m| m.id)
-                .filter(|&id| id != case.id.0)
-                .collect()
-        };
-        if neighbours.is_empty() {
+        }
+        // A report joins the hot spot of a look-alike neighbour: one search, and the membership
+        // stored with the case, the same for the thousandth report of a surge as for the
+        // sixth. Only a report whose neighbours are in none is clustered, to see whether a hot
+        // spot forms (bounded too).
+        if analysis.hot_neighbours.is_empty() {
             return Ok(());
         }
-        let joined = self.spots.read().expect("spots lock").of_any(&neighbours);
-        let outcome = match joined {
-            Some(spot) => self.join_hotspot(spot, case, vec![case.id]).await,
+        let outcome = match analysis.hotspot {
+            Some(spot) => self.join_hotspot(spot, case, vec![case.id], true).await,
             None => {
                 let cluster = self.hot.read().expect("hot lock").cluster(
                     case.id.0,
@@ -137,7 +126,7 @@ impl Triage {
                 let spot = self.spots.read().expect("spots lock").of_any(&cluster);
                 let cluster: Vec<CaseId> = cluster.into_iter().map(CaseId).collect();
                 match spot {
-                    Some(spot) => self.join_hotspot(spot, case, cluster).await,
+                    Some(spot) => self.join_hotspot(spot, case, cluster, false).await,
                     None => self.raise_hotspot(case, analysis.partition, cluster).await,
                 }
             }
@@ -146,6 +135,42 @@ impl Triage {
             tracing::warn!(case = %case.case_no, error = %e, "hot-spot detection failed");
         }
         Ok(())
+    }
+
+    /// Look-alike reports of the same place and kind of problem in the hot-spot window, and the
+    /// hot spot the first of them that is in one belongs to. Read before the report is stored,
+    /// so that it joins that hot spot in its own transaction.
+    pub(super) fn hot_neighbours(
+        &self,
+        partition: i64,
+        kind: Option<&str>,
+        shingles: &fengqiao_triage::Shingles,
+        at: i64,
+    ) -> (Vec<i64>, Option<i64>) {
+        if partition == 0 {
+            return (Vec::new(), None);
+        }
+        let cfg = &self.core.config.triage;
+        let since = at - cfg.hotspot_hours * 3_600_000;
+        let neighbours: Vec<i64> = self
+            .hot
+            .read()
+            .expect("hot lock")
+            .search(
+                hot_key(partition, kind),
+                since,
+                shingles,
+                cfg.hotspot_similarity,
+                8,
+            )
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let spot = match neighbours.is_empty() {
+            true => None,
+            false => self.spots.read().expect("spots lock").of_any(&neighbours),
+        };
+        (neighbours, spot)
     }
 
     /// The window's hot spots and their members, from the store (at start and after bulk loads).
@@ -166,11 +191,15 @@ impl Triage {
     /// Adds cases to a hot spot. Its key words are described again each time it doubles in
     /// size, from a sample of its reports, so they follow what most reports are about at a
     /// cost that does not grow with the surge.
+    /// Adds `cases` to a hot spot: in memory, and in the store unless `stored` (the report
+    /// joined it in its own intake transaction); described again when its size passes a power
+    /// of two.
     async fn join_hotspot(
         &self,
         spot: i64,
         case: &fengqiao_domain::case::Case,
         cases: Vec<CaseId>,
+        stored: bool,
     ) -> Result<()> {
         let (new, sample) = {
             let mut spots = self.spots.write().expect("spots lock");
@@ -196,6 +225,7 @@ impl Triage {
         }
         let keywords = match sample {
             Some(sample) => Some(self.describe(&sample).await?.0),
+            None if stored => return Ok(()),
             None => None,
         };
         self.core

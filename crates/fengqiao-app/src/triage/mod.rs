@@ -89,8 +89,15 @@ pub struct Triage {
 pub(crate) struct Analysis {
     pub suggestion: Option<Suggestion>,
     pub duplicates: Vec<(CaseId, f32)>,
+    /// The hot spot a look-alike report of the same place and kind is in: this report joins
+    /// it in its own intake transaction.
+    pub hotspot: Option<i64>,
     shingles: Shingles,
     partition: i64,
+    /// The kind of problem hot spots are kept by: the suggestion's label, else the category.
+    kind: Option<String>,
+    /// Look-alike reports in the hot-spot window, found before this one was stored.
+    hot_neighbours: Vec<i64>,
 }
 
 impl Triage {
@@ -235,6 +242,7 @@ impl Triage {
         title: &str,
         body: &str,
         region: Option<RegionId>,
+        category: Option<CategoryId>,
         now: Timestamp,
     ) -> Result<Analysis> {
         let model = self.model.read().expect("model lock").clone();
@@ -290,11 +298,20 @@ impl Triage {
             .into_iter()
             .map(|m| (CaseId(m.id), m.similarity))
             .collect();
+        let kind = suggestion
+            .as_ref()
+            .map(|s| s.label.clone())
+            .or_else(|| category.map(|c| c.0.to_string()));
+        let (hot_neighbours, hotspot) =
+            self.hot_neighbours(partition, kind.as_deref(), &shingles, ms(now));
         Ok(Analysis {
             suggestion,
             duplicates,
+            hotspot,
             shingles,
             partition,
+            kind,
+            hot_neighbours,
         })
     }
 

@@ -97,9 +97,23 @@ async fn a_surge_of_one_report_is_one_hot_spot_and_its_last_reports_still_find_d
             .case;
         last = Some(case);
     }
+    // The next report joins the hot spot with its own intake: one write, nothing after.
+    let writes = t.store.writer_stats().sent;
+    t.app
+        .intake
+        .submit(
+            &op,
+            IntakeInput {
+                region_id: Some(t.village),
+                ..pothole("苍岩村老街自来水管爆了，水漫到路上，家里停水了")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.store.writer_stats().sent - writes, 1, "one transaction");
     let hot = t.app.triage.hotspots(&op).await.unwrap();
     assert_eq!(hot.len(), 1, "one hot spot, not one per burst");
-    assert_eq!(hot[0].size, 1200);
+    assert_eq!(hot[0].size, 1201);
     assert!(
         hot[0]
             .hotspot
