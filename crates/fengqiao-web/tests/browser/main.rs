@@ -183,7 +183,17 @@ async fn a_report_goes_round_the_whole_loop_in_a_browser() {
         .type_into("#content", "坑只填了一半，下雨后又塌了")
         .await;
     phone.click("details form button[type=submit]").await;
-    assert!(phone.text(".alert.ok").await.contains("问题仍未解决"));
+    // The rating's notice also mentions 问题仍未解决: wait for the supplement's own answer, not
+    // the page it was sent from.
+    let mut said = String::new();
+    for _ in 0..50 {
+        said = phone.text(".alert.ok").await;
+        if said.contains("已收到您的反馈") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(said.contains("已收到您的反馈：问题仍未解决"), "{said}");
     let rated = t
         .app
         .queries
