@@ -106,7 +106,7 @@ impl Triage {
         // stored with the case, the same for the thousandth report of a surge as for the
         // sixth. Only a report whose neighbours are in none is clustered, to see whether a hot
         // spot forms (bounded too).
-        if analysis.hot_neighbours.is_empty() {
+        if !analysis.has_hot_neighbours {
             return Ok(());
         }
         let outcome = match analysis.hotspot {
@@ -137,18 +137,18 @@ impl Triage {
         Ok(())
     }
 
-    /// Look-alike reports of the same place and kind of problem in the hot-spot window, and the
-    /// hot spot the first of them that is in one belongs to. Read before the report is stored,
-    /// so that it joins that hot spot in its own transaction.
+    /// Whether the hot-spot window holds look-alike reports of the same place and kind of
+    /// problem, and the hot spot the first of them that is in one belongs to. Read before the
+    /// report is stored, so that it joins that hot spot in its own transaction.
     pub(super) fn hot_neighbours(
         &self,
         partition: i64,
         kind: Option<&str>,
         shingles: &fengqiao_triage::Shingles,
         at: i64,
-    ) -> (Vec<i64>, Option<i64>) {
+    ) -> (bool, Option<i64>) {
         if partition == 0 {
-            return (Vec::new(), None);
+            return (false, None);
         }
         let cfg = &self.core.config.triage;
         let since = at - cfg.hotspot_hours * 3_600_000;
@@ -166,11 +166,11 @@ impl Triage {
             .into_iter()
             .map(|m| m.id)
             .collect();
-        let spot = match neighbours.is_empty() {
-            true => None,
-            false => self.spots.read().expect("spots lock").of_any(&neighbours),
-        };
-        (neighbours, spot)
+        if neighbours.is_empty() {
+            return (false, None);
+        }
+        let spot = self.spots.read().expect("spots lock").of_any(&neighbours);
+        (true, spot)
     }
 
     /// The window's hot spots and their members, from the store (at start and after bulk loads).
@@ -188,12 +188,10 @@ impl Triage {
         Ok(())
     }
 
-    /// Adds cases to a hot spot. Its key words are described again each time it doubles in
-    /// size, from a sample of its reports, so they follow what most reports are about at a
-    /// cost that does not grow with the surge.
     /// Adds `cases` to a hot spot: in memory, and in the store unless `stored` (the report
-    /// joined it in its own intake transaction); described again when its size passes a power
-    /// of two.
+    /// joined it in its own intake transaction). Its key words are described again each time it
+    /// doubles in size, from a sample of its reports, so they follow what most reports are
+    /// about at a cost that does not grow with the surge.
     async fn join_hotspot(
         &self,
         spot: i64,

@@ -96,8 +96,8 @@ pub(crate) struct Analysis {
     partition: i64,
     /// The kind of problem hot spots are kept by: the suggestion's label, else the category.
     kind: Option<String>,
-    /// Look-alike reports in the hot-spot window, found before this one was stored.
-    hot_neighbours: Vec<i64>,
+    /// Whether look-alike reports were in the hot-spot window before this one was stored.
+    has_hot_neighbours: bool,
 }
 
 impl Triage {
@@ -302,7 +302,7 @@ impl Triage {
             .as_ref()
             .map(|s| s.label.clone())
             .or_else(|| category.map(|c| c.0.to_string()));
-        let (hot_neighbours, hotspot) =
+        let (has_hot_neighbours, hotspot) =
             self.hot_neighbours(partition, kind.as_deref(), &shingles, ms(now));
         Ok(Analysis {
             suggestion,
@@ -311,7 +311,7 @@ impl Triage {
             shingles,
             partition,
             kind,
-            hot_neighbours,
+            has_hot_neighbours,
         })
     }
 

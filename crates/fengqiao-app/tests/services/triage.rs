@@ -77,13 +77,8 @@ async fn a_repeat_in_the_same_village_is_proposed_as_a_duplicate() {
 async fn a_surge_of_one_report_is_one_hot_spot_and_its_last_reports_still_find_duplicates() {
     let t = township(AppConfig::default()).await;
     let op = t.actor("op").await;
-    let mut last = None;
-    for i in 0..1200 {
-        if i % 100 == 0 {
-            t.clock.advance(chrono::Duration::minutes(5));
-        }
-        let case = t
-            .app
+    let report = || async {
+        t.app
             .intake
             .submit(
                 &op,
@@ -94,22 +89,18 @@ async fn a_surge_of_one_report_is_one_hot_spot_and_its_last_reports_still_find_d
             )
             .await
             .unwrap()
-            .case;
-        last = Some(case);
+            .case
+    };
+    let mut last = None;
+    for i in 0..1200 {
+        if i % 100 == 0 {
+            t.clock.advance(chrono::Duration::minutes(5));
+        }
+        last = Some(report().await);
     }
     // The next report joins the hot spot with its own intake: one write, nothing after.
     let writes = t.store.writer_stats().sent;
-    t.app
-        .intake
-        .submit(
-            &op,
-            IntakeInput {
-                region_id: Some(t.village),
-                ..pothole("苍岩村老街自来水管爆了，水漫到路上，家里停水了")
-            },
-        )
-        .await
-        .unwrap();
+    report().await;
     assert_eq!(t.store.writer_stats().sent - writes, 1, "one transaction");
     let hot = t.app.triage.hotspots(&op).await.unwrap();
     assert_eq!(hot.len(), 1, "one hot spot, not one per burst");
