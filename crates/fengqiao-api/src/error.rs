@@ -108,11 +108,17 @@ impl IntoResponse for ApiError {
         }
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(seconds),
-            );
+            retry_after(&mut response, seconds);
         }
         response
     }
+}
+
+/// Tells the client when to send again (`Retry-After`, in seconds): for 429 and for 503 under a
+/// surge, in the API's answers, Open311's and the pages'.
+pub fn retry_after(response: &mut Response, seconds: u64) {
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(seconds),
+    );
 }

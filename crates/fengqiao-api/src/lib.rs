@@ -13,7 +13,7 @@ mod routes;
 mod serve;
 pub mod upload;
 
-pub use error::ApiError;
+pub use error::{retry_after, ApiError};
 pub use extract::ClientAddr;
 
 /// Case actions in their wire form: the field table pages build their forms from, and the

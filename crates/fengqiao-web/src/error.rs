@@ -2,7 +2,7 @@
 //! missing or expired login sends the browser to the login page and back afterwards.
 
 use crate::render;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fengqiao_app::AppError;
 use serde_json::json;
@@ -116,9 +116,7 @@ impl IntoResponse for WebError {
         let mut res = body.status(status);
         if let WebError::RateLimited { retry_after, .. } | WebError::Busy { retry_after, .. } = self
         {
-            if let Ok(v) = retry_after.to_string().parse() {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+            fengqiao_api::retry_after(&mut res, retry_after);
         }
         res
     }

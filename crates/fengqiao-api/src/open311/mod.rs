@@ -225,10 +225,7 @@ impl IntoResponse for Failure {
         }
         .into_response();
         if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(seconds),
-            );
+            crate::error::retry_after(&mut response, seconds);
         }
         response
     }
