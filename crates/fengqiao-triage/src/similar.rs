@@ -178,6 +178,10 @@ struct Entry {
     /// history, where the (smoothed) idf moves slowly and re-weighing every candidate would
     /// cost more than it changes.
     vector: Vec<(u32, f32)>,
+    /// One over the length of the case's weights as of insertion: posting lists keep the
+    /// weights unscaled (so inserting is one pass over the message's terms), and a search scales
+    /// each candidate's partial score once.
+    inv_norm: f32,
 }
 
 /// From this many cases in a place on, stored vectors are scored as they are.
@@ -215,18 +219,21 @@ const PROBE_TERMS: usize = 48;
 /// Cases live in dense slots; each (place, term) posting list holds `(slot, weight)`, so a
 /// search accumulates partial scores into a flat array over the message's distinctive terms
 /// only, then re-scores the best [`RESCORE`] candidates with the exact cosine.
+///
+/// Document frequency is per place: a village's own name, or the way its grid worker writes,
+/// is common there and must not make every report from it look alike. A place's frequency of a
+/// term is the length of its posting list (each case posts each of its terms once, and removal
+/// filters the lists), so it costs no second table; only an index with global frequencies keeps
+/// one.
 #[derive(Debug, Default)]
 pub struct SimilarityIndex {
     slots: Vec<Option<Entry>>,
     free: Vec<u32>,
     slot_of: FxHashMap<i64, u32>,
     postings: FxHashMap<(i64, u32), Vec<(u32, f32)>>,
-    /// Document frequency per place: a village's own name, or the way its grid worker writes,
-    /// is common there and must not make every report from it look alike.
-    df: FxHashMap<(i64, u32), u32>,
+    /// Document frequency over the whole index, when it counts globally.
+    global_df: Option<FxHashMap<u32, u32>>,
     per_place: FxHashMap<i64, u32>,
-    /// Count document frequencies over the whole index instead of per place.
-    global_idf: bool,
 }
 
 impl SimilarityIndex {
@@ -241,16 +248,27 @@ impl SimilarityIndex {
     /// cluster's own shared words as common.
     pub fn with_global_idf() -> SimilarityIndex {
         SimilarityIndex {
-            global_idf: true,
+            global_df: Some(FxHashMap::default()),
             ..SimilarityIndex::default()
         }
     }
 
     fn scope(&self, partition: i64) -> i64 {
-        if self.global_idf {
+        if self.global_df.is_some() {
             i64::MIN
         } else {
             partition
+        }
+    }
+
+    /// Cases in the scope of `partition` with term `t`.
+    fn df(&self, partition: i64, t: u32) -> u32 {
+        match &self.global_df {
+            Some(df) => df.get(&t).copied().unwrap_or(0),
+            None => self
+                .postings
+                .get(&(partition, t))
+                .map_or(0, |l| l.len() as u32),
         }
     }
 
@@ -272,13 +290,9 @@ impl SimilarityIndex {
     /// The message's unit-length TF-IDF vector in the place as it stands.
     fn weigh(&self, partition: i64, s: &Shingles) -> Vec<(u32, f32)> {
         let n = self.place_size(partition);
-        let scope = self.scope(partition);
         let mut v: Vec<(u32, f32)> =
             s.0.iter()
-                .map(|&(t, tf)| {
-                    let df = self.df.get(&(scope, t)).copied().unwrap_or(0);
-                    (t, tf * idf(n, df))
-                })
+                .map(|&(t, tf)| (t, tf * idf(n, self.df(partition, t))))
                 .collect();
         unit_length(&mut v);
         v
@@ -288,22 +302,11 @@ impl SimilarityIndex {
     /// monotonic unit, e.g. milliseconds).
     pub fn insert(&mut self, id: i64, partition: i64, at: i64, s: &Shingles) {
         self.remove(id);
-        let scope = self.scope(partition);
         let n = {
-            let n = self.per_place.entry(scope).or_default();
+            let n = self.per_place.entry(self.scope(partition)).or_default();
             *n += 1;
             *n
         };
-        // Postings carry the weights as of insertion (good enough to pick candidates); the
-        // final similarity is computed with the current idf. Each term's count is final once
-        // it is raised (a message's terms are distinct), so it is weighed in the same pass.
-        let mut vector: Vec<(u32, f32)> = Vec::with_capacity(s.0.len());
-        for &(t, tf) in &s.0 {
-            let df = self.df.entry((scope, t)).or_default();
-            *df += 1;
-            vector.push((t, tf * idf(n, *df)));
-        }
-        unit_length(&mut vector);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -311,18 +314,35 @@ impl SimilarityIndex {
                 (self.slots.len() - 1) as u32
             }
         };
-        for &(t, w) in &vector {
-            self.postings
-                .entry((partition, t))
-                .or_default()
-                .push((slot, w));
+        // Postings carry the weights as of insertion (good enough to pick candidates); the
+        // final similarity is computed with the current idf. Each term's count is final once
+        // it is raised (a message's terms are distinct), so it is weighed in the same pass as
+        // it is posted: one table lookup per term.
+        let mut vector: Vec<(u32, f32)> = Vec::with_capacity(s.0.len());
+        for &(t, tf) in &s.0 {
+            let list = self.postings.entry((partition, t)).or_default();
+            let df = match &mut self.global_df {
+                Some(global) => {
+                    let df = global.entry(t).or_default();
+                    *df += 1;
+                    *df
+                }
+                None => list.len() as u32 + 1,
+            };
+            let w = tf * idf(n, df);
+            list.push((slot, w));
+            vector.push((t, w));
         }
+        let norm = vector.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
+        unit_length(&mut vector);
+        let inv_norm = if norm > 0.0 { norm.recip() } else { 0.0 };
         self.slots[slot as usize] = Some(Entry {
             id,
             partition,
             at,
             terms: s.clone(),
             vector,
+            inv_norm,
         });
         self.slot_of.insert(id, slot);
     }
@@ -354,10 +374,12 @@ impl SimilarityIndex {
                 }
             }
             for &(t, _) in &e.terms.0 {
-                if let Some(df) = self.df.get_mut(&(scope, t)) {
-                    *df -= 1;
-                    if *df == 0 {
-                        self.df.remove(&(scope, t));
+                if let Some(global) = &mut self.global_df {
+                    if let Some(df) = global.get_mut(&t) {
+                        *df -= 1;
+                        if *df == 0 {
+                            global.remove(&t);
+                        }
                     }
                 }
                 lists.push((e.partition, t));
@@ -476,7 +498,12 @@ impl SimilarityIndex {
             }
             slots
                 .into_iter()
-                .map(|slot| (slot, std::mem::take(&mut acc[slot as usize])))
+                .map(|slot| {
+                    let scale = self.slots[slot as usize]
+                        .as_ref()
+                        .map_or(0.0, |e| e.inv_norm);
+                    (slot, std::mem::take(&mut acc[slot as usize]) * scale)
+                })
                 .collect()
         });
         // The best candidates by partial score, re-scored exactly over all terms.
@@ -610,6 +637,47 @@ mod tests {
             };
             let (q, c) = (vector(round % 300), vector((round * 7) % 300));
             assert_eq!(QueryTerms::new(&q).dot(&c), dot(&q, &c), "round {round}");
+        }
+    }
+
+    #[test]
+    fn an_index_after_removals_weighs_as_one_built_from_the_survivors() {
+        let texts = [
+            "石板溪村三组的路灯坏了一个多月，晚上出行很不方便",
+            "石板溪村村口的垃圾堆了好几天没人清运，气味难闻",
+            "三组路灯坏了，晚上黑漆漆的",
+            "村口垃圾没人清运",
+            "镇上中学门口早晚高峰堵车严重",
+        ];
+        for global in [false, true] {
+            let fresh = || {
+                if global {
+                    SimilarityIndex::with_global_idf()
+                } else {
+                    SimilarityIndex::new()
+                }
+            };
+            let (mut churned, mut survivors) = (fresh(), fresh());
+            for (i, t) in texts.iter().enumerate() {
+                churned.insert(i as i64, 7 + (i as i64 % 2), 0, &Shingles::of(t));
+            }
+            churned.remove(1);
+            churned.remove_many([3, 99]);
+            for i in [0, 2, 4] {
+                survivors.insert(i, 7 + (i % 2), 0, &Shingles::of(texts[i as usize]));
+            }
+            let q = Shingles::of("石板溪村路灯坏了，垃圾没人清运");
+            for place in [7, 8] {
+                assert_eq!(
+                    churned.weigh(place, &q),
+                    survivors.weigh(place, &q),
+                    "global {global}, place {place}"
+                );
+                assert_eq!(
+                    churned.search(place, 0, &q, 0.0, 5),
+                    survivors.search(place, 0, &q, 0.0, 5)
+                );
+            }
         }
     }
 

@@ -11,7 +11,7 @@
 //!
 //!     cargo run --release --example intake_bench -- [SECONDS] [CLIENTS] [TRAIN.csv MESSAGES.csv]
 //!
-//! Without the two files only the surge runs. Prints a Markdown table for BENCHMARKS.md.
+//! Without the two files only the surge runs; `INTAKE_SHAPES=varied` runs only the varied letters. Prints a Markdown table for BENCHMARKS.md.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -320,21 +320,26 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
 
-    let (url, token, _) = serve(&dir, "surge.db", None).await;
-    let surge: Body = Arc::new(|i| {
-        json!({
-            "title": format!("村口路灯不亮 {i}"),
-            "body": "苍岩村村口的路灯坏了半个多月一直不亮，晚上出行很不方便，希望尽快处理。",
-            "channel": "hotline",
-            "reporter_name": "王建国",
-            "reporter_phone": "13800138000",
-            "idempotency_key": format!("bench-{i}"),
-        })
-    });
-    let mut runs = vec![(
-        "surge",
-        measure(&url, &token, surge, seconds, clients).await,
-    )];
+    // `INTAKE_SHAPES=varied` runs the varied letters alone (for a profile of them).
+    let only_varied = std::env::var("INTAKE_SHAPES").is_ok_and(|s| s == "varied");
+    let mut runs = Vec::new();
+    if !only_varied {
+        let (url, token, _) = serve(&dir, "surge.db", None).await;
+        let surge: Body = Arc::new(|i| {
+            json!({
+                "title": format!("村口路灯不亮 {i}"),
+                "body": "苍岩村村口的路灯坏了半个多月一直不亮，晚上出行很不方便，希望尽快处理。",
+                "channel": "hotline",
+                "reporter_name": "王建国",
+                "reporter_phone": "13800138000",
+                "idempotency_key": format!("bench-{i}"),
+            })
+        });
+        runs.push((
+            "surge",
+            measure(&url, &token, surge, seconds, clients).await,
+        ));
+    }
 
     if let Some((train, messages)) = files {
         let rows: Vec<(String, String, String)> =
