@@ -291,15 +291,27 @@ impl Core {
     /// A case with what its page shows, in one read, if the actor may see it (as
     /// [`Core::visible_case`]).
     pub(crate) async fn visible_sheet(&self, actor: &Actor, id: CaseId) -> Result<CaseSheet> {
-        let not_found = || AppError::NotFound(format!("工单 {id} 不存在"));
-        let sheet = self.store.case_sheet(id).await?.ok_or_else(not_found)?;
+        let sheet = self
+            .store
+            .case_sheet(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("工单 {id} 不存在")))?;
+        self.sheet_if_visible(actor, sheet)
+    }
+
+    /// The sheet, if the actor may view its case (as [`Core::visible_sheet`] decides for one it
+    /// reads).
+    pub(crate) fn sheet_if_visible(&self, actor: &Actor, sheet: CaseSheet) -> Result<CaseSheet> {
         let task_units: Vec<UnitId> = sheet.record.tasks.iter().map(|t| t.unit_id).collect();
         if actor.role == ActorRole::System
             || can_view(actor, &sheet.record.case, &task_units, sheet.parent_unit)
         {
             Ok(sheet)
         } else {
-            Err(not_found())
+            Err(AppError::NotFound(format!(
+                "工单 {} 不存在",
+                sheet.record.case.id
+            )))
         }
     }
 }

@@ -529,9 +529,14 @@ impl IntakeService {
             })
             .await?;
         if outcome.created {
+            let stored = outcome.case.version;
             outcome.case = self
                 .after_intake(&outcome.case, analysis, category_id.is_some())
                 .await?;
+            if outcome.case.version != stored {
+                // Registered and dispatched since: the sheet the intake wrote is out of date.
+                outcome.sheet = None;
+            }
         }
         Ok(outcome)
     }

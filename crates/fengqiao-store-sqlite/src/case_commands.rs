@@ -252,9 +252,13 @@ impl CaseCommandStore for SqliteStore {
                     return Ok(IntakeOutcome {
                         case: rec.case,
                         created: false,
+                        sheet: None,
                     });
                 }
             }
+            // The time as stored (milliseconds), so the case, its reporter and its proposals
+            // in the answer are what a later read finds.
+            let received_at = ts(ms(new.received_at));
             let mut intake = new.intake;
             intake.region_path = match intake.region_id {
                 Some(r) => Some(
@@ -266,7 +270,7 @@ impl CaseCommandStore for SqliteStore {
                 None => None,
             };
             let case = insert_new_case(conn, new.idempotency_key.as_deref(), |id| {
-                fengqiao_domain::case::new_case(id, intake, new.received_at)
+                fengqiao_domain::case::new_case(id, intake, received_at)
             })?;
             let id = case.id;
             if new.fingerprint.is_some() {
@@ -274,18 +278,15 @@ impl CaseCommandStore for SqliteStore {
                     .and_then(|mut st| st.execute(params![id.0, new.fingerprint]))
                     .map_err(backend)?;
             }
-            insert_reporter(
-                conn,
-                id,
-                &fengqiao_domain::case::Reporter {
-                    name: new.reporter_name,
-                    phone: new.reporter_phone,
-                    phone_unread: new.reporter_phone_unread,
-                    channel: case.channel,
-                    reported_at: new.received_at,
-                    original_case_id: id,
-                },
-            )?;
+            let reporter = fengqiao_domain::case::Reporter {
+                name: new.reporter_name,
+                phone: new.reporter_phone,
+                phone_unread: new.reporter_phone_unread,
+                channel: case.channel,
+                reported_at: received_at,
+                original_case_id: id,
+            };
+            insert_reporter(conn, id, &reporter)?;
             let mut event = Event::intake(&case, case.created_by, &new.actor_name);
             if let (Some(r), Some(note)) = (event.remark.as_mut(), &new.place_note) {
                 r.push('；');
@@ -297,7 +298,7 @@ impl CaseCommandStore for SqliteStore {
                     conn,
                     id,
                     &fengqiao_domain::case::intake_notice(&case.case_no),
-                    new.received_at,
+                    received_at,
                 )?;
             }
             if let Some(s) = &new.suggestion {
@@ -325,13 +326,47 @@ impl CaseCommandStore for SqliteStore {
                 )
                 .map_err(backend)?;
             }
-            crate::triage::insert_proposals(conn, id, &new.duplicates, new.received_at)?;
+            let duplicate_proposals =
+                crate::triage::insert_proposals(conn, id, &new.duplicates, received_at)?;
             if let Some(spot) = new.hotspot {
-                crate::triage::join_hotspot(conn, spot, id, new.received_at)?;
+                crate::triage::join_hotspot(conn, spot, id, received_at)?;
             }
+            // What `case_sheet` would read back: a new case has no tasks, children or parent.
+            let client_name = match new.client_id {
+                Some(client) => conn
+                    .query_row_cached(
+                        "SELECT name FROM api_clients WHERE id = ?1",
+                        [client],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?,
+                None => None,
+            };
+            let photo_places = if photos.is_empty() {
+                Vec::new()
+            } else {
+                crate::photos::photo_places_of(conn, id)?
+            };
+            let sheet = CaseSheet {
+                record: CaseRecord {
+                    case: case.clone(),
+                    reporters: vec![reporter],
+                    tasks: Vec::new(),
+                    children: Vec::new(),
+                },
+                parent_unit: None,
+                suggestion: new.suggestion,
+                duplicate_proposals,
+                client_name,
+                attributes: new.attributes,
+                media: new.media.into_iter().chain(photos).collect(),
+                photo_places,
+            };
             Ok(IntakeOutcome {
                 case,
                 created: true,
+                sheet: Some(sheet),
             })
         })
         .await

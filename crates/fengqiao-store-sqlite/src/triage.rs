@@ -236,21 +236,36 @@ pub fn open_texts(conn: &Connection, since: Timestamp) -> Result<Vec<OpenText>> 
     )
 }
 
+/// Proposes `dups` as duplicates of a case; returns the proposals made (a pair already proposed
+/// is left as it is), in the order [`proposals`] reads them.
 pub fn insert_proposals(
     conn: &Connection,
     case_id: CaseId,
     dups: &[(CaseId, f32)],
     at: Timestamp,
-) -> Result<()> {
+) -> Result<Vec<DuplicateProposal>> {
+    let mut made = Vec::with_capacity(dups.len());
     for (candidate, sim) in dups {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO duplicate_proposals (case_id, candidate_id, similarity, status, created_at)
-             VALUES (?1, ?2, ?3, 'open', ?4)",
-        )
-        .and_then(|mut st| st.execute(params![case_id.0, candidate.0, *sim as f64, ms(at)]))
-        .map_err(backend)?;
+        let inserted = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO duplicate_proposals (case_id, candidate_id, similarity, status, created_at)
+                 VALUES (?1, ?2, ?3, 'open', ?4)",
+            )
+            .and_then(|mut st| st.execute(params![case_id.0, candidate.0, *sim as f64, ms(at)]))
+            .map_err(backend)?;
+        if inserted == 1 {
+            made.push(DuplicateProposal {
+                id: conn.last_insert_rowid(),
+                case_id,
+                candidate_id: *candidate,
+                similarity: *sim,
+                status: ProposalStatus::Open,
+                created_at: ts(ms(at)),
+            });
+        }
     }
-    Ok(())
+    made.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+    Ok(made)
 }
 
 fn proposal_from_row(r: &Row<'_>) -> rusqlite::Result<DuplicateProposal> {

@@ -53,6 +53,9 @@ pub struct IntakeOutcome {
     pub case: Case,
     /// False when the idempotency key matched an earlier intake: `case` is that first case.
     pub created: bool,
+    /// The new case's sheet as the intake's transaction wrote it, so the answer to the report
+    /// needs no read of its own; `None` for a repeated key (the first case is read as usual).
+    pub sheet: Option<crate::CaseSheet>,
 }
 
 /// One accepted action, ready to be written atomically: the case's new row (carrying the version

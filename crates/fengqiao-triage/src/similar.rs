@@ -204,7 +204,7 @@ const PRIOR_CASES: f32 = 100.0;
 
 /// Postings of one term read per search, newest first in effect: the cap that keeps a search's
 /// cost flat under a surge of one report repeated.
-const POSTINGS_WALKED: usize = 128;
+const POSTINGS_WALKED: usize = 64;
 
 /// Candidates re-scored exactly per search.
 const RESCORE: usize = 24;

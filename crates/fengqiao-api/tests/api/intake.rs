@@ -188,3 +188,63 @@ async fn a_report_the_server_cannot_take_now_is_answered_503_with_retry_after() 
     let (s, _) = t.post(&op, "/cases", report).await;
     assert_eq!(s, 201, "taken once the surge has passed");
 }
+
+/// The answer to a report is the case exactly as a read right after it finds it: whoever files
+/// it, with duplicate proposals, links to photos and personal data. (The answer is built from
+/// what the intake's transaction wrote, not read back.)
+#[tokio::test]
+async fn the_answer_to_a_report_is_the_case_as_a_read_finds_it() {
+    let t = spawn().await;
+    let (op, grid) = (t.login("op").await, t.login("grid").await);
+    let answered_as_read = |token: String, body: serde_json::Value| {
+        let t = &t;
+        async move {
+            let answer = t.post_ok(&token, "/cases", body).await;
+            let id = answer["id"].as_i64().expect("an id");
+            let read = t.get_ok(&token, &format!("/cases/{id}")).await;
+            assert_eq!(answer, read, "case {id}: the answer differs from a read");
+            answer
+        }
+    };
+    let report = |body: &str| {
+        json!({"body": body, "channel": "hotline", "region_id": t.village,
+               "reporter_name": "王建国", "reporter_phone": "13800138000",
+               "address": "苍岩村三组祠堂前面", "priority": "urgent"})
+    };
+    answered_as_read(
+        op.clone(),
+        report("苍岩村三组祠堂前的路灯坏了一个多月，晚上出行很不方便"),
+    )
+    .await;
+    // The same problem again: proposed as a duplicate of the first, in the answer too.
+    let again = answered_as_read(
+        op.clone(),
+        report("苍岩村三组祠堂前路灯坏了一个多月了，晚上黑漆漆的出行不方便"),
+    )
+    .await;
+    assert_eq!(
+        again["duplicate_proposals"].as_array().map(Vec::len),
+        Some(1),
+        "{again}"
+    );
+    let mut with_media = report("村口的垃圾堆了好几天没人清运，气味难闻");
+    with_media["media_urls"] = json!(["https://example.org/a.jpg", "https://example.org/b.jpg"]);
+    with_media["title"] = json!("村口垃圾无人清运");
+    answered_as_read(op.clone(), with_media).await;
+    // A grid worker's own report, in their grid, without a name.
+    let grid_id = t
+        .app
+        .core
+        .regions()
+        .iter()
+        .find(|r| r.name == "苍岩村第一网格")
+        .expect("the test township's grid")
+        .id
+        .0;
+    answered_as_read(
+        grid,
+        json!({"body": "第一网格的井盖破了，有人差点踩空", "reporter_phone": "13900139000",
+               "region_id": grid_id}),
+    )
+    .await;
+}

@@ -92,6 +92,11 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
     assert_eq!(v["unit_id"], t.unit);
     assert_eq!(sug["auto_dispatched"], true);
     assert_eq!(t.store.writer_stats().sent - writes, 2, "two transactions");
+    assert_eq!(
+        t.get_ok(&op, &format!("/cases/{first}")).await,
+        v,
+        "the answer is the dispatched case as a read finds it"
+    );
     let ev = t.get_ok(&op, &format!("/cases/{first}/events")).await;
     assert!(
         ev["items"]
@@ -109,6 +114,11 @@ async fn triage_suggests_dispatches_learns_merges_and_raises_hot_spots() {
         .await;
     assert_eq!(s, 201, "{v}");
     let dup = v["id"].as_i64().unwrap();
+    assert_eq!(
+        t.get_ok(&op, &format!("/cases/{dup}")).await,
+        v,
+        "the answer, with its suggestion and proposal, is the case as a read finds it"
+    );
     assert_eq!(
         v["state"], "reported",
         "a proposed duplicate waits for a person: {v}"
