@@ -86,18 +86,22 @@ impl AuthStore for SqliteStore {
     }
 
     async fn user_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
-        self.read_point(move |conn| {
-            let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
-            conn.query_row_cached(
-                &format!(
-                    "SELECT {cols} FROM tokens t JOIN users u ON u.id = t.user_id
-                     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.active"
-                ),
-                params![token_hash, ms(now)],
-                user_from_row,
+        // Every API request runs this: the statement's text is built once, not per request.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let cols = USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "SELECT {cols} FROM tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.active"
             )
-            .optional()
-            .map_err(backend)
+        });
+        self.read_point(move |conn| {
+            conn.query_row_cached(&SQL, params![token_hash, ms(now)], user_from_row)
+                .optional()
+                .map_err(backend)
         })
         .await
     }

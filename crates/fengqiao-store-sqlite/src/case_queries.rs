@@ -13,12 +13,10 @@ use fengqiao_store::*;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub(crate) fn load_record(conn: &Connection, id: CaseId) -> Result<Option<CaseRecord>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"));
     let case = conn
-        .query_row_cached(
-            &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"),
-            [id.0],
-            case_from_row,
-        )
+        .query_row_cached(&SQL, [id.0], case_from_row)
         .optional()
         .map_err(backend)?;
     let Some(case) = case else { return Ok(None) };
