@@ -82,6 +82,12 @@ impl CaseActions {
             .case(id)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("工单 {id} 不存在")))?;
+        self.context(actor, rec).await
+    }
+
+    /// The decision context around a case's record, read or just written.
+    async fn context(&self, actor: &Actor, rec: CaseRecord) -> Result<Loaded> {
+        let id = rec.case.id;
         let parent = match rec.case.handling.parent_id {
             Some(p) => self.core.store.case(p).await?.map(|r| r.case),
             None => None,
@@ -145,15 +151,24 @@ impl CaseActions {
     /// write where there were three. A dispatch that is refused leaves the case registered,
     /// for an operator; a refused registration leaves it as it was. `None` when nothing was
     /// applied.
+    ///
+    /// `stored` is the record as the intake just wrote it, decided on without reading it back;
+    /// should someone have changed the case since, the commit's version check fails and the
+    /// case is read. Returns the case and whether the dispatch, not only the registration,
+    /// was applied.
     pub(crate) async fn auto_dispatch(
         &self,
         actor: &Actor,
+        mut stored: Option<CaseRecord>,
         id: CaseId,
         register: Action,
         dispatch: Action,
-    ) -> Result<Option<Case>> {
+    ) -> Result<Option<(Case, bool)>> {
         for _ in 0..5 {
-            let l = self.load(actor, id).await?;
+            let l = match stored.take() {
+                Some(rec) => self.context(actor, rec).await?,
+                None => self.load(actor, id).await?,
+            };
             let registered = match self.change(actor, &l, &l.rec.case, &register).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -165,10 +180,12 @@ impl CaseActions {
             let mut after = registered.case.clone();
             after.version += 1;
             let mut changes = vec![registered];
+            let mut dispatched = false;
             match self.change(actor, &l, &after, &dispatch).await {
-                Ok(mut dispatched) => {
-                    dispatched.auto_dispatched = true;
-                    changes.push(dispatched);
+                Ok(mut change) => {
+                    change.auto_dispatched = true;
+                    changes.push(change);
+                    dispatched = true;
                 }
                 Err(e) => {
                     tracing::warn!(case = %l.rec.case.case_no, error = %e, "automatic dispatch refused; the case waits for an operator");
@@ -177,7 +194,7 @@ impl CaseActions {
             match self.core.store.commit_all(changes).await {
                 Ok(case) => {
                     self.after_commit(&case, &dispatch);
-                    return Ok(Some(case));
+                    return Ok(Some((case, dispatched)));
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),

@@ -529,14 +529,8 @@ impl IntakeService {
             })
             .await?;
         if outcome.created {
-            let stored = outcome.case.version;
-            outcome.case = self
-                .after_intake(&outcome.case, analysis, category_id.is_some())
+            self.after_intake(&mut outcome, analysis, category_id.is_some())
                 .await?;
-            if outcome.case.version != stored {
-                // Registered and dispatched since: the sheet the intake wrote is out of date.
-                outcome.sheet = None;
-            }
         }
         Ok(outcome)
     }
@@ -545,24 +539,24 @@ impl IntakeService {
     /// system ("智能分拨"); a refused step leaves the case for an operator.
     async fn after_intake(
         &self,
-        case: &fengqiao_domain::case::Case,
+        outcome: &mut IntakeOutcome,
         analysis: crate::triage::Analysis,
         category_given: bool,
-    ) -> Result<fengqiao_domain::case::Case> {
+    ) -> Result<()> {
+        let case = &outcome.case;
         self.triage.record(case, &analysis).await?;
         let cfg = &self.core.config.triage;
-        let mut current = case.clone();
         let Some(s) = analysis.suggestion else {
-            return Ok(current);
+            return Ok(());
         };
         let confident = cfg
             .auto_dispatch_threshold
             .is_some_and(|t| s.confidence >= t);
         let (Some(category_id), Some(unit_id)) = (s.category_id, s.unit_id) else {
-            return Ok(current);
+            return Ok(());
         };
         if !confident || category_given || case.is_petition || !analysis.duplicates.is_empty() {
-            return Ok(current);
+            return Ok(());
         }
         let actor = Actor {
             name: "智能分拨".into(),
@@ -590,18 +584,29 @@ impl IntakeService {
         };
         // The case is stored and its reporter answered whatever happens here: a failure leaves
         // it for an operator.
+        let stored = outcome.sheet.as_ref().map(|s| s.record.clone());
         match self
             .actions
-            .auto_dispatch(&actor, case.id, register, dispatch)
+            .auto_dispatch(&actor, stored, case.id, register, dispatch)
             .await
         {
-            Ok(Some(c)) => current = c,
+            Ok(Some((c, dispatched))) => {
+                // The sheet as the dispatch left it: the case's new row and the suggestion
+                // marked (an automatic dispatch names no co-handling units, so adds no tasks).
+                if let Some(sheet) = outcome.sheet.as_mut() {
+                    sheet.record.case = c.clone();
+                    if let Some(s) = sheet.suggestion.as_mut() {
+                        s.auto_dispatched |= dispatched;
+                    }
+                }
+                outcome.case = c;
+            }
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(case = %case.case_no, error = %e, "automatic dispatch failed; the case waits for an operator");
             }
         }
-        Ok(current)
+        Ok(())
     }
 }
 
