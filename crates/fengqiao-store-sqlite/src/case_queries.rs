@@ -119,7 +119,9 @@ impl CaseQueryStore for SqliteStore {
 
     async fn case_id_by_no(&self, no: &CaseNo) -> Result<Option<CaseId>> {
         let no = no.as_str().to_string();
-        self.read(move |conn| {
+        // A unique index's one row: read here, not handed to the blocking pool (a 12345
+        // import asks this and the next for every row).
+        self.read_point(move |conn| {
             conn.query_row_cached("SELECT id FROM cases WHERE case_no = ?1", [no], |r| {
                 Ok(CaseId(r.get(0)?))
             })
@@ -131,7 +133,7 @@ impl CaseQueryStore for SqliteStore {
 
     async fn case_id_by_idempotency_key(&self, key: &str) -> Result<Option<CaseId>> {
         let key = key.to_string();
-        self.read(move |conn| {
+        self.read_point(move |conn| {
             conn.query_row_cached(
                 "SELECT id FROM cases WHERE idempotency_key = ?1",
                 [key],

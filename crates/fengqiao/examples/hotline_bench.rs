@@ -155,6 +155,7 @@ async fn main() {
     for (name, path) in [("csv", &csv_path), ("xlsx", &xlsx_path)] {
         let app = township(dir.join(format!("{name}.db")), &train).await;
         let m = Mapping::default();
+        let cpu = cpu_seconds();
         let t = Instant::now();
         let bytes = std::fs::read(path).unwrap();
         let (orders, errors) = if name == "xlsx" {
@@ -169,6 +170,7 @@ async fn main() {
             .await
             .unwrap();
         let total = t.elapsed();
+        let cpu = cpu_seconds() - cpu;
         assert_eq!(
             report.created,
             n,
@@ -178,6 +180,27 @@ async fn main() {
         println!("{name}_parse_s={:.2}", parsed.as_secs_f64());
         println!("{name}_total_s={:.2}", total.as_secs_f64());
         println!("{name}_rows_per_s={:.0}", n as f64 / total.as_secs_f64());
+        // How many of the machine's cores the import kept busy, on average.
+        println!("{name}_cores_used={:.2}", cpu / total.as_secs_f64());
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CPU time (user and system) this process has used, from `/proc/self/stat` (Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // USER_HZ is 100 on every Linux this runs on.
+    (ticks(11) + ticks(12)) / 100.0
 }
