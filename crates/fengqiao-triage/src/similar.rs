@@ -203,11 +203,13 @@ thread_local! {
 const PRIOR_CASES: f32 = 100.0;
 
 /// Postings of one term read per search, newest first in effect: the cap that keeps a search's
-/// cost flat under a surge of one report repeated.
+/// cost flat under a surge of one report repeated. (128 before 2026-12-07: halving it and
+/// re-scoring 16 candidates instead of 24 left the labelled precision and recall as they were
+/// and cut a search's median by about a third; BENCHMARKS.md.)
 const POSTINGS_WALKED: usize = 64;
 
 /// Candidates re-scored exactly per search.
-const RESCORE: usize = 24;
+const RESCORE: usize = 16;
 
 /// A message's heaviest terms that pick candidates (all terms score them). A long letter has
 /// hundreds of characters and bigrams; a report that repeats it shares its rare ones, and the
