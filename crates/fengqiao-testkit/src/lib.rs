@@ -65,17 +65,21 @@ pub struct Township {
     pub road: i64,
 }
 
+/// The id of the grid the `grid` user works (苍岩村第一网格).
+fn grid_of(app: &App) -> i64 {
+    app.core
+        .regions()
+        .iter()
+        .find(|r| r.name == "苍岩村第一网格")
+        .expect("the test township's grid")
+        .id
+        .0
+}
+
 impl Township {
     /// The id of the grid the `grid` user works (苍岩村第一网格).
     pub fn grid(&self) -> i64 {
-        self.app
-            .core
-            .regions()
-            .iter()
-            .find(|r| r.name == "苍岩村第一网格")
-            .expect("the test township's grid")
-            .id
-            .0
+        grid_of(&self.app)
     }
 
     /// The actor a user of the township acts as.
@@ -195,6 +199,11 @@ pub async fn spawn_with(config: AppConfig) -> TestApp {
 }
 
 impl TestApp {
+    /// The id of the grid the `grid` user works (苍岩村第一网格).
+    pub fn grid(&self) -> i64 {
+        grid_of(&self.app)
+    }
+
     pub async fn login(&self, user: &str) -> String {
         let r = self
             .http

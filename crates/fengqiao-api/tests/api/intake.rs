@@ -232,15 +232,7 @@ async fn the_answer_to_a_report_is_the_case_as_a_read_finds_it() {
     with_media["title"] = json!("村口垃圾无人清运");
     answered_as_read(op.clone(), with_media).await;
     // A grid worker's own report, in their grid, without a name.
-    let grid_id = t
-        .app
-        .core
-        .regions()
-        .iter()
-        .find(|r| r.name == "苍岩村第一网格")
-        .expect("the test township's grid")
-        .id
-        .0;
+    let grid_id = t.grid();
     answered_as_read(
         grid,
         json!({"body": "第一网格的井盖破了，有人差点踩空", "reporter_phone": "13900139000",
