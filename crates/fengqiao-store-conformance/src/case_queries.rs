@@ -566,3 +566,64 @@ pub async fn a_case_sheet_is_its_parts_in_one_read(store: &dyn Store) {
     assert_eq!(sheet.photo_places.len(), 1);
     assert!(store.case_sheet(CaseId(999_999)).await.unwrap().is_none());
 }
+
+/// The sheet an intake returns is the one a read of the new case finds: its reporter, its
+/// proposals with their ids, its client, answers, links and photos, at the stored time (a
+/// received time finer than a millisecond is stored to the millisecond). A repeated key
+/// returns no sheet.
+pub async fn the_intake_returns_the_sheet_a_read_finds(store: &dyn Store) {
+    let client = store
+        .insert_api_client(
+            NewApiClient {
+                name: "便民APP".into(),
+                key_hash: "sheet".into(),
+                key_prefix: "fq_sheet".into(),
+            },
+            admin(),
+        )
+        .await
+        .unwrap();
+    let (first, other) = (
+        store
+            .intake(new_case("路面塌陷", None, None))
+            .await
+            .unwrap(),
+        store
+            .intake(new_case("路面塌了", None, None))
+            .await
+            .unwrap(),
+    );
+    let at = t0() + chrono::Duration::nanoseconds(1_234_567);
+    let out = store
+        .intake(NewCase {
+            client_id: Some(client.id),
+            duplicates: vec![(first.case.id, 0.41), (other.case.id, 0.83)],
+            attributes: vec![
+                ("depth".into(), "0.3".into()),
+                ("near".into(), "school".into()),
+            ],
+            media: vec!["https://img.example.cn/1.jpg".into()],
+            photos: vec![NewPhoto {
+                content_type: "image/jpeg".into(),
+                bytes: vec![0xFF, 0xD8, 0xFF, 1, 0, 0xFF, 0xD9],
+                latitude: Some(29.1),
+                longitude: Some(120.2),
+            }],
+            received_at: at,
+            ..new_case("村口路面塌了一个大坑", Some("sheet-key"), None)
+        })
+        .await
+        .unwrap();
+    let sheet = out.sheet.expect("a new case's sheet");
+    let read = store.case_sheet(out.case.id).await.unwrap().unwrap();
+    assert_eq!(format!("{sheet:?}"), format!("{read:?}"));
+    assert_eq!(sheet.duplicate_proposals.len(), 2);
+    assert_eq!(sheet.client_name.as_deref(), Some("便民APP"));
+    assert_eq!(sheet.photo_places.len(), 1);
+    let again = store
+        .intake(new_case("村口路面塌了一个大坑", Some("sheet-key"), None))
+        .await
+        .unwrap();
+    assert!(!again.created);
+    assert!(again.sheet.is_none());
+}

@@ -77,7 +77,7 @@ macro_rules! conformance_tests {
                 case_details_for_many_in_one_read, case_numbers_of_existing_cases,
                 media_and_attributes_keep_their_order, queues_list_the_most_urgent_first,
                 queues_of_pending_extensions_and_merge_proposals,
-                a_case_sheet_is_its_parts_in_one_read,
+                a_case_sheet_is_its_parts_in_one_read, the_intake_returns_the_sheet_a_read_finds,
             }
             photos { photos_are_stored_with_their_case }
             notifications { the_queue_holds_each_notice_until_it_is_sent_or_given_up }
