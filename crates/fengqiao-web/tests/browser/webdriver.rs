@@ -2,12 +2,13 @@
 //! `chromedriver`: sessions, navigation, finding, typing, clicking, reading, screenshots.
 
 use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// A running `chromedriver`, stopped when dropped.
+/// A running `chromedriver`, stopped when dropped with every browser it started.
 pub struct Driver {
     child: Child,
     pub base: String,
@@ -15,7 +16,13 @@ pub struct Driver {
 }
 
 impl Drop for Driver {
+    /// Kills the driver's whole process group: killing the driver alone left its Chromium
+    /// processes running (a few dozen after a test run, each holding memory and waking up).
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -33,7 +40,9 @@ impl Driver {
     pub async fn start() -> Driver {
         let exe = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = free_port();
+        // A process group of its own, so dropping the driver stops its browsers too.
         let child = Command::new(&exe)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
