@@ -96,9 +96,10 @@ impl CaseQueries {
         Ok(self.sheet_view(actor, sheet))
     }
 
-    /// The view of the case an intake just stored: from the sheet its transaction wrote when it
-    /// has one (nothing changed the case since), else read as [`CaseQueries::case_view`] reads
-    /// it. Under a surge, reading every new case back was a tenth of intake's work.
+    /// The view of the case an intake just stored: from the sheet its transaction wrote (as
+    /// triage's own dispatch left it), else read as [`CaseQueries::case_view`] reads it (a
+    /// repeated key's earlier case). Under a surge, reading every new case back was a tenth of
+    /// intake's work.
     pub async fn intake_view(&self, actor: &Actor, outcome: IntakeOutcome) -> Result<CaseView> {
         match outcome.sheet {
             Some(sheet) => Ok(self.sheet_view(actor, self.core.sheet_if_visible(actor, sheet)?)),
