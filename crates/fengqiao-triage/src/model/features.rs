@@ -124,7 +124,7 @@ pub(super) fn term_hash(t: &str) -> u64 {
 /// Appends a block's TF-IDF values (sublinear tf, L2-normalised, times
 /// `weight`) for the feature indices in `idx` (consumed; order irrelevant).
 pub(super) fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], rows: &Rows, weight: f32) {
-    sort_indices(idx);
+    idx.sort_unstable();
     let start = out.len();
     let mut i = 0;
     while i < idx.len() {
@@ -144,50 +144,6 @@ pub(super) fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], rows: &Rows
         for e in &mut out[start..] {
             e.1 *= weight / norm;
         }
-    }
-}
-
-/// Sorts feature indices: a radix sort (two 11-bit passes, a third only for indices past
-/// 2^22) for the few hundred of a message, where a comparison sort's unpredictable branches
-/// were a twentieth of classifying it. Ascending order also reads the feature rows in address
-/// order afterwards.
-fn sort_indices(idx: &mut [u32]) {
-    if idx.len() < 64 {
-        idx.sort_unstable();
-        return;
-    }
-    let max = idx.iter().copied().max().unwrap_or(0);
-    let passes = if max < 1 << 11 {
-        1
-    } else if max < 1 << 22 {
-        2
-    } else {
-        3
-    };
-    let mut buf = vec![0u32; idx.len()];
-    let (mut src, mut dst): (&mut [u32], &mut [u32]) = (idx, &mut buf);
-    for pass in 0..passes {
-        let shift = pass * 11;
-        let mut count = [0u32; 2048];
-        for &v in src.iter() {
-            count[((v >> shift) & 2047) as usize] += 1;
-        }
-        let mut sum = 0;
-        for c in count.iter_mut() {
-            let n = *c;
-            *c = sum;
-            sum += n;
-        }
-        for &v in src.iter() {
-            let b = &mut count[((v >> shift) & 2047) as usize];
-            dst[*b as usize] = v;
-            *b += 1;
-        }
-        std::mem::swap(&mut src, &mut dst);
-    }
-    // After an odd number of passes the sorted values are in the scratch buffer.
-    if passes % 2 == 1 {
-        dst.copy_from_slice(src);
     }
 }
 
@@ -241,25 +197,6 @@ impl Model {
 mod tests {
     use super::super::tests::{corpus, trained};
     use super::*;
-
-    #[test]
-    fn indices_sort_as_a_comparison_sort_sorts_them() {
-        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-        for (n, bits) in [(0, 8), (10, 20), (64, 10), (700, 19), (1000, 22), (999, 32)] {
-            let mut v: Vec<u32> = (0..n)
-                .map(|_| {
-                    rng ^= rng << 13;
-                    rng ^= rng >> 7;
-                    rng ^= rng << 17;
-                    (rng as u32) >> (32 - bits)
-                })
-                .collect();
-            let mut expected = v.clone();
-            expected.sort_unstable();
-            sort_indices(&mut v);
-            assert_eq!(v, expected, "{n} indices of {bits} bits");
-        }
-    }
 
     /// The lookup tables (by n-gram length, peeked in windows, extensions of a missed prefix
     /// skipped) find exactly what checking every term of the message against the vocabulary
