@@ -593,13 +593,10 @@ impl IntakeService {
             Ok(Some((c, dispatched))) => {
                 // The sheet as the dispatch left it: the case's new row and the suggestion
                 // marked (an automatic dispatch names no co-handling units, so adds no tasks).
-                if let Some(sheet) = outcome.sheet.as_mut() {
-                    sheet.record.case = c.clone();
-                    if let Some(s) = sheet.suggestion.as_mut() {
-                        s.auto_dispatched |= dispatched;
-                    }
+                if let Some(s) = outcome.sheet.as_mut().and_then(|s| s.suggestion.as_mut()) {
+                    s.auto_dispatched |= dispatched;
                 }
-                outcome.case = c;
+                outcome.replace_case(c);
             }
             Ok(None) => {}
             Err(e) => {

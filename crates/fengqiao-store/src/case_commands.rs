@@ -58,6 +58,17 @@ pub struct IntakeOutcome {
     pub sheet: Option<crate::CaseSheet>,
 }
 
+impl IntakeOutcome {
+    /// The case as a later change of the same request left it (triage's own dispatch), in the
+    /// outcome and in its sheet alike.
+    pub fn replace_case(&mut self, case: Case) {
+        if let Some(sheet) = &mut self.sheet {
+            sheet.record.case = case.clone();
+        }
+        self.case = case;
+    }
+}
+
 /// One accepted action, ready to be written atomically: the case's new row (carrying the version
 /// it was read at), its event, and the effects on other rows.
 #[derive(Debug, Clone)]

@@ -132,13 +132,15 @@ fn idf(n: u32, df: u32) -> f32 {
     ((1.0 + PRIOR_CASES + n as f32) / (1.0 + df as f32)).ln() + 1.0
 }
 
-fn unit_length(v: &mut [(u32, f32)]) {
+/// Scales `v` to unit length; returns the length it had.
+fn unit_length(v: &mut [(u32, f32)]) -> f32 {
     let norm = v.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
     if norm > 0.0 {
         for e in v {
             e.1 /= norm;
         }
     }
+    norm
 }
 
 /// Dot product of two sparse vectors sorted by term: what [`QueryTerms::dot`] computes.
@@ -335,8 +337,7 @@ impl SimilarityIndex {
             list.push((slot, w));
             vector.push((t, w));
         }
-        let norm = vector.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
-        unit_length(&mut vector);
+        let norm = unit_length(&mut vector);
         let inv_norm = if norm > 0.0 { norm.recip() } else { 0.0 };
         self.slots[slot as usize] = Some(Entry {
             id,
