@@ -45,7 +45,7 @@ impl Analyzed {
 }
 
 /// The characters of `s`: their byte offsets (and the end) and whether each is content.
-pub(super) fn char_bounds(s: &str) -> (Vec<usize>, Vec<bool>) {
+fn char_bounds(s: &str) -> (Vec<usize>, Vec<bool>) {
     let mut bounds: Vec<usize> = Vec::with_capacity(s.len() / 2 + 1);
     let mut content: Vec<bool> = Vec::with_capacity(s.len() / 2);
     for (i, c) in s.char_indices() {
@@ -71,47 +71,83 @@ pub(super) fn char_ngrams<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str)
     }
 }
 
+/// Bits of a character in a [`gram_key`].
+const CHAR_BITS: u32 = 21;
+
+/// The lookup key of a character n-gram of at most three characters: their code points side by
+/// side, 21 bits each. The n-gram tables (one per length) are keyed by it, so a message's
+/// thousand n-gram lookups hash no bytes and slice no strings.
+pub(super) fn gram_key(gram: &str) -> u64 {
+    gram.chars()
+        .enumerate()
+        .fold(0, |k, (i, c)| k | u64::from(c) << (CHAR_BITS as usize * i))
+}
+
 /// Pushes the features of `s`'s content n-grams (lengths 1..=`max`, looked up in `tables` by
 /// length). An n-gram is looked up only when its prefix was found: its document frequency is
 /// at most its prefix's, so it cannot be in the vocabulary (min_df) otherwise. Works through
-/// windows of characters, peeking at every n-gram's slot before the lookups (see
-/// [`Table::peek`]).
+/// windows of characters, each in the three passes of a [`Tiered`] lookup, so the cache misses
+/// of a window's lookups overlap.
 pub(super) fn lookup_char_ngrams(s: &str, max: usize, tables: &[Tiered; 3], idx: &mut Vec<u32>) {
     const WINDOW: usize = 32;
-    let (bounds, content) = char_bounds(s);
-    let chars = content.len();
+    const CONTENT: u32 = 1 << 31;
+    // Each character's code point, with the top bit set when it is content.
+    let chars: Vec<u32> = s
+        .chars()
+        .map(|c| {
+            c as u32
+                | if crate::text::is_content_char(c) {
+                    CONTENT
+                } else {
+                    0
+                }
+        })
+        .collect();
+    let n_chars = chars.len();
     let max = max.min(3);
+    // Per n-gram of the window: its key, or `None` when it holds no content.
+    let mut keys = [[None::<u64>; 3]; WINDOW];
     let mut found = [[Found::Absent; 3]; WINDOW];
-    let mut sink = 0u64;
     let mut w = 0;
-    while w < chars {
-        let end = (w + WINDOW).min(chars);
+    while w < n_chars {
+        let end = (w + WINDOW).min(n_chars);
         for i in w..end {
             let mut has = false;
-            for n in 1..=max.min(chars - i) {
-                has |= content[i + n - 1];
-                found[i - w][n - 1] = if has {
-                    let z = Table::key(term_hash(&s[bounds[i]..bounds[i + n]]));
-                    tables[n - 1].first_pass(z, &mut sink)
-                } else {
-                    Found::Absent
+            let mut key = 0u64;
+            for n in 1..=max {
+                let z = match chars.get(i + n - 1) {
+                    Some(&c) => {
+                        has |= c & CONTENT != 0;
+                        key |= u64::from(c & !CONTENT) << (CHAR_BITS as usize * (n - 1));
+                        has.then(|| Table::key(key))
+                    }
+                    None => None,
+                };
+                if let Some(z) = z {
+                    tables[n - 1].prefetch(z);
+                }
+                keys[i - w][n - 1] = z;
+            }
+        }
+        for i in w..end {
+            for n in 1..=max {
+                found[i - w][n - 1] = match keys[i - w][n - 1] {
+                    Some(z) => tables[n - 1].first_pass(z),
+                    None => Found::Absent,
                 };
             }
         }
         for i in w..end {
-            let mut has = false;
-            for n in 1..=max.min(chars - i) {
-                has |= content[i + n - 1];
+            for n in 1..=max {
                 match tables[n - 1].second_pass(found[i - w][n - 1]) {
                     Some(j) => idx.push(j),
-                    None if has => break,
+                    None if keys[i - w][n - 1].is_some() => break,
                     None => {}
                 }
             }
         }
         w = end;
     }
-    std::hint::black_box(sink);
 }
 
 pub(super) fn term_hash(t: &str) -> u64 {
@@ -124,6 +160,10 @@ pub(super) fn term_hash(t: &str) -> u64 {
 /// Appends a block's TF-IDF values (sublinear tf, L2-normalised, times
 /// `weight`) for the feature indices in `idx` (consumed; order irrelevant).
 pub(super) fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], rows: &Rows, weight: f32) {
+    // The rows' reads below miss the cache; started now, they are served during the sort.
+    for &j in idx.iter() {
+        rows.prefetch(j);
+    }
     idx.sort_unstable();
     let start = out.len();
     let mut i = 0;
@@ -151,19 +191,22 @@ impl Model {
     pub(super) fn vectorize(&self, doc: &Analyzed) -> Vec<(u32, f32)> {
         let mut out = Vec::new();
         let mut idx: Vec<u32> = Vec::new();
+        let mut keys: Vec<u64> = Vec::new();
         let mut found: Vec<Found> = Vec::new();
         for (b, block) in self.blocks.iter().enumerate() {
             idx.clear();
             match b {
                 WORDS => {
-                    // Every word looked up in two passes (see `Tiered`).
+                    // Every word looked up in three passes (see `Tiered`).
                     let table = &block.tables[0];
-                    let mut sink = 0;
-                    found.clear();
+                    keys.clear();
                     doc.terms(b, |t| {
-                        found.push(table.first_pass(Table::key(term_hash(t)), &mut sink))
+                        let z = Table::key(term_hash(t));
+                        table.prefetch(z);
+                        keys.push(z);
                     });
-                    std::hint::black_box(sink);
+                    found.clear();
+                    found.extend(keys.iter().map(|&z| table.first_pass(z)));
                     idx.extend(found.iter().filter_map(|&f| table.second_pass(f)));
                 }
                 CHARS => lookup_char_ngrams(&doc.text, 3, &block.tables, &mut idx),
@@ -186,7 +229,12 @@ impl Model {
                 } else {
                     name.chars().count().clamp(1, 3) - 1
                 };
-                keys[class].push((term_hash(name), block.offset + i as u32));
+                let key = if b == WORDS {
+                    term_hash(name)
+                } else {
+                    gram_key(name)
+                };
+                keys[class].push((key, block.offset + i as u32));
             }
             block.tables = keys.map(|k| Tiered::new(&k));
         }
@@ -198,7 +246,7 @@ mod tests {
     use super::super::tests::{corpus, trained};
     use super::*;
 
-    /// The lookup tables (by n-gram length, peeked in windows, extensions of a missed prefix
+    /// The lookup tables (by n-gram length, prefetched in windows, extensions of a missed prefix
     /// skipped) find exactly what checking every term of the message against the vocabulary
     /// finds, with the same TF-IDF values.
     #[test]

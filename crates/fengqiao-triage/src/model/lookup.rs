@@ -64,19 +64,20 @@ impl Table {
         self.get_mixed(mix(h))
     }
 
-    /// The key [`Table::peek`] and [`Table::get_mixed`] take for a term hash.
+    /// The key [`Table::prefetch`] and [`Table::get_mixed`] take for a term hash.
     #[inline]
     pub(super) fn key(h: u64) -> u64 {
         mix(h)
     }
 
-    /// Reads the key's home slot and nothing more: a batch of peeks with no branch between
-    /// them has its cache misses served together, so the lookups that follow find their
-    /// slots in cache (a message's lookups are independent, but each lookup's branch on what
-    /// it found kept the processor from overlapping them).
+    /// Asks the processor to bring the key's home slot into the cache and moves on. A message's
+    /// lookups are independent, so a batch of them prefetched first has its cache misses served
+    /// together, and the lookups that follow find their slots in cache. (A plain read of the
+    /// slot did this before, but an instruction waiting on memory holds up all after it; a
+    /// prefetch does not.)
     #[inline]
-    pub(super) fn peek(&self, z: u64) -> u64 {
-        self.slots[z as usize & self.mask]
+    pub(super) fn prefetch(&self, z: u64) {
+        prefetch_index::prefetch_index(&self.slots, z as usize & self.mask);
     }
 
     #[inline]
@@ -107,8 +108,8 @@ pub(super) enum Found {
     /// Not in the table, or not looked up (no content).
     Absent,
     At(u32),
-    /// Not among the frequent terms: its slot in the large table was peeked, for the second
-    /// pass to read.
+    /// Not among the frequent terms: its slot in the large table was prefetched, for the
+    /// second pass to read.
     Cold(u64),
 }
 
@@ -147,6 +148,11 @@ impl Filter {
     }
 
     #[inline]
+    fn prefetch(&self, z: u64) {
+        prefetch_index::prefetch_index(&self.words, self.bits(z).0);
+    }
+
+    #[inline]
     fn may_contain(&self, z: u64) -> bool {
         let (w, bits) = self.bits(z);
         self.words[w] & bits == bits
@@ -154,9 +160,10 @@ impl Filter {
 }
 
 /// A table in two tiers: the most frequent terms, then the rest behind a filter. Lookups run
-/// in two passes over a batch of terms: the first resolves the frequent ones, rules out most
-/// absent ones, and peeks at the large table's slot for the others (see [`Table::peek`]); the
-/// second reads those slots.
+/// in three passes over a batch of terms: the first prefetches each key's slot among the
+/// frequent terms and its filter word ([`Tiered::prefetch`]); the second resolves the frequent
+/// ones, rules out most absent ones, and prefetches the large table's slot for the others
+/// ([`Tiered::first_pass`]); the third reads those slots ([`Tiered::second_pass`]).
 #[derive(Debug, Clone)]
 pub(super) struct Tiered {
     hot: Table,
@@ -182,11 +189,17 @@ impl Tiered {
     }
 
     #[inline]
-    pub(super) fn first_pass(&self, z: u64, sink: &mut u64) -> Found {
+    pub(super) fn prefetch(&self, z: u64) {
+        self.hot.prefetch(z);
+        self.filter.prefetch(z);
+    }
+
+    #[inline]
+    pub(super) fn first_pass(&self, z: u64) -> Found {
         match self.hot.get_mixed(z) {
             Some(j) => Found::At(j),
             None if self.filter.may_contain(z) => {
-                *sink ^= self.cold.peek(z);
+                self.cold.prefetch(z);
                 Found::Cold(z)
             }
             None => Found::Absent,
@@ -247,14 +260,36 @@ impl Rows {
         self.lanes[j * self.per_row + k / 8].0[k % 8] = w;
     }
 
-    /// Adds `v` times feature `j`'s weights to `scores`.
+    /// Asks the processor to bring feature `j`'s row into the cache (see [`Table::prefetch`]).
     #[inline]
-    pub(super) fn add_to(&self, scores: &mut [f32], j: u32, v: f32) {
-        let row = &self.lanes[j as usize * self.per_row..(j as usize + 1) * self.per_row];
-        let weights = row.iter().flat_map(|l| l.0).skip(1).take(self.classes);
-        for (s, w) in scores.iter_mut().zip(weights) {
-            *s += v * w;
+    pub(super) fn prefetch(&self, j: u32) {
+        prefetch_index::prefetch_index(&self.lanes, j as usize * self.per_row);
+    }
+
+    /// Accumulators for [`Rows::add_to`]: laid out like a row, `bias` where the weights are.
+    pub(super) fn accumulators(&self, bias: &[f32]) -> Vec<Lane> {
+        let mut acc = vec![Lane::default(); self.per_row];
+        for (k, &b) in bias.iter().enumerate().take(self.classes) {
+            acc[(k + 1) / 8].0[(k + 1) % 8] = b;
         }
+        acc
+    }
+
+    /// Adds `v` times feature `j`'s row to `acc`, eight lanes at a time (the idf and the
+    /// padding land in slots nobody reads).
+    #[inline]
+    pub(super) fn add_to(&self, acc: &mut [Lane], j: u32, v: f32) {
+        let row = &self.lanes[j as usize * self.per_row..(j as usize + 1) * self.per_row];
+        for (a, l) in acc.iter_mut().zip(row) {
+            for (a, w) in a.0.iter_mut().zip(l.0) {
+                *a += v * w;
+            }
+        }
+    }
+
+    /// The class scores in accumulators.
+    pub(super) fn scores_of(&self, acc: &[Lane]) -> Vec<f32> {
+        (1..=self.classes).map(|k| acc[k / 8].0[k % 8]).collect()
     }
 }
 
@@ -281,19 +316,18 @@ mod tests {
         assert_eq!(Table::default().get(42), None);
         // The same through two tiers: the first HOT keys in the small table.
         let tiered = Tiered::new(&keys);
-        let mut sink = 0;
         for &(h, j) in &keys {
-            let f = tiered.first_pass(Table::key(h), &mut sink);
+            let f = tiered.first_pass(Table::key(h));
             assert_eq!(tiered.second_pass(f), Some(j));
             assert_eq!(matches!(f, Found::At(_)), j < HOT as u32 * 3);
         }
-        let f = tiered.first_pass(Table::key(12345), &mut sink);
+        let f = tiered.first_pass(Table::key(12345));
         assert_eq!(tiered.second_pass(f), None);
         // The filter rules out nearly every absent key before the large table is read.
         let passed = (10_000..60_000u64)
             .filter(|i| {
                 let h = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xabc;
-                tiered.first_pass(Table::key(h), &mut sink) != Found::Absent
+                tiered.first_pass(Table::key(h)) != Found::Absent
             })
             .count();
         assert!(
@@ -311,8 +345,11 @@ mod tests {
         assert_eq!((r.idf(0), r.idf(1)), (1.5, 2.5));
         assert_eq!(r.weight(1, 8), 8.0);
         assert_eq!(r.weight(0, 8), 0.0);
-        let mut s = vec![1.0; 9];
-        r.add_to(&mut s, 1, 2.0);
-        assert_eq!(s, (0..9).map(|c| 1.0 + 2.0 * c as f32).collect::<Vec<_>>());
+        let mut acc = r.accumulators(&[1.0; 9]);
+        r.add_to(&mut acc, 1, 2.0);
+        assert_eq!(
+            r.scores_of(&acc),
+            (0..9).map(|c| 1.0 + 2.0 * c as f32).collect::<Vec<_>>()
+        );
     }
 }

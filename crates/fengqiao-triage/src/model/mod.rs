@@ -217,11 +217,11 @@ impl Model {
     }
 
     fn scores(&self, x: &[(u32, f32)]) -> Vec<f32> {
-        let mut s = self.bias.clone();
+        let mut acc = self.rows.accumulators(&self.bias);
         for &(j, v) in x {
-            self.rows.add_to(&mut s, j, v);
+            self.rows.add_to(&mut acc, j, v);
         }
-        s
+        self.rows.scores_of(&acc)
     }
 
     fn name(&self, j: u32) -> &str {
