@@ -157,27 +157,69 @@ pub(super) fn term_hash(t: &str) -> u64 {
     h.finish()
 }
 
-/// Appends a block's TF-IDF values (sublinear tf, L2-normalised, times
-/// `weight`) for the feature indices in `idx` (consumed; order irrelevant).
-pub(super) fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], rows: &Rows, weight: f32) {
-    // The rows' reads below miss the cache; started now, they are served during the sort.
-    for &j in idx.iter() {
+/// The distinct feature indices of a block and how often each occurs, in order of first
+/// occurrence. Counting by open addressing costs one probe per index, where sorting the
+/// indices to group them cost a comparison sort (6% of classifying a message).
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    /// `(feature, count)`; `u32::MAX` marks an empty slot (no model has that many features).
+    slots: Vec<(u32, u32)>,
+    /// The occupied slots, in order of first occurrence.
+    order: Vec<u32>,
+}
+
+impl Tally {
+    const EMPTY: u32 = u32::MAX;
+
+    fn count(&mut self, idx: &[u32]) {
+        let cap = (idx.len() * 2).next_power_of_two().max(16);
+        let mask = cap - 1;
+        let shift = 32 - cap.trailing_zeros();
+        self.slots.clear();
+        self.slots.resize(cap, (Tally::EMPTY, 0));
+        self.order.clear();
+        for &j in idx {
+            let mut i = (j.wrapping_mul(0x9e37_79b9) >> shift) as usize;
+            loop {
+                let slot = &mut self.slots[i];
+                if slot.0 == j {
+                    slot.1 += 1;
+                    break;
+                }
+                if slot.0 == Tally::EMPTY {
+                    *slot = (j, 1);
+                    self.order.push(i as u32);
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+    }
+
+    fn counted(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.order.iter().map(|&i| self.slots[i as usize])
+    }
+}
+
+/// Appends a block's TF-IDF values (sublinear tf, L2-normalised, times `weight`) for the
+/// feature indices in `idx`, each feature once, in order of first occurrence.
+pub(super) fn push_tfidf(
+    out: &mut Vec<(u32, f32)>,
+    idx: &[u32],
+    rows: &Rows,
+    weight: f32,
+    tally: &mut Tally,
+) {
+    // The rows' reads below miss the cache; started now, they are served while counting.
+    for &j in idx {
         rows.prefetch(j);
     }
-    idx.sort_unstable();
+    tally.count(idx);
     let start = out.len();
-    let mut i = 0;
-    while i < idx.len() {
-        let j = idx[i];
-        let mut tf = 0;
-        while i < idx.len() && idx[i] == j {
-            tf += 1;
-            i += 1;
-        }
+    for (j, tf) in tally.counted() {
         // Most terms occur once (ln 1 = 0): no call to ln, so the loop's idf reads overlap.
         let sublinear = if tf == 1 { 1.0 } else { 1.0 + (tf as f32).ln() };
-        let v = sublinear * rows.idf(j);
-        out.push((j, v));
+        out.push((j, sublinear * rows.idf(j)));
     }
     let norm = out[start..].iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -188,8 +230,11 @@ pub(super) fn push_tfidf(out: &mut Vec<(u32, f32)>, idx: &mut [u32], rows: &Rows
 }
 
 impl Model {
+    /// A message's features: each block's TF-IDF values, a block's features in order of first
+    /// occurrence (training sorts them, see `fit_refs`).
     pub(super) fn vectorize(&self, doc: &Analyzed) -> Vec<(u32, f32)> {
         let mut out = Vec::new();
+        let mut tally = Tally::default();
         let mut idx: Vec<u32> = Vec::new();
         let mut keys: Vec<u64> = Vec::new();
         let mut found: Vec<Found> = Vec::new();
@@ -213,7 +258,7 @@ impl Model {
                 _ => lookup_char_ngrams(&doc.title, 2, &block.tables, &mut idx),
             }
             let weight = if b == TITLE { self.title_weight } else { 1.0 };
-            push_tfidf(&mut out, &mut idx, &self.rows, weight);
+            push_tfidf(&mut out, &idx, &self.rows, weight, &mut tally);
         }
         out
     }
@@ -246,6 +291,36 @@ mod tests {
     use super::super::tests::{corpus, trained};
     use super::*;
 
+    /// The tally counts every index once, in order of first occurrence, however the indices
+    /// collide in its table.
+    #[test]
+    fn tally_counts_each_feature_in_order_of_first_occurrence() {
+        let mut tally = Tally::default();
+        let mut rng = crate::rng::SplitMix64::new(7);
+        for len in [0usize, 1, 5, 16, 17, 700, 3000] {
+            // Few distinct values, spread over the whole range, so slots collide and chains wrap.
+            let values: Vec<u32> = (0..len.div_ceil(3).max(1))
+                .map(|_| (rng.next_u64() >> 33) as u32)
+                .collect();
+            let idx: Vec<u32> = (0..len)
+                .map(|_| values[(rng.next_u64() % values.len() as u64) as usize])
+                .collect();
+            let mut expected: Vec<(u32, u32)> = Vec::new();
+            for &j in &idx {
+                match expected.iter_mut().find(|e| e.0 == j) {
+                    Some(e) => e.1 += 1,
+                    None => expected.push((j, 1)),
+                }
+            }
+            tally.count(&idx);
+            assert_eq!(
+                tally.counted().collect::<Vec<_>>(),
+                expected,
+                "{len} indices"
+            );
+        }
+    }
+
     /// The lookup tables (by n-gram length, prefetched in windows, extensions of a missed prefix
     /// skipped) find exactly what checking every term of the message against the vocabulary
     /// finds, with the same TF-IDF values.
@@ -272,7 +347,13 @@ mod tests {
                 let mut idx = Vec::new();
                 doc.terms(b, |t| idx.extend(v.get(t)));
                 let weight = if b == TITLE { model.title_weight } else { 1.0 };
-                push_tfidf(&mut expected, &mut idx, &model.rows, weight);
+                push_tfidf(
+                    &mut expected,
+                    &idx,
+                    &model.rows,
+                    weight,
+                    &mut Tally::default(),
+                );
             }
             assert_eq!(model.vectorize(&doc), expected, "{text}");
         }

@@ -121,7 +121,15 @@ pub(super) fn fit_refs(
         bias: vec![0.0; nc],
     };
     model.index_terms();
-    let rows: Vec<Vec<(u32, f32)>> = docs.iter().map(|d| model.vectorize(d)).collect();
+    // The SVM's rows are sorted by feature: its updates then walk the weights in order.
+    let rows: Vec<Vec<(u32, f32)>> = docs
+        .iter()
+        .map(|d| {
+            let mut x = model.vectorize(d);
+            x.sort_unstable_by_key(|&(j, _)| j);
+            x
+        })
+        .collect();
     let rows: Vec<&Row> = rows.iter().map(|r| r.as_slice()).collect();
 
     // Binarised feature counts per class.
