@@ -22,7 +22,8 @@ impl Analyzed {
             _ => format!("{title} {body}"),
         };
         let base = text.as_ptr() as usize;
-        let mut words = Vec::new();
+        // About one word per two characters (three bytes each).
+        let mut words = Vec::with_capacity(text.len() / 6 + 1);
         seg.for_each_word(&text, |w| {
             let start = (w.as_ptr() as usize - base) as u32;
             words.push((start, start + w.len() as u32));
@@ -92,17 +93,9 @@ pub(super) fn lookup_char_ngrams(s: &str, max: usize, tables: &[Tiered; 3], idx:
     const WINDOW: usize = 32;
     const CONTENT: u32 = 1 << 31;
     // Each character's code point, with the top bit set when it is content.
-    let chars: Vec<u32> = s
-        .chars()
-        .map(|c| {
-            c as u32
-                | if crate::text::is_content_char(c) {
-                    CONTENT
-                } else {
-                    0
-                }
-        })
-        .collect();
+    let mut chars: Vec<u32> = Vec::with_capacity(s.len());
+    let content = |c| crate::text::is_content_char(c) as u32 * CONTENT;
+    chars.extend(s.chars().map(|c| c as u32 | content(c)));
     let n_chars = chars.len();
     let max = max.min(3);
     // Per n-gram of the window: its key, or `None` when it holds no content.
@@ -233,11 +226,13 @@ impl Model {
     /// A message's features: each block's TF-IDF values, a block's features in order of first
     /// occurrence (training sorts them, see `fit_refs`).
     pub(super) fn vectorize(&self, doc: &Analyzed) -> Vec<(u32, f32)> {
-        let mut out = Vec::new();
+        // Capacity for a Chinese text: three n-grams per character, three bytes each.
+        let bytes = doc.text.len() + 1;
+        let mut out = Vec::with_capacity(bytes);
         let mut tally = Tally::default();
-        let mut idx: Vec<u32> = Vec::new();
-        let mut keys: Vec<u64> = Vec::new();
-        let mut found: Vec<Found> = Vec::new();
+        let mut idx: Vec<u32> = Vec::with_capacity(bytes);
+        let mut keys: Vec<u64> = Vec::with_capacity(doc.words.len());
+        let mut found: Vec<Found> = Vec::with_capacity(doc.words.len());
         for (b, block) in self.blocks.iter().enumerate() {
             idx.clear();
             match b {
