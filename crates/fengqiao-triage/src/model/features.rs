@@ -80,6 +80,7 @@ const CHAR_BITS: u32 = 21;
 /// thousand n-gram lookups hash no bytes and slice no strings.
 pub(super) fn gram_key(gram: &str) -> u64 {
     gram.chars()
+        .take(3)
         .enumerate()
         .fold(0, |k, (i, c)| k | u64::from(c) << (CHAR_BITS as usize * i))
 }
@@ -264,17 +265,18 @@ impl Model {
         for (b, block) in self.blocks.iter_mut().enumerate() {
             let mut keys: [Vec<(u64, u32)>; 3] = Default::default();
             for (i, name) in block.names.iter().enumerate() {
-                let class = if b == WORDS {
-                    0
-                } else {
-                    name.chars().count().clamp(1, 3) - 1
-                };
-                let key = if b == WORDS {
-                    term_hash(name)
-                } else {
-                    gram_key(name)
-                };
-                keys[class].push((key, block.offset + i as u32));
+                let j = block.offset + i as u32;
+                if b == WORDS {
+                    keys[0].push((term_hash(name), j));
+                    continue;
+                }
+                // A character block's names are n-grams of one to three characters; anything
+                // else (only a damaged model could hold it) is never looked up, and its key
+                // would not be its own.
+                let n = name.chars().count();
+                if (1..=3).contains(&n) {
+                    keys[n - 1].push((gram_key(name), j));
+                }
             }
             block.tables = keys.map(|k| Tiered::new(&k));
         }
@@ -285,6 +287,28 @@ impl Model {
 mod tests {
     use super::super::tests::{corpus, trained};
     use super::*;
+
+    /// Every n-gram of up to three characters has a key of its own, whatever its characters
+    /// (the tables tell lengths apart, so "a" and "a\0" need not differ).
+    #[test]
+    fn gram_keys_tell_every_short_ngram_apart() {
+        let chars = ['a', 'z', '路', '灯', '，', '\u{10ffff}', '\u{20000}'];
+        let mut keys = std::collections::HashSet::new();
+        let mut grams = 0;
+        for a in chars {
+            for b in chars {
+                for c in chars {
+                    for gram in [format!("{a}"), format!("{a}{b}"), format!("{a}{b}{c}")] {
+                        let len = gram.chars().count();
+                        if keys.insert((len, gram_key(&gram))) {
+                            grams += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(grams, 7 + 7 * 7 + 7 * 7 * 7);
+    }
 
     /// The tally counts every index once, in order of first occurrence, however the indices
     /// collide in its table.
