@@ -234,18 +234,23 @@ impl Model {
         // explain nothing to an operator.
         let words = &self.blocks[WORDS];
         let end = words.offset + words.names.len() as u32;
-        let mut contrib: Vec<(f32, &str)> = x
+        // Names are read only for the words the loop below reaches (usually a handful): each
+        // is a string of its own on the heap, so reading all of a message's cost a cache miss
+        // apiece.
+        let mut contrib: Vec<(f32, u32)> = x
             .iter()
             .filter(|&&(j, _)| j >= words.offset && j < end)
-            .map(|&(j, v)| (v * self.rows.weight(j, class), self.name(j)))
-            .filter(|(c, name)| *c > 0.0 && name.chars().count() >= 2)
+            .map(|&(j, v)| (v * self.rows.weight(j, class), j))
+            .filter(|&(c, _)| c > 0.0)
             .collect();
         contrib.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut out: Vec<String> = Vec::new();
-        for (_, name) in contrib {
-            if out
-                .iter()
-                .any(|o| o.contains(name) || name.contains(o.as_str()))
+        for (_, j) in contrib {
+            let name = self.name(j);
+            if name.chars().nth(1).is_none()
+                || out
+                    .iter()
+                    .any(|o| o.contains(name) || name.contains(o.as_str()))
             {
                 continue;
             }
