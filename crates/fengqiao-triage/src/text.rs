@@ -75,24 +75,32 @@ pub fn is_han(c: char) -> bool {
 /// Words that appear in almost every message and carry no topic.
 const STOPWORDS: &str = "的 了 是 在 我 我们 你 你们 他 她 它 他们 和 与 及 或 就 都 也 还 又 被 把 将 对 从 向 给 让 为 为了 以 之 其 这 那 这个 那个 这些 那些 这样 那样 有 没有 没 不 很 非常 一 一个 一些 个 些 吗 呢 吧 啊 呀 哦 嘛 着 过 等 等等 并 而 但 但是 因为 所以 如果 可以 能 能够 会 要 想 请 请问 您好 你好 领导 谢谢 感谢 希望 问题 相关 部门 反映 情况 现在 目前 已经 什么 怎么 如何 是否 多少";
 
-/// A word of at most two characters as one number (their code points side by side), for the
-/// stopword check every word makes: every stopword is that short, and hashing a number is
-/// cheaper than hashing the word's bytes. `None` for a longer word.
-fn short_key(word: &str) -> Option<u64> {
-    let mut chars = word.chars();
-    let first = chars.next()?;
-    let second = chars.next();
-    if chars.next().is_some() {
-        return None;
+/// Bits of one character in a [`short_key`]: every code point fits in 21.
+pub(crate) const KEY_CHAR_BITS: u32 = 21;
+
+/// A text of one to `max` (at most three) characters as one number: its code points side by
+/// side, [`KEY_CHAR_BITS`] each. The classifier keys its character n-grams by it, and the
+/// stopword check keys words by it (every stopword has at most two characters): hashing a
+/// number is cheaper than hashing the text's bytes. `None` for an empty or longer text.
+pub(crate) fn short_key(text: &str, max: usize) -> Option<u64> {
+    debug_assert!(max <= 3, "three characters fill 63 bits");
+    let mut key = 0u64;
+    let mut n = 0;
+    for c in text.chars() {
+        if n == max {
+            return None;
+        }
+        key |= u64::from(c) << (KEY_CHAR_BITS as usize * n);
+        n += 1;
     }
-    Some(u64::from(first) | second.map_or(0, |c| u64::from(c) << 21))
+    (n > 0).then_some(key)
 }
 
 /// Segments normalised text into words with jieba plus the township's own
 /// dictionary (place names, local terms), dropping punctuation and stopwords.
 pub struct Segmenter {
     jieba: Jieba,
-    /// The stopwords' [`short_key`]s.
+    /// The stopwords' [`short_key`]s (two characters at most).
     stopwords: FxHashSet<u64>,
 }
 
@@ -113,7 +121,10 @@ impl Segmenter {
     pub fn new() -> Segmenter {
         Segmenter {
             jieba: Jieba::new(),
-            stopwords: STOPWORDS.split(' ').filter_map(short_key).collect(),
+            stopwords: STOPWORDS
+                .split(' ')
+                .filter_map(|w| short_key(w, 2))
+                .collect(),
         }
     }
 
@@ -159,7 +170,7 @@ impl Segmenter {
     pub fn for_each_word<'a>(&self, normalized: &'a str, mut f: impl FnMut(&'a str)) {
         for token in self.jieba.cut(normalized, true) {
             let w = token.word;
-            if is_content(w) && !short_key(w).is_some_and(|k| self.stopwords.contains(&k)) {
+            if is_content(w) && !short_key(w, 2).is_some_and(|k| self.stopwords.contains(&k)) {
                 f(w);
             }
         }
@@ -212,8 +223,9 @@ mod tests {
         assert!(!words.contains(&"的"));
         // The stopword check keys words of up to two characters; a longer stopword would be
         // silently ignored.
-        assert!(STOPWORDS.split(' ').all(|w| short_key(w).is_some()));
-        assert_ne!(short_key("路灯"), short_key("灯路"));
-        assert_eq!(short_key("路灯坏"), None);
+        assert!(STOPWORDS.split(' ').all(|w| short_key(w, 2).is_some()));
+        assert_ne!(short_key("路灯", 2), short_key("灯路", 2));
+        assert_eq!(short_key("路灯坏", 2), None);
+        assert_eq!(short_key("", 2), None);
     }
 }

@@ -3,6 +3,7 @@
 
 use super::lookup::{Found, Table};
 use super::*;
+use crate::text::{short_key, KEY_CHAR_BITS as CHAR_BITS};
 
 /// A message as the classifier sees it.
 pub(super) struct Analyzed {
@@ -70,19 +71,6 @@ pub(super) fn char_ngrams<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str)
             }
         }
     }
-}
-
-/// Bits of a character in a [`gram_key`].
-const CHAR_BITS: u32 = 21;
-
-/// The lookup key of a character n-gram of at most three characters: their code points side by
-/// side, 21 bits each. The n-gram tables (one per length) are keyed by it, so a message's
-/// thousand n-gram lookups hash no bytes and slice no strings.
-pub(super) fn gram_key(gram: &str) -> u64 {
-    gram.chars()
-        .take(3)
-        .enumerate()
-        .fold(0, |k, (i, c)| k | u64::from(c) << (CHAR_BITS as usize * i))
 }
 
 /// Pushes the features of `s`'s content n-grams (lengths 1..=`max`, looked up in `tables` by
@@ -273,9 +261,8 @@ impl Model {
                 // A character block's names are n-grams of one to three characters; anything
                 // else (only a damaged model could hold it) is never looked up, and its key
                 // would not be its own.
-                let n = name.chars().count();
-                if (1..=3).contains(&n) {
-                    keys[n - 1].push((gram_key(name), j));
+                if let Some(key) = short_key(name, 3) {
+                    keys[name.chars().count() - 1].push((key, j));
                 }
             }
             block.tables = keys.map(|k| Tiered::new(&k));
@@ -300,7 +287,7 @@ mod tests {
                 for c in chars {
                     for gram in [format!("{a}"), format!("{a}{b}"), format!("{a}{b}{c}")] {
                         let len = gram.chars().count();
-                        if keys.insert((len, gram_key(&gram))) {
+                        if keys.insert((len, short_key(&gram, 3))) {
                             grams += 1;
                         }
                     }
