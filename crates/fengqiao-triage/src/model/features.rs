@@ -46,8 +46,12 @@ impl Analyzed {
     }
 }
 
-/// The characters of `s`: their byte offsets (and the end) and whether each is content.
-fn char_bounds(s: &str) -> (Vec<usize>, Vec<bool>) {
+/// Character n-grams of length 1..=`max` that contain some content.
+///
+/// Training enumerates the n-grams as text; prediction walks the same ones by key
+/// ([`lookup_char_ngrams`]), and a test holds the two to the same features.
+pub(super) fn char_ngrams<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str)) {
+    // Each character's byte offset (and the end's), and whether it is content.
     let mut bounds: Vec<usize> = Vec::with_capacity(s.len() / 2 + 1);
     let mut content: Vec<bool> = Vec::with_capacity(s.len() / 2);
     for (i, c) in s.char_indices() {
@@ -55,12 +59,6 @@ fn char_bounds(s: &str) -> (Vec<usize>, Vec<bool>) {
         content.push(crate::text::is_content_char(c));
     }
     bounds.push(s.len());
-    (bounds, content)
-}
-
-/// Character n-grams of length 1..=`max` that contain some content.
-pub(super) fn char_ngrams<'a>(s: &'a str, max: usize, mut f: impl FnMut(&'a str)) {
-    let (bounds, content) = char_bounds(s);
     let chars = content.len();
     for i in 0..chars {
         let mut has = false;
