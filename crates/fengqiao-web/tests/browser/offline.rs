@@ -1,12 +1,13 @@
 //! A grid worker inspects a place where there is no signal: the day page, opened online, keeps
 //! the place's inspection form on the phone (also under the place's own code, for the scan at
-//! its door); the network is cut through the DevTools protocol
-//! (the page's requests and its service worker's); the form is filled in with a photo and
-//! kept; the page is reloaded, still offline, and the record is still there while the server
+//! its door); the network is cut through the DevTools protocol (the page's requests and its
+//! service worker's) and at a relay in front of the server; the form is filled in with a photo
+//! and kept; the page is reloaded, still offline, and the record is still there while the server
 //! has nothing; meanwhile the centre re-grades the place; the network comes back and the
 //! record is stored once — sent again, still once — with the conflict shown on the phone.
 
 use super::*;
+use crate::webdriver::Signal;
 use chrono::Utc;
 use fengqiao_app::PlaceInput;
 use fengqiao_domain::ids::PlaceId;
@@ -74,7 +75,9 @@ async fn an_inspection_made_offline_is_stored_once_when_the_network_returns() {
         )
         .await
         .unwrap();
-    let base = fengqiao_testkit::serve(fengqiao_web::site(t.app.clone())).await;
+    let server = fengqiao_testkit::serve(fengqiao_web::site(t.app.clone())).await;
+    // The phone reaches the server through a signal that can be cut.
+    let (signal, base) = Signal::relay(&server).await;
     let driver = Driver::start().await;
     let phone = driver.phone(390, 844).await;
     login(&phone, &base, "grid").await;
@@ -123,6 +126,7 @@ async fn an_inspection_made_offline_is_stored_once_when_the_network_returns() {
 
     // No signal: the worker scans the plate at the door; the kept form opens, checked in, and
     // is filled in, with a photo.
+    signal.set(false);
     phone.offline(true).await;
     phone.goto(&format!("{base}/m/{}", place.code)).await;
     assert!(phone.text("h1").await.contains("苍岩村溪边农家乐"));
@@ -200,6 +204,7 @@ async fn an_inspection_made_offline_is_stored_once_when_the_network_returns() {
     // Back online (the server's clock, manual, catches up with the phone's): the queue goes
     // by itself, and the conflict is shown, not lost.
     t.clock.set(Utc::now());
+    signal.set(true);
     phone.offline(false).await;
     let done = wait_text(&phone, "#outbox", "冲突").await;
     assert!(

@@ -112,6 +112,7 @@ impl Driver {
         Browser {
             url: format!("{}/session/{id}", self.base),
             http: self.http.clone(),
+            offline: Default::default(),
         }
     }
 }
@@ -120,6 +121,8 @@ impl Driver {
 pub struct Browser {
     url: String,
     http: reqwest::Client,
+    /// Whether [`Browser::offline`] has cut the window off.
+    offline: std::sync::atomic::AtomicBool,
 }
 
 impl Browser {
@@ -134,6 +137,10 @@ impl Browser {
     pub async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
             .await;
+        // Some Chromium releases (148) forget a page's network emulation when it navigates.
+        if self.offline.load(std::sync::atomic::Ordering::SeqCst) {
+            self.emulate_offline(true).await;
+        }
     }
 
     pub async fn current_url(&self) -> String {
@@ -290,7 +297,16 @@ impl Browser {
     /// not cover (a worker fetching a page for it would still reach the server), so each
     /// worker is attached and told the same.
     #[allow(dead_code)]
+    ///
+    /// Chromium 148 forgets a page's emulation when the page navigates, so [`Browser::goto`]
+    /// tells the page again; a navigation the page makes itself is not caught that way, which
+    /// is what a [`Signal`] in front of the server is for.
     pub async fn offline(&self, off: bool) {
+        self.offline.store(off, std::sync::atomic::Ordering::SeqCst);
+        self.emulate_offline(off).await;
+    }
+
+    async fn emulate_offline(&self, off: bool) {
         let conditions =
             json!({"offline": off, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
         self.cdp("Network.emulateNetworkConditions", conditions.clone())
@@ -403,4 +419,48 @@ fn base64_decode(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The phone's signal: a relay between the browser and the server that can be cut, as a phone
+/// loses its network. While cut, the connections through it are closed and new ones are closed
+/// as they come, so every request fails as it does with no network, whatever the browser's own
+/// emulation does.
+pub struct Signal {
+    on: tokio::sync::watch::Sender<bool>,
+}
+
+impl Signal {
+    /// A relay to the server at `upstream` (`http://host:port`), on; returns it and its own
+    /// base URL.
+    pub async fn relay(upstream: &str) -> (Signal, String) {
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (on, _) = tokio::sync::watch::channel(true);
+        let signal = on.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut state = signal.subscribe();
+                if !*state.borrow_and_update() {
+                    continue;
+                }
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = state.wait_for(|on| !on) => {}
+                    }
+                });
+            }
+        });
+        (Signal { on }, base)
+    }
+
+    /// Cuts the signal (`false`) or brings it back.
+    pub fn set(&self, on: bool) {
+        self.on.send_replace(on);
+    }
 }
