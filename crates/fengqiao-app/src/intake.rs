@@ -544,7 +544,12 @@ impl IntakeService {
         category_given: bool,
     ) -> Result<()> {
         let case = &outcome.case;
-        self.triage.record(case, &analysis).await?;
+        let late = self.triage.record(case, &analysis).await?;
+        let has_duplicates = !analysis.duplicates.is_empty() || !late.is_empty();
+        if let Some(sheet) = outcome.sheet.as_mut() {
+            sheet.duplicate_proposals.extend(late);
+        }
+        let case = &outcome.case;
         let cfg = &self.core.config.triage;
         let Some(s) = analysis.suggestion else {
             return Ok(());
@@ -555,7 +560,7 @@ impl IntakeService {
         let (Some(category_id), Some(unit_id)) = (s.category_id, s.unit_id) else {
             return Ok(());
         };
-        if !confident || category_given || case.is_petition || !analysis.duplicates.is_empty() {
+        if !confident || category_given || case.is_petition || has_duplicates {
             return Ok(());
         }
         let actor = Actor {

@@ -104,7 +104,8 @@ macro_rules! conformance_tests {
             clients { api_clients_round_trip, revoking_twice_is_a_conflict }
             triage {
                 newest_model_is_active_until_switched, suggestions_and_proposals_are_written_with_the_case,
-                proposals_are_dismissed_once, hotspots_gain_members_without_duplicates,
+                proposals_are_dismissed_once, late_proposals_are_added_once,
+                hotspots_gain_members_without_duplicates,
                 open_texts_leave_out_closed_cases,
             }
             rules {

@@ -152,6 +152,50 @@ pub async fn proposals_are_dismissed_once(store: &dyn Store) {
     );
 }
 
+/// A look-alike found after a case was stored (it was being stored at the same time) is
+/// proposed then, once, beside what intake proposed.
+pub async fn late_proposals_are_added_once(store: &dyn Store) {
+    let (first, second) = two_alike(store).await;
+    let third = store
+        .intake(new_case("河口村垃圾堆了一周", None, None))
+        .await
+        .unwrap()
+        .case;
+    let at = third.created_at;
+    let made = store
+        .propose_duplicates(third.id, vec![(first.id, 0.7), (second.id, 0.8)], at)
+        .await
+        .unwrap();
+    let pairs: Vec<_> = made.iter().map(|p| (p.case_id, p.candidate_id)).collect();
+    assert_eq!(
+        pairs,
+        vec![(third.id, second.id), (third.id, first.id)],
+        "most similar first"
+    );
+    let again = store
+        .propose_duplicates(third.id, vec![(second.id, 0.8)], at)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "a pair is proposed once: {again:?}");
+    assert_eq!(store.duplicate_proposals(third.id).await.unwrap().len(), 2);
+    assert_eq!(
+        store.duplicate_proposals(second.id).await.unwrap().len(),
+        2,
+        "the second case's own proposal and the third's"
+    );
+    assert!(
+        store
+            .propose_duplicates(
+                third.id,
+                vec![(fengqiao_domain::ids::CaseId(999_999), 0.9)],
+                at
+            )
+            .await
+            .is_err(),
+        "no proposal against a case that does not exist"
+    );
+}
+
 pub async fn hotspots_gain_members_without_duplicates(store: &dyn Store) {
     let (first, second) = two_alike(store).await;
     // Hot spots gain members without duplicating them.

@@ -478,6 +478,16 @@ impl TriageStore for SqliteStore {
         self.read(move |conn| proposals(conn, id)).await
     }
 
+    async fn propose_duplicates(
+        &self,
+        case: CaseId,
+        candidates: Vec<(CaseId, f32)>,
+        at: Timestamp,
+    ) -> Result<Vec<DuplicateProposal>> {
+        self.write(move |conn| insert_proposals(conn, case, &candidates, at))
+            .await
+    }
+
     async fn dismiss_proposal(&self, id: i64, audit: Audit) -> Result<DuplicateProposal> {
         self.write(move |conn| dismiss_proposal(conn, id, &audit))
             .await

@@ -150,6 +150,15 @@ pub trait TriageStore: Send + Sync + 'static {
     /// Open, non-merged cases received at or after `since`, oldest first.
     async fn open_texts(&self, since: Timestamp) -> Result<Vec<OpenText>>;
     async fn duplicate_proposals(&self, id: CaseId) -> Result<Vec<DuplicateProposal>>;
+    /// Proposes `case` as a duplicate of each candidate, for a case already stored (look-alikes
+    /// that were being stored at the same time as it). A pair already proposed is left as it is.
+    /// Returns the new proposals, most similar first.
+    async fn propose_duplicates(
+        &self,
+        case: CaseId,
+        candidates: Vec<(CaseId, f32)>,
+        at: Timestamp,
+    ) -> Result<Vec<DuplicateProposal>>;
     /// Dismisses an open proposal ("not the same problem").
     async fn dismiss_proposal(&self, id: i64, audit: Audit) -> Result<DuplicateProposal>;
     /// Raises or extends a hot spot; returns its id.

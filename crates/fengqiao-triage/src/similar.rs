@@ -173,6 +173,8 @@ struct Entry {
     id: i64,
     partition: i64,
     at: i64,
+    /// When it was inserted, counted in insertions (see [`SimilarityIndex::mark`]).
+    seq: u64,
     /// Sublinear term counts; weighted with the place's current idf when scored in a place
     /// with few cases, where each new case still moves the idf.
     terms: Shingles,
@@ -238,6 +240,8 @@ pub struct SimilarityIndex {
     /// Document frequency over the whole index, when it counts globally.
     global_df: Option<FxHashMap<u32, u32>>,
     per_place: FxHashMap<i64, u32>,
+    /// Insertions so far: the last entry's `seq`.
+    inserted: u64,
 }
 
 impl SimilarityIndex {
@@ -255,6 +259,19 @@ impl SimilarityIndex {
             global_df: Some(FxHashMap::default()),
             ..SimilarityIndex::default()
         }
+    }
+
+    /// The index as of now, for a later [`SimilarityIndex::search_newer`]: the number of
+    /// insertions it has seen.
+    pub fn mark(&self) -> u64 {
+        self.inserted
+    }
+
+    /// Counts this (empty) index's insertions on from `mark`, so that marks taken of the index
+    /// it replaces still tell what was inserted after them.
+    pub fn continuing_from(mut self, mark: u64) -> SimilarityIndex {
+        self.inserted = self.inserted.max(mark);
+        self
     }
 
     fn scope(&self, partition: i64) -> i64 {
@@ -339,10 +356,12 @@ impl SimilarityIndex {
         }
         let norm = unit_length(&mut vector);
         let inv_norm = if norm > 0.0 { norm.recip() } else { 0.0 };
+        self.inserted += 1;
         self.slots[slot as usize] = Some(Entry {
             id,
             partition,
             at,
+            seq: self.inserted,
             terms: s.clone(),
             vector,
             inv_norm,
@@ -428,7 +447,27 @@ impl SimilarityIndex {
         limit: usize,
     ) -> Vec<Match> {
         let q = self.weigh(partition, s);
-        self.search_vector(partition, since, &q, threshold, limit)
+        self.search_vector(partition, since, None, &q, threshold, limit)
+    }
+
+    /// [`SimilarityIndex::search`] among the cases inserted after `mark` only: the look-alikes
+    /// stored while a message was being analysed, which its own search could not see. Each
+    /// posting list is walked from its newest entry back to the mark, so the search costs as
+    /// many steps as there were insertions since, not the place's size.
+    pub fn search_newer(
+        &self,
+        partition: i64,
+        since: i64,
+        mark: u64,
+        s: &Shingles,
+        threshold: f32,
+        limit: usize,
+    ) -> Vec<Match> {
+        if self.inserted == mark {
+            return Vec::new();
+        }
+        let q = self.weigh(partition, s);
+        self.search_vector(partition, since, Some(mark), &q, threshold, limit)
     }
 
     /// The cluster around indexed case `id`: every case in its partition since
@@ -450,7 +489,7 @@ impl SimilarityIndex {
             let e = self.slots[slot as usize].as_ref().expect("indexed");
             next += 1;
             let q = self.weigh(partition, &e.terms);
-            for m in self.search_vector(partition, since, &q, threshold, limit) {
+            for m in self.search_vector(partition, since, None, &q, threshold, limit) {
                 if !members.contains(&m.id) {
                     members.push(m.id);
                     if members.len() == limit {
@@ -466,6 +505,7 @@ impl SimilarityIndex {
         &self,
         partition: i64,
         since: i64,
+        after: Option<u64>,
         q: &[(u32, f32)],
         threshold: f32,
         limit: usize,
@@ -488,15 +528,30 @@ impl SimilarityIndex {
                 probe.select_nth_unstable_by(PROBE_TERMS - 1, |a, b| b.1.total_cmp(&a.1));
                 probe.truncate(PROBE_TERMS);
             }
+            let mut add = |slot: u32, w: f32| {
+                let a = &mut acc[slot as usize];
+                if *a == 0.0 {
+                    slots.push(slot);
+                }
+                *a += w;
+            };
             for (t, w) in probe {
-                if let Some(list) = self.postings.get(&(partition, t)) {
-                    for &(slot, dw) in &list[list.len().saturating_sub(POSTINGS_WALKED)..] {
-                        let a = &mut acc[slot as usize];
-                        if *a == 0.0 {
-                            slots.push(slot);
-                        }
-                        *a += w * dw;
-                    }
+                let Some(list) = self.postings.get(&(partition, t)) else {
+                    continue;
+                };
+                let walked = &list[list.len().saturating_sub(POSTINGS_WALKED)..];
+                match after {
+                    None => walked.iter().for_each(|&(slot, dw)| add(slot, w * dw)),
+                    // Lists keep insertion order (removal filters them in place).
+                    Some(mark) => walked
+                        .iter()
+                        .rev()
+                        .take_while(|&&(slot, _)| {
+                            self.slots[slot as usize]
+                                .as_ref()
+                                .is_some_and(|e| e.seq > mark)
+                        })
+                        .for_each(|&(slot, dw)| add(slot, w * dw)),
                 }
             }
             slots
@@ -556,6 +611,43 @@ mod tests {
             ix.insert(id, part, id * 10, &Shingles::of(text));
         }
         ix
+    }
+
+    #[test]
+    fn search_newer_sees_only_what_was_inserted_after_the_mark() {
+        let mut ix = index();
+        let text = "石板溪村三组的路灯坏了一个多月，晚上出行很不方便";
+        let q = Shingles::of(text);
+        let mark = ix.mark();
+        assert!(
+            ix.search_newer(7, 0, mark, &q, 0.3, 5).is_empty(),
+            "case 1 is as like it as can be, but was there before the mark"
+        );
+        ix.insert(
+            5,
+            7,
+            50,
+            &Shingles::of("石板溪村三组路灯坏了一个多月，晚上出行不方便"),
+        );
+        ix.insert(6, 7, 60, &Shingles::of("镇上中学门口早晚高峰堵车严重"));
+        ix.insert(7, 8, 70, &Shingles::of(text));
+        let found: Vec<i64> = ix
+            .search_newer(7, 0, mark, &q, 0.3, 5)
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(found, vec![5], "newer, alike and in the same place");
+        let all: Vec<i64> = ix.search(7, 0, &q, 0.3, 5).iter().map(|m| m.id).collect();
+        assert_eq!(all, vec![1, 5]);
+        // An index that replaces this one goes on counting, so the mark still holds.
+        let mut rebuilt = SimilarityIndex::new().continuing_from(ix.mark());
+        rebuilt.insert(1, 7, 10, &Shingles::of(text));
+        let found: Vec<i64> = rebuilt
+            .search_newer(7, 0, mark, &q, 0.3, 5)
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(found, vec![1], "inserted into the new index after the mark");
     }
 
     #[test]

@@ -182,6 +182,15 @@ async fn main() {
         println!("{name}_rows_per_s={:.0}", n as f64 / total.as_secs_f64());
         // How many of the machine's cores the import kept busy, on average.
         println!("{name}_cores_used={:.2}", cpu / total.as_secs_f64());
+        // What triage found among the file's rows: look-alike work orders proposed as
+        // duplicates, and hot spots raised.
+        let db = rusqlite::Connection::open(dir.join(format!("{name}.db"))).unwrap();
+        for table in ["duplicate_proposals", "hotspots"] {
+            let count: i64 = db
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            println!("{name}_{table}={count}");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

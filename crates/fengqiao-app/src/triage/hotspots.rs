@@ -93,20 +93,34 @@ impl Triage {
         let cfg = &self.core.config.triage;
         let at = ms(case.created_at);
         let since = at - cfg.hotspot_hours * 3_600_000;
-        {
+        let has_neighbours = {
             let mut hot = self.hot.write().expect("hot lock");
             let key = hot_key(analysis.partition, analysis.kind.as_deref());
+            // Look-alikes stored while this report was analysed count as neighbours too
+            // (searched under the lock the insert takes, as for duplicates).
+            let has_neighbours = analysis.has_hot_neighbours
+                || !hot
+                    .search_newer(
+                        key,
+                        since,
+                        analysis.marks.1,
+                        &analysis.shingles,
+                        cfg.hotspot_similarity,
+                        1,
+                    )
+                    .is_empty();
             hot.insert(case.id.0, key, at, &analysis.shingles);
             if case.id.0 % 256 == 0 {
                 hot.prune(since);
                 self.spots.write().expect("spots lock").prune(since);
             }
-        }
+            has_neighbours
+        };
         // A report joins the hot spot of a look-alike neighbour: one search, and the membership
         // stored with the case, the same for the thousandth report of a surge as for the
         // sixth. Only a report whose neighbours are in none is clustered, to see whether a hot
         // spot forms (bounded too).
-        if !analysis.has_hot_neighbours {
+        if !has_neighbours {
             return Ok(());
         }
         let outcome = match analysis.hotspot {
@@ -138,39 +152,41 @@ impl Triage {
     }
 
     /// Whether the hot-spot window holds look-alike reports of the same place and kind of
-    /// problem, and the hot spot the first of them that is in one belongs to. Read before the
-    /// report is stored, so that it joins that hot spot in its own transaction.
+    /// problem, the hot spot the first of them that is in one belongs to, and the index's mark as
+    /// searched. Read before the report is stored, so that it joins that hot spot in its own
+    /// transaction.
     pub(super) fn hot_neighbours(
         &self,
         partition: i64,
         kind: Option<&str>,
         shingles: &fengqiao_triage::Shingles,
         at: i64,
-    ) -> (bool, Option<i64>) {
+    ) -> (bool, Option<i64>, u64) {
         if partition == 0 {
-            return (false, None);
+            return (false, None, 0);
         }
         let cfg = &self.core.config.triage;
         let since = at - cfg.hotspot_hours * 3_600_000;
-        let neighbours: Vec<i64> = self
-            .hot
-            .read()
-            .expect("hot lock")
-            .search(
-                hot_key(partition, kind),
-                since,
-                shingles,
-                cfg.hotspot_similarity,
-                8,
-            )
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
+        let (neighbours, mark): (Vec<i64>, u64) = {
+            let hot = self.hot.read().expect("hot lock");
+            let found = hot
+                .search(
+                    hot_key(partition, kind),
+                    since,
+                    shingles,
+                    cfg.hotspot_similarity,
+                    8,
+                )
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
+            (found, hot.mark())
+        };
         if neighbours.is_empty() {
-            return (false, None);
+            return (false, None, mark);
         }
         let spot = self.spots.read().expect("spots lock").of_any(&neighbours);
-        (true, spot)
+        (true, spot, mark)
     }
 
     /// The window's hot spots and their members, from the store (at start and after bulk loads).

@@ -17,6 +17,9 @@ mod hotspots;
 mod models;
 
 use hotspots::{hot_key, Spots};
+
+/// Most open cases a new one is proposed as a duplicate of.
+const DUPLICATES_PROPOSED: usize = 5;
 pub use hotspots::{keywords, HotspotView};
 pub use models::TrainOutcome;
 
@@ -98,6 +101,9 @@ pub(crate) struct Analysis {
     kind: Option<String>,
     /// Whether look-alike reports were in the hot-spot window before this one was stored.
     has_hot_neighbours: bool,
+    /// The duplicate and hot-spot indexes as the analysis searched them: what was stored
+    /// meanwhile is searched again when the case is recorded.
+    marks: (u64, u64),
 }
 
 impl Triage {
@@ -182,9 +188,15 @@ impl Triage {
             .collect();
         let hot_since =
             ms(self.core.now() - chrono::Duration::hours(self.core.config.triage.hotspot_hours));
+        // The new indexes count insertions on from the old ones', so an analysis under way
+        // still finds, when its case is recorded, what was stored after it began.
+        let marks = (
+            self.index.read().expect("index lock").mark(),
+            self.hot.read().expect("hot lock").mark(),
+        );
         let (index, hot) = tokio::task::spawn_blocking(move || {
-            let mut ix = SimilarityIndex::new();
-            let mut hot = SimilarityIndex::with_global_idf();
+            let mut ix = SimilarityIndex::new().continuing_from(marks.0);
+            let mut hot = SimilarityIndex::with_global_idf().continuing_from(marks.1);
             for (o, p) in &keyed {
                 let s = Shingles::of(&format!("{} {}", o.title, o.body));
                 let at = ms(o.created_at);
@@ -284,25 +296,26 @@ impl Triage {
         });
         let partition = self.partition(region);
         let since = ms(now - chrono::Duration::days(self.core.config.triage.duplicate_days));
-        let duplicates = self
-            .index
-            .read()
-            .expect("index lock")
-            .search(
-                partition,
-                since,
-                &shingles,
-                self.core.config.triage.duplicate_threshold,
-                5,
-            )
-            .into_iter()
-            .map(|m| (CaseId(m.id), m.similarity))
-            .collect();
+        let (duplicates, mark) = {
+            let ix = self.index.read().expect("index lock");
+            let found = ix
+                .search(
+                    partition,
+                    since,
+                    &shingles,
+                    self.core.config.triage.duplicate_threshold,
+                    DUPLICATES_PROPOSED,
+                )
+                .into_iter()
+                .map(|m| (CaseId(m.id), m.similarity))
+                .collect();
+            (found, ix.mark())
+        };
         let kind = suggestion
             .as_ref()
             .map(|s| s.label.clone())
             .or_else(|| category.map(|c| c.0.to_string()));
-        let (has_hot_neighbours, hotspot) =
+        let (has_hot_neighbours, hotspot, hot_mark) =
             self.hot_neighbours(partition, kind.as_deref(), &shingles, ms(now));
         Ok(Analysis {
             suggestion,
@@ -312,26 +325,59 @@ impl Triage {
             partition,
             kind,
             has_hot_neighbours,
+            marks: (mark, hot_mark),
         })
     }
 
-    /// Adds a stored case to the duplicate finder's index, and to the hot spots.
+    /// Adds a stored case to the duplicate finder's index, and to the hot spots. Returns the
+    /// duplicates proposed now: look-alikes stored while the case was analysed (reports of one
+    /// problem that came in at the same moment, a 12345 file's rows imported together), which
+    /// its analysis could not see and it is now proposed as a duplicate of.
     pub(crate) async fn record(
         &self,
         case: &fengqiao_domain::case::Case,
         analysis: &Analysis,
-    ) -> Result<()> {
+    ) -> Result<Vec<DuplicateProposal>> {
         let cfg = &self.core.config.triage;
         let at = ms(case.created_at);
-        {
+        let late = {
             let mut ix = self.index.write().expect("index lock");
+            // Searched and inserted under one lock: of two look-alikes stored at the same time,
+            // the one recorded second finds the first. A case that already has a proposal is in
+            // that cluster, so the search is only needed for those that found none.
+            let late: Vec<(CaseId, f32)> = if analysis.duplicates.is_empty() {
+                ix.search_newer(
+                    analysis.partition,
+                    at - cfg.duplicate_days * 86_400_000,
+                    analysis.marks.0,
+                    &analysis.shingles,
+                    cfg.duplicate_threshold,
+                    DUPLICATES_PROPOSED,
+                )
+                .into_iter()
+                .filter(|m| m.id != case.id.0)
+                .map(|m| (CaseId(m.id), m.similarity))
+                .collect()
+            } else {
+                Vec::new()
+            };
             ix.insert(case.id.0, analysis.partition, at, &analysis.shingles);
             if case.id.0 % 1024 == 0 {
                 let window = (cfg.duplicate_days * 24).max(cfg.hotspot_hours);
                 ix.prune(at - window * 3_600_000);
             }
-        }
-        self.record_hotspot(case, analysis).await
+            late
+        };
+        let proposed = if late.is_empty() {
+            Vec::new()
+        } else {
+            self.core
+                .store
+                .propose_duplicates(case.id, late, case.created_at)
+                .await?
+        };
+        self.record_hotspot(case, analysis).await?;
+        Ok(proposed)
     }
 
     /// Duplicate proposals touching a case (either side).

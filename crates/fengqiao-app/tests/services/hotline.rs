@@ -11,6 +11,21 @@ use fengqiao_testkit::township;
 const HEADER: &str =
     "工单编号,来电时间,诉求人,联系电话,诉求内容,事发地址,诉求类型,紧急程度,办理时限\n";
 
+/// Imports a CSV file in the platform's default layout.
+async fn import_csv(
+    t: &fengqiao_testkit::Township,
+    actor: &fengqiao_domain::org::Actor,
+    csv: &str,
+) -> fengqiao_app::hotline::ImportReport {
+    let m = Mapping::default();
+    let (orders, errors) = read_file(csv.as_bytes(), Some("orders.csv"), &m);
+    t.app
+        .hotline
+        .import(actor, orders, errors, &m, false)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reimported_work_order_keeps_its_old_text_in_the_history() {
     let t = township(AppConfig::default()).await;
@@ -99,18 +114,43 @@ async fn importing_our_own_export_makes_no_second_case() {
 async fn a_row_with_two_bad_cells_is_one_failed_row() {
     let t = township(AppConfig::default()).await;
     let op = t.actor("op").await;
-    let m = Mapping::default();
     let csv = format!(
         "{HEADER}HL-1,上周三,张三,13700137000,噪音扰民,,,很急,\nHL-2,2026-11-20 08:30:00,,,路灯坏了,,,,\n"
     );
-    let (orders, errors) = read_file(csv.as_bytes(), Some("orders.csv"), &m);
-    let r = t
-        .app
-        .hotline
-        .import(&op, orders, errors, &m, false)
-        .await
-        .unwrap();
+    let r = import_csv(&t, &op, &csv).await;
     assert_eq!(r.errors.len(), 2, "{r:?}");
     assert_eq!(r.failed_rows, 1);
     assert_eq!(r.created, 1);
+}
+
+/// The rows of one file are imported many at once. Work orders in it about one problem are
+/// still found to be one problem: each is proposed as a duplicate of an earlier one, and
+/// together they raise a hot spot, as they would had they come in one after the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_orders_of_one_file_about_one_problem_are_found_alike() {
+    let t = township(AppConfig::default()).await;
+    let op = t.actor("op").await;
+    let mut csv = HEADER.to_string();
+    for i in 0..6 {
+        csv.push_str(&format!(
+            "HL-{i},2026-11-23 08:3{i}:00,村民{i},1380013800{i},苍岩村村口的路灯坏了半个多月一直不亮，晚上出行很不方便，希望尽快处理,苍岩村村口,,一般,\n"
+        ));
+    }
+    let r = import_csv(&t, &op, &csv).await;
+    assert_eq!(r.created, 6, "{r:?}");
+    let mut proposed = 0;
+    for id in 1..=6 {
+        let id = fengqiao_domain::ids::CaseId(id);
+        let props = t.app.triage.duplicate_proposals(&op, id).await.unwrap();
+        if props.iter().any(|p| p.case_id == id) {
+            proposed += 1;
+        }
+    }
+    assert_eq!(
+        proposed, 5,
+        "every work order but one is proposed as a duplicate of another"
+    );
+    let spots = t.app.triage.hotspots(&op).await.unwrap();
+    assert_eq!(spots.len(), 1, "{spots:?}");
+    assert_eq!(spots[0].size, 6);
 }
