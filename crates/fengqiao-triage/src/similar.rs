@@ -215,6 +215,11 @@ const POSTINGS_WALKED: usize = 64;
 /// Candidates re-scored exactly per search.
 const RESCORE: usize = 16;
 
+/// Candidates re-scored by [`SimilarityIndex::search_newer`]: what was stored while one message
+/// was analysed is a few dozen cases at most, and a look-alike among them has one of the best
+/// partial scores.
+const RESCORE_NEWER: usize = 4;
+
 /// A message's heaviest terms that pick candidates (all terms score them). A long letter has
 /// hundreds of characters and bigrams; a report that repeats it shares its rare ones, and the
 /// exact re-score over all terms decides.
@@ -565,9 +570,14 @@ impl SimilarityIndex {
                 .collect()
         });
         // The best candidates by partial score, re-scored exactly over all terms.
-        if touched.len() > RESCORE {
-            touched.select_nth_unstable_by(RESCORE - 1, |a, b| b.1.total_cmp(&a.1));
-            touched.truncate(RESCORE);
+        let rescore = if after.is_some() {
+            RESCORE_NEWER
+        } else {
+            RESCORE
+        };
+        if touched.len() > rescore {
+            touched.select_nth_unstable_by(rescore - 1, |a, b| b.1.total_cmp(&a.1));
+            touched.truncate(rescore);
         }
         let settled = self.place_size(partition) >= SETTLED;
         let query = QueryTerms::new(q);

@@ -340,34 +340,43 @@ impl Triage {
     ) -> Result<Vec<DuplicateProposal>> {
         let cfg = &self.core.config.triage;
         let at = ms(case.created_at);
-        let late = {
+        // Of two look-alikes stored at the same time, the one recorded second finds the first:
+        // what was inserted since the analysis is searched under the read lock, and what came
+        // in meanwhile (a case or two) under the write lock the insert takes. A case that
+        // already has a proposal is in that cluster, so only those that found none search.
+        let newer = |ix: &SimilarityIndex, mark: u64| -> Vec<(CaseId, f32)> {
+            ix.search_newer(
+                analysis.partition,
+                at - cfg.duplicate_days * 86_400_000,
+                mark,
+                &analysis.shingles,
+                cfg.duplicate_threshold,
+                DUPLICATES_PROPOSED,
+            )
+            .into_iter()
+            .filter(|m| m.id != case.id.0)
+            .map(|m| (CaseId(m.id), m.similarity))
+            .collect()
+        };
+        let recheck = analysis.duplicates.is_empty();
+        let (mut late, mark) = if recheck {
+            let ix = self.index.read().expect("index lock");
+            (newer(&ix, analysis.marks.0), ix.mark())
+        } else {
+            (Vec::new(), 0)
+        };
+        {
             let mut ix = self.index.write().expect("index lock");
-            // Searched and inserted under one lock: of two look-alikes stored at the same time,
-            // the one recorded second finds the first. A case that already has a proposal is in
-            // that cluster, so the search is only needed for those that found none.
-            let late: Vec<(CaseId, f32)> = if analysis.duplicates.is_empty() {
-                ix.search_newer(
-                    analysis.partition,
-                    at - cfg.duplicate_days * 86_400_000,
-                    analysis.marks.0,
-                    &analysis.shingles,
-                    cfg.duplicate_threshold,
-                    DUPLICATES_PROPOSED,
-                )
-                .into_iter()
-                .filter(|m| m.id != case.id.0)
-                .map(|m| (CaseId(m.id), m.similarity))
-                .collect()
-            } else {
-                Vec::new()
-            };
+            if recheck {
+                late.extend(newer(&ix, mark));
+                late.truncate(DUPLICATES_PROPOSED);
+            }
             ix.insert(case.id.0, analysis.partition, at, &analysis.shingles);
             if case.id.0 % 1024 == 0 {
                 let window = (cfg.duplicate_days * 24).max(cfg.hotspot_hours);
                 ix.prune(at - window * 3_600_000);
             }
-            late
-        };
+        }
         let proposed = if late.is_empty() {
             Vec::new()
         } else {
