@@ -247,6 +247,9 @@ pub struct SimilarityIndex {
     per_place: FxHashMap<i64, u32>,
     /// Insertions so far: the last entry's `seq`.
     inserted: u64,
+    /// Each place's last insertion, so a search of what is newer than a mark can tell at once
+    /// that its place has nothing newer.
+    newest: FxHashMap<i64, u64>,
 }
 
 impl SimilarityIndex {
@@ -362,6 +365,7 @@ impl SimilarityIndex {
         let norm = unit_length(&mut vector);
         let inv_norm = if norm > 0.0 { norm.recip() } else { 0.0 };
         self.inserted += 1;
+        self.newest.insert(partition, self.inserted);
         self.slots[slot as usize] = Some(Entry {
             id,
             partition,
@@ -468,7 +472,7 @@ impl SimilarityIndex {
         threshold: f32,
         limit: usize,
     ) -> Vec<Match> {
-        if self.inserted == mark {
+        if self.newest.get(&partition).is_none_or(|&last| last <= mark) {
             return Vec::new();
         }
         let q = self.weigh(partition, s);
