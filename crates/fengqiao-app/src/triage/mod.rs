@@ -332,7 +332,8 @@ impl Triage {
     /// Adds a stored case to the duplicate finder's index, and to the hot spots. Returns the
     /// duplicates proposed now: look-alikes stored while the case was analysed (reports of one
     /// problem that came in at the same moment, a 12345 file's rows imported together), which
-    /// its analysis could not see and it is now proposed as a duplicate of.
+    /// its analysis could not see and it is now proposed as a duplicate of. Never fails for
+    /// want of a proposal or a hot spot: the case is already stored.
     pub(crate) async fn record(
         &self,
         case: &fengqiao_domain::case::Case,
@@ -377,13 +378,19 @@ impl Triage {
                 ix.prune(at - window * 3_600_000);
             }
         }
+        // The case is stored and its sender about to be answered: a proposal that cannot be
+        // written is logged, never turned into an error for a report that was accepted.
         let proposed = if late.is_empty() {
             Vec::new()
         } else {
             self.core
                 .store
                 .propose_duplicates(case.id, late, case.created_at)
-                .await?
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(case = %case.case_no, error = %e, "duplicate proposals found after intake were not stored");
+                    Vec::new()
+                })
         };
         self.record_hotspot(case, analysis).await?;
         Ok(proposed)
