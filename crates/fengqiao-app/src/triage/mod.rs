@@ -17,11 +17,11 @@ mod hotspots;
 mod models;
 
 use hotspots::{hot_key, Spots};
+pub use hotspots::{keywords, HotspotView};
+pub use models::TrainOutcome;
 
 /// Most open cases a new one is proposed as a duplicate of.
 const DUPLICATES_PROPOSED: usize = 5;
-pub use hotspots::{keywords, HotspotView};
-pub use models::TrainOutcome;
 
 /// Triage settings.
 #[derive(Debug, Clone)]
