@@ -334,3 +334,56 @@ async fn a_category_without_a_unit_goes_to_the_cases_own_village_committee() {
         .await;
     assert!(v["suggestion"]["unit_id"].is_null(), "{v}");
 }
+
+/// Eight people report one problem at the same moment, as in a surge's first minute: every
+/// report but one is proposed as a duplicate of another, though the others were still being
+/// stored when each was analysed, and each answer carries its proposals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_of_one_problem_sent_at_once_are_proposed_as_duplicates() {
+    let t = spawn_with(AppConfig::default()).await;
+    let op = t.login("op").await;
+    let mut sent = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (http, url, op) = (
+            t.http.clone(),
+            format!("{}/api/v1/cases", t.base),
+            op.clone(),
+        );
+        let body = json!({
+            "body": "苍岩村老街自来水总管爆了，水漫到路上，好几户家里停水了",
+            "channel": "hotline",
+            "region_id": t.village,
+            "reporter_phone": format!("1390013900{i}"),
+        });
+        sent.spawn(async move {
+            let r = http
+                .post(url)
+                .bearer_auth(op)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<serde_json::Value>().await.unwrap()
+        });
+    }
+    let answers = sent.join_all().await;
+    let proposed: Vec<&serde_json::Value> = answers
+        .iter()
+        .filter(|v| !v["duplicate_proposals"].as_array().unwrap().is_empty())
+        .collect();
+    assert_eq!(proposed.len(), 7, "{answers:?}");
+    for v in proposed {
+        let d = t
+            .get_ok(&op, &format!("/cases/{}/duplicates", v["id"]))
+            .await;
+        assert!(
+            d["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["case_id"] == v["id"]),
+            "the proposal in the answer is stored: {d}"
+        );
+    }
+}
