@@ -296,11 +296,11 @@ impl Browser {
     /// the page's own requests, and its service workers' — which the page's emulation does
     /// not cover (a worker fetching a page for it would still reach the server), so each
     /// worker is attached and told the same.
-    #[allow(dead_code)]
     ///
     /// Chromium 148 forgets a page's emulation when the page navigates, so [`Browser::goto`]
     /// tells the page again; a navigation the page makes itself is not caught that way, which
     /// is what a [`Signal`] in front of the server is for.
+    #[allow(dead_code)]
     pub async fn offline(&self, off: bool) {
         self.offline.store(off, std::sync::atomic::Ordering::SeqCst);
         self.emulate_offline(off).await;
