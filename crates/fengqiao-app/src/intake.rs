@@ -543,8 +543,7 @@ impl IntakeService {
         analysis: crate::triage::Analysis,
         category_given: bool,
     ) -> Result<()> {
-        let case = &outcome.case;
-        let late = self.triage.record(case, &analysis).await?;
+        let late = self.triage.record(&outcome.case, &analysis).await?;
         let has_duplicates = !analysis.duplicates.is_empty() || !late.is_empty();
         if let Some(sheet) = outcome.sheet.as_mut() {
             sheet.duplicate_proposals.extend(late);

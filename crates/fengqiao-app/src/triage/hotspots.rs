@@ -103,7 +103,7 @@ impl Triage {
                     .search_newer(
                         key,
                         since,
-                        analysis.marks.1,
+                        analysis.hot_mark,
                         &analysis.shingles,
                         cfg.hotspot_similarity,
                         1,

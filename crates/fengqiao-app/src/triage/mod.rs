@@ -101,9 +101,11 @@ pub(crate) struct Analysis {
     kind: Option<String>,
     /// Whether look-alike reports were in the hot-spot window before this one was stored.
     has_hot_neighbours: bool,
-    /// The duplicate and hot-spot indexes as the analysis searched them: what was stored
-    /// meanwhile is searched again when the case is recorded.
-    marks: (u64, u64),
+    /// The duplicate index as the analysis searched it: what was stored meanwhile is searched
+    /// again when the case is recorded.
+    index_mark: u64,
+    /// The same for the hot-spot index.
+    hot_mark: u64,
 }
 
 impl Triage {
@@ -296,7 +298,7 @@ impl Triage {
         });
         let partition = self.partition(region);
         let since = ms(now - chrono::Duration::days(self.core.config.triage.duplicate_days));
-        let (duplicates, mark) = {
+        let (duplicates, index_mark) = {
             let ix = self.index.read().expect("index lock");
             let found = ix
                 .search(
@@ -325,7 +327,8 @@ impl Triage {
             partition,
             kind,
             has_hot_neighbours,
-            marks: (mark, hot_mark),
+            index_mark,
+            hot_mark,
         })
     }
 
@@ -362,7 +365,7 @@ impl Triage {
         let recheck = analysis.duplicates.is_empty();
         let (mut late, mark) = if recheck {
             let ix = self.index.read().expect("index lock");
-            (newer(&ix, analysis.marks.0), ix.mark())
+            (newer(&ix, analysis.index_mark), ix.mark())
         } else {
             (Vec::new(), 0)
         };

@@ -482,6 +482,10 @@ mod tests {
         ix
     }
 
+    fn ids(found: Vec<Match>) -> Vec<i64> {
+        found.iter().map(|m| m.id).collect()
+    }
+
     #[test]
     fn search_newer_sees_only_what_was_inserted_after_the_mark() {
         let mut ix = index();
@@ -500,23 +504,20 @@ mod tests {
         );
         ix.insert(6, 7, 60, &Shingles::of("镇上中学门口早晚高峰堵车严重"));
         ix.insert(7, 8, 70, &Shingles::of(text));
-        let found: Vec<i64> = ix
-            .search_newer(7, 0, mark, &q, 0.3, 5)
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        assert_eq!(found, vec![5], "newer, alike and in the same place");
-        let all: Vec<i64> = ix.search(7, 0, &q, 0.3, 5).iter().map(|m| m.id).collect();
-        assert_eq!(all, vec![1, 5]);
+        assert_eq!(
+            ids(ix.search_newer(7, 0, mark, &q, 0.3, 5)),
+            vec![5],
+            "newer, alike and in the same place"
+        );
+        assert_eq!(ids(ix.search(7, 0, &q, 0.3, 5)), vec![1, 5]);
         // An index that replaces this one goes on counting, so the mark still holds.
         let mut rebuilt = SimilarityIndex::new().continuing_from(ix.mark());
         rebuilt.insert(1, 7, 10, &Shingles::of(text));
-        let found: Vec<i64> = rebuilt
-            .search_newer(7, 0, mark, &q, 0.3, 5)
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        assert_eq!(found, vec![1], "inserted into the new index after the mark");
+        assert_eq!(
+            ids(rebuilt.search_newer(7, 0, mark, &q, 0.3, 5)),
+            vec![1],
+            "inserted into the new index after the mark"
+        );
     }
 
     #[test]
